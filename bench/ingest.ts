@@ -1,0 +1,162 @@
+/**
+ * Ingest benchmark: sustained consumption reports applied to the database per second and
+ * publish → commit latency (p50/p99), through the embedded stack (Aedes + PGlite) and through
+ * PostgreSQL and an external broker when DATABASE_URL / MQTT_URL are set.
+ *
+ *   npx tsx bench/ingest.ts --db pglite --broker embedded --meters 1000 --rate 3000 --seconds 15
+ */
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startTestApp } from '../tests/helpers/app';
+import { SYSTEM } from '../packages/server/src/shared/access';
+import { writeGeneratorInput } from '../tests/helpers/generator-input';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'pglite' },
+    broker: { type: 'string', default: 'embedded' },
+    meters: { type: 'string', default: '1000' },
+    rate: { type: 'string', default: '3000' },
+    seconds: { type: 'string', default: '15' },
+    inflight: { type: 'string', default: '10' },
+    label: { type: 'string' },
+  },
+});
+const db = values.db === 'postgres' ? 'postgres' : 'pglite';
+const meters = Number(values.meters);
+const ratePerS = Number(values.rate);
+const seconds = Number(values.seconds);
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function runIngestBench(): Promise<Record<string, unknown>> {
+  if (db === 'postgres' && !process.env.DATABASE_URL)
+    throw new Error('DATABASE_URL is required for --db postgres');
+  const external = values.broker !== 'embedded';
+  if (external && !process.env.MQTT_URL) throw new Error('MQTT_URL is required for --broker external');
+  const t = await startTestApp(db, {
+    ...(external ? { MQTT_URL: process.env.MQTT_URL, embeddedBroker: false } : {}),
+    LOG_LEVEL: 'warn',
+    DB_POOL_SIZE: 10,
+  });
+  try {
+    const prefix = `B${Date.now().toString(36).slice(-4)}`;
+    const creds: { meterNo: string; secret: string }[] = [];
+    for (let i = 0; i < meters; i++) {
+      const meterNo = `${prefix}${i}`.slice(0, 12);
+      const r = await t.app.services.meters.register(SYSTEM, { meterNo, openingCreditKwh: 1000 });
+      creds.push({ meterNo, secret: r.mqttPassword });
+    }
+    const index = new Map(creds.map((c, i) => [c.meterNo, i]));
+    // Per meter: publishes not yet matched to a commit, and the commits seen (energy only grows).
+    // The generator reports its publish times in batches, which may arrive after the commit
+    // they belong to, so a publish is matched to the first commit that covers its total.
+    const pending: [number, number][][] = creds.map(() => []);
+    const commits: [number, number][][] = creds.map(() => []);
+    const latencies: number[] = [];
+    const settle = (i: number) => {
+      const q = pending[i]!;
+      const c = commits[i]!;
+      let k = 0;
+      while (q.length) {
+        const [mwh, at] = q[0]!;
+        while (k < c.length && c[k]![0] < mwh) k++;
+        if (k === c.length) break;
+        latencies.push(Math.max(0, c[k]![1] - at));
+        q.shift();
+      }
+      // commits older than the one that settled the last publish are no longer needed
+      if (k > 0) c.splice(0, Math.min(k, c.length - 1));
+    };
+    t.app.bus.on('meter_changed', (e) => {
+      if (e.cause !== 'consumption') return;
+      const i = index.get(e.meterNo);
+      if (i === undefined) return;
+      commits[i]!.push([e.energyMwh, Date.now()]);
+      settle(i);
+    });
+    const appliedMetric = async () =>
+      (await t.app.metrics.ingestReports.get()).values.find((v) => v.labels.outcome === 'applied')?.value ??
+      0;
+
+    const child = fork(
+      join(import.meta.dirname, '..', 'tests', 'helpers', 'load-generator.ts'),
+      [
+        writeGeneratorInput({
+          url: t.mqttUrl,
+          creds,
+          ratePerS,
+          seconds,
+          inflightPerMeter: Number(values.inflight),
+          connectConcurrency: 50,
+        }),
+      ],
+      { execArgv: ['--import', 'tsx'] },
+    );
+    let done: { sent: number; skipped: number; registers: number[] } | null = null;
+    let connectedAt = 0;
+    let appliedAtStart = 0;
+    let rssMax = 0;
+    const rss = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 200);
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (m: { type: string; log?: [number, number, number][]; sent?: number }) => {
+        if (m.type === 'connected') {
+          connectedAt = Date.now();
+          void appliedMetric().then((v) => (appliedAtStart = v));
+        } else if (m.type === 'log') {
+          const touched = new Set<number>();
+          for (const [i, mwh, at] of m.log!) {
+            pending[i]!.push([mwh, at]);
+            touched.add(i);
+          }
+          for (const i of touched) settle(i);
+        } else if (m.type === 'done') {
+          done = m as unknown as typeof done;
+          resolve();
+        }
+      });
+      child.on('exit', (code) => (code ? reject(new Error(`generator exited ${code}`)) : resolve()));
+    });
+    const burstEnd = Date.now();
+    const appliedInWindow = (await appliedMetric()) - appliedAtStart;
+    // let the tail commit, then check every register is exact
+    const d = done as unknown as { sent: number; skipped: number; registers: number[] };
+    await t.app.services.ingest.flush();
+    await new Promise((r) => setTimeout(r, 1000));
+    clearInterval(rss);
+    const windowS = (burstEnd - connectedAt) / 1000;
+    latencies.sort((a, b) => a - b);
+    return {
+      label: values.label ?? `ingest ${db} + ${external ? 'external broker' : 'embedded broker'}`,
+      meters,
+      offeredPerS: ratePerS,
+      sentPerS: Math.round(d.sent / windowS),
+      skippedByMeters: d.skipped,
+      appliedPerS: Math.round(appliedInWindow / windowS),
+      latencyMsP50: percentile(latencies, 50),
+      latencyMsP99: percentile(latencies, 99),
+      samples: latencies.length,
+      serverRssMb: Math.round(rssMax / 1e6),
+    };
+  } finally {
+    await t.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runIngestBench().then(
+    (r) => {
+      console.log(JSON.stringify(r, null, 2));
+      console.log(`RESULT ${JSON.stringify(r)}`);
+      process.exit(0);
+    },
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,407 @@
+/**
+ * Payments benchmark (issue 4): sustained STK success callbacks applied per second, and the
+ * time from a callback being sent to the server until the meter's `command/balance` with the
+ * new credit limit reaches an MQTT subscriber (p50/p99). Every callback is verified with STK
+ * Query against the Daraja emulator first, as in production (DARAJA_VERIFY_WITH_QUERY).
+ *
+ * The server runs in this process; callbacks are sent and `command/balance` observed from a
+ * child process, so the client does not share the server's event loop. Runs on PGlite, and on
+ * PostgreSQL when DATABASE_URL is set.
+ *
+ *   npx tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+import pg from 'pg';
+import type { StkCallbackBody } from '@umeme/daraja';
+import { SYSTEM, type Caller } from '../packages/server/src/shared/access';
+import { startTestApp } from '../tests/helpers/app';
+
+const { values } = parseArgs({
+  options: {
+    payments: { type: 'string' },
+    meters: { type: 'string', default: '500' },
+    concurrency: { type: 'string', default: '64' },
+    db: { type: 'string', default: 'all' },
+    verify: { type: 'string', default: 'true' },
+    sender: { type: 'boolean', default: false },
+  },
+  allowPositionals: true,
+});
+
+/** Each payment is KES 10, i.e. 0.5 kWh at the default flat 20 KES/kWh. */
+const AMOUNT_KES = 10;
+const KWH_PER_PAYMENT = 0.5;
+const PHONES = 200;
+
+type Item = { meterNo: string; body: StkCallbackBody };
+
+interface SenderInput {
+  callbackUrl: string;
+  mqttUrl: string;
+  /** each meter's MQTT credentials: the child listens as the meters themselves */
+  meters: { meterNo: string; secret: string }[];
+  /** phase 1, closed loop: as many callbacks in flight as this, as fast as they are answered */
+  concurrency: number;
+  throughputItems: Item[];
+  /** phase 2, open loop: callbacks sent at a steady rate below capacity, for latency */
+  latencyItems: Item[];
+  /** share of the measured throughput offered in phase 2 */
+  latencyLoad: number;
+}
+
+/** Sent by the child around phase 1, so the parent can measure the server's cost per callback. */
+type Mark = { mark: 'start' | 'end' };
+
+/** Round trips to PostgreSQL from this process, by statement (the server runs here). */
+const roundTrips = new Map<string, number>();
+// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply below
+const originalQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  const first = args[0];
+  const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '?');
+  const key = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+  roundTrips.set(key, (roundTrips.get(key) ?? 0) + 1);
+  return originalQuery.apply(this, args);
+} as typeof pg.Client.prototype.query;
+
+interface PhaseResult {
+  sent: number;
+  answeredOk: number;
+  applied: number;
+  elapsedMs: number;
+  latencies: number[];
+  offeredPerS?: number;
+}
+
+interface SenderResult {
+  throughput: PhaseResult;
+  latency: PhaseResult;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child: sends callbacks, watches command/balance
+
+async function runSender(input: SenderInput): Promise<SenderResult> {
+  // Per meter: send times in send order, and how many of them a command/balance has covered.
+  const sentAt = new Map<string, number[]>();
+  const covered = new Map<string, number>();
+  let latencies: number[] = [];
+  let applied = 0;
+  let lastAppliedAt = 0;
+  const onMessage = (topic: string, payload: Buffer) => {
+    if (payload.length === 0) return;
+    const meterNo = topic.split('/')[1]!;
+    const times = sentAt.get(meterNo);
+    if (!times) return;
+    const limit = (JSON.parse(payload.toString()) as { creditLimit: number }).creditLimit;
+    const paid = Math.round(limit / KWH_PER_PAYMENT);
+    const now = performance.now();
+    let done = covered.get(meterNo) ?? 0;
+    while (done < paid && done < times.length) {
+      latencies.push(now - times[done]!);
+      done += 1;
+      applied += 1;
+      lastAppliedAt = now;
+    }
+    covered.set(meterNo, done);
+  };
+  const clients: mqtt.MqttClient[] = [];
+  for (let i = 0; i < input.meters.length; i += 50) {
+    await Promise.all(
+      input.meters.slice(i, i + 50).map(async ({ meterNo, secret }) => {
+        const client = await mqtt.connectAsync(input.mqttUrl, {
+          clientId: meterNo,
+          username: meterNo,
+          password: secret,
+          clean: true,
+          reconnectPeriod: 0,
+        });
+        client.on('message', onMessage);
+        await client.subscribeAsync(`smartmeter/${meterNo}/command/balance`, { qos: 1 });
+        clients.push(client);
+      }),
+    );
+  }
+  // Let the retained (opening) limits arrive before anything is timed.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+
+  let answeredOk = 0;
+  const send = async (item: Item) => {
+    let times = sentAt.get(item.meterNo);
+    if (!times) sentAt.set(item.meterNo, (times = []));
+    times.push(performance.now());
+    const res = await fetch(input.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(item.body),
+    });
+    await res.arrayBuffer();
+    if (res.status === 200) answeredOk += 1;
+  };
+  const settle = async (expected: number, started: number, extra: Partial<PhaseResult> = {}) => {
+    const deadline = performance.now() + 120_000;
+    while (applied < expected && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const result: PhaseResult = {
+      sent: expected,
+      answeredOk,
+      applied,
+      elapsedMs: lastAppliedAt - started,
+      latencies: latencies.sort((a, b) => a - b),
+      ...extra,
+    };
+    applied = 0;
+    answeredOk = 0;
+    latencies = [];
+    return result;
+  };
+
+  // Phase 1: throughput.
+  process.send!({ mark: 'start' } satisfies Mark);
+  let next = 0;
+  const items1 = input.throughputItems;
+  const started1 = performance.now();
+  await Promise.all(
+    Array.from({ length: input.concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items1.length) return;
+        await send(items1[i]!);
+      }
+    }),
+  );
+  const throughput = await settle(items1.length, started1);
+  process.send!({ mark: 'end' } satisfies Mark);
+
+  // Phase 2: latency at a steady rate below capacity.
+  const capacityPerS = throughput.applied / (throughput.elapsedMs / 1000);
+  const ratePerS = Math.max(1, Math.floor(capacityPerS * input.latencyLoad));
+  const items2 = input.latencyItems;
+  const started2 = performance.now();
+  const inFlight: Promise<void>[] = [];
+  for (let i = 0; i < items2.length; i++) {
+    const due = started2 + (i * 1000) / ratePerS;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    inFlight.push(send(items2[i]!));
+  }
+  await Promise.all(inFlight);
+  const latency = await settle(items2.length, started2, { offeredPerS: ratePerS });
+  await Promise.all(clients.map((c) => c.endAsync()));
+  return { throughput, latency };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parent: the server, the intents, the report
+
+async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: number) {
+  const t = await startTestApp(db, {
+    LOG_LEVEL: 'warn',
+    DARAJA_EMULATOR_DELAY_MS: 0,
+    DARAJA_VERIFY_WITH_QUERY: values.verify !== 'false',
+    RECONCILE_INTERVAL_S: 3600,
+    STK_PUSH_MAX_PER_PHONE: 100_000,
+    STK_PUSH_MAX_PER_METER: 100_000,
+    DB_POOL_SIZE: 20,
+  });
+  try {
+    const emulator = t.app.daraja.emulator!;
+    const { user } = await t.app.services.auth.register({
+      name: 'Bench Customer',
+      email: `bench-${randomBytes(4).toString('hex')}@bench.local`,
+      phone: '254700000000',
+      password: 'bench-password-1',
+    });
+    const prefix = `P${randomBytes(2).toString('hex')}`;
+    const meterNos: string[] = [];
+    const creds: { meterNo: string; secret: string }[] = [];
+    for (let i = 0; i < meters; i++) {
+      const meterNo = `${prefix}${i}`.slice(0, 12);
+      const r = await t.app.services.meters.register(SYSTEM, {
+        meterNo,
+        userId: user.id,
+        openingCreditKwh: 0,
+      });
+      meterNos.push(meterNo);
+      creds.push({ meterNo, secret: r.mqttPassword });
+    }
+    // Prompts whose callbacks the emulator never sends: the benchmark delivers them itself.
+    const phones = Array.from({ length: PHONES }, (_, i) => `07${String(10_000_000 + i).slice(-8)}`);
+    for (const phone of phones) emulator.setOutcome(phone, { resultCode: 'never', delayMs: 0 });
+    const caller: Caller = { kind: 'user', userId: user.id, role: 'customer' };
+    const checkout: { meterNo: string; checkoutRequestId: string; phone: string }[] = [];
+    let next = 0;
+    const prepStarted = Date.now();
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= payments) return;
+          const meterNo = meterNos[i % meters]!;
+          const phone = phones[i % PHONES]!;
+          const answer = await t.app.services.payments.service.requestStkPush(caller, {
+            phoneNumber: phone,
+            amount: AMOUNT_KES,
+            meterNo,
+          });
+          const body = answer.body as { checkoutRequestId: string | null };
+          if (answer.statusCode !== 202 || body.checkoutRequestId === null) throw new Error('push failed');
+          checkout.push({ meterNo, checkoutRequestId: body.checkoutRequestId, phone });
+        }
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const items = checkout.map(({ meterNo, checkoutRequestId }) => {
+      const tx = emulator.transactions.get(checkoutRequestId)!;
+      const body: StkCallbackBody = {
+        Body: {
+          stkCallback: {
+            MerchantRequestID: tx.merchantRequestId,
+            CheckoutRequestID: checkoutRequestId,
+            ResultCode: 0,
+            ResultDesc: 'The service request is processed successfully.',
+            CallbackMetadata: {
+              Item: [
+                { Name: 'Amount', Value: AMOUNT_KES },
+                { Name: 'MpesaReceiptNumber', Value: tx.mpesaReceiptNumber! },
+                { Name: 'Balance' },
+                { Name: 'TransactionDate', Value: Number(tx.transactionDate) },
+                { Name: 'PhoneNumber', Value: Number(tx.phoneNumber) },
+              ],
+            },
+          },
+        },
+      };
+      return { meterNo, body };
+    });
+    console.log(
+      `  ${db}: ${payments} intents on ${meters} meters prepared in ${Date.now() - prepStarted} ms`,
+    );
+
+    const input: SenderInput = {
+      callbackUrl: t.app.services.payments.urls().stkCallback,
+      mqttUrl: t.mqttUrl,
+      meters: creds,
+      concurrency: Number(values.concurrency),
+      throughputItems: items.slice(0, Math.floor(items.length * 0.6)),
+      latencyItems: items.slice(Math.floor(items.length * 0.6)),
+      latencyLoad: 0.5,
+    };
+    const child = fork(import.meta.filename, ['--sender'], { execArgv: ['--import', 'tsx'] });
+    let cpuAtStart = process.cpuUsage();
+    let tripsAtStart = new Map<string, number>();
+    let cpuMs = 0;
+    let tripsDuring = new Map<string, number>();
+    const result = await new Promise<SenderResult>((resolve, reject) => {
+      child.on('message', (m) => {
+        const mark = (m as Partial<Mark>).mark;
+        if (mark === 'start') {
+          cpuAtStart = process.cpuUsage();
+          tripsAtStart = new Map(roundTrips);
+        } else if (mark === 'end') {
+          const cpu = process.cpuUsage(cpuAtStart);
+          cpuMs = (cpu.user + cpu.system) / 1000;
+          tripsDuring = new Map(
+            [...roundTrips]
+              .map(([k, n]) => [k, n - (tripsAtStart.get(k) ?? 0)] as const)
+              .filter(([, n]) => n > 0),
+          );
+        } else resolve(m as SenderResult);
+      });
+      child.once('exit', (code) => (code ? reject(new Error(`sender exited ${code}`)) : undefined));
+      child.send(input);
+    });
+    child.kill();
+
+    const { rows } = await t.app.services.db.query<{ intents: number; credits: number }>(
+      `SELECT (SELECT count(*)::int FROM payment_intents WHERE status = 'succeeded') AS intents,
+              (SELECT count(*)::int FROM transactions WHERE source = 'mpesa_stk') AS credits`,
+    );
+    const summary = (r: PhaseResult) => ({
+      callbacks: r.sent,
+      answered200: r.answeredOk,
+      applied: r.applied,
+      appliedPerS: Math.round(r.applied / (r.elapsedMs / 1000)),
+      latencyMsP50: Math.round(percentile(r.latencies, 50) * 10) / 10,
+      latencyMsP99: Math.round(percentile(r.latencies, 99) * 10) / 10,
+      latencyMsMax: Math.round((r.latencies.at(-1) ?? NaN) * 10) / 10,
+      ...(r.offeredPerS === undefined ? {} : { offeredPerS: r.offeredPerS }),
+    });
+    const report = {
+      label: `payments ${db}`,
+      payments,
+      meters,
+      verifiedWithStkQuery: values.verify !== 'false',
+      saturated: { concurrency: input.concurrency, ...summary(result.throughput) },
+      steady: summary(result.latency),
+      creditedOnce: rows[0]!.intents === payments && rows[0]!.credits === payments,
+      // Phase 1 only; CPU of the server process (server, emulator, embedded broker), not of the database.
+      serverCpuMsPerCallback: Math.round((cpuMs / input.throughputItems.length) * 100) / 100,
+      ...(db === 'postgres'
+        ? {
+            roundTripsPerCallback:
+              Math.round(
+                ([...tripsDuring.values()].reduce((a, b) => a + b, 0) / input.throughputItems.length) * 10,
+              ) / 10,
+          }
+        : {}),
+    };
+    if (db === 'postgres' && process.env.BENCH_SHOW_QUERIES) {
+      for (const [k, n] of [...tripsDuring].sort((a, b) => b[1] - a[1])) {
+        console.log(`  ${(n / input.throughputItems.length).toFixed(2)}  ${k}`);
+      }
+    }
+    return report;
+  } finally {
+    await t.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dbs: ('pglite' | 'postgres')[] =
+    values.db === 'pglite'
+      ? ['pglite']
+      : values.db === 'postgres'
+        ? ['postgres']
+        : process.env.DATABASE_URL
+          ? ['pglite', 'postgres']
+          : ['pglite'];
+  const results = [];
+  for (const db of dbs) {
+    const payments = Number(values.payments ?? (db === 'postgres' ? 20_000 : 5_000));
+    const r = await runScenario(db, payments, Number(values.meters));
+    console.log(JSON.stringify(r, null, 2));
+    results.push(r);
+  }
+  if (!process.env.DATABASE_URL) console.log('  PostgreSQL: skipped (DATABASE_URL not set)');
+  console.log(`RESULT ${JSON.stringify(results.length === 1 ? results[0] : results)}`);
+}
+
+if (values.sender) {
+  process.once('message', (input) => {
+    runSender(input as SenderInput).then(
+      (r) => process.send!(r, () => process.exit(0)),
+      (err: unknown) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
+  });
+} else {
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * `npm run bench`: runs each benchmark in a fresh process, one after another, and prints a
+ * summary. PostgreSQL and Mosquitto variants run when DATABASE_URL / MQTT_URL are set, or
+ * when the local services answer on their standard ports. Bounded in time; loopback only.
+ *
+ *   npm run bench                 all scenarios
+ *   npm run bench -- --only fleet scenarios whose name contains "fleet"
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { only: { type: 'string' } } });
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: '127.0.0.1', port });
+    s.setTimeout(500);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
+
+interface Scenario {
+  name: string;
+  script: string;
+  args: string[];
+  needs?: ('postgres' | 'mqtt')[];
+}
+
+const scenarios: Scenario[] = [
+  {
+    name: 'ingest embedded (Aedes + PGlite)',
+    script: 'ingest.ts',
+    args: ['--db', 'pglite', '--broker', 'embedded', '--meters', '1000', '--rate', '3000', '--seconds', '15'],
+  },
+  {
+    name: 'ingest PostgreSQL + Mosquitto',
+    script: 'ingest.ts',
+    args: [
+      '--db',
+      'postgres',
+      '--broker',
+      'external',
+      '--meters',
+      '2000',
+      '--rate',
+      '10000',
+      '--seconds',
+      '15',
+    ],
+    needs: ['postgres', 'mqtt'],
+  },
+  {
+    name: 'fleet embedded: 5,000 meters every 5 s',
+    script: 'ingest.ts',
+    args: ['--db', 'pglite', '--broker', 'embedded', '--meters', '5000', '--rate', '1000', '--seconds', '20'],
+  },
+  {
+    name: 'fleet PostgreSQL + Mosquitto: 5,000 meters every 5 s',
+    script: 'ingest.ts',
+    args: [
+      '--db',
+      'postgres',
+      '--broker',
+      'external',
+      '--meters',
+      '5000',
+      '--rate',
+      '1000',
+      '--seconds',
+      '20',
+    ],
+    needs: ['postgres', 'mqtt'],
+  },
+  { name: 'fan-out to browsers', script: 'fanout.ts', args: [] },
+  { name: 'payments', script: 'payments.ts', args: [] },
+  { name: 'fleet view', script: 'fleet-view.ts', args: [] },
+  { name: 'dashboard load', script: 'web-load.ts', args: [] },
+];
+
+/** The figure an issue set a target for, in words, above the scenario's full result. */
+const headlines: Record<string, (r: Record<string, unknown>) => string> = {
+  'dashboard load': (r) =>
+    `live balance visible p50 ${String(r.balanceVisibleMsP50)} ms, max ${String(r.balanceVisibleMsMax)} ms ` +
+    `(target ${String(r.targetMs)} ms at ${String(r.downKbps)} kbit/s, ${String(r.rttMs)} ms RTT: ` +
+    `${r.withinTarget ? 'met' : 'MISSED'}); JS+CSS ${String(r.jsCssTransferredBytes)} B on the wire, ` +
+    `${String(r.jsCssGzipBytes)} B gzip`,
+};
+
+async function main(): Promise<void> {
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: 'warn' };
+  if (!env.DATABASE_URL && (await portOpen(5432)))
+    env.DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+  if (!env.MQTT_URL && (await portOpen(1883))) env.MQTT_URL = 'mqtt://127.0.0.1:1883';
+  const results: { name: string; result: unknown; note?: string }[] = [];
+  for (const s of scenarios) {
+    if (values.only && !s.name.toLowerCase().includes(values.only.toLowerCase())) continue;
+    const path = join(import.meta.dirname, s.script);
+    if (!existsSync(path)) continue;
+    const missing = (s.needs ?? []).filter((n) => (n === 'postgres' ? !env.DATABASE_URL : !env.MQTT_URL));
+    if (missing.length) {
+      results.push({ name: s.name, result: null, note: `skipped: ${missing.join(', ')} not available` });
+      continue;
+    }
+    console.log(`\n▶ ${s.name}`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path, ...s.args], {
+      env,
+      encoding: 'utf8',
+      timeout: 10 * 60_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    process.stdout.write(
+      r.stdout
+        .split('\n')
+        .filter((l) => !l.startsWith('RESULT '))
+        .join('\n'),
+    );
+    if (r.status !== 0) process.stderr.write(r.stderr.slice(-4000));
+    const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+    results.push(
+      line
+        ? { name: s.name, result: JSON.parse(line.slice(7)) as unknown }
+        : { name: s.name, result: null, note: `failed (exit ${r.status ?? r.signal})` },
+    );
+  }
+  console.log('\n=== benchmark summary ===');
+  for (const r of results) {
+    const headline = r.result ? headlines[r.name]?.(r.result as Record<string, unknown>) : undefined;
+    if (headline) console.log(`${r.name}: ${headline}`);
+    console.log(`${headline ? '  ' : `${r.name}: `}${r.note ?? JSON.stringify(r.result)}`);
+  }
+}
+
+void main();

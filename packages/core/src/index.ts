@@ -1,0 +1,181 @@
+// @umeme/core: the pure domain core (tariffs, credit arithmetic, relay and alert rules). No I/O.
+
+// Integer money helpers.
+export {
+  /** 10 000 basis points make a whole. */
+  BASIS_POINTS_PER_WHOLE,
+  /** Throws unless a number is a safe integer. */
+  assertSafeInteger,
+  /** Throws unless a number is a safe integer ≥ 0. */
+  assertNonNegativeSafeInteger,
+  /** BigInt → number, throwing if precision would be lost. */
+  toSafeNumber,
+  /** n / d rounded half-even; bigint or number in, same out. */
+  roundHalfEvenDiv,
+  /** ⌈n / d⌉ for non-negative bigints. */
+  ceilDivNonNegative,
+  /** amountCents × basisPoints / 10 000, rounded half-even. */
+  applyBasisPoints,
+  /** Exact decimal text → integer × 10^digits; refuses extra digits. */
+  parseScaledDecimal,
+} from './money';
+
+// Tariff engine.
+export {
+  /** Rates carry up to this many decimal places of a cent. */
+  RATE_FRACTION_DIGITS,
+  /** Limits on one tariff's shape. */
+  MAX_TARIFF_BLOCKS,
+  MAX_TARIFF_COMPONENTS,
+  MAX_RATE_CENTS_PER_KWH,
+  MAX_BASIS_POINTS,
+  /** Least price per kWh of any band, before percentage levies and VAT. */
+  MIN_PRICE_CENTS_PER_KWH,
+  /** Largest amount one purchase may quote. */
+  MAX_PURCHASE_CENTS,
+  /** UTC+3, for billing months and date-only effectiveFrom. */
+  KENYA_UTC_OFFSET_MINUTES,
+  /** Flat 20 KES/kWh, no levies or VAT. */
+  DEFAULT_TARIFF,
+  /** Thrown for a tariff that cannot be used as written. */
+  TariffError,
+  /** Throws a TariffError naming what is wrong with a tariff. */
+  validateTariff,
+  /** Epoch ms at which a tariff version takes effect. */
+  tariffEffectiveFromMs,
+  /** The tariff version in force at an instant. */
+  selectTariff,
+  /** 'YYYY-MM' of an instant in Nairobi time: blocks and standing charge reset with it. */
+  billingMonthOf,
+  /** Money paid → energy and a receipt whose lines sum to the amount. */
+  quotePurchase,
+  /** Energy wanted → least amount that buys it, with its receipt. */
+  quoteEnergy,
+} from './tariff';
+export type {
+  /** One version of a tariff. */
+  Tariff,
+  /** One inclining block (band) of a tariff. */
+  TariffBlock,
+  /** Per-kWh pass-through charge (fuel, forex, inflation…). */
+  PassThroughCharge,
+  /** Percentage levy on named components. */
+  PercentLevy,
+  /** Per-kWh levy. */
+  PerKwhLevy,
+  /** Either kind of levy. */
+  Levy,
+  /** VAT rate and the components it applies to. */
+  VatRule,
+  /** The kind of a receipt line. */
+  ReceiptLineKind,
+  /** One receipt line. */
+  ReceiptLine,
+  /** Input of quotePurchase. */
+  PurchaseRequest,
+  /** Output of quotePurchase. */
+  PurchaseQuote,
+  /** Input of quoteEnergy. */
+  EnergyRequest,
+  /** Output of quoteEnergy. */
+  EnergyQuote,
+} from './tariff';
+
+// Credit protocol (design §3).
+export {
+  /** Applies one consumption report to the register state: what to debit. */
+  applyEnergyReport,
+  /** C − E. */
+  balanceMwh,
+  /** E0 + opening credit. */
+  openingCreditLimitMwh,
+  /** The meter's keep-the-largest-C rule. */
+  mergeCreditLimitMwh,
+  /** Relay state and the reason for it. */
+  relayDecision,
+  /** Relay state only. */
+  relayShouldClose,
+} from './credit';
+export type {
+  /** 'v2' (energyTotal) or 'legacy' (totalConsumed). */
+  ReportKind,
+  /** Operator relay override. */
+  RelayOverride,
+  /** Per-meter register state kept by the server. */
+  EnergyRegisterState,
+  /** Result of applyEnergyReport. */
+  EnergyReportResult,
+  /** Report timestamps that tell a late legacy report from a restart. */
+  ReportTiming,
+  /** Input of relayDecision. */
+  RelayInputs,
+  /** Why the relay is where it is. */
+  RelayReason,
+  /** Output of relayDecision. */
+  RelayDecision,
+} from './credit';
+
+// Alert rules.
+export {
+  /** All alert kinds, most urgent first. */
+  ALERT_KINDS,
+  /** Report intervals missed before connection_lost. */
+  DEFAULT_MISSED_INTERVALS_BEFORE_LOST,
+  /** Alerts that should be open for a meter now. */
+  evaluateAlerts,
+  /** Alerts to open and close. */
+  diffAlerts,
+} from './alerts';
+export type {
+  /** low_balance | zero_balance | connection_lost | balance_mismatch. */
+  AlertKind,
+  /** Input of evaluateAlerts. */
+  AlertInputs,
+} from './alerts';
+
+// Friendly hours (issue 5 §4).
+export {
+  /** Kenya's fixed-date public holidays as MM-DD. */
+  KENYA_FIXED_HOLIDAYS,
+  /** Off; nights 19:00–07:00, Sundays and the fixed holidays when turned on. */
+  DEFAULT_FRIENDLY_SCHEDULE,
+  MAX_FRIENDLY_HOLIDAYS,
+  MAX_UTC_OFFSET_MINUTES,
+  TIME_OF_DAY_PATTERN,
+  HOLIDAY_PATTERN,
+  /** Throws a RangeError naming what is wrong with a schedule. */
+  validateFriendlySchedule,
+  /** Whether the load must stay on at an instant. */
+  isFriendlyTime,
+  /** The next instant the answer changes, or null. */
+  nextFriendlyTransition,
+  /** "HH:MM" in the schedule's local time. */
+  localTimeOfDay,
+  /** The part of a purchase that repays friendly-hours use, for the receipt. */
+  friendlyHoursRecovery,
+} from './friendly-hours';
+export type {
+  /** Nights, Sundays and holidays, in local time. */
+  FriendlySchedule,
+  /** Input of friendlyHoursRecovery. */
+  FriendlyRecoveryInput,
+  /** Output of friendlyHoursRecovery. */
+  FriendlyRecovery,
+} from './friendly-hours';
+
+// Predictive low-balance notice (issue 5 §6).
+export {
+  DEFAULT_FORECAST_THRESHOLD_MINUTES,
+  FORECAST_HYSTERESIS_NUMERATOR,
+  FORECAST_HYSTERESIS_DENOMINATOR,
+  /** Whole minutes of credit left at a rate. */
+  minutesOfCreditLeft,
+  /** Whether the notice should be open (threshold with hysteresis). */
+  predictedLowOpen,
+  /** "about 5 hours". */
+  describeTimeLeft,
+} from './low-balance-forecast';
+export type {
+  /** Input of predictedLowOpen. */
+  ForecastInputs,
+} from './low-balance-forecast';

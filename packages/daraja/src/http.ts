@@ -1,0 +1,61 @@
+/** Outbound HTTP helpers shared by the client and the emulator. */
+
+export class ResponseTooLargeError extends Error {
+  override readonly name = 'ResponseTooLargeError';
+}
+
+/** Reads an answer body, refusing to buffer more than maxBytes of it. */
+export async function readBodyLimited(res: Response, maxBytes: number): Promise<string> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ResponseTooLargeError(`answer larger than ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function parseJsonOrUndefined(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface PostJsonResult {
+  status?: number;
+  json?: unknown;
+  error?: string;
+}
+
+/** POSTs JSON and never throws: the emulator records failures instead of crashing on them. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  options: { timeoutMs: number; maxResponseBytes: number; signal?: AbortSignal },
+): Promise<PostJsonResult> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+      signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
+      redirect: 'error',
+    });
+    const text = await readBodyLimited(res, options.maxResponseBytes);
+    return { status: res.status, json: parseJsonOrUndefined(text) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './units';
+export * from './topics';
+export * from './mqtt-payloads';
+export * from './socket-events';
+export { METER_NO_PATTERN_SOURCE } from './limits';

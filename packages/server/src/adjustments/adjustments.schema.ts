@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { reasonField } from '../admin/admin.schema';
+import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
+
+export const adjustmentBody = z.strictObject({
+  /** signed: positive credits the meter, negative lowers its credit limit */
+  energyKwh: z
+    .number()
+    .min(-L.adjustmentMaxKwh)
+    .max(L.adjustmentMaxKwh)
+    .refine((v) => v !== 0, 'an adjustment of zero changes nothing'),
+  reason: reasonField,
+});
+export type AdjustmentBody = z.infer<typeof adjustmentBody>;
+
+export const moveBody = z.strictObject({
+  toMeterNo: z.string().min(1).max(12),
+  reason: reasonField,
+});
+
+export const transactionIdParam = z.strictObject({ id: z.uuid() });
+
+export const postingResponse = z.object({
+  meterNo: z.string(),
+  transactionId: z.string(),
+  energyKwh: z.number(),
+  creditLimitKwh: z.number(),
+  balanceKwh: z.number(),
+});
+
+export const moveResponse = z.object({
+  from: postingResponse,
+  to: postingResponse,
+});
+
+export const emergencyResponse = postingResponse.extend({ debtCents: z.number().int() });

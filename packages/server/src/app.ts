@@ -1,0 +1,440 @@
+import { randomBytes } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { serverSubscriptions } from '@umeme/protocol';
+import pino, { type Logger } from 'pino';
+import { AlertsService } from './alerts/alerts.service';
+import { adjustmentsRoutes } from './adjustments/adjustments.routes';
+import { AdjustmentsService } from './adjustments/adjustments.service';
+import { adminRoutes } from './admin/admin.routes';
+import { AdminService } from './admin/admin.service';
+import { FleetLive } from './admin/fleet-live';
+import { OperatorAlertsService } from './admin/operator-alerts.service';
+import { authRoutes } from './auth/auth.routes';
+import { AuthService } from './auth/auth.service';
+import { TokenService } from './auth/tokens';
+import type { Config } from './config';
+import { creditRoutes } from './credit/credit.routes';
+import { CreditService } from './credit/credit.service';
+import { tariffPricing, type Pricing } from './credit/pricing';
+import type { Db } from './db/db';
+import { migrate } from './db/migrate';
+import { openPglite } from './db/pglite';
+import { openPostgres } from './db/postgres';
+import { consumptionRoutes } from './consumption/consumption.routes';
+import { LowBalanceForecastService } from './forecast/low-balance-forecast.service';
+import { friendlyHoursRoutes } from './friendly-hours/friendly-hours.routes';
+import { FriendlyHoursService } from './friendly-hours/friendly-hours.service';
+import { ConsumptionService } from './consumption/consumption.service';
+import { healthRoutes } from './health/health.routes';
+import { IngestService } from './ingest/ingest.service';
+import { DeviceCredentials } from './meters/device-credentials';
+import { MeterReportsService } from './meters/meter-reports.service';
+import { metersRoutes } from './meters/meters.routes';
+import { MetersService } from './meters/meters.service';
+import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
+import { commandsRoutes } from './commands/commands.routes';
+import { CommandsService } from './commands/commands.service';
+import { CommandPublisher } from './mqtt/command-publisher';
+import { MessageRouter } from './mqtt/message-router';
+import { ServerMqttClient } from './mqtt/server-client';
+import type { DarajaHandle } from './payments/daraja';
+import { startPayments, type PaymentsModule } from './payments/payments.module';
+import { RealtimeGateway } from './realtime/realtime.gateway';
+import { EventBus } from './shared/events';
+import { registerAuthHook, registerErrorHandlers } from './shared/http';
+import { createMetrics, type Metrics } from './shared/metrics';
+import { limitNotFound } from './shared/not-found-limit';
+import { recordRoutes, type RouteRecord } from './shared/route-table';
+import { reportsRoutes } from './reports/reports.routes';
+import { ReportsService } from './reports/reports.service';
+import { topupsRoutes } from './topups/topups.routes';
+import { TopupsService } from './topups/topups.service';
+import { transactionsRoutes } from './transactions/transactions.routes';
+import { TransactionsService } from './transactions/transactions.service';
+import { webRoutes } from './web/web.routes';
+
+/** Largest accepted HTTP body. */
+export const HTTP_BODY_LIMIT_BYTES = 64 * 1024;
+
+export class StartupError extends Error {}
+
+export interface Services {
+  db: Db;
+  auth: AuthService;
+  tokens: TokenService;
+  meters: MetersService;
+  credit: CreditService;
+  ingest: IngestService;
+  reports: MeterReportsService;
+  alerts: AlertsService;
+  devices: DeviceCredentials;
+  publisher: CommandPublisher;
+  /** the operator console (issue 5) */
+  operator: {
+    admin: AdminService;
+    commands: CommandsService;
+    adjustments: AdjustmentsService;
+    alerts: OperatorAlertsService;
+    reports: ReportsService;
+    /** nights, Sundays and holidays when the load is never cut (issue 5 §4) */
+    friendlyHours: FriendlyHoursService;
+    /** "about N hours of credit left" notices (issue 5 §6) */
+    forecast: LowBalanceForecastService;
+  };
+  payments: PaymentsModule;
+  topups: TopupsService;
+}
+
+export interface UmemeApp {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly bus: EventBus;
+  readonly metrics: Metrics;
+  /** Set once started. */
+  services: Services;
+  http: FastifyInstance;
+  mqtt: ServerMqttClient;
+  broker: EmbeddedBroker | null;
+  /** the browser realtime gateway, attached once listening */
+  realtime: RealtimeGateway;
+  /** Safaricom's Daraja, or the built-in emulator when DARAJA_CONSUMER_KEY is unset */
+  daraja: DarajaHandle;
+  /** every HTTP route, as registered: the security tests are generated from it */
+  readonly routes: RouteRecord[];
+  httpUrl: string;
+  mqttUrl: string;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  pricing?: Pricing;
+  /** wall clock of the friendly-hours scheduler (epoch ms); tests may move it */
+  clock?: () => number;
+}
+
+/** Builds the app; opens nothing until `start()`. */
+export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
+  const logger =
+    opts.logger ??
+    pino({
+      level: config.LOG_LEVEL,
+      ...(config.LOG_FORMAT === 'pretty'
+        ? {
+            transport: {
+              target: 'pino-pretty',
+              options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' },
+            },
+          }
+        : {}),
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          '*.password',
+          '*.secret',
+          '*.mqttPassword',
+          '*.token',
+          'password',
+        ],
+        censor: '[redacted]',
+      },
+    });
+  const bus = new EventBus();
+  bus.setMaxListeners(50);
+  const metrics = createMetrics();
+  const closers: (() => Promise<void>)[] = [];
+
+  const app: UmemeApp = {
+    config,
+    logger,
+    bus,
+    metrics,
+    services: undefined as unknown as Services,
+    http: undefined as unknown as FastifyInstance,
+    mqtt: undefined as unknown as ServerMqttClient,
+    broker: null,
+    realtime: undefined as unknown as RealtimeGateway,
+    daraja: undefined as unknown as DarajaHandle,
+    routes: [],
+    httpUrl: '',
+    mqttUrl: '',
+    async start() {
+      const db = config.DATABASE_URL
+        ? await openPostgres({
+            url: config.DATABASE_URL,
+            poolSize: config.DB_POOL_SIZE,
+            statementTimeoutMs: 30_000,
+          })
+        : await openPglite(config.DATA_DIR === ':memory:' ? null : config.DATA_DIR);
+      closers.unshift(() => db.close());
+      const applied = await migrate(db);
+      if (applied.length) logger.info({ applied }, 'database migrated');
+
+      const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
+      const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
+      const auth = new AuthService(db, tokens);
+      const alerts = new AlertsService(bus, metrics);
+      const devices = new DeviceCredentials(db);
+      const meters = new MetersService(db, devices, bus);
+      const credit = new CreditService(db, bus, alerts, opts.pricing ?? tariffPricing(), metrics, logger);
+      const ingest = new IngestService(db, bus, alerts, metrics, logger, {
+        maxBatch: config.INGEST_BATCH_MAX,
+        maxDelayMs: config.INGEST_BATCH_DELAY_MS,
+        // PGlite is one connection: batches queue behind each other anyway
+        concurrency: db.kind === 'postgres' ? config.INGEST_CONCURRENCY : 1,
+        highWater: config.INGEST_QUEUE_HIGH_WATER,
+      });
+      const reports = new MeterReportsService(db, alerts, bus, logger);
+      const router = new MessageRouter(ingest, reports, metrics, logger);
+
+      if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+        await auth.ensureUser({
+          email: config.ADMIN_EMAIL.toLowerCase(),
+          password: config.ADMIN_PASSWORD,
+          name: 'Administrator',
+          role: 'admin',
+        });
+      }
+
+      // MQTT: the embedded broker, or an external one; the server always connects over TCP.
+      let mqttUrl: string;
+      let username = config.MQTT_SERVER_USERNAME;
+      let password = config.MQTT_SERVER_PASSWORD ?? '';
+      if (config.embeddedBroker) {
+        password = config.MQTT_SERVER_PASSWORD ?? randomBytes(24).toString('base64url');
+        const broker = await startEmbeddedBroker({
+          host: config.MQTT_HOST,
+          port: config.MQTT_PORT,
+          serverUsername: username,
+          serverPassword: password,
+          devices,
+          gate: { whenOpen: () => ingest.backpressure() },
+          metrics,
+          logger: logger.child({ part: 'broker' }),
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') {
+            throw new StartupError(
+              `MQTT port ${config.MQTT_PORT} is already in use (another broker?). Set MQTT_PORT to a free port, or MQTT_URL to use that broker.`,
+            );
+          }
+          throw err;
+        });
+        closers.unshift(() => broker.close());
+        app.broker = broker;
+        // A rotated or revoked secret ends the session it opened, not just the next login.
+        bus.on('device_credentials_changed', (e) => {
+          if (broker.disconnectMeter(e.meterNo)) {
+            logger.info({ meterNo: e.meterNo, change: e.change }, 'meter session ended: secret changed');
+          }
+        });
+        const host = config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST;
+        mqttUrl = `mqtt://${host}:${broker.port}`;
+      } else {
+        const url = new URL(config.MQTT_URL!);
+        if (url.username) username = decodeURIComponent(url.username);
+        if (url.password) password = decodeURIComponent(url.password);
+        url.username = '';
+        url.password = '';
+        mqttUrl = url.toString().replace(/\/$/, '');
+      }
+      app.mqttUrl = mqttUrl;
+      const mqtt = new ServerMqttClient({
+        url: mqttUrl,
+        username,
+        password,
+        clientId: `umeme-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
+        subscriptions: serverSubscriptions(!config.embeddedBroker),
+        protocolVersion: config.embeddedBroker ? 4 : 5,
+        logger: logger.child({ part: 'mqtt' }),
+        backpressure: () => ingest.backpressure(),
+      });
+      mqtt.onMessage((topic, payload) => router.route(topic, payload));
+      const publisher = new CommandPublisher(db, mqtt, bus, metrics, logger.child({ part: 'commands' }));
+      const commands = new CommandsService(
+        db,
+        mqtt,
+        bus,
+        alerts,
+        logger.child({ part: 'operator-commands' }),
+      );
+      const operator = {
+        admin: new AdminService(db),
+        commands,
+        adjustments: new AdjustmentsService(db, bus, alerts, logger.child({ part: 'adjustments' })),
+        alerts: new OperatorAlertsService(db, bus, alerts, logger.child({ part: 'operator-alerts' })),
+        reports: new ReportsService(db, bus),
+        friendlyHours: new FriendlyHoursService(db, commands, logger.child({ part: 'friendly-hours' }), {
+          tickIntervalMs: config.FRIENDLY_HOURS_TICK_S * 1000,
+          ...(opts.clock ? { clock: opts.clock } : {}),
+        }),
+        forecast: new LowBalanceForecastService(db, alerts, logger.child({ part: 'forecast' }), {
+          thresholdMinutes: Math.round(config.LOW_BALANCE_FORECAST_HOURS * 60),
+          intervalMs: config.LOW_BALANCE_FORECAST_INTERVAL_S * 1000,
+        }),
+      };
+      operator.commands.start();
+      operator.alerts.start();
+      operator.forecast.start();
+      closers.unshift(async () => {
+        operator.commands.stop();
+        operator.alerts.stop();
+        operator.friendlyHours.stop();
+        operator.forecast.stop();
+      });
+      app.mqtt = mqtt;
+      const payments = await startPayments({
+        config,
+        db,
+        credit,
+        alerts,
+        bus,
+        metrics,
+        logger,
+        publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
+        republish: (meterNo) => publisher.schedule(meterNo, null),
+      });
+      closers.unshift(() => payments.close());
+      app.daraja = payments.daraja;
+      const topups = new TopupsService(db, credit);
+      app.services = {
+        db,
+        auth,
+        tokens,
+        meters,
+        credit,
+        ingest,
+        reports,
+        alerts,
+        devices,
+        publisher,
+        payments,
+        topups,
+        operator,
+      };
+      await mqtt.connect();
+      closers.unshift(async () => {
+        await ingest.close().catch(() => {});
+        await mqtt.close(true);
+      });
+      await operator.friendlyHours.start();
+      // The broker may have lost retained credit limits (restart): the server owns C.
+      const republished = await publisher.republishAll();
+      logger.info({ meters: republished }, 'credit limits published');
+
+      const http = Fastify({
+        loggerInstance: logger.child({ part: 'http' }) as unknown as FastifyBaseLogger,
+        bodyLimit: HTTP_BODY_LIMIT_BYTES,
+        onProtoPoisoning: 'error',
+        onConstructorPoisoning: 'error',
+        trustProxy: config.TRUST_PROXY,
+      }).withTypeProvider<ZodTypeProvider>();
+      http.setValidatorCompiler(validatorCompiler);
+      http.setSerializerCompiler(serializerCompiler);
+      // The OpenAPI document is generated from the routes' zod schemas (docs/openapi.json).
+      await http.register(swagger, {
+        openapi: { info: { title: 'Umeme API', version: '1' }, openapi: '3.1.0' },
+        transform: jsonSchemaTransform,
+      });
+      recordRoutes(http, app.routes);
+      limitNotFound(http);
+      registerErrorHandlers(http);
+      await http.register(rateLimit, {
+        global: true,
+        max: 600,
+        timeWindow: '1 minute',
+        errorResponseBuilder: (_req, ctx) => ({
+          statusCode: 429,
+          error: 'RATE_LIMITED',
+          message: `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
+        }),
+      });
+      registerAuthHook(http, tokens);
+      await http.register(
+        healthRoutes({
+          db,
+          mqttConnected: () => mqtt.connected,
+          metrics,
+          ingestPending: () => ingest.pending,
+        }),
+      );
+      await http.register(authRoutes(auth));
+      await http.register(metersRoutes(meters, reports, devices));
+      await http.register(creditRoutes(credit, config.NODE_ENV !== 'production'));
+      await http.register(transactionsRoutes(new TransactionsService(db)));
+      await http.register(consumptionRoutes(new ConsumptionService(db)));
+      await http.register(payments.routes);
+      await http.register(topupsRoutes(topups));
+      await http.register(adminRoutes({ db, admin: operator.admin, alerts: operator.alerts, meters }));
+      await http.register(commandsRoutes(operator.commands));
+      await http.register(adjustmentsRoutes(operator.adjustments));
+      await http.register(reportsRoutes(operator.reports));
+      await http.register(friendlyHoursRoutes(operator.friendlyHours));
+      await http.register(
+        webRoutes({
+          demoTopUp: config.NODE_ENV !== 'production',
+          demo: config.DEMO,
+          virtualPhoneUrl: () =>
+            app.daraja.emulatorUrl === null ? null : `${app.daraja.emulatorUrl}/emulator/phone`,
+          friendlyHours: () => operator.friendlyHours.status(),
+        }),
+      );
+      app.http = http;
+      closers.unshift(() => http.close());
+      await http.listen({ port: config.PORT, host: config.HOST }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') {
+          throw new StartupError(`HTTP port ${config.PORT} is already in use. Set PORT to a free port.`);
+        }
+        throw err;
+      });
+      const addr = http.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+      const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
+      app.httpUrl = `http://${host}:${port}`;
+      const realtime = await RealtimeGateway.attach({
+        httpServer: http.server,
+        tokens,
+        db,
+        bus,
+        metrics,
+        logger: logger.child({ part: 'realtime' }),
+        config,
+      });
+      closers.unshift(() => realtime.close());
+      app.realtime = realtime;
+      const fleetLive = new FleetLive(
+        realtime.nsp,
+        bus,
+        operator.admin,
+        logger.child({ part: 'fleet-live' }),
+      );
+      closers.unshift(async () => fleetLive.close());
+      await payments.afterListen();
+      logger.info({ http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind }, 'umeme started');
+    },
+    async close() {
+      for (const close of closers.splice(0)) {
+        await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+      }
+    },
+  };
+  return app;
+}
+
+async function persistentSecret(db: Db, key: string): Promise<string> {
+  const fresh = randomBytes(48).toString('base64url');
+  await db.query(`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [
+    key,
+    fresh,
+  ]);
+  const { rows } = await db.query<{ value: string }>(`SELECT value FROM settings WHERE key = $1`, [key]);
+  return rows[0]!.value;
+}

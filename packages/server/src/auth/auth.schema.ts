@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+export const phoneSchema = z.string().regex(/^254[17]\d{8}$/, 'phone must look like 2547XXXXXXXX');
+
+export const registerBody = z.strictObject({
+  name: z.string().trim().min(1).max(100),
+  email: z
+    .email()
+    .max(254)
+    .transform((e) => e.toLowerCase()),
+  phone: phoneSchema,
+  password: z.string().min(8, 'password must be at least 8 characters').max(200),
+});
+
+export const loginBody = z.strictObject({
+  email: z
+    .string()
+    .max(254)
+    .transform((e) => e.toLowerCase()),
+  password: z.string().max(200),
+});
+
+export const tokenResponse = z.object({ token: z.string(), user: z.lazy(() => userResponse) });
+
+export const userResponse = z.object({
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  phone: z.string().nullable(),
+  role: z.enum(['customer', 'admin']),
+  locale: z.string(),
+});
+export type UserResponse = z.infer<typeof userResponse>;

@@ -1,0 +1,251 @@
+import { commandTopic, kwhToMwh, type CommandKind } from '@umeme/protocol';
+import type { Logger } from 'pino';
+import type { AlertsService } from '../alerts/alerts.service';
+import { actorId } from '../admin/admin.service';
+import { toCommandRow, type CommandDbRow } from '../admin/meter-detail';
+import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
+import type { Db, Queryable } from '../db/db';
+import type { CommandTransport } from '../mqtt/command-publisher';
+import { assertAdmin, type Caller } from '../shared/access';
+import { AppError } from '../shared/errors';
+import type { EventBus } from '../shared/events';
+import type { ConfigBody, RelayBody } from './commands.schema';
+
+/** Reasons of the system relay commands the friendly-hours scheduler sends (issue 5 §4). */
+export const FRIENDLY_HOURS_REASON = 'friendly_hours';
+export const FRIENDLY_HOURS_END_REASON = 'friendly_hours_end';
+
+export const isFriendlyHoursCommand = (c: Pick<CommandDbRow, 'created_by' | 'reason'>): boolean =>
+  c.created_by === null && (c.reason === FRIENDLY_HOURS_REASON || c.reason === FRIENDLY_HOURS_END_REASON);
+
+/**
+ * Persistent meter commands (issue 5 §3): written before they are published, re-sent
+ * whenever the meter comes online, retired when its status carries `ack: <id>`, expired
+ * after a set time with an alert that tells the operators. Every one is in the audit log.
+ */
+export class CommandsService {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly transport: CommandTransport,
+    bus: EventBus,
+    private readonly alerts: AlertsService,
+    private readonly logger: Logger,
+    private readonly ttlMs: number = L.commandTtlMs,
+  ) {
+    bus.on('meter_online', (e) => {
+      this.resend(e.meterNo).catch((err: unknown) => this.logger.warn({ err }, 'resending commands failed'));
+    });
+    bus.on('command_acknowledged', (e) => {
+      this.acknowledge(e.meterNo, e.commandId).catch((err: unknown) =>
+        this.logger.warn({ err }, 'acknowledging a command failed'),
+      );
+    });
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.expireDue().catch((err: unknown) => this.logger.warn({ err }, 'command expiry sweep failed'));
+    }, L.commandSweepIntervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  relay(caller: Caller, meterNo: string, body: RelayBody) {
+    return this.create(caller, meterNo, 'relay', { action: body.action, reason: body.reason }, body.reason);
+  }
+
+  async config(caller: Caller, meterNo: string, body: ConfigBody) {
+    const payload = {
+      publishIntervalS: body.publishIntervalS,
+      lowBalanceKwh: body.lowBalanceKwh,
+      emergencyCreditKwh: body.emergencyCreditKwh,
+      ...(body.maxLoadW === undefined ? {} : { maxLoadW: body.maxLoadW }),
+    };
+    return this.create(caller, meterNo, 'config', payload, body.reason, async (tx) => {
+      // The server judges alerts with the same thresholds the meter is being given.
+      await tx.query(
+        `UPDATE meters SET publish_interval_s = $2, low_balance_mwh = $3, emergency_credit_mwh = $4,
+                max_load_w = COALESCE($5, max_load_w) WHERE meter_no = $1`,
+        [
+          meterNo,
+          body.publishIntervalS,
+          kwhToMwh(body.lowBalanceKwh),
+          kwhToMwh(body.emergencyCreditKwh),
+          body.maxLoadW ?? null,
+        ],
+      );
+    });
+  }
+
+  private async create(
+    caller: Caller,
+    meterNo: string,
+    kind: Extract<CommandKind, 'relay' | 'config'>,
+    payload: Record<string, unknown>,
+    reason: string,
+    alsoWithin?: (tx: Queryable) => Promise<void>,
+  ) {
+    assertAdmin(caller);
+    const row = await this.db.transaction(async (tx) => {
+      const m = await tx.query(`SELECT 1 FROM meters WHERE meter_no = $1 FOR UPDATE`, [meterNo]);
+      if (m.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+      if (kind === 'relay') {
+        // The operator's word is the newest: a system relay command still waiting must not replay after it.
+        await tx.query(
+          `UPDATE meter_commands SET status = 'superseded'
+            WHERE meter_no = $1 AND kind = 'relay' AND status IN ('pending', 'sent') AND created_by IS NULL
+              AND reason IN ('${FRIENDLY_HOURS_REASON}', '${FRIENDLY_HOURS_END_REASON}')`,
+          [meterNo],
+        );
+      }
+      const { rows } = await tx.query<CommandDbRow>(
+        `INSERT INTO meter_commands (meter_no, kind, payload, created_by, reason, expires_at)
+         VALUES ($1, $2, $3, $4, $5, now() + ($6::bigint * interval '1 millisecond')) RETURNING *`,
+        [meterNo, kind, JSON.stringify(payload), actorId(caller), reason, this.ttlMs],
+      );
+      await alsoWithin?.(tx);
+      const cmd = rows[0]!;
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', $2, $3, $4)`,
+        [actorId(caller), `command.${kind}`, meterNo, JSON.stringify({ commandId: cmd.id, payload, reason })],
+      );
+      return cmd;
+    });
+    const sent = await this.publish(row);
+    return toCommandRow(sent ?? row);
+  }
+
+  /** Publishes one command (QoS 1, not retained) and marks it sent. */
+  private async publish(cmd: CommandDbRow): Promise<CommandDbRow | null> {
+    try {
+      await this.transport.publish(
+        commandTopic(cmd.meter_no, cmd.kind as CommandKind),
+        this.message(cmd),
+        false,
+      );
+    } catch (err) {
+      this.logger.warn({ meterNo: cmd.meter_no, err: (err as Error).message }, 'command publish failed');
+      return null;
+    }
+    const { rows } = await this.db.query<CommandDbRow>(
+      `UPDATE meter_commands SET status = 'sent', sent_at = now(), attempts = attempts + 1
+        WHERE id = $1 AND status IN ('pending', 'sent') RETURNING *`,
+      [cmd.id],
+    );
+    return rows[0] ?? null;
+  }
+
+  /**
+   * Publishes many system commands (QoS 1, not retained), a bounded number in flight, and marks
+   * those published as sent in one statement. Returns how many went out.
+   */
+  async publishMany(cmds: readonly CommandDbRow[]): Promise<number> {
+    const sent: string[] = [];
+    for (let i = 0; i < cmds.length; i += L.commandPublishConcurrency) {
+      const chunk = cmds.slice(i, i + L.commandPublishConcurrency);
+      const results = await Promise.allSettled(
+        chunk.map((cmd) =>
+          this.transport.publish(
+            commandTopic(cmd.meter_no, cmd.kind as CommandKind),
+            this.message(cmd),
+            false,
+          ),
+        ),
+      );
+      results.forEach((r, j) => {
+        if (r.status === 'fulfilled') sent.push(chunk[j]!.id);
+      });
+    }
+    if (sent.length < cmds.length) {
+      this.logger.warn({ failed: cmds.length - sent.length }, 'some system commands were not published');
+    }
+    if (sent.length > 0) {
+      await this.db.query(
+        `UPDATE meter_commands SET status = 'sent', sent_at = now(), attempts = attempts + 1
+          WHERE id = ANY($1::uuid[]) AND status IN ('pending', 'sent')`,
+        [sent],
+      );
+    }
+    return sent.length;
+  }
+
+  private message(cmd: CommandDbRow): string {
+    return JSON.stringify(
+      cmd.kind === 'relay'
+        ? { ...cmd.payload, timestamp: Math.floor(Date.now() / 1000), id: cmd.id }
+        : { ...cmd.payload, id: cmd.id },
+    );
+  }
+
+  /** Re-sends every open command of a meter that just came online, oldest first. */
+  async resend(meterNo: string): Promise<number> {
+    const { rows } = await this.db.query<CommandDbRow>(
+      `SELECT * FROM meter_commands WHERE meter_no = $1 AND status IN ('pending', 'sent') AND expires_at > now()
+        ORDER BY created_at LIMIT $2`,
+      [meterNo, L.commandsResentPerMeter],
+    );
+    for (const cmd of rows) await this.publish(cmd);
+    return rows.length;
+  }
+
+  /** The meter's status carried `ack: <id>`: that command is done. Unknown ids are ignored. */
+  async acknowledge(meterNo: string, commandId: string): Promise<boolean> {
+    if (!/^[0-9a-f-]{36}$/i.test(commandId)) return false;
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<CommandDbRow>(
+        `UPDATE meter_commands SET status = 'acknowledged', acknowledged_at = now()
+          WHERE id = $1 AND meter_no = $2 AND status IN ('pending', 'sent') RETURNING *`,
+        [commandId, meterNo],
+      );
+      const cmd = rows[0];
+      if (!cmd) return false;
+      await tx.query(
+        `INSERT INTO audit_log (actor_kind, action, target, details) VALUES ('device', 'command.acknowledged', $1, $2)`,
+        [meterNo, JSON.stringify({ commandId, kind: cmd.kind })],
+      );
+      return true;
+    });
+  }
+
+  /** Expires overdue commands; each opens a `command_expired` alert, which notifies the admins. */
+  async expireDue(now: Date = new Date()): Promise<number> {
+    const changes = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<CommandDbRow & { user_id: string | null }>(
+        `UPDATE meter_commands c SET status = 'expired'
+           FROM meters m
+          WHERE m.meter_no = c.meter_no AND c.status IN ('pending', 'sent') AND c.expires_at <= $1
+          RETURNING c.*, m.user_id`,
+        [now],
+      );
+      // System commands (friendly hours) expire at their window's end by design: an offline meter
+      // is already a connection_lost alert, so they are neither audited one by one nor alerted.
+      const operatorCommands = rows.filter((c) => !isFriendlyHoursCommand(c));
+      for (const c of operatorCommands) {
+        await tx.query(
+          `INSERT INTO audit_log (actor_kind, action, target, details) VALUES ('system', 'command.expired', $1, $2)`,
+          [c.meter_no, JSON.stringify({ commandId: c.id, kind: c.kind, reason: c.reason })],
+        );
+      }
+      const alerts = await this.alerts.apply(
+        tx,
+        operatorCommands.map((c) => ({
+          meterNo: c.meter_no,
+          userId: c.user_id,
+          kind: 'command_expired' as const,
+          open: true,
+          severity: 'warning' as const,
+          message: `The meter did not acknowledge the ${c.kind} command (${c.reason}) in time.`,
+        })),
+      );
+      return { count: rows.length, alerts };
+    });
+    this.alerts.publish(changes.alerts);
+    return changes.count;
+  }
+}

@@ -1,0 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import { parseSafeInteger, type Db, type Queryable, type QueryResult } from './db';
+
+const parsers = {
+  [types.INT8]: parseSafeInteger,
+  [types.NUMERIC]: parseSafeInteger,
+};
+
+/** Embedded PostgreSQL (WASM). `dataDir` null keeps it in memory (tests). */
+export async function openPglite(dataDir: string | null): Promise<Db> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pg = await PGlite.create(dataDir ? { dataDir, parsers } : { parsers });
+  const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
+    async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
+      const r = await q.query<T>(sql, params as unknown[]);
+      // PGlite reports affectedRows 0 for SELECT; rows tell the truth when there are any
+      return { rows: r.rows, rowCount: r.rows.length > 0 ? r.rows.length : (r.affectedRows ?? 0) };
+    },
+  });
+  const base = wrap(pg);
+  return {
+    kind: 'pglite',
+    query: <T>(sql: string, params?: unknown[]) => base.query<T>(sql, params),
+    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    exec: async (sql) => {
+      await pg.exec(sql);
+    },
+    close: () => pg.close(),
+  };
+}

@@ -1,0 +1,45 @@
+import { join } from 'node:path';
+import { Fleet } from '@umeme/simulator';
+import type { UmemeApp } from '../app';
+
+/** Runs the demo meters in-process, over real MQTT to the broker, with state kept beside the data. */
+export async function startDemoFleet(
+  app: UmemeApp,
+  credentials: { meterNo: string; secret: string }[],
+): Promise<() => Promise<void>> {
+  const dataDir = app.config.DATA_DIR === ':memory:' ? null : app.config.DATA_DIR;
+  const fleet = new Fleet({
+    url: app.mqttUrl,
+    credentials,
+    ...(dataDir ? { stateDir: join(dataDir, 'simulator') } : {}),
+    publishIntervalMs: Math.round(app.config.DEMO_INTERVAL_S * 1000),
+    lowBalanceMwh: 2_000_000,
+    realtime: true,
+    seed: 254,
+    log: (line) => app.logger.debug({ part: 'simulator' }, line),
+  });
+  await fleet.start();
+  const summary = setInterval(() => {
+    void app.services.db
+      .query<{ meter_no: string; balance: number; power_w: number | null; relay: string; status: string }>(
+        `SELECT meter_no, credit_limit_mwh - energy_mwh AS balance, power_w, relay, status
+           FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no`,
+        [credentials.map((c) => c.meterNo)],
+      )
+      .then(({ rows }) => {
+        const line = rows
+          .map(
+            (r) =>
+              `${r.meter_no} ${(r.balance / 1e6).toFixed(3)} kWh ${r.power_w ?? 0} W relay ${r.relay} ${r.status}`,
+          )
+          .join(' | ');
+        app.logger.info(`meters: ${line}`);
+      })
+      .catch(() => {});
+  }, 10_000);
+  summary.unref();
+  return async () => {
+    clearInterval(summary);
+    await fleet.stop();
+  };
+}

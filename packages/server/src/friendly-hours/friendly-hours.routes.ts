@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { callerOf } from '../shared/http';
+import { friendlyHoursBody, friendlyHoursResponse } from './friendly-hours.schema';
+import type { FriendlyHoursService } from './friendly-hours.service';
+
+export const friendlyHoursRoutes =
+  (friendly: FriendlyHoursService): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/api/admin/friendly-hours',
+      { config: { auth: 'admin' }, schema: { response: { 200: friendlyHoursResponse } } },
+      async (req) => friendly.read(callerOf(req)),
+    );
+    app.put(
+      '/api/admin/friendly-hours',
+      {
+        config: { auth: 'admin' },
+        schema: { body: friendlyHoursBody, response: { 200: friendlyHoursResponse } },
+      },
+      async (req) => friendly.update(callerOf(req), req.body),
+    );
+  };

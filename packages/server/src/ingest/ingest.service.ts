@@ -1,0 +1,383 @@
+import type { TransactionType } from '@umeme/protocol';
+import type { Logger } from 'pino';
+import type { Db, Queryable } from '../db/db';
+import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../alerts/alerts.service';
+import { tamperAlerts } from '../alerts/tamper-rules';
+import { Batcher } from '../shared/batcher';
+import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
+import type { Metrics } from '../shared/metrics';
+import { applyEnergyReport } from '@umeme/core';
+
+/** One decoded consumption report, energy already in integer mWh. */
+export interface ConsumptionItem {
+  meterNo: string;
+  kind: 'v2' | 'legacy';
+  energyMwh: number;
+  /** v2 sequence number; legacy reports use their timestamp */
+  seq: number;
+  reportTs: number;
+  powerW: number | null;
+  relay: 'on' | 'off' | null;
+  meterBalanceMwh: number | null;
+  receivedAtMs: number;
+}
+
+export interface IngestOptions {
+  maxBatch: number;
+  maxDelayMs: number;
+  concurrency: number;
+  highWater: number;
+}
+
+interface MeterRow {
+  meter_no: string;
+  user_id: string | null;
+  e0_mwh: number;
+  energy_mwh: number;
+  credit_limit_mwh: number;
+  legacy_raw_mwh: number | null;
+  epoch_offset_mwh: number;
+  last_report_ts: number | null;
+  last_seq: number | null;
+  relay: 'on' | 'off';
+  status: string;
+  power_w: number | null;
+  event_seq: number;
+  meter_balance_mwh: number | null;
+  low_balance_mwh: number;
+  last_seen: Date | string | null;
+  max_load_w: number | null;
+  open_alerts: string[] | null;
+}
+
+interface RegisterState {
+  e0Mwh: number;
+  energyMwh: number;
+  legacyRawMwh: number | null;
+  epochOffsetMwh: number;
+  lastReportTs: number | null;
+}
+
+interface MeterUpdate {
+  row: MeterRow;
+  state: RegisterState;
+  debitedMwh: number;
+  maxSeq: number | null;
+  powerW: number | null;
+  relay: 'on' | 'off';
+  meterBalanceMwh: number | null;
+  lastSeenMs: number;
+  epochRestarted: boolean;
+  reports: number;
+  /** energy debited from reports saying the relay was off when it already was (tamper rule) */
+  relayOffDebitMwh: number;
+  hourly: Map<number, { energyMwh: number; maxPowerW: number | null; reports: number }>;
+}
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * Applies consumption reports in small batches, one database transaction per batch
+ * (design §8). Duplicates, reordering and stale reports fold to no-ops (design §3).
+ */
+export class IngestService {
+  private readonly batcher: Batcher<ConsumptionItem>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly bus: EventBus,
+    private readonly alerts: AlertsService,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    opts: IngestOptions,
+  ) {
+    this.batcher = new Batcher<ConsumptionItem>({
+      maxBatch: opts.maxBatch,
+      maxDelayMs: opts.maxDelayMs,
+      concurrency: opts.concurrency,
+      highWater: opts.highWater,
+      apply: (items) => this.applyConsumptionReports(items),
+      onError: (err, items) => {
+        this.metrics.ingestReports.inc({ outcome: 'failed' }, items.length);
+        this.logger.error({ err, reports: items.length }, 'ingest batch failed; reports stay unacknowledged');
+      },
+    });
+  }
+
+  get pending(): number {
+    return this.batcher.pending;
+  }
+
+  /** Resolves once the report is committed; the MQTT PUBACK waits for it. */
+  enqueue(item: ConsumptionItem): Promise<void> {
+    this.metrics.ingestQueue.set(this.batcher.pending + 1);
+    return this.batcher.add(item);
+  }
+
+  backpressure(): Promise<void> | null {
+    return this.batcher.backpressure();
+  }
+
+  flush(): Promise<void> {
+    return this.batcher.flush();
+  }
+
+  close(): Promise<void> {
+    return this.batcher.close();
+  }
+
+  async applyConsumptionReports(items: ConsumptionItem[]): Promise<void> {
+    const started = Date.now();
+    const meterNos = [...new Set(items.map((i) => i.meterNo))].sort();
+    const changed: MeterChanged[] = [];
+    let alertChanges: AlertChanged[] = [];
+    const lagging: string[] = [];
+    await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<MeterRow>(
+        `SELECT meter_no, user_id, e0_mwh, energy_mwh, credit_limit_mwh, legacy_raw_mwh, epoch_offset_mwh,
+                last_report_ts, last_seq, relay, status, power_w, event_seq, meter_balance_mwh,
+                low_balance_mwh, last_seen, max_load_w,
+                (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
+                  AS open_alerts
+           FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
+        [meterNos],
+      );
+      const updates = new Map<string, MeterUpdate>();
+      for (const row of rows) {
+        updates.set(row.meter_no, {
+          row,
+          state: {
+            e0Mwh: row.e0_mwh,
+            energyMwh: row.energy_mwh,
+            legacyRawMwh: row.legacy_raw_mwh,
+            epochOffsetMwh: row.epoch_offset_mwh,
+            lastReportTs: row.last_report_ts,
+          },
+          debitedMwh: 0,
+          maxSeq: row.last_seq,
+          powerW: row.power_w,
+          relay: row.relay,
+          meterBalanceMwh: row.meter_balance_mwh,
+          lastSeenMs: 0,
+          epochRestarted: false,
+          reports: 0,
+          relayOffDebitMwh: 0,
+          hourly: new Map(),
+        });
+      }
+      let unknown = 0;
+      for (const item of items) {
+        const u = updates.get(item.meterNo);
+        if (!u) {
+          unknown++;
+          continue;
+        }
+        const newer = item.reportTs >= (u.state.lastReportTs ?? 0);
+        const folded = applyEnergyReport(
+          { e0Mwh: u.state.e0Mwh, lastEnergyMwh: u.state.energyMwh, epochOffsetMwh: u.state.epochOffsetMwh },
+          item.energyMwh,
+          item.kind,
+          { reportTs: item.reportTs, lastReportTs: u.state.lastReportTs },
+        );
+        u.state = {
+          ...u.state,
+          energyMwh: folded.newLastEnergyMwh,
+          epochOffsetMwh: folded.newEpochOffsetMwh,
+          legacyRawMwh: item.kind === 'legacy' && newer ? item.energyMwh : u.state.legacyRawMwh,
+          lastReportTs: Math.max(u.state.lastReportTs ?? 0, item.reportTs),
+        };
+        u.reports++;
+        if (folded.epochRestarted) u.epochRestarted = true;
+        if (folded.debitedMwh > 0 && item.relay === 'off' && u.relay === 'off') {
+          u.relayOffDebitMwh += folded.debitedMwh;
+        }
+        if (folded.debitedMwh > 0) {
+          u.debitedMwh += folded.debitedMwh;
+          const hour = Math.floor(item.receivedAtMs / HOUR_MS) * HOUR_MS;
+          const h = u.hourly.get(hour) ?? { energyMwh: 0, maxPowerW: null, reports: 0 };
+          h.energyMwh += folded.debitedMwh;
+          h.reports++;
+          if (item.powerW !== null) h.maxPowerW = Math.max(h.maxPowerW ?? 0, Math.round(item.powerW));
+          u.hourly.set(hour, h);
+        }
+        // Live readings (power, relay, meter's own balance) follow the newest report only.
+        if (newer) {
+          if (item.powerW !== null) u.powerW = Math.round(item.powerW);
+          if (item.relay !== null) u.relay = item.relay;
+          if (item.meterBalanceMwh !== null) u.meterBalanceMwh = item.meterBalanceMwh;
+        }
+        if (item.kind === 'v2') u.maxSeq = Math.max(u.maxSeq ?? 0, item.seq);
+        u.lastSeenMs = Math.max(u.lastSeenMs, item.receivedAtMs);
+      }
+      if (unknown > 0) this.metrics.ingestReports.inc({ outcome: 'unknown_meter' }, unknown);
+      const list = [...updates.values()].filter((u) => u.reports > 0);
+      if (list.length === 0) return;
+      await this.writeMeters(tx, list);
+      await this.writeReadings(tx, items, updates);
+      await this.writeHourly(tx, list);
+      const balances: BalanceInput[] = [];
+      for (const u of list) {
+        const previousBalanceMwh = u.row.credit_limit_mwh - u.row.energy_mwh;
+        const balanceMwh = u.row.credit_limit_mwh - u.state.energyMwh;
+        if (u.epochRestarted) {
+          this.logger.warn({ meterNo: u.row.meter_no }, 'legacy meter register dropped: new epoch started');
+          await tx.query(
+            `INSERT INTO audit_log (actor_kind, action, target, details) VALUES ('device', 'meter.epoch_restarted', $1, $2)`,
+            [u.row.meter_no, JSON.stringify({ epochOffsetMwh: u.state.epochOffsetMwh })],
+          );
+        }
+        const input: BalanceInput = {
+          meterNo: u.row.meter_no,
+          userId: u.row.user_id,
+          balanceMwh,
+          creditLimitMwh: u.row.credit_limit_mwh,
+          energyMwh: u.state.energyMwh,
+          lowBalanceMwh: u.row.low_balance_mwh,
+          meterBalanceMwh: u.meterBalanceMwh,
+        };
+        balances.push(input);
+        if (meterLagsCreditLimit(input)) lagging.push(u.row.meter_no);
+        changed.push({
+          meterNo: u.row.meter_no,
+          userId: u.row.user_id,
+          eventSeq: u.row.event_seq + 1,
+          previousBalanceMwh,
+          balanceMwh,
+          creditLimitMwh: u.row.credit_limit_mwh,
+          energyMwh: u.state.energyMwh,
+          powerW: u.powerW,
+          relay: u.relay,
+          status: u.row.status === 'offline' || u.row.status === 'never_seen' ? 'online' : u.row.status,
+          lastSeen: u.lastSeenMs,
+          cause: 'consumption' satisfies TransactionType,
+          energyDeltaMwh: u.debitedMwh,
+          at: Date.now(),
+        });
+      }
+      const openNow = new Map(list.map((u) => [u.row.meter_no, u.row.open_alerts ?? []]));
+      alertChanges = await this.alerts.evaluateBalances(tx, balances, openNow);
+      // Suspected tamper, and a meter the connection sweep had marked lost reporting again.
+      // Built only for meters whose state changes: this runs for every report batch.
+      const toChange: Parameters<AlertsService['apply']>[1] = [];
+      for (const u of list) {
+        const open = openNow.get(u.row.meter_no) ?? [];
+        for (const d of tamperAlerts({
+          meterNo: u.row.meter_no,
+          userId: u.row.user_id,
+          relayOffDebitMwh: u.relayOffDebitMwh,
+          powerW: u.powerW,
+          maxLoadW: u.row.max_load_w,
+        })) {
+          if (open.includes(d.kind) !== d.open) toChange.push(d);
+        }
+        if (open.includes('connection_lost')) {
+          toChange.push({
+            meterNo: u.row.meter_no,
+            userId: u.row.user_id,
+            kind: 'connection_lost',
+            open: false,
+            severity: 'warning',
+            message: 'The meter is online again.',
+          });
+        }
+      }
+      if (toChange.length > 0) alertChanges = [...alertChanges, ...(await this.alerts.apply(tx, toChange))];
+    });
+    const now = Date.now();
+    for (const item of items) this.metrics.ingestCommitSeconds.observe((now - item.receivedAtMs) / 1000);
+    this.metrics.ingestBatchSize.observe(items.length);
+    this.metrics.ingestReports.inc({ outcome: 'applied' }, items.length);
+    this.metrics.ingestQueue.set(this.batcher.pending);
+    this.logger.trace({ reports: items.length, ms: now - started }, 'ingest batch committed');
+    for (const c of changed) this.bus.emit('meter_changed', c);
+    this.alerts.publish(alertChanges);
+    // A meter that reports less credit than it has missed a command/balance: send it again.
+    for (const meterNo of lagging) this.bus.emit('republish_credit_limit', { meterNo });
+  }
+
+  private async writeMeters(tx: Queryable, list: MeterUpdate[]): Promise<void> {
+    await tx.query(
+      `UPDATE meters AS m SET
+         energy_mwh = u.energy_mwh,
+         legacy_raw_mwh = u.legacy_raw_mwh,
+         epoch_offset_mwh = u.epoch_offset_mwh,
+         last_report_ts = u.last_report_ts,
+         last_seq = u.last_seq,
+         power_w = u.power_w,
+         relay = u.relay,
+         meter_balance_mwh = u.meter_balance_mwh,
+         last_seen = GREATEST(m.last_seen, to_timestamp(u.last_seen_ms / 1000.0)),
+         status = CASE WHEN m.status IN ('offline', 'never_seen') THEN 'online' ELSE m.status END,
+         event_seq = m.event_seq + 1
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                   $7::int[], $8::text[], $9::bigint[], $10::bigint[])
+         AS u(meter_no, energy_mwh, legacy_raw_mwh, epoch_offset_mwh, last_report_ts, last_seq,
+              power_w, relay, meter_balance_mwh, last_seen_ms)
+       WHERE m.meter_no = u.meter_no`,
+      [
+        list.map((u) => u.row.meter_no),
+        list.map((u) => u.state.energyMwh),
+        list.map((u) => u.state.legacyRawMwh),
+        list.map((u) => u.state.epochOffsetMwh),
+        list.map((u) => u.state.lastReportTs),
+        list.map((u) => u.maxSeq),
+        list.map((u) => u.powerW),
+        list.map((u) => u.relay),
+        list.map((u) => u.meterBalanceMwh),
+        list.map((u) => u.lastSeenMs),
+      ],
+    );
+  }
+
+  private async writeReadings(
+    tx: Queryable,
+    items: ConsumptionItem[],
+    updates: Map<string, MeterUpdate>,
+  ): Promise<void> {
+    const known = items.filter((i) => updates.has(i.meterNo));
+    await tx.query(
+      `INSERT INTO readings (meter_no, seq, energy_mwh, power_w, reported_at, received_at)
+       SELECT meter_no, seq, energy_mwh, power_w, to_timestamp(reported_s), to_timestamp(received_ms / 1000.0)
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[])
+           AS r(meter_no, seq, energy_mwh, power_w, reported_s, received_ms)
+       ON CONFLICT DO NOTHING`,
+      [
+        known.map((i) => i.meterNo),
+        known.map((i) => i.seq),
+        known.map((i) => i.energyMwh),
+        known.map((i) => (i.powerW === null ? null : Math.round(i.powerW))),
+        known.map((i) => i.reportTs),
+        known.map((i) => i.receivedAtMs),
+      ],
+    );
+  }
+
+  private async writeHourly(tx: Queryable, list: MeterUpdate[]): Promise<void> {
+    const meters: string[] = [];
+    const hours: number[] = [];
+    const energy: number[] = [];
+    const power: (number | null)[] = [];
+    const reports: number[] = [];
+    for (const u of list) {
+      for (const [hour, h] of u.hourly) {
+        meters.push(u.row.meter_no);
+        hours.push(hour);
+        energy.push(h.energyMwh);
+        power.push(h.maxPowerW);
+        reports.push(h.reports);
+      }
+    }
+    if (meters.length === 0) return;
+    await tx.query(
+      `INSERT INTO consumption_hourly (meter_no, hour, energy_mwh, max_power_w, reports)
+       SELECT meter_no, to_timestamp(hour_ms / 1000.0), energy_mwh, max_power_w, reports
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::int[])
+           AS h(meter_no, hour_ms, energy_mwh, max_power_w, reports)
+       ON CONFLICT (meter_no, hour) DO UPDATE SET
+         energy_mwh = consumption_hourly.energy_mwh + EXCLUDED.energy_mwh,
+         max_power_w = GREATEST(consumption_hourly.max_power_w, EXCLUDED.max_power_w),
+         reports = consumption_hourly.reports + EXCLUDED.reports`,
+      [meters, hours, energy, power, reports],
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { z } from 'zod';
+
+export const meterNoParam = z.strictObject({
+  meterNo: z
+    .string()
+    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+});
+
+const kwhInput = z.number().min(0).max(1_000_000);
+
+export const registerMeterBody = z.strictObject({
+  meterNo: z
+    .string()
+    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+  userId: z.uuid().optional(),
+  ownerEmail: z.email().optional(),
+  openingCreditKwh: kwhInput.optional(),
+  initialRegisterKwh: kwhInput.optional(),
+  emergencyCreditKwh: kwhInput.optional(),
+  lowBalanceKwh: kwhInput.optional(),
+});
+export type RegisterMeterBody = z.infer<typeof registerMeterBody>;
+
+export const meterResponse = z.object({
+  meterNo: z.string(),
+  userId: z.string().nullable(),
+  ownerName: z.string().nullable(),
+  balanceKwh: z.number(),
+  balanceMwh: z.number().int(),
+  creditLimitKwh: z.number(),
+  creditLimitMwh: z.number().int(),
+  energyTotalKwh: z.number(),
+  energyTotalMwh: z.number().int(),
+  e0Mwh: z.number().int(),
+  relay: z.enum(['on', 'off']),
+  status: z.string(),
+  lastSeen: z.string().nullable(),
+  powerW: z.number().nullable(),
+  fw: z.string().nullable(),
+  meterBalanceKwh: z.number().nullable(),
+  emergencyCreditKwh: z.number(),
+  lowBalanceKwh: z.number(),
+  publishIntervalS: z.number().int(),
+  seq: z.number().int(),
+  createdAt: z.string(),
+});
+export type MeterResponse = z.infer<typeof meterResponse>;
+
+export const registeredMeterResponse = z.object({
+  meterNo: z.string(),
+  meter: meterResponse,
+  mqttUsername: z.string(),
+  mqttPassword: z.string(),
+  mqttClientId: z.string(),
+});
+
+export const listMetersQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  after: z.string().max(12).optional(),
+});
+
+export const meterListResponse = z.object({
+  meters: z.array(meterResponse),
+  next: z.string().nullable(),
+});
+
+export const simulateBody = z.strictObject({
+  meter_no: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE)),
+  amount: z.number().positive().max(1_000_000),
+  reference: z.string().min(1).max(64).optional(),
+});

@@ -1,0 +1,197 @@
+import { kwhToMwh, mwhToKwh } from '@umeme/protocol';
+import type { Db } from '../db/db';
+import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
+import { AppError } from '../shared/errors';
+import type { EventBus } from '../shared/events';
+import { hashDeviceSecret, newDeviceSecret, type DeviceCredentials } from './device-credentials';
+import type { MeterResponse, RegisterMeterBody } from './meters.schema';
+
+export interface MeterRow {
+  meter_no: string;
+  user_id: string | null;
+  owner_name: string | null;
+  e0_mwh: number;
+  credit_limit_mwh: number;
+  energy_mwh: number;
+  relay: 'on' | 'off';
+  status: string;
+  last_seen: Date | string | null;
+  power_w: number | null;
+  fw: string | null;
+  meter_balance_mwh: number | null;
+  emergency_credit_mwh: number;
+  low_balance_mwh: number;
+  publish_interval_s: number;
+  event_seq: number;
+  created_at: Date | string;
+}
+
+const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
+
+export function toMeterResponse(r: MeterRow): MeterResponse {
+  const balanceMwh = r.credit_limit_mwh - r.energy_mwh;
+  return {
+    meterNo: r.meter_no,
+    userId: r.user_id,
+    ownerName: r.owner_name,
+    balanceKwh: mwhToKwh(balanceMwh),
+    balanceMwh,
+    creditLimitKwh: mwhToKwh(r.credit_limit_mwh),
+    creditLimitMwh: r.credit_limit_mwh,
+    energyTotalKwh: mwhToKwh(r.energy_mwh),
+    energyTotalMwh: r.energy_mwh,
+    e0Mwh: r.e0_mwh,
+    relay: r.relay,
+    status: r.status,
+    lastSeen: iso(r.last_seen),
+    powerW: r.power_w,
+    fw: r.fw,
+    meterBalanceKwh: r.meter_balance_mwh === null ? null : mwhToKwh(r.meter_balance_mwh),
+    emergencyCreditKwh: mwhToKwh(r.emergency_credit_mwh),
+    lowBalanceKwh: mwhToKwh(r.low_balance_mwh),
+    publishIntervalS: r.publish_interval_s,
+    seq: r.event_seq,
+    createdAt: iso(r.created_at)!,
+  };
+}
+
+export const METER_SELECT = `SELECT m.meter_no, m.user_id, u.name AS owner_name, m.e0_mwh, m.credit_limit_mwh, m.energy_mwh,
+  m.relay, m.status, m.last_seen, m.power_w, m.fw, m.meter_balance_mwh, m.emergency_credit_mwh, m.low_balance_mwh,
+  m.publish_interval_s, m.event_seq, m.created_at
+  FROM meters m LEFT JOIN users u ON u.id = m.user_id`;
+
+export class MetersService {
+  constructor(
+    private readonly db: Db,
+    private readonly devices: DeviceCredentials,
+    private readonly bus: EventBus,
+  ) {}
+
+  async get(caller: Caller, meterNo: string): Promise<MeterResponse> {
+    const { rows } = await this.db.query<MeterRow>(`${METER_SELECT} WHERE m.meter_no = $1`, [meterNo]);
+    const row = rows[0];
+    assertMeterAccess(caller, meterNo, row ? { userId: row.user_id } : null);
+    return toMeterResponse(row!);
+  }
+
+  async list(caller: Caller, limit: number, after?: string) {
+    if (caller.kind !== 'user' && caller.kind !== 'system') throw new AppError('FORBIDDEN');
+    const params: unknown[] = [after ?? '', limit + 1];
+    let where = 'WHERE m.meter_no > $1';
+    if (!isAdmin(caller) && caller.kind === 'user') {
+      params.push(caller.userId);
+      where += ' AND m.user_id = $3';
+    }
+    const { rows } = await this.db.query<MeterRow>(
+      `${METER_SELECT} ${where} ORDER BY m.meter_no LIMIT $2`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    return {
+      meters: page.map(toMeterResponse),
+      next: rows.length > limit ? page[page.length - 1]!.meter_no : null,
+    };
+  }
+
+  /** Registers a meter and returns its device secret, once. */
+  async register(caller: Caller, body: RegisterMeterBody) {
+    assertAdmin(caller);
+    const e0Mwh = kwhToMwh(body.initialRegisterKwh ?? 0);
+    const openingMwh = kwhToMwh(body.openingCreditKwh ?? 0);
+    const secret = newDeviceSecret();
+    await this.db.transaction(async (tx) => {
+      let userId = body.userId ?? null;
+      if (body.ownerEmail) {
+        const u = await tx.query<{ id: string }>(`SELECT id FROM users WHERE email = $1`, [
+          body.ownerEmail.toLowerCase(),
+        ]);
+        if (!u.rows[0]) throw new AppError('USER_NOT_FOUND', 'No user has that email.');
+        userId = u.rows[0].id;
+      } else if (userId) {
+        const u = await tx.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
+        if (u.rowCount === 0) throw new AppError('USER_NOT_FOUND');
+      }
+      const inserted = await tx.query(
+        `INSERT INTO meters (meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, emergency_credit_mwh, low_balance_mwh)
+         VALUES ($1, $2, $3, $4, $3, $5, $6) ON CONFLICT (meter_no) DO NOTHING`,
+        [
+          body.meterNo,
+          userId,
+          e0Mwh,
+          e0Mwh + openingMwh,
+          kwhToMwh(body.emergencyCreditKwh ?? 0),
+          kwhToMwh(body.lowBalanceKwh ?? 2),
+        ],
+      );
+      if (inserted.rowCount === 0) throw new AppError('METER_EXISTS');
+      await tx.query(`INSERT INTO device_credentials (meter_no, secret_hash) VALUES ($1, $2)`, [
+        body.meterNo,
+        hashDeviceSecret(secret),
+      ]);
+      if (openingMwh > 0) {
+        const t = await tx.query<{ id: string }>(
+          `INSERT INTO transactions (meter_no, user_id, type, source, status, amount_cents, energy_mwh, created_by, completed_at)
+           VALUES ($1, $2, 'opening', 'opening', 'completed', 0, $3, $4, now()) RETURNING id`,
+          [body.meterNo, userId, openingMwh, caller.kind === 'user' ? caller.userId : null],
+        );
+        await tx.query(
+          `INSERT INTO ledger_entries (meter_no, transaction_id, kind, energy_mwh, credit_limit_after_mwh, memo)
+           VALUES ($1, $2, 'opening', $3, $4, 'opening credit')`,
+          [body.meterNo, t.rows[0]!.id, openingMwh, e0Mwh + openingMwh],
+        );
+      }
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', 'meter.registered', $2, $3)`,
+        [
+          caller.kind === 'user' ? caller.userId : null,
+          body.meterNo,
+          JSON.stringify({ userId, e0Mwh, openingMwh }),
+        ],
+      );
+    });
+    this.bus.emit('credit_limit_changed', {
+      meterNo: body.meterNo,
+      creditLimitMwh: e0Mwh + openingMwh,
+      balanceMwh: openingMwh,
+    });
+    return {
+      meterNo: body.meterNo,
+      meter: await this.get(caller, body.meterNo),
+      mqttUsername: body.meterNo,
+      mqttPassword: secret,
+      mqttClientId: body.meterNo,
+    };
+  }
+
+  /** Issues a new device secret; the old one stops working at once. */
+  async rotateSecret(caller: Caller, meterNo: string) {
+    assertAdmin(caller);
+    const secret = newDeviceSecret();
+    const r = await this.db.query(
+      `UPDATE device_credentials SET secret_hash = $2, created_at = now(), revoked_at = NULL WHERE meter_no = $1`,
+      [meterNo, hashDeviceSecret(secret)],
+    );
+    if (r.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+    this.devices.forget(meterNo);
+    await this.db.query(
+      `INSERT INTO audit_log (actor_id, actor_kind, action, target) VALUES ($1, 'user', 'meter.secret_rotated', $2)`,
+      [caller.kind === 'user' ? caller.userId : null, meterNo],
+    );
+    this.bus.emit('device_credentials_changed', { meterNo, change: 'rotated' });
+    return { mqttUsername: meterNo, mqttPassword: secret, mqttClientId: meterNo };
+  }
+
+  async revoke(caller: Caller, meterNo: string): Promise<void> {
+    assertAdmin(caller);
+    const r = await this.db.query(`UPDATE device_credentials SET revoked_at = now() WHERE meter_no = $1`, [
+      meterNo,
+    ]);
+    if (r.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+    this.devices.forget(meterNo);
+    await this.db.query(
+      `INSERT INTO audit_log (actor_id, actor_kind, action, target) VALUES ($1, 'user', 'meter.revoked', $2)`,
+      [caller.kind === 'user' ? caller.userId : null, meterNo],
+    );
+    this.bus.emit('device_credentials_changed', { meterNo, change: 'revoked' });
+  }
+}

@@ -1,0 +1,487 @@
+import type { Server as HttpServer } from 'node:http';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import {
+  METER_NO_PATTERN_SOURCE,
+  SOCKET_NAMESPACE,
+  type BalanceUpdated,
+  type ClientToServerEvents,
+  type MeterSnapshot,
+  type ServerToClientEvents,
+  type SocketConnectError,
+  type SubscribeMeterAck,
+} from '@umeme/protocol';
+import { Redis } from 'ioredis';
+import { decodeJwt } from 'jose';
+import type { Logger } from 'pino';
+import { Counter, Gauge } from 'prom-client';
+import { Server, type Namespace, type Socket } from 'socket.io';
+import type { TokenService } from '../auth/tokens';
+import type { Config } from '../config';
+import type { Db } from '../db/db';
+import type { Caller } from '../shared/access';
+import { AppError } from '../shared/errors';
+import type { AlertChanged, DomainEvents, EventBus, MeterChanged } from '../shared/events';
+import type { Metrics } from '../shared/metrics';
+import { Coalescer } from './coalescer';
+import {
+  ADMINS_ROOM,
+  balanceInsufficientFrom,
+  balanceUpdatedFrom,
+  crossedZero,
+  mergeBalanceUpdates,
+  meterRoom,
+  meterRooms,
+  meterStatusFrom,
+  notificationFrom,
+  paymentFailedFrom,
+  paymentSuccessFrom,
+  transactionCompletedFrom,
+  userRoom,
+} from './realtime.events';
+import { REALTIME_LIMITS } from './realtime.limits';
+import { RealtimeService } from './realtime.service';
+
+type UserCaller = Extract<Caller, { kind: 'user' }>;
+
+export interface SocketData {
+  caller: UserCaller;
+  tokenExpiresAtMs: number;
+  /** meters this socket watches through subscribe_meter */
+  watched: string[];
+}
+
+type InterServerEvents = Record<string, never>;
+type BalanceNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+type BalanceSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+export interface RealtimeDeps {
+  httpServer: HttpServer;
+  tokens: TokenService;
+  db: Db;
+  bus: EventBus;
+  metrics: Metrics;
+  logger: Logger;
+  config: Pick<Config, 'REDIS_URL' | 'SOCKET_RECOVERY_S' | 'SOCKET_MAX_PER_USER'>;
+}
+
+interface PendingUpdate {
+  payload: BalanceUpdated;
+  rooms: string[];
+}
+
+const meterNoPattern = new RegExp(METER_NO_PATTERN_SOURCE);
+
+/**
+ * The browser realtime gateway (design §5): Socket.IO namespace `/balance` on the app's HTTP
+ * server. It turns domain events into socket events for the rooms entitled to them. Each
+ * instance emits only the changes it made itself; with Redis the adapter carries them to the
+ * sockets of every other instance.
+ */
+export class RealtimeGateway {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+  readonly nsp: BalanceNamespace;
+  private readonly service: RealtimeService;
+  private readonly coalescer: Coalescer<PendingUpdate>;
+  private readonly socketsPerUser = new Map<string, number>();
+  private readonly listeners: (() => void)[] = [];
+  private readonly connected: Gauge;
+  private readonly refused: Counter<'reason'>;
+  private readonly emitted: Counter<'event'>;
+  private closed = false;
+
+  private constructor(
+    private readonly deps: RealtimeDeps,
+    private readonly redis: Redis | null,
+  ) {
+    const recoveryMs = deps.config.SOCKET_RECOVERY_S * 1000;
+    this.io = new Server(deps.httpServer, {
+      serveClient: false,
+      maxHttpBufferSize: REALTIME_LIMITS.maxClientFrameBytes,
+      pingInterval: REALTIME_LIMITS.pingIntervalMs,
+      pingTimeout: REALTIME_LIMITS.pingTimeoutMs,
+      connectTimeout: REALTIME_LIMITS.connectTimeoutMs,
+      // A recovered socket is checked again: its token may have expired meanwhile.
+      connectionStateRecovery: { maxDisconnectionDuration: recoveryMs, skipMiddlewares: false },
+      ...(redis
+        ? {
+            adapter: createAdapter(withSettledSessionWrites(redis, deps.logger), {
+              streamName: 'umeme:socket.io',
+              channelPrefix: 'umeme:socket.io',
+              sessionKeyPrefix: 'umeme:socket.io:session:',
+              maxLen: REALTIME_LIMITS.redisStreamMaxLen,
+              blockTimeInMs: REALTIME_LIMITS.redisBlockMs,
+              onlyPlaintext: true,
+            }),
+          }
+        : {}),
+    });
+    if (!redis)
+      this.io.adapter(boundedReplayAdapter(this.io.adapter(), REALTIME_LIMITS.recoveryBufferPackets));
+    this.nsp = this.io.of(SOCKET_NAMESPACE);
+    this.service = new RealtimeService(deps.db);
+    this.coalescer = new Coalescer<PendingUpdate>({
+      windowMs: REALTIME_LIMITS.coalesceWindowMs,
+      merge: (waiting, incoming) => ({
+        payload: mergeBalanceUpdates(waiting.payload, incoming.payload),
+        rooms: incoming.rooms,
+      }),
+      send: (_meterNo, u) => this.emit(u.rooms, 'balance_updated', u.payload),
+    });
+    const registry = deps.metrics.registry;
+    this.connected = new Gauge({
+      name: 'umeme_sockets_connected',
+      help: 'Browser sockets connected to this instance',
+      registers: [registry],
+    });
+    this.refused = new Counter({
+      name: 'umeme_sockets_refused_total',
+      help: 'Browser socket connections refused or cut, by reason',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    });
+    this.emitted = new Counter({
+      name: 'umeme_socket_events_total',
+      help: 'Events emitted to browser rooms by this instance',
+      labelNames: ['event'] as const,
+      registers: [registry],
+    });
+    this.nsp.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err: unknown) => next(connectError(err)),
+      );
+    });
+    this.nsp.on('connection', (socket) => this.onConnection(socket));
+    this.listen('meter_changed', (c) => this.onMeterChanged(c));
+    this.listen('meter_status', (e) => this.onMeterStatus(e));
+    this.listen('alert_changed', (a) => this.onAlertChanged(a));
+    // Every open console refreshes its alert list when another operator acknowledges one.
+    this.listen('alert_acknowledged', (e) =>
+      this.emit([ADMINS_ROOM], 'notification', {
+        type: 'info',
+        kind: 'alert_acknowledged',
+        title: 'Alert acknowledged',
+        message: `Alert ${e.kind} on ${e.meterNo} was acknowledged${e.closed ? ' and closed' : ''}.`,
+        meterNo: e.meterNo,
+      }),
+    );
+    // payment_success goes out with the credit's meter_changed (it carries the new balance);
+    // a failure changes no balance, so it has its own domain event.
+    this.listen('payment_failed', (e) =>
+      this.emit([...meterRooms(e.meterNo, e.userId), ADMINS_ROOM], 'payment_failed', paymentFailedFrom(e)),
+    );
+  }
+
+  static async attach(deps: RealtimeDeps): Promise<RealtimeGateway> {
+    let redis: Redis | null = null;
+    let redisDown = false;
+    if (deps.config.REDIS_URL) {
+      redis = new Redis(deps.config.REDIS_URL, {
+        // Reconnect forever: a Redis restart must not need a server restart (RT-3). The
+        // adapter's reader and subscriber are duplicates of this client and inherit both.
+        retryStrategy: (attempt) =>
+          Math.min(attempt * REALTIME_LIMITS.redisReconnectStepMs, REALTIME_LIMITS.redisReconnectMaxMs),
+        // While Redis is away a publish fails after a few attempts instead of waiting: the
+        // instance's own sockets still get the event, the others refetch on the seq gap.
+        maxRetriesPerRequest: REALTIME_LIMITS.redisRetriesPerCommand,
+        connectTimeout: 10_000,
+      });
+      const log = deps.logger.child({ part: 'redis' });
+      redis.on('error', (err) => {
+        if (!redisDown) log.warn({ err: err.message }, 'redis connection lost; reconnecting');
+        redisDown = true;
+      });
+      try {
+        await redis.ping();
+      } catch (err) {
+        redis.disconnect();
+        throw new Error(`REDIS_URL: Redis does not answer (${(err as Error).message}).`, { cause: err });
+      }
+    }
+    const gateway = new RealtimeGateway(deps, redis);
+    redis?.on('ready', () => {
+      if (!redisDown) return;
+      redisDown = false;
+      deps.logger.child({ part: 'redis' }).info('redis connection restored; resending balance_initial');
+      void gateway.resendSnapshots();
+    });
+    return gateway;
+  }
+
+  /**
+   * Sends every local socket a fresh `balance_initial`, as on a reconnect. After Redis was
+   * away, sockets here may have missed other instances' events with no later event to show
+   * the gap (a payment on a quiet meter); the snapshot is read from the database, the record.
+   */
+  async resendSnapshots(): Promise<void> {
+    const sockets = [...this.nsp.sockets.values()];
+    for (let i = 0; i < sockets.length && !this.closed; i += REALTIME_LIMITS.resendSnapshotConcurrency) {
+      await Promise.all(
+        sockets
+          .slice(i, i + REALTIME_LIMITS.resendSnapshotConcurrency)
+          .map((socket) => this.sendSnapshot(socket, (initial) => socket.emit('balance_initial', initial))),
+      );
+    }
+  }
+
+  /** Sockets connected to this instance. */
+  get localSockets(): number {
+    return this.nsp.sockets.size;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const off of this.listeners.splice(0)) off();
+    this.coalescer.close();
+    // Local only: through a shared adapter this would cut every instance's sockets.
+    this.nsp.local.disconnectSockets(true);
+    // Not io.close(): that closes the HTTP server, which belongs to Fastify.
+    await Promise.allSettled([this.nsp.adapter.close(), this.io.of('/').adapter.close()]);
+    this.io.engine.close();
+    if (this.redis) await this.redis.quit().catch(() => this.redis?.disconnect());
+  }
+
+  private listen<K extends keyof DomainEvents>(event: K, handle: (...args: DomainEvents[K]) => void): void {
+    // A listener that throws would surface in the service that emitted, after its commit.
+    const safe = (...args: DomainEvents[K]) => {
+      try {
+        handle(...args);
+      } catch (err) {
+        this.deps.logger.error({ err, event }, 'realtime gateway failed to handle an event');
+      }
+    };
+    const bus = this.deps.bus as unknown as NodeJS.EventEmitter;
+    bus.on(event, safe as (...a: unknown[]) => void);
+    this.listeners.push(() => bus.off(event, safe as (...a: unknown[]) => void));
+  }
+
+  private emit<E extends keyof ServerToClientEvents>(
+    rooms: string[],
+    event: E,
+    payload: Parameters<ServerToClientEvents[E]>[0],
+  ): void {
+    if (this.closed) return;
+    this.emitted.inc({ event });
+    (this.nsp.to(rooms).emit as (e: E, p: typeof payload) => boolean)(event, payload);
+  }
+
+  private onMeterChanged(c: MeterChanged): void {
+    const rooms = meterRooms(c.meterNo, c.userId);
+    const update = balanceUpdatedFrom(c);
+    const zero = crossedZero(c);
+    if (c.cause === 'consumption' && !zero) {
+      this.coalescer.offer(c.meterNo, { payload: update, rooms });
+      return;
+    }
+    // Immediate events go out in seq order: whatever consumption update waits goes first.
+    this.coalescer.flush(c.meterNo);
+    this.emit(rooms, 'balance_updated', update);
+    const completed = transactionCompletedFrom(c);
+    if (completed) this.emit([...rooms, ADMINS_ROOM], 'transaction_completed', completed);
+    const paid = paymentSuccessFrom(c);
+    if (paid) this.emit([...rooms, ADMINS_ROOM], 'payment_success', paid);
+    if (zero) this.emit([...rooms, ADMINS_ROOM], 'balance_insufficient', balanceInsufficientFrom(c));
+  }
+
+  private onMeterStatus(e: DomainEvents['meter_status'][0]): void {
+    this.coalescer.flush(e.meterNo);
+    this.emit([...meterRooms(e.meterNo, e.userId), ADMINS_ROOM], 'meter_status', meterStatusFrom(e));
+  }
+
+  private onAlertChanged(a: AlertChanged): void {
+    const n = notificationFrom(a);
+    if (!n) return;
+    const rooms = n.toOwner && a.userId !== null ? [userRoom(a.userId), ADMINS_ROOM] : [ADMINS_ROOM];
+    this.emit(rooms, 'notification', n.payload);
+  }
+
+  private async authenticate(socket: BalanceSocket): Promise<void> {
+    const token: unknown = (socket.handshake.auth as Record<string, unknown> | undefined)?.token;
+    if (typeof token !== 'string' || token.length === 0 || token.length > REALTIME_LIMITS.tokenMaxChars) {
+      throw new AppError('UNAUTHENTICATED');
+    }
+    const caller = await this.deps.tokens.verify(token);
+    if ((this.socketsPerUser.get(caller.userId) ?? 0) >= this.deps.config.SOCKET_MAX_PER_USER) {
+      throw new TooManyConnections();
+    }
+    socket.data.caller = caller;
+    socket.data.tokenExpiresAtMs = (decodeJwt(token).exp ?? 0) * 1000;
+    socket.data.watched = socket.recovered ? (socket.data.watched ?? []) : [];
+  }
+
+  private onConnection(socket: BalanceSocket): void {
+    const { caller } = socket.data;
+    const count = (this.socketsPerUser.get(caller.userId) ?? 0) + 1;
+    this.socketsPerUser.set(caller.userId, count);
+    this.connected.inc();
+    socket.once('disconnect', () => {
+      this.connected.dec();
+      const left = (this.socketsPerUser.get(caller.userId) ?? 1) - 1;
+      if (left <= 0) this.socketsPerUser.delete(caller.userId);
+      else this.socketsPerUser.set(caller.userId, left);
+    });
+    if (count > this.deps.config.SOCKET_MAX_PER_USER) {
+      this.refused.inc({ reason: 'too_many_connections' });
+      socket.disconnect(true);
+      return;
+    }
+    // Cut the socket when its token expires: it must sign in again to keep listening.
+    const expiry = setTimeout(
+      () => socket.disconnect(true),
+      Math.min(Math.max(socket.data.tokenExpiresAtMs - Date.now(), 0), 2 ** 31 - 1),
+    );
+    expiry.unref();
+    socket.once('disconnect', () => clearTimeout(expiry));
+    this.limitClientEvents(socket);
+    void socket.join(
+      caller.role === 'admin' ? [userRoom(caller.userId), ADMINS_ROOM] : [userRoom(caller.userId)],
+    );
+    socket.on('get_current_balance', (ack) => {
+      if (typeof ack !== 'function') return;
+      void this.sendSnapshot(socket, ack);
+    });
+    socket.on('subscribe_meter', (meterNo, ack) => {
+      void this.subscribe(socket, meterNo).then((answer) => {
+        if (typeof ack === 'function') ack(answer);
+      });
+    });
+    socket.on('unsubscribe_meter', (meterNo, ack) => {
+      if (typeof meterNo === 'string' && socket.data.watched.includes(meterNo)) {
+        socket.data.watched = socket.data.watched.filter((m) => m !== meterNo);
+        void socket.leave(meterRoom(meterNo));
+      }
+      if (typeof ack === 'function') ack({ ok: true });
+    });
+    void this.sendSnapshot(socket, (initial) => socket.emit('balance_initial', initial));
+  }
+
+  /**
+   * Joins the rooms of the meters the user owns now and leaves those it no longer owns. The
+   * socket is already in its user room, which hears every change of the user's meters, so
+   * nothing that changes after the read is lost.
+   */
+  private async sendSnapshot(
+    socket: BalanceSocket,
+    deliver: (initial: { meters: MeterSnapshot[]; timestamp: number }) => void,
+  ): Promise<void> {
+    const { caller } = socket.data;
+    try {
+      const meters = await this.service.snapshotForUser(
+        caller,
+        caller.userId,
+        REALTIME_LIMITS.snapshotMeters,
+      );
+      const owned = new Set(meters.map((m) => meterRoom(m.meterNo)));
+      const watched = new Set(socket.data.watched.map(meterRoom));
+      for (const room of socket.rooms) {
+        if (room.startsWith('meter:') && !owned.has(room) && !watched.has(room)) void socket.leave(room);
+      }
+      await socket.join([...owned]);
+      if (socket.connected) deliver({ meters, timestamp: Date.now() });
+    } catch (err) {
+      this.deps.logger.warn({ err, userId: caller.userId }, 'could not read the balance snapshot');
+    }
+  }
+
+  private async subscribe(socket: BalanceSocket, meterNo: unknown): Promise<SubscribeMeterAck> {
+    const notFound = { ok: false as const, error: 'METER_NOT_FOUND', message: 'Meter not found.' };
+    if (typeof meterNo !== 'string' || !meterNoPattern.test(meterNo)) return notFound;
+    try {
+      const meter = await this.service.snapshotForMeter(socket.data.caller, meterNo);
+      if (!socket.data.watched.includes(meterNo)) {
+        if (socket.data.watched.length >= REALTIME_LIMITS.watchedMetersPerSocket) {
+          return { ok: false, error: 'TOO_MANY_METERS', message: 'Unsubscribe from a meter first.' };
+        }
+        socket.data.watched = [...socket.data.watched, meterNo];
+      }
+      await socket.join(meterRoom(meterNo));
+      return { ok: true, meter };
+    } catch (err) {
+      if (err instanceof AppError) return { ok: false, error: err.code, message: err.message };
+      this.deps.logger.warn({ err, meterNo }, 'subscribe_meter failed');
+      return { ok: false, error: 'INTERNAL', message: 'Something went wrong on our side.' };
+    }
+  }
+
+  /** A socket that floods the server with requests is cut; normal clients send a handful. */
+  private limitClientEvents(socket: BalanceSocket): void {
+    let windowStart = Date.now();
+    let count = 0;
+    socket.use((_packet, next) => {
+      const now = Date.now();
+      if (now - windowStart >= REALTIME_LIMITS.clientEventWindowMs) {
+        windowStart = now;
+        count = 0;
+      }
+      count++;
+      if (count > REALTIME_LIMITS.clientEventsPerWindow) {
+        this.refused.inc({ reason: 'client_flood' });
+        socket.disconnect(true);
+        return;
+      }
+      next();
+    });
+  }
+}
+
+class TooManyConnections extends Error {}
+
+function connectError(err: unknown): Error & { data: { error: SocketConnectError; message: string } } {
+  let code: SocketConnectError = 'UNAVAILABLE';
+  let message = 'The live link is unavailable; try again shortly.';
+  if (err instanceof TooManyConnections) {
+    code = 'TOO_MANY_CONNECTIONS';
+    message = 'Too many open connections for this account; close a tab or two.';
+  } else if (err instanceof AppError && err.code === 'UNAUTHENTICATED') {
+    code = 'UNAUTHENTICATED';
+    message = err.message;
+  }
+  return Object.assign(new Error(code), { data: { error: code, message } });
+}
+
+/**
+ * The Redis streams adapter saves a disconnected socket's recovery session with a SET whose
+ * promise nobody awaits; with Redis down that is an unhandled rejection, which stops a Node
+ * process by default. This hands the adapter the same client with every SET observed: the
+ * session is then simply not saved, and that socket's reconnect is not recovered (it refetches).
+ */
+function withSettledSessionWrites(redis: Redis, logger: Logger): Redis {
+  const log = logger.child({ part: 'redis' });
+  return new Proxy(redis, {
+    get(target, prop) {
+      if (prop === 'set') {
+        return (...args: unknown[]) => {
+          const written = (target.set as (...a: unknown[]) => Promise<unknown>)(...args);
+          written.catch((err: unknown) =>
+            log.debug({ err: (err as Error).message }, 'socket session not saved to redis'),
+          );
+          return written;
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+type AdapterConstructor = Parameters<Server['adapter']>[0];
+type AdapterClass = new (nsp: Namespace) => Namespace['adapter'];
+
+/**
+ * The in-memory adapter keeps every broadcast for the recovery window and prunes once a minute:
+ * cap it by count as well, so a burst cannot grow memory without bound. A client whose missed
+ * packets were dropped is simply not recovered; it gets `balance_initial` and refetches.
+ */
+function boundedReplayAdapter(base: AdapterConstructor | undefined, maxPackets: number): AdapterConstructor {
+  const Base = base as unknown as AdapterClass;
+  class BoundedReplayAdapter extends Base {
+    override broadcast(...args: Parameters<Namespace['adapter']['broadcast']>): void {
+      super.broadcast(...args);
+      const packets = (this as unknown as { packets?: unknown[] }).packets;
+      if (Array.isArray(packets) && packets.length > maxPackets)
+        packets.splice(0, packets.length - maxPackets);
+    }
+  }
+  return BoundedReplayAdapter as unknown as AdapterConstructor;
+}

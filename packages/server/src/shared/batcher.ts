@@ -1,0 +1,114 @@
+/**
+ * Collects items and applies them in batches: at most `concurrency` `apply` calls at a time,
+ * a batch flushed when `maxBatch` items wait or `maxDelayMs` after the first one arrived.
+ * Each item's promise settles when its batch has been applied (committed) or failed.
+ */
+export interface BatcherOptions<T> {
+  maxBatch: number;
+  maxDelayMs: number;
+  /** batches applied at once (1 for an embedded single-connection database) */
+  concurrency: number;
+  /** above this many waiting items `backpressure()` returns a promise */
+  highWater: number;
+  apply: (items: T[]) => Promise<void>;
+  onError: (err: unknown, items: T[]) => void;
+}
+
+interface Waiting<T> {
+  item: T;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class Batcher<T> {
+  private queue: Waiting<T>[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running = 0;
+  private drainWaiters: (() => void)[] = [];
+  private closed = false;
+
+  constructor(private readonly opts: BatcherOptions<T>) {}
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  add(item: T): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('batcher closed'));
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** A promise to wait on while the queue is above its high-water mark; null otherwise. */
+  backpressure(): Promise<void> | null {
+    if (this.queue.length < this.opts.highWater) return null;
+    return new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Applies everything queued so far. */
+  async flush(): Promise<void> {
+    while (this.queue.length > 0 || this.running > 0) {
+      if (this.queue.length > 0 && this.running < this.opts.concurrency) this.run();
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    this.closed = true;
+  }
+
+  private schedule(): void {
+    if (this.running >= this.opts.concurrency) return;
+    // With a batch already in flight, wait for a full batch or the timer rather than
+    // committing a trickle of tiny transactions.
+    if (this.queue.length >= this.opts.maxBatch || (this.running === 0 && this.opts.maxDelayMs === 0)) {
+      this.run();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.run();
+    }, this.opts.maxDelayMs);
+  }
+
+  private run(): void {
+    if (this.running >= this.opts.concurrency || this.queue.length === 0) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.running++;
+    const batch = this.queue.splice(0, this.opts.maxBatch);
+    this.releaseWaiters();
+    void this.opts
+      .apply(batch.map((w) => w.item))
+      .then(
+        () => {
+          for (const w of batch) w.resolve();
+        },
+        (err: unknown) => {
+          this.opts.onError(
+            err,
+            batch.map((w) => w.item),
+          );
+          for (const w of batch) w.reject(err);
+        },
+      )
+      .finally(() => {
+        this.running--;
+        // whatever arrived meanwhile has already waited one commit: apply it now
+        if (this.queue.length > 0) this.run();
+        if (this.queue.length > 0) this.schedule();
+      });
+  }
+
+  private releaseWaiters(): void {
+    if (this.queue.length >= this.opts.highWater / 2) return;
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,58 @@
+/** The error catalogue: stable codes, HTTP status and a message safe to show. */
+export const errorCatalogue = {
+  BAD_REQUEST: { status: 400, message: 'The request is not valid.' },
+  UNAUTHENTICATED: { status: 401, message: 'Sign in first.' },
+  INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
+  FORBIDDEN: { status: 403, message: 'You may not do that.' },
+  NOT_FOUND: { status: 404, message: 'Not found.' },
+  METER_NOT_FOUND: { status: 404, message: 'Meter not found.' },
+  USER_NOT_FOUND: { status: 404, message: 'User not found.' },
+  METER_EXISTS: { status: 409, message: 'A meter with that number is already registered.' },
+  EMAIL_TAKEN: { status: 409, message: 'That email is already registered.' },
+  PAYMENT_DUPLICATE: { status: 409, message: 'That payment was already recorded.' },
+  IDEMPOTENCY_CONFLICT: { status: 409, message: 'That Idempotency-Key was used with a different request.' },
+  PAYMENT_NOT_FOUND: { status: 404, message: 'Payment not found.' },
+  PAYMENT_IN_PROGRESS: {
+    status: 409,
+    message: 'A request with that Idempotency-Key is still being processed; try again shortly.',
+  },
+  PAYMENT_REJECTED: { status: 400, message: 'M-Pesa refused the payment request.' },
+  PAYMENT_PROVIDER_ERROR: {
+    status: 502,
+    message: 'M-Pesa could not take the payment request right now; please try again shortly.',
+  },
+  TRANSACTION_NOT_FOUND: { status: 404, message: 'Transaction not found.' },
+  ORPHAN_NOT_FOUND: { status: 404, message: 'Orphan callback not found.' },
+  ORPHAN_ALREADY_RESOLVED: { status: 409, message: 'That orphan callback was already resolved.' },
+  ORPHAN_NOT_CREDITABLE: {
+    status: 409,
+    message: 'That callback reports no completed payment (no receipt or amount); it can only be dismissed.',
+  },
+  TOPUP_NOT_FOUND: { status: 404, message: 'Top-up request not found.' },
+  TOPUP_ALREADY_PROCESSED: { status: 409, message: 'That top-up request was already processed.' },
+  EMERGENCY_NOT_AVAILABLE: {
+    status: 409,
+    message: 'Emergency credit is available once, at zero balance, while no advance is owed.',
+  },
+  TRANSACTION_NOT_MOVABLE: {
+    status: 409,
+    message: 'That transaction cannot be moved (already moved, or not a payment).',
+  },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly.' },
+  UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
+  INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+  ) {
+    super(message ?? errorCatalogue[code].message);
+    this.status = errorCatalogue[code].status;
+  }
+}

@@ -1,0 +1,86 @@
+import { EventEmitter } from 'node:events';
+import type { TransactionType } from '@umeme/protocol';
+
+/**
+ * Domain events raised after a commit. Adapters (MQTT publisher, Socket.IO gateway) listen.
+ * Energy in mWh and money in cents here; the adapters convert at the edge.
+ */
+export interface MeterChanged {
+  meterNo: string;
+  userId: string | null;
+  eventSeq: number;
+  previousBalanceMwh: number;
+  balanceMwh: number;
+  creditLimitMwh: number;
+  energyMwh: number;
+  powerW: number | null;
+  relay: 'on' | 'off';
+  status: string;
+  lastSeen: number | null;
+  cause: TransactionType;
+  transactionId?: string;
+  amountCents?: number;
+  energyDeltaMwh?: number;
+  at: number;
+}
+
+export interface AlertChanged {
+  meterNo: string;
+  userId: string | null;
+  kind: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  open: boolean;
+  at: number;
+  /** predicted_low: whole hours of credit left at the recent rate */
+  hoursLeft?: number;
+}
+
+/** An STK payment credited (after commit). Money in cents. */
+export interface PaymentSucceeded {
+  meterNo: string;
+  userId: string;
+  intentId: string;
+  transactionId: string;
+  amountCents: number;
+}
+
+/** An STK payment that ended without money (cancelled, wrong PIN, expired…), with a readable reason. */
+export interface PaymentFailed {
+  meterNo: string;
+  userId: string;
+  intentId: string;
+  reason: string;
+}
+
+export interface DomainEvents {
+  meter_changed: [MeterChanged];
+  credit_limit_changed: [{ meterNo: string; creditLimitMwh: number; balanceMwh: number }];
+  meter_online: [{ meterNo: string }];
+  /** a meter's device secret was rotated or revoked: a session opened with the old one ends */
+  device_credentials_changed: [{ meterNo: string; change: 'rotated' | 'revoked' }];
+  /** a customer's monthly statement was generated */
+  bill_generated: [{ userId: string; period: string; url: string }];
+  /** a meter's status carried `ack: <id>`: that persistent command was applied */
+  command_acknowledged: [{ meterNo: string; commandId: string }];
+  /** the meter evidently missed its latest credit limit: publish it again */
+  republish_credit_limit: [{ meterNo: string }];
+  alert_changed: [AlertChanged];
+  /** an operator acknowledged an alert (after commit) */
+  alert_acknowledged: [{ alertId: number; meterNo: string; kind: string; closed: boolean }];
+  payment_succeeded: [PaymentSucceeded];
+  payment_failed: [PaymentFailed];
+  meter_status: [
+    {
+      meterNo: string;
+      userId: string | null;
+      status: string;
+      relay: 'on' | 'off';
+      eventSeq: number;
+      lastSeen: number | null;
+      at: number;
+    },
+  ];
+}
+
+export class EventBus extends EventEmitter<DomainEvents> {}

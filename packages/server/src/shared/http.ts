@@ -1,0 +1,85 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import type { TokenService } from '../auth/tokens';
+import type { Caller } from './access';
+import { AppError, errorCatalogue } from './errors';
+
+/** Route access levels. Every route is 'user' unless it says otherwise: denied by default. */
+export type RouteAuth = 'public' | 'user' | 'admin' | 'device';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+  }
+  interface FastifyRequest {
+    caller: Caller | null;
+  }
+}
+
+export function routeAuth(request: FastifyRequest): RouteAuth {
+  return request.routeOptions.config.auth ?? 'user';
+}
+
+export function registerAuthHook(app: FastifyInstance, tokens: TokenService): void {
+  app.decorateRequest('caller', null);
+  app.addHook('onRequest', async (request) => {
+    const level = routeAuth(request);
+    if (level === 'public' || level === 'device') return;
+    const header = request.headers.authorization;
+    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    if (!token) throw new AppError('UNAUTHENTICATED');
+    const caller = await tokens.verify(token);
+    if (level === 'admin' && caller.role !== 'admin') throw new AppError('FORBIDDEN');
+    request.caller = caller;
+  });
+}
+
+/** The caller of a route that required a user; throws if the hook did not run. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new AppError('UNAUTHENTICATED');
+  return request.caller;
+}
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
+    if (err instanceof AppError) {
+      return reply.status(err.status).send({ error: err.code, message: err.message });
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const detail = err.validation
+        .slice(0, 5)
+        .map(
+          (v) =>
+            `${v.instancePath.replace(/^\//, '').replace(/\//g, '.') || err.validationContext}: ${v.message}`,
+        )
+        .join('; ');
+      return reply.status(400).send({ error: 'BAD_REQUEST', message: detail || 'Invalid request.' });
+    }
+    if (isResponseSerializationError(err)) {
+      request.log.error({ err }, 'response did not match its schema');
+      return reply.status(500).send({ error: 'INTERNAL', message: errorCatalogue.INTERNAL.message });
+    }
+    const status = err.statusCode ?? 500;
+    if (status === 413) {
+      return reply
+        .status(413)
+        .send({ error: 'PAYLOAD_TOO_LARGE', message: errorCatalogue.PAYLOAD_TOO_LARGE.message });
+    }
+    if (status === 429) {
+      return reply.status(429).send({ error: 'RATE_LIMITED', message: errorCatalogue.RATE_LIMITED.message });
+    }
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send({ error: 'BAD_REQUEST', message: err.message });
+    }
+    request.log.error({ err }, 'unhandled error');
+    return reply.status(500).send({ error: 'INTERNAL', message: errorCatalogue.INTERNAL.message });
+  });
+  app.setNotFoundHandler((_request, reply) => {
+    return reply.status(404).send({ error: 'NOT_FOUND', message: errorCatalogue.NOT_FOUND.message });
+  });
+}
+
+export const errorResponse = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+} as const;

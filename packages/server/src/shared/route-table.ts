@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { RouteAuth } from './http';
+
+/** One route as registered: what the security tests are generated from. */
+export interface RouteRecord {
+  method: string;
+  url: string;
+  /** the effective level: routes that do not say are 'user' (denied by default) */
+  auth: RouteAuth;
+  /** whether the route said its level itself */
+  authDeclared: boolean;
+  schema: FastifySchema | undefined;
+}
+
+/** Records every route registered on `http` from now on into `into`. */
+export function recordRoutes(http: FastifyInstance, into: RouteRecord[]): void {
+  http.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const declared = route.config?.auth;
+    for (const method of methods) {
+      // HEAD routes are generated from GET routes and share their handler.
+      if (method === 'HEAD' || method === 'OPTIONS') continue;
+      into.push({
+        method,
+        url: route.url,
+        auth: declared ?? 'user',
+        authDeclared: declared !== undefined,
+        schema: route.schema,
+      });
+    }
+  });
+}

@@ -1,0 +1,149 @@
+import { centsToKes, kesToCents } from '@umeme/protocol';
+import type { AppliedCredit, CreditService } from '../credit/credit.service';
+import type { Db } from '../db/db';
+import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
+import { AppError } from '../shared/errors';
+import { findMeterOwner } from '../shared/meter-owner';
+import type {
+  ListTopupsQuery,
+  ProcessTopupBody,
+  TopupRequestBody,
+  TopupResponse,
+  TopupStatus,
+} from './topups.schema';
+
+interface TopupRow {
+  id: string;
+  user_id: string;
+  meter_no: string;
+  amount_cents: number;
+  channel: string;
+  reference: string | null;
+  status: TopupStatus;
+  admin_notes: string | null;
+  processed_by: string | null;
+  processed_at: Date | string | null;
+  transaction_id: string | null;
+  created_at: Date | string;
+}
+
+const COLUMNS = `id, user_id, meter_no, amount_cents, channel, reference, status, admin_notes, processed_by,
+  processed_at, transaction_id, created_at`;
+
+/**
+ * Top-ups through manual channels (cash at an agent, a bank transfer): a customer asks, an
+ * admin approves or rejects. Approval credits through the crediting service in the same
+ * transaction that marks the request processed, so approving twice credits once.
+ */
+export class TopupsService {
+  constructor(
+    private readonly db: Db,
+    private readonly credit: CreditService,
+  ) {}
+
+  async request(caller: Caller, body: TopupRequestBody): Promise<TopupResponse> {
+    assertMeterAccess(caller, body.meterNo, await findMeterOwner(this.db, body.meterNo));
+    if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
+    const { rows } = await this.db.query<TopupRow>(
+      `INSERT INTO topup_requests (user_id, meter_no, amount_cents, channel, reference)
+       VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      [caller.userId, body.meterNo, kesToCents(body.amount), body.channel, body.reference ?? null],
+    );
+    return toResponse(rows[0]!);
+  }
+
+  async process(caller: Caller, id: string, body: ProcessTopupBody): Promise<TopupResponse> {
+    assertAdmin(caller);
+    const adminId = caller.kind === 'user' ? caller.userId : null;
+    const { row, applied } = await this.db.transaction(async (tx) => {
+      const found = await tx.query<TopupRow>(
+        `SELECT ${COLUMNS} FROM topup_requests WHERE id = $1 FOR UPDATE`,
+        [id],
+      );
+      const request = found.rows[0];
+      if (!request) throw new AppError('TOPUP_NOT_FOUND');
+      if (request.status !== 'pending') {
+        throw new AppError('TOPUP_ALREADY_PROCESSED', `That top-up request was already ${request.status}.`);
+      }
+      let credited: AppliedCredit | null = null;
+      if (body.status === 'approved') {
+        credited = await this.credit.creditWithin(tx, caller, {
+          meterNo: request.meter_no,
+          amountCents: request.amount_cents,
+          source: 'topup',
+          type: 'topup',
+          externalRef: `TOPUP-${request.id}`,
+          createdBy: adminId,
+        });
+      }
+      const updated = await tx.query<TopupRow>(
+        `UPDATE topup_requests SET status = $2, admin_notes = $3, processed_by = $4, processed_at = now(),
+                transaction_id = $5
+          WHERE id = $1 RETURNING ${COLUMNS}`,
+        [id, body.status, body.admin_notes, adminId, credited?.result.transactionId ?? null],
+      );
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, $2, $3, $4, $5)`,
+        [
+          adminId,
+          caller.kind === 'user' ? 'user' : 'system',
+          `topup.${body.status}`,
+          id,
+          JSON.stringify({
+            meterNo: request.meter_no,
+            amountCents: request.amount_cents,
+            notes: body.admin_notes,
+            transactionId: credited?.result.transactionId ?? null,
+          }),
+        ],
+      );
+      return { row: updated.rows[0]!, applied: credited };
+    });
+    if (applied) this.credit.afterCommit(applied);
+    return toResponse(row);
+  }
+
+  async list(caller: Caller, query: ListTopupsQuery): Promise<{ topups: TopupResponse[] }> {
+    if (caller.kind !== 'user') assertAdmin(caller);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    // Admins see every request; a customer only their own.
+    if (!isAdmin(caller) && caller.kind === 'user') {
+      params.push(caller.userId);
+      where.push(`user_id = $${params.length}`);
+    }
+    if (query.status) {
+      params.push(query.status);
+      where.push(`status = $${params.length}`);
+    }
+    params.push(query.limit);
+    const { rows } = await this.db.query<TopupRow>(
+      `SELECT ${COLUMNS} FROM topup_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return { topups: rows.map(toResponse) };
+  }
+}
+
+function iso(value: Date | string | null): string | null {
+  return value === null ? null : new Date(value).toISOString();
+}
+
+function toResponse(r: TopupRow): TopupResponse {
+  return {
+    id: r.id,
+    meterNo: r.meter_no,
+    userId: r.user_id,
+    amountKes: centsToKes(r.amount_cents),
+    amountCents: r.amount_cents,
+    channel: r.channel,
+    reference: r.reference,
+    status: r.status,
+    adminNotes: r.admin_notes,
+    processedBy: r.processed_by,
+    processedAt: iso(r.processed_at),
+    transactionId: r.transaction_id,
+    createdAt: new Date(r.created_at).toISOString(),
+  };
+}

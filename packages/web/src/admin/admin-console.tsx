@@ -1,0 +1,199 @@
+import { useEffect, useMemo, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import { fleetUpdateSchema, notificationSchema, SOCKET_NAMESPACE, type FleetLiveRow } from '@umeme/protocol';
+import type { StoredAuth } from '../state/auth-storage';
+import { BoltLogo } from '../ui/brand';
+import { navigate, usePathname } from '../ui/navigation';
+import { useI18n } from '../ui/i18n-context';
+import { createAdminApi, type AdminApi } from './admin-api';
+import { parseAdminRoute } from './admin-routes';
+import { AlertsPage } from './alerts-page';
+import { AuditPage } from './audit-page';
+import { FleetPage } from './fleet-page';
+import { MeterDetailPage } from './meter-detail-page';
+import { ReportsPage } from './reports-page';
+import { UsersPage } from './users-page';
+import './admin.css';
+
+type Listener = (rows: readonly FleetLiveRow[]) => void;
+
+/** The admins room's `fleet_update` batches, checked against the protocol schema. */
+export class FleetFeed {
+  private readonly listeners = new Set<Listener>();
+  private readonly linkListeners = new Set<() => void>();
+  private readonly alertListeners = new Set<() => void>();
+  connected = false;
+  dropped = 0;
+  private socket: Socket | null = null;
+
+  start(token: string): void {
+    const socket = io(SOCKET_NAMESPACE, {
+      auth: { token },
+      transports: ['websocket', 'polling'],
+      tryAllTransports: true,
+    });
+    this.socket = socket;
+    const link = (up: boolean) => {
+      this.connected = up;
+      for (const l of this.linkListeners) l();
+    };
+    socket.on('connect', () => link(true));
+    socket.on('disconnect', () => link(false));
+    socket.on('fleet_update', (payload: unknown) => {
+      const parsed = fleetUpdateSchema.safeParse(payload);
+      if (!parsed.success) {
+        this.dropped++;
+        return;
+      }
+      for (const l of this.listeners) l(parsed.data.meters);
+    });
+    // Alerts opening and closing reach the admins room as notifications.
+    socket.on('notification', (payload: unknown) => {
+      if (!notificationSchema.safeParse(payload).success) {
+        this.dropped++;
+        return;
+      }
+      for (const l of this.alertListeners) l();
+    });
+    socket.on('connect', () => {
+      for (const l of this.alertListeners) l();
+    });
+  }
+
+  stop(): void {
+    this.socket?.disconnect();
+    this.socket = null;
+  }
+
+  subscribe = (fn: Listener): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  /** Called when an alert may have opened or closed, and after a reconnect. */
+  onAlerts = (fn: () => void): (() => void) => {
+    this.alertListeners.add(fn);
+    return () => this.alertListeners.delete(fn);
+  };
+
+  onLink = (fn: () => void): (() => void) => {
+    this.linkListeners.add(fn);
+    return () => this.linkListeners.delete(fn);
+  };
+}
+
+export interface AdminContext {
+  api: AdminApi;
+  feed: FleetFeed;
+}
+
+const tabs = [
+  { path: '/admin', label: 'Fleet', id: 'fleet' },
+  { path: '/admin/alerts', label: 'Alerts', id: 'alerts' },
+  { path: '/admin/users', label: 'Users', id: 'users' },
+  { path: '/admin/reports', label: 'Reports', id: 'reports' },
+  { path: '/admin/audit', label: 'Audit', id: 'audit' },
+] as const;
+
+export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; onSignOut: () => void }) {
+  const { t } = useI18n();
+  const pathname = usePathname();
+  const route = parseAdminRoute(pathname);
+  const ctx = useMemo<AdminContext>(
+    () => ({
+      api: createAdminApi({ token: () => auth.token, onUnauthorized: onSignOut }),
+      feed: new FleetFeed(),
+    }),
+    [auth.token, onSignOut],
+  );
+  const [live, setLive] = useState(false);
+  useEffect(() => {
+    ctx.feed.start(auth.token);
+    const off = ctx.feed.onLink(() => setLive(ctx.feed.connected));
+    return () => {
+      off();
+      ctx.feed.stop();
+    };
+  }, [ctx, auth.token]);
+
+  const activeTab = route.name === 'meter' ? 'fleet' : route.name;
+  let body;
+  switch (route.name) {
+    case 'fleet':
+      body = <FleetPage ctx={ctx} />;
+      break;
+    case 'meter':
+      body = <MeterDetailPage key={route.meterNo} ctx={ctx} meterNo={route.meterNo} />;
+      break;
+    case 'alerts':
+      body = <AlertsPage ctx={ctx} />;
+      break;
+    case 'reports':
+      body = <ReportsPage ctx={ctx} />;
+      break;
+    case 'users':
+      body = <UsersPage ctx={ctx} />;
+      break;
+    case 'audit':
+      body = <AuditPage ctx={ctx} />;
+      break;
+    case 'unknown':
+      body = (
+        <div className="card empty-state" data-testid="not-found">
+          <h2>404</h2>
+          <p className="muted">This page does not exist.</p>
+        </div>
+      );
+  }
+
+  return (
+    <div className="admin-shell" data-testid="admin-console">
+      <header className="topbar admin-topbar">
+        <a
+          className="brand"
+          href="/admin"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate('/admin');
+          }}
+        >
+          <BoltLogo size={28} />
+          <span className="brand-name">{t('appName')}</span>
+          <span className="badge">Operator</span>
+        </a>
+        <nav className="admin-tabs" aria-label="Operator console">
+          {tabs.map((tab) => (
+            <a
+              key={tab.id}
+              href={tab.path}
+              className={activeTab === tab.id ? 'active' : undefined}
+              aria-current={activeTab === tab.id ? 'page' : undefined}
+              data-testid={`admin-tab-${tab.id}`}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(tab.path);
+              }}
+            >
+              {tab.label}
+            </a>
+          ))}
+        </nav>
+        <div className="topbar-actions">
+          <span
+            className={`live ${live ? 'live-on' : 'live-off'}`}
+            data-testid="admin-live"
+            data-live={String(live)}
+            title={live ? 'Live updates on' : 'Live updates off'}
+          >
+            <span className="live-dot" aria-hidden="true" />
+            {live ? t('liveConnected') : t('liveDisconnected')}
+          </span>
+          <button className="button ghost small" type="button" onClick={onSignOut} data-testid="sign-out">
+            {t('signOut')}
+          </button>
+        </div>
+      </header>
+      <main className="admin-main">{body}</main>
+    </div>
+  );
+}

@@ -1,0 +1,95 @@
+import { useCallback, useEffect, useState } from 'react';
+import type { AlertRow } from './admin-api';
+import type { AdminContext } from './admin-console';
+import { ErrorAlert } from './admin-kit';
+import { AlertsList } from './meter-detail-page';
+
+export function AlertsPage({ ctx }: { ctx: AdminContext }) {
+  const [open, setOpen] = useState(true);
+  const [alerts, setAlerts] = useState<AlertRow[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    ctx.api.alerts(open).then(
+      (r) => {
+        setAlerts(r.alerts);
+        setNext(r.next);
+        setError(null);
+      },
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
+  }, [ctx, open]);
+
+  useEffect(load, [load]);
+
+  // Live: alerts that open or close, and other operators' acknowledgements, arrive as
+  // notifications (and a reconnect reads the list again). The list is also read again when
+  // the tab comes back into view.
+  useEffect(() => {
+    let timer: number | null = null;
+    const soon = () => {
+      if (timer === null)
+        timer = window.setTimeout(() => {
+          timer = null;
+          load();
+        }, 300);
+    };
+    const off = ctx.feed.onAlerts(soon);
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') soon();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      off();
+      document.removeEventListener('visibilitychange', onVisible);
+      if (timer !== null) window.clearTimeout(timer);
+    };
+  }, [ctx, load]);
+
+  const more = () => {
+    if (next === null) return;
+    ctx.api.alerts(open, next).then(
+      (r) => {
+        setAlerts((a) => [...(a ?? []), ...r.alerts]);
+        setNext(r.next);
+      },
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
+  };
+
+  return (
+    <section className="admin-page" data-testid="alerts-page">
+      <div className="admin-page-head">
+        <h1>Alerts</h1>
+        <div className="fchips" role="group" aria-label="Which alerts">
+          <button type="button" className="fchip" aria-pressed={open} onClick={() => setOpen(true)}>
+            Open
+          </button>
+          <button
+            type="button"
+            className="fchip"
+            aria-pressed={!open}
+            onClick={() => setOpen(false)}
+            data-testid="alerts-all"
+          >
+            All
+          </button>
+        </div>
+      </div>
+      <ErrorAlert error={error} />
+      {alerts ? (
+        <AlertsList ctx={ctx} alerts={alerts} onChanged={load} showMeter />
+      ) : (
+        <p className="center muted">Loading…</p>
+      )}
+      {next !== null && (
+        <div className="center">
+          <button type="button" className="button" onClick={more}>
+            Load more
+          </button>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,193 @@
+import { useEffect, useState } from 'react';
+import { reportPath, type Report } from './admin-api';
+import type { AdminContext } from './admin-console';
+import { fmtKes, fmtKwh, fmtMwhAsKwh } from './admin-format';
+import { EmptyRow, ErrorAlert } from './admin-kit';
+
+type Unit = 'daily' | 'monthly';
+
+/** Kenyan calendar dates (UTC+3), as the server files its days. */
+function eatDate(ms: number): string {
+  return new Date(ms + 3 * 3_600_000).toISOString().slice(0, 10);
+}
+
+function defaultRange(unit: Unit): { from: string; to: string } {
+  const now = Date.now();
+  if (unit === 'daily') return { from: eatDate(now - 13 * 86_400_000), to: eatDate(now) };
+  const today = eatDate(now);
+  const [y, mo] = today.split('-').map(Number) as [number, number];
+  const start = new Date(Date.UTC(y, mo - 12, 1)).toISOString().slice(0, 7);
+  return { from: start, to: today.slice(0, 7) };
+}
+
+export function ReportsPage({ ctx }: { ctx: AdminContext }) {
+  const [unit, setUnit] = useState<Unit>('daily');
+  const [range, setRange] = useState(() => defaultRange('daily'));
+  const [report, setReport] = useState<Report | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [downloading, setDownloading] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    setError(null);
+    ctx.api.report(unit, range.from, range.to).then(
+      (r) => {
+        if (live) setReport(r);
+      },
+      (err: unknown) => {
+        if (live) setError(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, [ctx, unit, range]);
+
+  const switchUnit = (u: Unit) => {
+    setUnit(u);
+    setRange(defaultRange(u));
+    setReport(null);
+  };
+
+  // The API wants the bearer token, so the link fetches the CSV and hands the browser a file.
+  const download = () => {
+    setDownloading(true);
+    ctx.api
+      .reportCsv(unit, range.from, range.to)
+      .then(
+        (blob) => {
+          const url = URL.createObjectURL(blob);
+          const a = document.createElement('a');
+          a.href = url;
+          a.download = `umeme-${unit}-${range.from}-${range.to}.csv`;
+          document.body.append(a);
+          a.click();
+          a.remove();
+          window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        },
+        (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      )
+      .finally(() => setDownloading(false));
+  };
+
+  const inputType = unit === 'daily' ? 'date' : 'month';
+  const totals = report?.totals;
+
+  return (
+    <section className="admin-page" data-testid="reports-page">
+      <div className="admin-page-head">
+        <h1>Reports</h1>
+        <div className="fchips" role="group" aria-label="Period">
+          <button
+            type="button"
+            className="fchip"
+            aria-pressed={unit === 'daily'}
+            onClick={() => switchUnit('daily')}
+            data-testid="report-daily"
+          >
+            Daily
+          </button>
+          <button
+            type="button"
+            className="fchip"
+            aria-pressed={unit === 'monthly'}
+            onClick={() => switchUnit('monthly')}
+            data-testid="report-monthly"
+          >
+            Monthly
+          </button>
+        </div>
+      </div>
+      <div className="fleet-controls">
+        <label className="admin-label inline">
+          From
+          <input
+            className="admin-input"
+            type={inputType}
+            value={range.from}
+            max={range.to}
+            onChange={(e) => e.target.value && setRange((r) => ({ ...r, from: e.target.value }))}
+            data-testid="report-from"
+          />
+        </label>
+        <label className="admin-label inline">
+          To
+          <input
+            className="admin-input"
+            type={inputType}
+            value={range.to}
+            min={range.from}
+            onChange={(e) => e.target.value && setRange((r) => ({ ...r, to: e.target.value }))}
+            data-testid="report-to"
+          />
+        </label>
+        <a
+          className="button small"
+          href={reportPath(unit, range.from, range.to, true)}
+          onClick={(e) => {
+            e.preventDefault();
+            if (!downloading) download();
+          }}
+          data-testid="report-csv"
+        >
+          {downloading ? 'Preparing…' : 'Download CSV'}
+        </a>
+      </div>
+      <ErrorAlert error={error} />
+      <div className="card flush table-wrap">
+        <table className="admin-table" data-testid="report-table">
+          <thead>
+            <tr>
+              <th>{unit === 'daily' ? 'Day' : 'Month'}</th>
+              <th className="num">Money in</th>
+              <th className="num">Sold kWh</th>
+              <th className="num">Consumed kWh</th>
+              <th className="num">Adjustments kWh</th>
+              <th className="num">Emergency kWh</th>
+              <th className="num">Active meters</th>
+              <th className="num">Revenue / meter</th>
+            </tr>
+          </thead>
+          <tbody>
+            {report?.rows.map((r) => (
+              <tr key={r.period} data-testid="report-row">
+                <td className="mono">{r.period}</td>
+                <td className="num mono" title={channels(r.moneyByChannelCents)}>
+                  {fmtKes(r.moneyCents)}
+                </td>
+                <td className="num mono">{fmtKwh(r.soldKwh)}</td>
+                <td className="num mono">{fmtKwh(r.consumedKwh)}</td>
+                <td className="num mono">{fmtMwhAsKwh(r.adjustmentMwh)}</td>
+                <td className="num mono">{fmtMwhAsKwh(r.emergencyMwh)}</td>
+                <td className="num mono">{r.activeMeters}</td>
+                <td className="num mono">{fmtKes(r.revenuePerMeterCents)}</td>
+              </tr>
+            ))}
+            {report && report.rows.length === 0 && <EmptyRow colSpan={8}>Nothing in this period.</EmptyRow>}
+            {!report && !error && <EmptyRow colSpan={8}>Loading…</EmptyRow>}
+          </tbody>
+          {totals && (
+            <tfoot>
+              <tr data-testid="report-totals">
+                <th>Total</th>
+                <th className="num mono">{fmtKes(totals.moneyCents)}</th>
+                <th className="num mono">{fmtKwh(totals.soldKwh)}</th>
+                <th className="num mono">{fmtKwh(totals.consumedKwh)}</th>
+                <th className="num mono">{fmtMwhAsKwh(totals.adjustmentMwh)}</th>
+                <th className="num mono">{fmtMwhAsKwh(totals.emergencyMwh)}</th>
+                <th className="num mono">{totals.activeMeters}</th>
+                <th className="num mono">{fmtKes(totals.revenuePerMeterCents)}</th>
+              </tr>
+            </tfoot>
+          )}
+        </table>
+      </div>
+    </section>
+  );
+}
+
+function channels(byChannel: Record<string, number>): string {
+  return Object.entries(byChannel)
+    .map(([k, v]) => `${k}: ${fmtKes(v)}`)
+    .join('\n');
+}

@@ -1,0 +1,21 @@
+// Protects the usage chart's axis: round maxima and label spacing.
+import { describe, expect, it } from 'vitest';
+import { labelledIndexes, niceCeil } from './chart-scale';
+
+describe('chart scale', () => {
+  it('rounds the axis maximum up to 1, 2, 2.5 or 5 times a power of ten', () => {
+    expect(niceCeil(0)).toBe(1);
+    expect(niceCeil(0.42)).toBe(0.5);
+    expect(niceCeil(1)).toBe(1);
+    expect(niceCeil(1.01)).toBe(2);
+    expect(niceCeil(2.3)).toBe(2.5);
+    expect(niceCeil(7)).toBe(10);
+    expect(niceCeil(0.3)).toBeCloseTo(0.5);
+    expect(niceCeil(0.2)).toBeCloseTo(0.2);
+  });
+
+  it('labels the newest bucket and every n-th before it', () => {
+    expect(labelledIndexes(24, 6)).toEqual([5, 11, 17, 23]);
+    expect(labelledIndexes(3, 6)).toEqual([2]);
+  });
+});

@@ -1,0 +1,60 @@
+/**
+ * Rules of the "Buy electricity" panel, kept out of React so they can be tested: amounts,
+ * the kWh estimate shown before paying, idempotency keys and what an intent's status means.
+ */
+import type { IntentStatus } from '../api/api-types';
+import type { MessageKey } from '../i18n/dictionary';
+import { TARIFF_KES_PER_KWH } from './format';
+
+export const QUICK_AMOUNTS_KES = [50, 100, 200, 500] as const;
+/** The server's STK push limits (packages/server/src/payments/payments.limits.ts). */
+export const MIN_AMOUNT_KES = 10;
+export const MAX_AMOUNT_KES = 250_000;
+/** Sockets deliver at most once: the panel also asks for the intent this often. */
+export const INTENT_POLL_MS = 3000;
+
+/** A whole number of shillings within the limits, or null. */
+export function parseAmountKes(input: string): number | null {
+  const trimmed = input.trim();
+  if (!/^\d{1,7}$/.test(trimmed)) return null;
+  const kes = Number(trimmed);
+  return kes >= MIN_AMOUNT_KES && kes <= MAX_AMOUNT_KES ? kes : null;
+}
+
+/**
+ * What an amount buys at the flat tariff. An estimate: the server's receipt splits the payment
+ * (recovered emergency credit, standing charge, levies) and says what was really bought.
+ */
+export function estimateKwh(amountKes: number): number {
+  return amountKes / TARIFF_KES_PER_KWH;
+}
+
+/** A fresh key per attempt: a retried request with the same key never charges twice. */
+export function newIdempotencyKey(cryptoImpl: Pick<Crypto, 'getRandomValues'> = crypto): string {
+  const bytes = cryptoImpl.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export type IntentOutcome = 'waiting' | 'succeeded' | 'failed';
+
+export function intentOutcome(status: IntentStatus): IntentOutcome {
+  if (status === 'succeeded') return 'succeeded';
+  if (status === 'failed' || status === 'expired') return 'failed';
+  return 'waiting';
+}
+
+/** M-Pesa result codes a customer meets often, worded in the app's language. */
+const RESULT_CODE_MESSAGES: Readonly<Record<number, MessageKey>> = {
+  1: 'payFailedFunds',
+  1032: 'payFailedCancelled',
+  1037: 'payFailedNoAnswer',
+  2001: 'payFailedPin',
+};
+
+/** The app's own words for a known result code; otherwise the server's reason is shown. */
+export function failureMessageKey(resultCode: number | null): MessageKey | null {
+  return resultCode === null ? null : (RESULT_CODE_MESSAGES[resultCode] ?? null);
+}

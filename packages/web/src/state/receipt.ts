@@ -1,0 +1,249 @@
+/**
+ * A purchase receipt as the customer reads it: `GET /api/transactions/:id/receipt` read
+ * defensively, then laid out once (facts, the split, totals, information lines) for both the
+ * on-screen view and the downloadable HTML file.
+ */
+import type { MessageKey } from '../i18n/dictionary';
+import { intlLocale, type Locale, type MessageParams } from '../i18n/i18n';
+import { formatKes, formatKwh, formatNumber } from './format';
+
+export interface ReceiptLine {
+  /** debt (recovered emergency credit), standing, energy, pass_through, levy, vat, rounding */
+  kind: string;
+  code: string;
+  /** the tariff's own wording (English) */
+  label: string;
+  amountCents: number;
+  energyKwh: number | null;
+  rateCentsPerKwh: number | null;
+  basisPoints: number | null;
+}
+
+export interface ReceiptInfoLine {
+  code: string;
+  energyKwh: number;
+  valueCents: number;
+}
+
+export interface Receipt {
+  transactionId: string;
+  meterNo: string;
+  type: string;
+  status: string;
+  atMs: number;
+  amountCents: number;
+  energyKwh: number;
+  mpesaReceipt: string | null;
+  /** masked by the server except the last three digits */
+  phone: string | null;
+  balanceAfterKwh: number | null;
+  lines: ReceiptLine[];
+  infoLines: ReceiptInfoLine[];
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** The receipt in an answer, or null when the answer is not one. */
+export function readReceipt(body: unknown): Receipt | null {
+  if (!isObject(body)) return null;
+  const transactionId = str(body.transactionId);
+  const meterNo = str(body.meterNo);
+  const amountCents = num(body.amountCents);
+  const atMs = Date.parse(str(body.completedAt) ?? str(body.createdAt) ?? '');
+  if (transactionId === null || meterNo === null || amountCents === null || Number.isNaN(atMs)) return null;
+  const lines: ReceiptLine[] = [];
+  for (const l of Array.isArray(body.lines) ? body.lines : []) {
+    const kind = isObject(l) ? str(l.kind) : null;
+    const cents = isObject(l) ? num(l.amountCents) : null;
+    if (!isObject(l) || kind === null || cents === null) continue;
+    lines.push({
+      kind,
+      code: str(l.code) ?? kind,
+      label: str(l.label) ?? kind,
+      amountCents: cents,
+      energyKwh: num(l.energyKwh),
+      rateCentsPerKwh: num(l.rateCentsPerKwh),
+      basisPoints: num(l.basisPoints),
+    });
+  }
+  const infoLines: ReceiptInfoLine[] = [];
+  for (const l of Array.isArray(body.infoLines) ? body.infoLines : []) {
+    if (!isObject(l)) continue;
+    const code = str(l.code);
+    const energyKwh = num(l.energyKwh);
+    const valueCents = num(l.valueCents);
+    if (code === null || energyKwh === null || valueCents === null) continue;
+    infoLines.push({ code, energyKwh, valueCents });
+  }
+  return {
+    transactionId,
+    meterNo,
+    type: str(body.type) ?? 'payment',
+    status: str(body.status) ?? 'completed',
+    atMs,
+    amountCents,
+    energyKwh: num(body.energyKwh) ?? 0,
+    mpesaReceipt: str(body.mpesaReceipt),
+    phone: str(body.phone),
+    balanceAfterKwh: num(body.balanceAfterKwh),
+    lines,
+    infoLines,
+  };
+}
+
+export function linesSumCents(receipt: Pick<Receipt, 'lines'>): number {
+  return receipt.lines.reduce((sum, l) => sum + l.amountCents, 0);
+}
+
+type Translate = (key: MessageKey, params?: MessageParams) => string;
+
+export interface ReceiptFact {
+  id: 'date' | 'meter' | 'mpesa' | 'phone';
+  label: string;
+  value: string;
+}
+
+export interface ReceiptDisplayLine {
+  kind: string;
+  code: string;
+  label: string;
+  /** "4.35 kWh × KSh 20.00" for lines charged per kWh */
+  detail: string | null;
+  amountCents: number;
+  amount: string;
+}
+
+/** Everything a receipt shows, worded and formatted in the customer's language. */
+export interface ReceiptDisplay {
+  title: string;
+  facts: ReceiptFact[];
+  splitTitle: string;
+  lines: ReceiptDisplayLine[];
+  total: { label: string; value: string };
+  energy: { label: string; value: string };
+  balance: { label: string; value: string } | null;
+  info: string[];
+}
+
+const kes = (locale: Locale, cents: number) => formatKes(locale, cents / 100);
+
+/** Date and time in Kenya, with the year: a receipt is read long after. */
+export function formatReceiptTime(locale: Locale, atMs: number): string {
+  return new Intl.DateTimeFormat(intlLocale[locale], {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone: 'Africa/Nairobi',
+  }).format(atMs);
+}
+
+function rateText(locale: Locale, centsPerKwh: number): string {
+  const kesPerKwh = centsPerKwh / 100;
+  const digits = Number.isInteger(centsPerKwh)
+    ? 2
+    : Math.min(4, 2 + String(centsPerKwh).split('.')[1]!.length);
+  return `KSh ${formatNumber(locale, kesPerKwh, digits)}/kWh`;
+}
+
+function lineLabel(line: ReceiptLine, energyLines: number, t: Translate, locale: Locale): string {
+  switch (line.kind) {
+    case 'debt':
+      return t('receiptLineDebt');
+    case 'standing':
+      return t('receiptLineStanding');
+    case 'rounding':
+      return t('receiptLineRounding');
+    case 'vat':
+      return line.basisPoints === null
+        ? line.label
+        : t('receiptLineVat', {
+            rate: formatNumber(locale, line.basisPoints / 100, line.basisPoints % 100 ? 2 : 0),
+          });
+    case 'energy':
+      // One band: "Energy"; several: the tariff's band names say which is which.
+      return energyLines > 1 ? line.label : t('receiptLineEnergy');
+    default:
+      return line.label;
+  }
+}
+
+export function describeReceipt(receipt: Receipt, t: Translate, locale: Locale): ReceiptDisplay {
+  const facts: ReceiptFact[] = [
+    { id: 'date', label: t('receiptDate'), value: formatReceiptTime(locale, receipt.atMs) },
+    { id: 'meter', label: t('receiptMeter'), value: receipt.meterNo },
+  ];
+  if (receipt.mpesaReceipt)
+    facts.push({ id: 'mpesa', label: t('payReceiptNumber'), value: receipt.mpesaReceipt });
+  if (receipt.phone) facts.push({ id: 'phone', label: t('payReceiptPhone'), value: receipt.phone });
+  const energyLines = receipt.lines.filter((l) => l.kind === 'energy').length;
+  return {
+    title: t('receiptTitle'),
+    facts,
+    splitTitle: t('receiptSplit'),
+    lines: receipt.lines.map((l) => ({
+      kind: l.kind,
+      code: l.code,
+      label: lineLabel(l, energyLines, t, locale),
+      detail:
+        l.energyKwh !== null && l.rateCentsPerKwh !== null
+          ? `${formatKwh(locale, l.energyKwh)} × ${rateText(locale, l.rateCentsPerKwh)}`
+          : null,
+      amountCents: l.amountCents,
+      amount: kes(locale, l.amountCents),
+    })),
+    total: { label: t('payReceiptAmount'), value: kes(locale, receipt.amountCents) },
+    energy: { label: t('payReceiptEnergy'), value: formatKwh(locale, receipt.energyKwh) },
+    balance:
+      receipt.balanceAfterKwh === null
+        ? null
+        : { label: t('receiptNewBalance'), value: formatKwh(locale, receipt.balanceAfterKwh) },
+    info: receipt.infoLines
+      .filter((l) => l.code === 'friendly_hours_debt')
+      .map((l) =>
+        t('receiptFriendlyHours', {
+          energy: formatKwh(locale, l.energyKwh),
+          amount: kes(locale, l.valueCents),
+        }),
+      ),
+  };
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** A standalone, printable HTML page of the receipt, for "Download receipt". */
+export function receiptHtml(display: ReceiptDisplay, locale: Locale, appName: string): string {
+  const row = (label: string, value: string, cls = '', detail: string | null = null) =>
+    `<tr class="${cls}"><th>${escapeHtml(label)}${detail ? `<small>${escapeHtml(detail)}</small>` : ''}</th><td>${escapeHtml(value)}</td></tr>`;
+  return `<!doctype html>
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(`${appName} — ${display.title}`)}</title>
+<style>
+body{font:15px/1.45 system-ui,sans-serif;color:#15201a;max-width:420px;margin:24px auto;padding:0 16px}
+h1{font-size:18px;margin:0 0 4px}h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5a655f;margin:18px 0 6px}
+table{width:100%;border-collapse:collapse}th{text-align:left;font-weight:400;color:#5a655f;padding:5px 0;vertical-align:top}
+td{text-align:right;font-variant-numeric:tabular-nums;padding:5px 0 5px 12px;white-space:nowrap;vertical-align:top}
+th small{display:block;font-size:12px}.total th,.total td{font-weight:700;color:#15201a;border-top:2px solid #15201a}
+p.info{background:#e3f1ea;padding:8px 10px;border-radius:8px}
+</style></head><body>
+<h1>${escapeHtml(appName)}</h1><p>${escapeHtml(display.title)}</p>
+<table>${display.facts.map((f) => row(f.label, f.value)).join('')}</table>
+<h2>${escapeHtml(display.splitTitle)}</h2>
+<table>${display.lines.map((l) => row(l.label, l.amount, '', l.detail)).join('')}${row(display.total.label, display.total.value, 'total')}</table>
+<table>${row(display.energy.label, display.energy.value)}${display.balance ? row(display.balance.label, display.balance.value) : ''}</table>
+${display.info.map((i) => `<p class="info">${escapeHtml(i)}</p>`).join('')}
+</body></html>
+`;
+}
+
+/** A file name for the download: the M-Pesa receipt number when there is one. */
+export function receiptFileName(receipt: Receipt): string {
+  const ref = (receipt.mpesaReceipt ?? receipt.transactionId.slice(0, 8)).replace(/[^A-Za-z0-9-]/g, '');
+  return `umeme-receipt-${ref}.html`;
+}

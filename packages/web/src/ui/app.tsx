@@ -1,0 +1,72 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { AdminGate } from '../admin/admin-gate';
+import { isAdminPath } from '../admin/admin-routes';
+import { pickLocale, translate, type Locale } from '../i18n/i18n';
+import { LOCALE_STORAGE_KEY, loadAuth, saveAuth, type StoredAuth } from '../state/auth-storage';
+import { parseRoute } from '../state/routes';
+import { AuthScreen } from './auth-screen';
+import { I18nContext, type I18n } from './i18n-context';
+import { navigate, usePathname } from './navigation';
+import { SignedIn } from './signed-in';
+
+function storedLocale(): string | null {
+  try {
+    return window.localStorage.getItem(LOCALE_STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function App() {
+  const [locale, setLocaleState] = useState<Locale>(() => pickLocale(storedLocale(), navigator.languages));
+  const [auth, setAuth] = useState<StoredAuth | null>(() => loadAuth(window.localStorage, Date.now()));
+  const pathname = usePathname();
+  const route = parseRoute(pathname);
+
+  const setLocale = useCallback((next: Locale) => {
+    setLocaleState(next);
+    try {
+      window.localStorage.setItem(LOCALE_STORAGE_KEY, next);
+    } catch {
+      // Private browsing may refuse storage; the choice then lasts for this visit.
+    }
+  }, []);
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+  }, [locale]);
+
+  const i18n = useMemo<I18n>(
+    () => ({ locale, setLocale, t: (key, params) => translate(locale, key, params) }),
+    [locale, setLocale],
+  );
+
+  const signIn = useCallback((next: StoredAuth) => {
+    saveAuth(window.localStorage, next);
+    setAuth(next);
+  }, []);
+
+  const signOut = useCallback(() => {
+    saveAuth(window.localStorage, null);
+    setAuth(null);
+    navigate('/signin', { replace: true });
+  }, []);
+
+  useEffect(() => {
+    const admin = auth?.user.role === 'admin';
+    if (auth && (route.name === 'signin' || route.name === 'signup' || (admin && route.name === 'home')))
+      navigate(admin ? '/admin' : '/', { replace: true });
+  }, [auth, route.name]);
+
+  return (
+    <I18nContext.Provider value={i18n}>
+      {auth && isAdminPath(pathname) ? (
+        <AdminGate key={auth.token} auth={auth} onSignOut={signOut} />
+      ) : auth ? (
+        <SignedIn key={auth.token} auth={auth} route={route} onSignOut={signOut} />
+      ) : (
+        <AuthScreen mode={route.name === 'signup' ? 'signup' : 'signin'} onSignedIn={signIn} />
+      )}
+    </I18nContext.Provider>
+  );
+}

@@ -1,0 +1,160 @@
+import { useMemo, useState, type FormEvent, type MouseEvent } from 'react';
+import { ApiError, createHttpClient, NetworkError } from '../api/http-client';
+import type { StoredAuth } from '../state/auth-storage';
+import { normalizeKenyanPhone } from '../state/format';
+import { BoltLogo } from './brand';
+import { useI18n } from './i18n-context';
+import { LanguageSwitch } from './language-switch';
+import { navigate } from './navigation';
+
+export function AuthScreen({
+  mode,
+  onSignedIn,
+}: {
+  mode: 'signin' | 'signup';
+  onSignedIn: (auth: StoredAuth) => void;
+}) {
+  const { t } = useI18n();
+  const http = useMemo(() => createHttpClient({ token: () => null }), []);
+  const [name, setName] = useState('');
+  const [email, setEmail] = useState('');
+  const [phone, setPhone] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    let normalizedPhone: string | null = null;
+    if (mode === 'signup') {
+      normalizedPhone = normalizeKenyanPhone(phone);
+      if (!normalizedPhone) {
+        setError(t('phoneInvalid'));
+        return;
+      }
+    }
+    setBusy(true);
+    try {
+      const answer =
+        mode === 'signin'
+          ? await http.login(email.trim(), password)
+          : await http.register({
+              name: name.trim(),
+              email: email.trim(),
+              phone: normalizedPhone ?? '',
+              password,
+            });
+      onSignedIn({ token: answer.token, user: answer.user });
+    } catch (err) {
+      if (err instanceof ApiError) setError(err.message);
+      else if (err instanceof NetworkError) setError(t('networkError'));
+      else setError(String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const switchTo = (target: 'signin' | 'signup') => (e: MouseEvent) => {
+    e.preventDefault();
+    setError(null);
+    navigate(`/${target}`);
+  };
+
+  return (
+    <div className="auth">
+      <div className="auth-top">
+        <div className="brand">
+          <BoltLogo size={36} />
+          <span className="brand-name">{t('appName')}</span>
+        </div>
+        <LanguageSwitch />
+      </div>
+      <main className="auth-card card">
+        <h1>{mode === 'signin' ? t('signIn') : t('signUp')}</h1>
+        <p className="muted">{t('tagline')}</p>
+        <form onSubmit={(e) => void submit(e)} noValidate={false}>
+          {mode === 'signup' && (
+            <label className="field">
+              <span>{t('name')}</span>
+              <input
+                name="name"
+                autoComplete="name"
+                required
+                maxLength={100}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+              />
+            </label>
+          )}
+          <label className="field">
+            <span>{t('email')}</span>
+            <input
+              name="email"
+              type="email"
+              inputMode="email"
+              autoComplete={mode === 'signin' ? 'username' : 'email'}
+              required
+              value={email}
+              onChange={(e) => setEmail(e.target.value)}
+            />
+          </label>
+          {mode === 'signup' && (
+            <label className="field">
+              <span>{t('phone')}</span>
+              <input
+                name="phone"
+                type="tel"
+                inputMode="tel"
+                autoComplete="tel"
+                placeholder="0712 345 678"
+                required
+                value={phone}
+                onChange={(e) => setPhone(e.target.value)}
+              />
+              <small className="muted">{t('phoneHint')}</small>
+            </label>
+          )}
+          <label className="field">
+            <span>{t('password')}</span>
+            <input
+              name="password"
+              type="password"
+              autoComplete={mode === 'signin' ? 'current-password' : 'new-password'}
+              required
+              minLength={mode === 'signup' ? 8 : undefined}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+            {mode === 'signup' && <small className="muted">{t('passwordHint')}</small>}
+          </label>
+          {error && (
+            <p className="form-error" role="alert" data-testid="auth-error">
+              {error}
+            </p>
+          )}
+          <button className="button primary block" type="submit" disabled={busy} data-testid="auth-submit">
+            {busy ? t('working') : mode === 'signin' ? t('signIn') : t('signUp')}
+          </button>
+        </form>
+        <p className="auth-switch">
+          {mode === 'signin' ? (
+            <>
+              {t('noAccount')}{' '}
+              <a href="/signup" onClick={switchTo('signup')} data-testid="to-signup">
+                {t('signUp')}
+              </a>
+            </>
+          ) : (
+            <>
+              {t('haveAccount')}{' '}
+              <a href="/signin" onClick={switchTo('signin')} data-testid="to-signin">
+                {t('signIn')}
+              </a>
+            </>
+          )}
+        </p>
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,99 @@
+import type { SessionState } from '../live/live-session';
+import {
+  balanceWorthKes,
+  formatClock,
+  formatDuration,
+  formatKes,
+  formatNumber,
+  formatPowerW,
+} from '../state/format';
+import type { MeterView } from '../state/meter-state';
+import { estimateTimeLeft } from '../state/time-left';
+import { useI18n } from './i18n-context';
+
+export function LiveIndicator({ link }: { link: SessionState['link'] }) {
+  const { t, locale } = useI18n();
+  const live = link.status === 'connected';
+  const label =
+    link.status === 'connected'
+      ? t('liveConnected')
+      : link.status === 'connecting'
+        ? t('liveConnecting')
+        : t('liveDisconnected');
+  const when =
+    link.lastUpdateMs === null
+      ? t('noUpdateYet')
+      : t('lastUpdate', { time: formatClock(locale, link.lastUpdateMs) });
+  return (
+    <div
+      className={`live ${live ? 'live-on' : 'live-off'}`}
+      data-testid="live-indicator"
+      data-live={live ? 'true' : 'false'}
+      data-link={link.status}
+      role="status"
+    >
+      <span className="live-dot" aria-hidden="true" />
+      <span className="live-label">{label}</span>
+      <span className="live-when">{when}</span>
+    </div>
+  );
+}
+
+export function BalanceCard({
+  meter,
+  link,
+  averageRateKw,
+}: {
+  meter: MeterView;
+  link: SessionState['link'];
+  averageRateKw: number | null;
+}) {
+  const { t, locale } = useI18n();
+  const level = meter.balanceKwh <= 0 ? 'empty' : meter.balanceKwh <= meter.lowBalanceKwh ? 'low' : 'ok';
+  const timeLeft = estimateTimeLeft({ balanceKwh: meter.balanceKwh, powerW: meter.powerW, averageRateKw });
+  let timeLeftText: string;
+  let timeLeftDetail: string | null = null;
+  switch (timeLeft.kind) {
+    case 'empty':
+      timeLeftText = t('timeLeftNone');
+      break;
+    case 'idle':
+      timeLeftText = t('timeLeftIdle');
+      break;
+    case 'estimate':
+      timeLeftText = formatDuration(locale, timeLeft.durationMs);
+      timeLeftDetail = t('timeLeftAtRate', { power: formatPowerW(locale, timeLeft.rateKw * 1000) });
+      break;
+  }
+  return (
+    <section className={`card balance-card level-${level}`} aria-labelledby="balance-heading">
+      <div className="card-head">
+        <h2 id="balance-heading" className="eyebrow">
+          {t('meter')} <span data-testid="meter-no">{meter.meterNo}</span>
+          {meter.ownerName ? <span className="owner"> · {meter.ownerName}</span> : null}
+        </h2>
+        <LiveIndicator link={link} />
+      </div>
+      <p className="balance-label">
+        {t('balance')}
+        {level !== 'ok' && (
+          <span className="badge warn">{level === 'empty' ? t('timeLeftNone') : t('lowBalance')}</span>
+        )}
+      </p>
+      <p className="balance" data-testid="balance" data-balance-kwh={meter.balanceKwh} aria-live="polite">
+        <span className="balance-value">{formatNumber(locale, meter.balanceKwh, 2)}</span>
+        <span className="balance-unit">kWh</span>
+      </p>
+      <p className="worth" data-testid="balance-kes">
+        {meter.balanceKwh < 0
+          ? t('balanceDebt', { amount: formatKes(locale, -balanceWorthKes(meter.balanceKwh)) })
+          : t('balanceWorth', { amount: formatKes(locale, balanceWorthKes(meter.balanceKwh)) })}
+      </p>
+      <div className="time-left" data-testid="time-left" data-kind={timeLeft.kind}>
+        <span className="muted">{t('timeLeft')}</span>
+        <strong>{timeLeftText}</strong>
+        {timeLeftDetail && <span className="muted small">{timeLeftDetail}</span>}
+      </div>
+    </section>
+  );
+}

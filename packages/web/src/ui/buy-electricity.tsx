@@ -1,0 +1,397 @@
+import { useEffect, useRef, useState } from 'react';
+import type { PaymentIntent, PublicConfig } from '../api/api-types';
+import { ApiError } from '../api/http-client';
+import type { LiveSession } from '../live/live-session';
+import {
+  formatKes,
+  formatKwh,
+  formatNumber,
+  normalizeKenyanPhone,
+  TARIFF_KES_PER_KWH,
+} from '../state/format';
+import {
+  estimateKwh,
+  failureMessageKey,
+  INTENT_POLL_MS,
+  intentOutcome,
+  MAX_AMOUNT_KES,
+  MIN_AMOUNT_KES,
+  newIdempotencyKey,
+  parseAmountKes,
+  QUICK_AMOUNTS_KES,
+} from '../state/payment';
+import { useI18n } from './i18n-context';
+import { ReceiptView, useReceipt } from './receipt-view';
+
+/** After this long without an answer the panel offers to start again (polling goes on). */
+const STILL_WAITING_MS = 60_000;
+
+type Phase =
+  | { name: 'form' }
+  | { name: 'sending' }
+  | { name: 'waiting'; intentId: string; amountKes: number; phone: string; sinceMs: number }
+  | { name: 'succeeded'; intent: PaymentIntent | null; amountKes: number; energyKwh: number | null }
+  | { name: 'failed'; reason: string; resultCode: number | null };
+
+let configRequest: Promise<PublicConfig | null> | null = null;
+
+/** `GET /api/config`, once per page load; without it the panel simply shows no demo link. */
+function loadPublicConfig(session: LiveSession): Promise<PublicConfig | null> {
+  configRequest ??= session.http.publicConfig().catch(() => {
+    configRequest = null;
+    return null;
+  });
+  return configRequest;
+}
+
+/**
+ * The "Buy electricity" panel: M-Pesa STK push for this meter, followed live (socket events,
+ * with polling of the payment intent as a fallback since sockets deliver at most once).
+ */
+export function BuyElectricity({
+  session,
+  meterNo,
+  demoTopUp,
+}: {
+  session: LiveSession;
+  meterNo: string;
+  demoTopUp: boolean;
+}) {
+  const { t, locale } = useI18n();
+  const kes = (v: number) => formatKes(locale, v).replace(/\.00$/, '');
+  const [phone, setPhone] = useState('');
+  const phoneTouched = useRef(false);
+  const [quickKes, setQuickKes] = useState<number>(QUICK_AMOUNTS_KES[1]);
+  const [customKes, setCustomKes] = useState('');
+  const [phase, setPhase] = useState<Phase>({ name: 'form' });
+  const [error, setError] = useState<string | null>(null);
+  const [config, setConfig] = useState<PublicConfig | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+
+  useEffect(() => {
+    let live = true;
+    session.http
+      .me()
+      .then((me) => {
+        if (live && me.phone && !phoneTouched.current) setPhone(me.phone);
+      })
+      .catch(() => {});
+    void loadPublicConfig(session).then((c) => {
+      if (live) setConfig(c);
+    });
+    return () => {
+      live = false;
+    };
+  }, [session]);
+
+  // The full receipt (the split, the new balance) of a payment that succeeded.
+  const receiptState = useReceipt(
+    session.http,
+    phase.name === 'succeeded' ? (phase.intent?.transactionId ?? null) : null,
+  );
+
+  const custom = customKes.trim();
+  const amountKes = custom === '' ? quickKes : parseAmountKes(custom);
+  const normalizedPhone = normalizeKenyanPhone(phone);
+
+  // Follow one payment: the socket's news when it comes, the intent's status every few seconds.
+  const waitingIntentId = phase.name === 'waiting' ? phase.intentId : null;
+  const waitingAmountKes = phase.name === 'waiting' ? phase.amountKes : 0;
+  useEffect(() => {
+    if (waitingIntentId === null) return;
+    let done = false;
+    let inFlight = false;
+    const finish = (next: Phase) => {
+      if (done) return;
+      done = true;
+      setPhase(next);
+    };
+    const check = async (socketFailure?: string) => {
+      if (done || inFlight) return;
+      inFlight = true;
+      try {
+        const intent = await session.http.paymentIntent(waitingIntentId);
+        const outcome = intentOutcome(intent.status);
+        if (outcome === 'succeeded') {
+          finish({ name: 'succeeded', intent, amountKes: intent.amountKes, energyKwh: intent.energyKwh });
+        } else if (outcome === 'failed') {
+          finish({ name: 'failed', reason: intent.reason ?? '', resultCode: intent.resultCode });
+        } else if (socketFailure !== undefined) {
+          finish({ name: 'failed', reason: socketFailure, resultCode: null });
+        }
+      } catch {
+        // the next poll or event tries again; a failure the socket announced ends it now
+        if (socketFailure !== undefined) finish({ name: 'failed', reason: socketFailure, resultCode: null });
+      } finally {
+        inFlight = false;
+      }
+      setNow(Date.now());
+    };
+    const timer = setInterval(() => void check(), INTENT_POLL_MS);
+    const unsubscribe = session.onPayment((e) => {
+      if (e.kind === 'failed') {
+        // The intent has the result code, which the panel words in the customer's language.
+        if (e.intentId === waitingIntentId) void check(e.reason);
+      } else if (e.meterNo === meterNo || e.meterNo === null) {
+        // A credit landed on this meter: read the intent for the receipt number and the kWh.
+        void check();
+      }
+    });
+    void check();
+    return () => {
+      done = true;
+      clearInterval(timer);
+      unsubscribe();
+    };
+  }, [session, waitingIntentId, waitingAmountKes, meterNo]);
+
+  async function pay() {
+    if (amountKes === null || normalizedPhone === null) return;
+    setError(null);
+    setPhase({ name: 'sending' });
+    try {
+      const answer = await session.http.stkPush(
+        { phoneNumber: normalizedPhone, amount: amountKes, meterNo },
+        newIdempotencyKey(),
+      );
+      setNow(Date.now());
+      setPhase({
+        name: 'waiting',
+        intentId: answer.intentId,
+        amountKes,
+        phone: normalizedPhone,
+        sinceMs: Date.now(),
+      });
+    } catch (err) {
+      setPhase({ name: 'form' });
+      if (err instanceof ApiError) setError(err.status === 429 ? t('payTooMany') : err.message);
+      else setError(t('networkError'));
+    }
+  }
+
+  async function topUpDemo() {
+    if (amountKes === null) return;
+    setError(null);
+    try {
+      await session.topUpDemo(meterNo, amountKes);
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : t('networkError'));
+    }
+  }
+
+  let body;
+  if (phase.name === 'waiting') {
+    const virtualPhone =
+      config?.demo && config.virtualPhoneUrl
+        ? `${config.virtualPhoneUrl}?phone=${encodeURIComponent(phase.phone)}`
+        : null;
+    body = (
+      <div className="pay-status" data-testid="payment-status" data-status="waiting" role="status">
+        <span className="spinner" aria-hidden="true" />
+        <p className="pay-status-title">{t('payWaiting')}</p>
+        <p className="muted small">
+          {t('payWaitingHint', { amount: kes(phase.amountKes), phone: phase.phone })}
+        </p>
+        {virtualPhone && (
+          <a
+            className="button block"
+            href={virtualPhone}
+            target="_blank"
+            rel="noopener"
+            data-testid="virtual-phone-link"
+          >
+            {t('payVirtualPhone')}
+          </a>
+        )}
+        {now - phase.sinceMs > STILL_WAITING_MS && (
+          <>
+            <p className="muted small">{t('payStillWaiting')}</p>
+            <button className="button block" type="button" onClick={() => setPhase({ name: 'form' })}>
+              {t('payStartOver')}
+            </button>
+          </>
+        )}
+      </div>
+    );
+  } else if (phase.name === 'succeeded') {
+    const receipt = phase.intent?.receipt ?? null;
+    body = (
+      <div
+        className="pay-receipt"
+        data-testid="payment-receipt"
+        data-status="succeeded"
+        data-receipt={receipt ?? ''}
+        role="status"
+      >
+        <p className="pay-status-title good">
+          <span aria-hidden="true">✓ </span>
+          {t('paySuccess')}
+        </p>
+        {receiptState.status === 'ready' &&
+        receiptState.receipt.transactionId === phase.intent?.transactionId ? (
+          <ReceiptView receipt={receiptState.receipt} />
+        ) : (
+          <dl className="receipt-lines">
+            <dt>{t('payReceiptAmount')}</dt>
+            <dd data-testid="receipt-amount">{formatKes(locale, phase.amountKes)}</dd>
+            <dt>{t('payReceiptEnergy')}</dt>
+            <dd data-testid="receipt-energy">
+              {phase.energyKwh === null ? '—' : formatKwh(locale, phase.energyKwh)}
+            </dd>
+            <dt>{t('payReceiptNumber')}</dt>
+            <dd data-testid="receipt-number" className="mono">
+              {receipt ?? t('payReceiptPending')}
+            </dd>
+            {phase.intent && (
+              <>
+                <dt>{t('payReceiptPhone')}</dt>
+                <dd>{phase.intent.phone}</dd>
+              </>
+            )}
+          </dl>
+        )}
+        <button className="button block" type="button" onClick={() => setPhase({ name: 'form' })}>
+          {t('payAgain')}
+        </button>
+      </div>
+    );
+  } else if (phase.name === 'failed') {
+    const failureKey = failureMessageKey(phase.resultCode);
+    body = (
+      <div className="pay-failed" data-testid="payment-status" data-status="failed" role="alert">
+        <p className="pay-status-title bad">{t('payFailed')}</p>
+        <p
+          className="pay-reason"
+          data-testid="payment-failure-reason"
+          data-result-code={phase.resultCode ?? ''}
+        >
+          {failureKey ? t(failureKey) : phase.reason || t('payFailedUnknown')}
+        </p>
+        <button
+          className="button primary block"
+          type="button"
+          onClick={() => void pay()}
+          data-testid="payment-retry"
+        >
+          {t('payRetry')}
+        </button>
+        <button className="button ghost block" type="button" onClick={() => setPhase({ name: 'form' })}>
+          {t('payChange')}
+        </button>
+      </div>
+    );
+  } else {
+    const sending = phase.name === 'sending';
+    const amountInvalid = custom !== '' && amountKes === null;
+    const phoneInvalid = phone.trim() !== '' && normalizedPhone === null;
+    body = (
+      <form
+        className="pay-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void pay();
+        }}
+      >
+        <label className="field">
+          <span>{t('payPhone')}</span>
+          <input
+            name="phoneNumber"
+            inputMode="tel"
+            autoComplete="tel"
+            required
+            maxLength={20}
+            value={phone}
+            aria-invalid={phoneInvalid}
+            onChange={(e) => {
+              phoneTouched.current = true;
+              setPhone(e.target.value);
+            }}
+            data-testid="payment-phone"
+          />
+          <small className={phoneInvalid ? 'bad' : 'muted'}>
+            {phoneInvalid ? t('phoneInvalid') : t('payPhoneHint')}
+          </small>
+        </label>
+        <fieldset className="pay-amount" data-testid="payment-amount" data-amount-kes={amountKes ?? ''}>
+          <legend>{t('payAmount')}</legend>
+          <div className="chips" role="group" aria-label={t('payQuickAmounts')}>
+            {QUICK_AMOUNTS_KES.map((v) => (
+              <button
+                key={v}
+                type="button"
+                className="chip"
+                aria-pressed={custom === '' && v === quickKes}
+                onClick={() => {
+                  setQuickKes(v);
+                  setCustomKes('');
+                }}
+                data-testid={`amount-${v}`}
+                aria-label={kes(v)}
+              >
+                {formatNumber(locale, v, 0)}
+              </button>
+            ))}
+          </div>
+          <label className="field">
+            <span className="small">{t('payCustomAmount')}</span>
+            <input
+              name="amount"
+              inputMode="numeric"
+              pattern="[0-9]*"
+              value={customKes}
+              aria-invalid={amountInvalid}
+              onChange={(e) => setCustomKes(e.target.value.replace(/[^\d]/g, ''))}
+              data-testid="payment-custom-amount"
+            />
+          </label>
+        </fieldset>
+        <p className="pay-estimate" data-testid="payment-estimate">
+          {amountKes === null
+            ? t('payAmountInvalid', { min: MIN_AMOUNT_KES, max: kes(MAX_AMOUNT_KES) })
+            : t('payEstimate', {
+                energy: formatKwh(locale, estimateKwh(amountKes)),
+                rate: TARIFF_KES_PER_KWH,
+              })}
+        </p>
+        {error && (
+          <p className="form-error" role="alert" data-testid="payment-error">
+            {error}
+          </p>
+        )}
+        <button
+          className="button primary block pay-button"
+          type="submit"
+          disabled={sending || amountKes === null || normalizedPhone === null}
+          data-testid="pay-button"
+        >
+          {sending ? t('paySending') : t('payButton', { amount: amountKes === null ? '' : kes(amountKes) })}
+        </button>
+        {demoTopUp && (
+          <button
+            className="link-button small"
+            type="button"
+            disabled={sending || amountKes === null}
+            onClick={() => void topUpDemo()}
+            data-testid="top-up-demo"
+          >
+            {t('topUpDemo')}
+          </button>
+        )}
+      </form>
+    );
+  }
+
+  return (
+    <section
+      className="card buy-card"
+      data-testid="buy-electricity"
+      data-meter-no={meterNo}
+      data-phase={phase.name}
+    >
+      <h2 className="card-title">{t('buyElectricity')}</h2>
+      <div data-testid="payment-panel" className="pay-panel" aria-live="polite">
+        {body}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,60 @@
+import { useEffect } from 'react';
+import { usageKey, type LiveSession, type SessionState } from '../live/live-session';
+import { meterPath } from '../state/routes';
+import { averageRateKw } from '../state/usage-series';
+import { BalanceCard } from './balance-card';
+import { BuyElectricity } from './buy-electricity';
+import { useI18n } from './i18n-context';
+import { navigate } from './navigation';
+import { StatusCard } from './status-card';
+import { TransactionsCard } from './transactions-card';
+import { UsageCard } from './usage-card';
+
+export function MeterDashboard({
+  session,
+  state,
+  meterNo,
+  demoTopUp,
+}: {
+  session: LiveSession;
+  state: SessionState;
+  meterNo: string;
+  demoTopUp: boolean;
+}) {
+  const { t } = useI18n();
+  useEffect(() => session.openMeter(meterNo), [session, meterNo]);
+  const meter = state.meters[meterNo];
+
+  if (!meter && state.missing[meterNo]) {
+    const first = state.meterNos[0];
+    return (
+      <main className="card empty-state" data-testid="meter-not-found">
+        <h1>{t('meterNotFound')}</h1>
+        <p className="muted">{t('meterNotFoundHint', { meterNo })}</p>
+        {first && (
+          <button className="button primary" type="button" onClick={() => navigate(meterPath(first))}>
+            {t('backToMyMeters')}
+          </button>
+        )}
+      </main>
+    );
+  }
+  if (!meter) return <p className="center muted">{t('loading')}</p>;
+
+  const hourly = state.usage[usageKey(meterNo, 'hour')];
+  const rateKw = hourly?.status === 'ready' ? averageRateKw(hourly.series, Date.now()) : null;
+
+  return (
+    <main className="dashboard">
+      <div className="column">
+        <BalanceCard meter={meter} link={state.link} averageRateKw={rateKw} />
+        <StatusCard meter={meter} />
+        <BuyElectricity session={session} meterNo={meterNo} demoTopUp={demoTopUp} />
+      </div>
+      <div className="column">
+        <UsageCard hourly={hourly} daily={state.usage[usageKey(meterNo, 'day')]} />
+        <TransactionsCard transactions={state.transactions[meterNo]} http={session.http} />
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,135 @@
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { io } from 'socket.io-client';
+import { SOCKET_NAMESPACE } from '@umeme/protocol';
+import { createHttpClient } from '../api/http-client';
+import { LiveSession, type BalanceSocket, type SessionEnvironment } from '../live/live-session';
+import type { StoredAuth } from '../state/auth-storage';
+import { meterPath, type Route } from '../state/routes';
+import { BoltLogo } from './brand';
+import { FriendlyHoursBanner } from './friendly-hours-banner';
+import { useI18n } from './i18n-context';
+import { LanguageSwitch } from './language-switch';
+import { MeterDashboard } from './meter-dashboard';
+import { MeterSwitcher } from './meter-switcher';
+import { navigate } from './navigation';
+import { Toasts } from './toasts';
+
+const browserEnvironment: SessionEnvironment = {
+  addEventListener: (type, fn) =>
+    (type === 'visibilitychange' ? document : window).addEventListener(type, fn),
+  removeEventListener: (type, fn) =>
+    (type === 'visibilitychange' ? document : window).removeEventListener(type, fn),
+  isOnline: () => navigator.onLine,
+  isVisible: () => document.visibilityState === 'visible',
+};
+
+function useLiveSession(auth: StoredAuth, onSignOut: () => void): LiveSession {
+  const [session] = useState(() => {
+    const http = createHttpClient({ token: () => auth.token, onUnauthorized: onSignOut });
+    return new LiveSession({
+      http,
+      adoptUnknownMeters: auth.user.role !== 'admin',
+      onUnauthorized: onSignOut,
+      env: browserEnvironment,
+      openSocket: (): BalanceSocket =>
+        io(SOCKET_NAMESPACE, {
+          auth: { token: auth.token },
+          // WebSocket first saves round trips on slow mobile links; polling remains the fallback.
+          transports: ['websocket', 'polling'],
+          tryAllTransports: true,
+        }),
+    });
+  });
+  useEffect(() => {
+    session.start();
+    return () => session.stop();
+  }, [session]);
+  return session;
+}
+
+export function SignedIn({
+  auth,
+  route,
+  onSignOut,
+}: {
+  auth: StoredAuth;
+  route: Route;
+  onSignOut: () => void;
+}) {
+  const { t } = useI18n();
+  const session = useLiveSession(auth, onSignOut);
+  const state = useSyncExternalStore(session.subscribe, session.getState);
+  const firstMeter = state.meterNos[0];
+  const currentMeterNo = route.name === 'meter' ? route.meterNo : null;
+  const demoTopUp = useMemo(
+    () => import.meta.env.DEV || document.querySelector('meta[name="umeme-demo-top-up"]') !== null,
+    [],
+  );
+
+  useEffect(() => {
+    if ((route.name === 'home' || route.name === 'unknown') && firstMeter) {
+      navigate(meterPath(firstMeter), { replace: true });
+    }
+  }, [route.name, firstMeter]);
+
+  let body;
+  if (currentMeterNo !== null) {
+    body = (
+      <MeterDashboard
+        key={currentMeterNo}
+        session={session}
+        state={state}
+        meterNo={currentMeterNo}
+        demoTopUp={demoTopUp}
+      />
+    );
+  } else if (state.metersStatus === 'loading' || firstMeter) {
+    body = <p className="center muted">{t('loading')}</p>;
+  } else if (state.metersStatus === 'error') {
+    body = (
+      <div className="card empty-state">
+        <p role="alert">{state.metersError}</p>
+        <button className="button" type="button" onClick={() => session.reloadMeters()}>
+          {t('retry')}
+        </button>
+      </div>
+    );
+  } else {
+    body = (
+      <div className="card empty-state" data-testid="no-meters">
+        <h2>{t('noMeters')}</h2>
+        <p className="muted">{t('noMetersHint')}</p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a
+          className="brand"
+          href="/"
+          onClick={(e) => {
+            e.preventDefault();
+            if (firstMeter) navigate(meterPath(firstMeter));
+          }}
+        >
+          <BoltLogo size={30} />
+          <span className="brand-name">{t('appName')}</span>
+        </a>
+        <div className="topbar-actions">
+          <LanguageSwitch />
+          <button className="button ghost small" type="button" onClick={onSignOut} data-testid="sign-out">
+            {t('signOut')}
+          </button>
+        </div>
+      </header>
+      {state.meterNos.length > 1 && (
+        <MeterSwitcher meterNos={state.meterNos} meters={state.meters} current={currentMeterNo} />
+      )}
+      {auth.user.role !== 'admin' && <FriendlyHoursBanner session={session} />}
+      {body}
+      <Toasts toasts={state.toasts.toasts} onDismiss={(id) => session.dismissToast(id)} />
+    </div>
+  );
+}

@@ -1,0 +1,59 @@
+import { useState } from 'react';
+import type { Bucket } from '../api/api-types';
+import type { UsageState } from '../live/live-session';
+import { formatKwh } from '../state/format';
+import { seriesTotalKwh } from '../state/usage-series';
+import { useI18n } from './i18n-context';
+import { UsageChart } from './usage-chart';
+
+export function UsageCard({
+  hourly,
+  daily,
+}: {
+  hourly: UsageState | undefined;
+  daily: UsageState | undefined;
+}) {
+  const { t, locale } = useI18n();
+  const [bucket, setBucket] = useState<Bucket>('hour');
+  const usage = bucket === 'hour' ? hourly : daily;
+  return (
+    <section className="card usage-card" aria-labelledby="usage-heading">
+      <div className="card-head">
+        <h2 id="usage-heading" className="card-title">
+          {t('usage')}
+        </h2>
+        <div className="segmented" role="tablist" aria-label={t('usage')}>
+          {(['hour', 'day'] as const).map((b) => (
+            <button
+              key={b}
+              type="button"
+              role="tab"
+              aria-selected={b === bucket}
+              aria-pressed={b === bucket}
+              data-testid={`usage-${b}`}
+              onClick={() => setBucket(b)}
+            >
+              {b === 'hour' ? t('last24h') : t('last30d')}
+            </button>
+          ))}
+        </div>
+      </div>
+      {!usage || usage.status === 'loading' ? (
+        <p className="muted chart-placeholder">{t('loading')}</p>
+      ) : usage.status === 'unavailable' || usage.status === 'error' ? (
+        <p className="muted chart-placeholder" data-testid="usage-unavailable">
+          {t('usageUnavailable')}
+        </p>
+      ) : (
+        <>
+          <UsageChart series={usage.series} locale={locale} />
+          <p className="muted small" data-testid="usage-total">
+            {seriesTotalKwh(usage.series) > 0
+              ? t('usageTotal', { amount: formatKwh(locale, seriesTotalKwh(usage.series)) })
+              : t('usageEmpty')}
+          </p>
+        </>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { buildApp, type BuildOptions, type UmemeApp } from '../../packages/server/src/app';
+import { testConfig, type Config } from '../../packages/server/src/config';
+import { SYSTEM } from '../../packages/server/src/shared/access';
+import { scratchDatabase } from './scratch-db';
+
+export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
+
+/** Which databases the integration suites run on: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export const databases: ('pglite' | 'postgres')[] = process.env.DATABASE_URL
+  ? ['pglite', 'postgres']
+  : ['pglite'];
+
+export interface TestApp {
+  app: UmemeApp;
+  url: string;
+  mqttUrl: string;
+  adminToken: string;
+  close(): Promise<void>;
+  api<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: T }>;
+  newMeter(opts?: {
+    openingCreditKwh?: number;
+    initialRegisterKwh?: number;
+    userId?: string;
+  }): Promise<TestMeterCreds>;
+  newCustomer(): Promise<{ id: string; token: string; email: string; password: string }>;
+}
+
+export interface TestMeterCreds {
+  meterNo: string;
+  secret: string;
+}
+
+let counter = 0;
+export function uniqueMeterNo(prefix = 'T'): string {
+  counter++;
+  return `${prefix}${randomBytes(3).toString('hex')}${counter}`.slice(0, 12);
+}
+
+/** A fresh PostgreSQL database for one test app, dropped on close. */
+const freshPostgres = () => scratchDatabase(process.env.DATABASE_URL!, 'umeme_t');
+
+export async function startTestApp(
+  db: 'pglite' | 'postgres' = 'pglite',
+  overrides: Partial<Config> = {},
+  /** e.g. a tariff of its own: `{ pricing: tariffPricing([tariff]) }` */
+  buildOptions: BuildOptions = {},
+): Promise<TestApp> {
+  const pgdb = db === 'postgres' ? await freshPostgres() : null;
+  const config = testConfig({
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
+    ...overrides,
+  });
+  const app = buildApp(config, buildOptions);
+  await app.start();
+  const url = app.httpUrl;
+  const api = async <T>(method: string, path: string, body?: unknown, token?: string | null) => {
+    const res = await fetch(url + path, {
+      method,
+      headers: {
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, body: parsed as T };
+  };
+  const login = await api<{ token: string }>('POST', '/auth/login', ADMIN);
+  if (login.status !== 200) throw new Error(`admin login failed: ${JSON.stringify(login.body)}`);
+  const adminToken = login.body.token;
+  return {
+    app,
+    url,
+    mqttUrl: app.mqttUrl,
+    adminToken,
+    api,
+    async close() {
+      await app.close();
+      await pgdb?.drop();
+    },
+    async newMeter(opts = {}) {
+      const meterNo = uniqueMeterNo();
+      const r = await app.services.meters.register(SYSTEM, {
+        meterNo,
+        openingCreditKwh: opts.openingCreditKwh ?? 0,
+        initialRegisterKwh: opts.initialRegisterKwh ?? 0,
+        ...(opts.userId ? { userId: opts.userId } : {}),
+      });
+      return { meterNo, secret: r.mqttPassword };
+    },
+    async newCustomer() {
+      const email = `c${randomBytes(5).toString('hex')}@test.local`;
+      const password = 'customer-pass-1';
+      const r = await api<{ token: string; user: { id: string } }>('POST', '/auth/register', {
+        name: 'Test Customer',
+        email,
+        phone: '254712345678',
+        password,
+      });
+      if (r.status !== 201) throw new Error(`register failed: ${JSON.stringify(r.body)}`);
+      return { id: r.body.user.id, token: r.body.token, email, password };
+    },
+  };
+}
+
+/** A raw MQTT client acting as a meter. */
+export async function connectAsMeter(
+  mqttUrl: string,
+  creds: TestMeterCreds,
+  extra: mqtt.IClientOptions = {},
+): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: creds.meterNo,
+    username: creds.meterNo,
+    password: creds.secret,
+    reconnectPeriod: 0,
+    connectTimeout: 5000,
+    ...extra,
+  });
+  client.on('error', () => {});
+  return client;
+}
+
+export function v2Report(
+  meterNo: string,
+  seq: number,
+  energyTotalKwh: number,
+  extra: Record<string, unknown> = {},
+) {
+  return JSON.stringify({
+    v: 2,
+    meterNo,
+    seq,
+    energyTotal: energyTotalKwh,
+    powerW: 500,
+    relay: 'on',
+    timestamp: Math.floor(Date.now() / 1000),
+    ...extra,
+  });
+}
+
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export async function meterState(t: TestApp, meterNo: string) {
+  const { rows } = await t.app.services.db.query<{
+    e0_mwh: number;
+    energy_mwh: number;
+    credit_limit_mwh: number;
+    ledger_mwh: number;
+  }>(
+    `SELECT m.e0_mwh, m.energy_mwh, m.credit_limit_mwh,
+            (SELECT COALESCE(SUM(energy_mwh),0)::bigint FROM ledger_entries l WHERE l.meter_no = m.meter_no) AS ledger_mwh
+       FROM meters m WHERE meter_no = $1`,
+    [meterNo],
+  );
+  return rows[0]!;
+}

@@ -1,0 +1,114 @@
+/**
+ * Load generator for the ingest benchmark and the overload test, run as a child process so the server's process
+ * measures its own capacity. Meters publish v2 reports at QoS 1 at a target total rate, with
+ * a bounded number in flight per meter (a meter that cannot send keeps its latest total, as
+ * the firmware does). Publish times go to the parent in batches so it can match commits.
+ */
+import { readFileSync } from 'node:fs';
+import mqtt, { type MqttClient } from 'mqtt';
+
+interface Input {
+  url: string;
+  creds: { meterNo: string; secret: string }[];
+  ratePerS: number;
+  seconds: number;
+  inflightPerMeter: number;
+  connectConcurrency: number;
+}
+
+// The argument is the input as JSON, or the path of a file holding it (tests/helpers/generator-input.ts).
+const arg = process.argv[2] ?? '{}';
+const input = JSON.parse(arg.trimStart().startsWith('{') ? arg : readFileSync(arg, 'utf8')) as Input;
+
+async function main(): Promise<void> {
+  const clients: MqttClient[] = new Array<MqttClient>(input.creds.length);
+  let next = 0;
+  const connectOne = async (): Promise<void> => {
+    while (next < input.creds.length) {
+      const i = next++;
+      const c = input.creds[i]!;
+      clients[i] = await mqtt.connectAsync(input.url, {
+        clientId: c.meterNo,
+        username: c.meterNo,
+        password: c.secret,
+        reconnectPeriod: 1000,
+        keepalive: 60,
+      });
+      clients[i].on('error', () => {});
+    }
+  };
+  await Promise.all(Array.from({ length: input.connectConcurrency }, connectOne));
+  process.send?.({ type: 'connected', meters: clients.length });
+
+  const registers = input.creds.map(() => 0);
+  const seqs = input.creds.map(() => 0);
+  const inflight = input.creds.map(() => 0);
+  let log: [number, number, number][] = [];
+  let sent = 0;
+  let skipped = 0;
+  const flush = setInterval(() => {
+    if (log.length) process.send?.({ type: 'log', log });
+    log = [];
+  }, 50);
+  const started = Date.now();
+  const end = started + input.seconds * 1000;
+  let cursor = 0;
+  const tickMs = 10;
+  while (Date.now() < end) {
+    const due = Math.floor(((Date.now() - started) / 1000) * input.ratePerS);
+    let budget = due - (sent + skipped);
+    while (budget-- > 0) {
+      const i = cursor;
+      cursor = (cursor + 1) % clients.length;
+      registers[i]! += 1000 + (i % 7);
+      if (inflight[i]! >= input.inflightPerMeter) {
+        skipped++;
+        continue;
+      }
+      inflight[i]!++;
+      seqs[i]!++;
+      sent++;
+      const meterNo = input.creds[i]!.meterNo;
+      const mwh = registers[i]!;
+      const payload = JSON.stringify({
+        v: 2,
+        meterNo,
+        seq: seqs[i],
+        energyTotal: mwh / 1e6,
+        powerW: 420,
+        relay: 'on',
+        timestamp: Math.floor(Date.now() / 1000),
+      });
+      log.push([i, mwh, Date.now()]);
+      clients[i]!.publish(`smartmeter/${meterNo}/consumption`, payload, { qos: 1 }, () => inflight[i]!--);
+    }
+    await new Promise((r) => setTimeout(r, tickMs));
+  }
+  clearInterval(flush);
+  if (log.length) process.send?.({ type: 'log', log });
+  const burstSent = sent;
+  // The meters' next regular report carries their final totals.
+  const deadline = Date.now() + 60_000;
+  while (inflight.some((n) => n > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await Promise.all(
+    clients.map((c, i) =>
+      c.publishAsync(
+        `smartmeter/${input.creds[i]!.meterNo}/consumption`,
+        JSON.stringify({
+          v: 2,
+          meterNo: input.creds[i]!.meterNo,
+          seq: seqs[i]! + 1,
+          energyTotal: registers[i]! / 1e6,
+          timestamp: Math.floor(Date.now() / 1000),
+        }),
+        { qos: 1 },
+      ),
+    ),
+  );
+  process.send?.({ type: 'done', sent: burstSent, skipped, registers });
+  await new Promise((r) => setTimeout(r, 500));
+  await Promise.all(clients.map((c) => c.endAsync(true)));
+  process.exit(0);
+}
+
+void main();

@@ -1,0 +1,136 @@
+// Protects what a payment does outside the database: the meter's relay closes within one round trip (online or on reconnect), and the payer's sockets hear payment_success or payment_failed.
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectAsMeter, databases, waitFor, type TestApp } from '../helpers/app';
+import { connected, openSocket } from '../helpers/sockets';
+import {
+  emulatedPush,
+  emulatorOf,
+  newPayer,
+  pay,
+  startPaymentsApp,
+  waitForIntent,
+  type Payer,
+} from './helpers';
+
+/** The firmware's credit rule (design §3): the relay is closed iff E < C (no emergency credit here). */
+const relayClosed = (energyKwh: number, creditLimitKwh: number) => energyKwh < creditLimitKwh;
+
+interface WatchedMeter {
+  client: MqttClient;
+  /** every command/balance received, with its arrival time */
+  limits: { creditLimitKwh: number; atMs: number }[];
+}
+
+async function watchMeter(t: TestApp, payer: Payer): Promise<WatchedMeter> {
+  const client = await connectAsMeter(t.mqttUrl, payer, { clean: true });
+  const limits: WatchedMeter['limits'] = [];
+  client.on('message', (_topic, payload) => {
+    if (payload.length === 0) return;
+    limits.push({
+      creditLimitKwh: (JSON.parse(payload.toString()) as { creditLimit: number }).creditLimit,
+      atMs: Date.now(),
+    });
+  });
+  await client.subscribeAsync(`smartmeter/${payer.meterNo}/command/balance`, { qos: 1 });
+  return { client, limits };
+}
+
+describe.each(databases)('payments reaching meters and browsers on %s', (db) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startPaymentsApp(db);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('a payment at zero balance takes the meter from relay off to relay on within one round trip', async () => {
+    const payer = await newPayer(t);
+    const meter = await watchMeter(t, payer);
+    try {
+      await waitFor(() => meter.limits.length > 0, 'the retained credit limit');
+      const energyKwh = 0;
+      expect(relayClosed(energyKwh, meter.limits.at(-1)!.creditLimitKwh)).toBe(false);
+      const push = await pay(t, payer, 100);
+      await waitFor(
+        () => meter.limits.some((l) => l.creditLimitKwh === 5),
+        'command/balance after the payment',
+      );
+      const delivered = emulatedPush(t, push.checkoutRequestId!).callbacks[0];
+      const arrived = meter.limits.find((l) => l.creditLimitKwh === 5)!;
+      // The meter sent nothing: the server pushed the new limit as part of settling the callback.
+      expect(arrived.atMs - (delivered?.atMs ?? arrived.atMs)).toBeLessThan(1_000);
+      expect(relayClosed(energyKwh, arrived.creditLimitKwh)).toBe(true);
+    } finally {
+      await meter.client.endAsync();
+    }
+  });
+
+  it('a meter offline during the payment turns on when it reconnects', async () => {
+    const payer = await newPayer(t);
+    const first = await watchMeter(t, payer);
+    await waitFor(() => first.limits.length > 0, 'the retained credit limit');
+    expect(relayClosed(0, first.limits.at(-1)!.creditLimitKwh)).toBe(false);
+    await first.client.endAsync();
+    const push = await pay(t, payer, 60);
+    await waitForIntent(t, payer, push.intentId, 'succeeded');
+    await t.app.services.publisher.idle();
+    const again = await watchMeter(t, payer);
+    try {
+      await waitFor(() => again.limits.length > 0, 'the retained credit limit on reconnect');
+      expect(again.limits[0]!.creditLimitKwh).toBe(3);
+      expect(relayClosed(0, again.limits[0]!.creditLimitKwh)).toBe(true);
+    } finally {
+      await again.client.endAsync();
+    }
+  });
+
+  it('the payer’s socket hears payment_success for a paid prompt and payment_failed with the reason for a cancelled one', async () => {
+    const payer = await newPayer(t);
+    const socket = openSocket(t.url, payer.token);
+    try {
+      await connected(socket);
+      await waitFor(() => socket.of('balance_initial').length > 0, 'balance_initial');
+      const paid = await pay(t, payer, 40);
+      const intent = await waitForIntent(t, payer, paid.intentId, 'succeeded');
+      await waitFor(() => socket.of('payment_success').length > 0, 'payment_success');
+      expect(socket.of('payment_success')[0]).toMatchObject({
+        transactionId: intent.transactionId,
+        amount: 40,
+        meterNo: payer.meterNo,
+      });
+
+      emulatorOf(t).setOutcome(payer.phone.local, { resultCode: 1032, delayMs: 10 });
+      const cancelled = await pay(t, payer, 40);
+      await waitFor(() => socket.of('payment_failed').length > 0, 'payment_failed');
+      expect(socket.of('payment_failed')[0]).toEqual({
+        transactionId: cancelled.intentId,
+        reason: 'Payment cancelled on the phone',
+        meterNo: payer.meterNo,
+      });
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('another customer’s socket hears nothing of the payment', async () => {
+    const payer = await newPayer(t);
+    const stranger = await newPayer(t);
+    const socket = openSocket(t.url, stranger.token);
+    try {
+      await connected(socket);
+      emulatorOf(t).setOutcome(payer.phone.local, { resultCode: 2001, delayMs: 10 });
+      const failed = await pay(t, payer, 40);
+      await waitForIntent(t, payer, failed.intentId, 'failed');
+      emulatorOf(t).clearOutcome(payer.phone.local);
+      const paid = await pay(t, payer, 40);
+      await waitForIntent(t, payer, paid.intentId, 'succeeded');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(socket.of('payment_success')).toEqual([]);
+      expect(socket.of('payment_failed')).toEqual([]);
+    } finally {
+      socket.close();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+import type { RouteAuth } from '../../packages/server/src/shared/http';
+
+/**
+ * The access level every HTTP route must have. A route missing from this list fails the
+ * security suite: whoever adds a route decides its level here, on purpose.
+ */
+export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
+  'GET /health': 'public',
+  'GET /ready': 'public',
+  'GET /metrics': 'public',
+  'POST /auth/register': 'public',
+  'POST /auth/login': 'public',
+  'GET /api/me': 'user',
+  'GET /api/meters': 'user',
+  'GET /api/meters/:meterNo': 'user',
+  'POST /api/meters': 'admin',
+  'POST /api/meters/:meterNo/rotate-secret': 'admin',
+  'POST /api/meters/:meterNo/revoke': 'admin',
+  'POST /api/meters/:meterNo/balance': 'device',
+  'POST /api/meters/:meterNo/status': 'device',
+  'GET /api/meters/:meterNo/consumption': 'user',
+  'GET /api/transactions/:userId': 'user',
+  'GET /api/transactions/meter/:meterNo': 'user',
+  // a purchase's receipt: its owner or an admin (404 for anyone else)
+  'GET /api/transactions/:id/receipt': 'user',
+  'POST /daraja/simulate': 'user',
+  'POST /daraja/stkpush': 'user',
+  'GET /daraja/intents/:id': 'user',
+  // Daraja calls these: guarded by the secret in the URL and the optional address allow-list
+  'POST /daraja/callback/:token': 'public',
+  'POST /daraja/c2b/validation': 'public',
+  'POST /daraja/c2b/confirmation': 'public',
+  'POST /transactions/topup': 'user',
+  'GET /transactions/topup': 'user',
+  'PATCH /transactions/topup/:id/process': 'admin',
+  // operator review of callbacks that matched no payment request
+  'GET /api/admin/payments/orphans': 'admin',
+  'POST /api/admin/payments/orphans/:id/assign': 'admin',
+  'POST /api/admin/payments/orphans/:id/dismiss': 'admin',
+  // operator console (issue 5)
+  'GET /api/admin/meters': 'admin',
+  'GET /api/admin/meters/:meterNo': 'admin',
+  'POST /api/admin/meters/:meterNo/assign': 'admin',
+  'POST /api/admin/meters/import': 'admin',
+  'POST /api/admin/meters/:meterNo/relay': 'admin',
+  'POST /api/admin/meters/:meterNo/config': 'admin',
+  'POST /api/admin/meters/:meterNo/adjustments': 'admin',
+  'POST /api/admin/transactions/:id/move': 'admin',
+  'POST /api/meters/:meterNo/emergency': 'user',
+  'GET /api/admin/users': 'admin',
+  'GET /api/admin/alerts': 'admin',
+  'POST /api/admin/alerts/:id/ack': 'admin',
+  'GET /api/admin/audit': 'admin',
+  'GET /api/admin/reports/daily': 'admin',
+  'GET /api/admin/reports/monthly': 'admin',
+  'GET /api/admin/statements/:userId/:month': 'admin',
+  'GET /api/statements/:month': 'user',
+  // friendly hours (issue 5 §4)
+  'GET /api/admin/friendly-hours': 'admin',
+  'PUT /api/admin/friendly-hours': 'admin',
+  // what the dashboard needs to know (demo mode, the emulator's virtual phone)
+  'GET /api/config': 'public',
+  // the built dashboard
+  'GET /': 'public',
+  'GET /*': 'public',
+};
+
+/** Routes that answer something other than JSON, so they have no response schema. */
+export const NON_JSON_ROUTES = new Set(['GET /metrics', 'GET /', 'GET /*']);
+
+/** Response fields that may carry a credential, and the only routes that may return them. */
+export const SECRET_FIELD_ALLOW_LIST: Record<string, readonly string[]> = {
+  'POST /auth/register': ['token'],
+  'POST /auth/login': ['token'],
+  'POST /api/meters': ['mqttPassword'],
+  'POST /api/meters/:meterNo/rotate-secret': ['mqttPassword'],
+  'POST /api/admin/meters/import': ['mqttPassword'],
+};
+
+export const SECRET_FIELD = /password|hash|secret|token/i;
