@@ -90,8 +90,14 @@ export async function startTestApp(
     adminToken,
     api,
     async close() {
+      const started = Date.now();
       await app.close();
+      const closed = Date.now();
       await pgdb?.drop();
+      const dropped = Date.now();
+      if (dropped - started > 5_000) {
+        console.warn(`slow test app close: app ${closed - started} ms, database drop ${dropped - closed} ms`);
+      }
     },
     async newMeter(opts = {}) {
       const meterNo = uniqueMeterNo();

@@ -48,6 +48,39 @@ describe.each(databases)('ingest on %s', (db) => {
     await meter.endAsync();
   });
 
+  it('a report received before the Last Will but committed after it leaves the meter offline', async () => {
+    const creds = await t.newMeter({ openingCreditKwh: 10 });
+    const item = (seq: number, receivedAtMs: number) => ({
+      meterNo: creds.meterNo,
+      kind: 'v2' as const,
+      energyMwh: seq * 100_000,
+      seq,
+      reportTs: Math.floor(receivedAtMs / 1000),
+      powerW: 500,
+      relay: 'on' as const,
+      meterBalanceMwh: null,
+      receivedAtMs,
+    });
+    const status = async () =>
+      (
+        await t.app.services.db.query<{ status: string }>(`SELECT status FROM meters WHERE meter_no = $1`, [
+          creds.meterNo,
+        ])
+      ).rows[0]!.status;
+    await t.app.services.ingest.applyConsumptionReports([item(1, Date.now())]);
+    expect(await status()).toBe('online');
+    const beforeWill = Date.now() - 5;
+    await t.app.services.reports.applyStatus(creds.meterNo, { meterNo: creds.meterNo, status: 'offline' });
+    // Sent before the broker published the will; the batch commits only now.
+    await t.app.services.ingest.applyConsumptionReports([item(2, beforeWill)]);
+    expect(await status()).toBe('offline');
+    expect((await meterState(t, creds.meterNo)).energy_mwh).toBe(200_000); // still debited
+    // A report received after the will: the meter is back.
+    await new Promise((r) => setTimeout(r, 5));
+    await t.app.services.ingest.applyConsumptionReports([item(3, Date.now())]);
+    expect(await status()).toBe('online');
+  });
+
   it('MQ-1: 1,000 reports each sent twice and some reordered debit exactly the last total', async () => {
     const creds = await t.newMeter({ openingCreditKwh: 1000 });
     const meter = await connectAsMeter(t.mqttUrl, creds);

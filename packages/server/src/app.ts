@@ -151,7 +151,9 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
   const bus = new EventBus();
   bus.setMaxListeners(50);
   const metrics = createMetrics();
-  const closers: (() => Promise<void>)[] = [];
+  /** Shutdown steps, last started first. */
+  const closers: { part: string; close: () => Promise<void> }[] = [];
+  const onClose = (part: string, close: () => Promise<void>) => closers.unshift({ part, close });
 
   const app: UmemeApp = {
     config,
@@ -175,7 +177,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
             statementTimeoutMs: 30_000,
           })
         : await openPglite(config.DATA_DIR === ':memory:' ? null : config.DATA_DIR);
-      closers.unshift(() => db.close());
+      onClose('database', () => db.close());
       const applied = await migrate(db);
       if (applied.length) logger.info({ applied }, 'database migrated');
 
@@ -228,7 +230,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           }
           throw err;
         });
-        closers.unshift(() => broker.close());
+        onClose('broker', () => broker.close());
         app.broker = broker;
         // A rotated or revoked secret ends the session it opened, not just the next login.
         bus.on('device_credentials_changed', (e) => {
@@ -284,7 +286,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       operator.commands.start();
       operator.alerts.start();
       operator.forecast.start();
-      closers.unshift(async () => {
+      onClose('operator jobs', async () => {
         operator.commands.stop();
         operator.alerts.stop();
         operator.friendlyHours.stop();
@@ -302,7 +304,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
         republish: (meterNo) => publisher.schedule(meterNo, null),
       });
-      closers.unshift(() => payments.close());
+      onClose('payments', () => payments.close());
       app.daraja = payments.daraja;
       const topups = new TopupsService(db, credit);
       app.services = {
@@ -321,7 +323,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         operator,
       };
       await mqtt.connect();
-      closers.unshift(async () => {
+      onClose('ingest and mqtt client', async () => {
         await ingest.close().catch(() => {});
         await mqtt.close(true);
       });
@@ -388,7 +390,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }),
       );
       app.http = http;
-      closers.unshift(() => http.close());
+      onClose('http', () => closeHttp(http));
       await http.listen({ port: config.PORT, host: config.HOST }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
           throw new StartupError(`HTTP port ${config.PORT} is already in use. Set PORT to a free port.`);
@@ -408,7 +410,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         logger: logger.child({ part: 'realtime' }),
         config,
       });
-      closers.unshift(() => realtime.close());
+      onClose('realtime', () => realtime.close());
       app.realtime = realtime;
       const fleetLive = new FleetLive(
         realtime.nsp,
@@ -416,17 +418,50 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         operator.admin,
         logger.child({ part: 'fleet-live' }),
       );
-      closers.unshift(async () => fleetLive.close());
+      onClose('fleet live', async () => fleetLive.close());
       await payments.afterListen();
       logger.info({ http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind }, 'umeme started');
     },
     async close() {
-      for (const close of closers.splice(0)) {
-        await close().catch((err: unknown) => logger.warn({ err }, 'error while closing'));
+      // Each step is bounded: one part that hangs (a peer that never answers) must not keep the
+      // rest, the database last of all, from closing.
+      for (const { part, close } of closers.splice(0)) {
+        const started = Date.now();
+        let timer: NodeJS.Timeout | undefined;
+        const outcome = await Promise.race([
+          close().then(
+            () => 'closed' as const,
+            (err: unknown) => {
+              logger.warn({ err, part }, 'error while closing');
+              return 'failed' as const;
+            },
+          ),
+          new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), CLOSE_STEP_TIMEOUT_MS);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') logger.error({ part }, 'shutdown step did not finish in time; going on');
+        else if (Date.now() - started > CLOSE_STEP_TIMEOUT_MS / 3)
+          logger.warn({ part, ms: Date.now() - started }, 'slow shutdown step');
       }
     },
   };
   return app;
+}
+
+/** How long one shutdown step may take before the next one starts anyway. */
+const CLOSE_STEP_TIMEOUT_MS = 15_000;
+/** In-flight requests get this long to finish before their connections are cut. */
+const HTTP_DRAIN_MS = 5_000;
+
+async function closeHttp(http: FastifyInstance): Promise<void> {
+  const timer = setTimeout(() => http.server.closeAllConnections(), HTTP_DRAIN_MS);
+  try {
+    await http.close();
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function persistentSecret(db: Db, key: string): Promise<string> {

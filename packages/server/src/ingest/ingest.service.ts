@@ -41,6 +41,7 @@ interface MeterRow {
   last_seq: number | null;
   relay: 'on' | 'off';
   status: string;
+  status_changed_ms: number | null;
   power_w: number | null;
   event_seq: number;
   meter_balance_mwh: number | null;
@@ -80,6 +81,16 @@ const HOUR_MS = 3_600_000;
  * Applies consumption reports in small batches, one database transaction per batch
  * (design §8). Duplicates, reordering and stale reports fold to no-ops (design §3).
  */
+const isDown = (status: string): boolean => status === 'offline' || status === 'never_seen';
+
+/**
+ * Whether a batch brings its meter (back) online: only reports received after the last recorded
+ * status change count. A report sent just before a Last Will, but committed after it, does not.
+ */
+function comesOnline(u: MeterUpdate): boolean {
+  return isDown(u.row.status) && (u.row.status_changed_ms === null || u.lastSeenMs > u.row.status_changed_ms);
+}
+
 export class IngestService {
   private readonly batcher: Batcher<ConsumptionItem>;
 
@@ -135,7 +146,7 @@ export class IngestService {
     await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<MeterRow>(
         `SELECT meter_no, user_id, e0_mwh, energy_mwh, credit_limit_mwh, legacy_raw_mwh, epoch_offset_mwh,
-                last_report_ts, last_seq, relay, status, power_w, event_seq, meter_balance_mwh,
+                last_report_ts, last_seq, relay, status, status_changed_ms, power_w, event_seq, meter_balance_mwh,
                 low_balance_mwh, last_seen, max_load_w,
                 (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
                   AS open_alerts
@@ -247,7 +258,7 @@ export class IngestService {
           energyMwh: u.state.energyMwh,
           powerW: u.powerW,
           relay: u.relay,
-          status: u.row.status === 'offline' || u.row.status === 'never_seen' ? 'online' : u.row.status,
+          status: comesOnline(u) ? 'online' : u.row.status,
           lastSeen: u.lastSeenMs,
           cause: 'consumption' satisfies TransactionType,
           energyDeltaMwh: u.debitedMwh,
@@ -270,7 +281,7 @@ export class IngestService {
         })) {
           if (open.includes(d.kind) !== d.open) toChange.push(d);
         }
-        if (open.includes('connection_lost')) {
+        if (open.includes('connection_lost') && (comesOnline(u) || !isDown(u.row.status))) {
           toChange.push({
             meterNo: u.row.meter_no,
             userId: u.row.user_id,
@@ -307,12 +318,12 @@ export class IngestService {
          relay = u.relay,
          meter_balance_mwh = u.meter_balance_mwh,
          last_seen = GREATEST(m.last_seen, to_timestamp(u.last_seen_ms / 1000.0)),
-         status = CASE WHEN m.status IN ('offline', 'never_seen') THEN 'online' ELSE m.status END,
+         status = CASE WHEN u.comes_online THEN 'online' ELSE m.status END,
          event_seq = m.event_seq + 1
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                   $7::int[], $8::text[], $9::bigint[], $10::bigint[])
+                   $7::int[], $8::text[], $9::bigint[], $10::bigint[], $11::bool[])
          AS u(meter_no, energy_mwh, legacy_raw_mwh, epoch_offset_mwh, last_report_ts, last_seq,
-              power_w, relay, meter_balance_mwh, last_seen_ms)
+              power_w, relay, meter_balance_mwh, last_seen_ms, comes_online)
        WHERE m.meter_no = u.meter_no`,
       [
         list.map((u) => u.row.meter_no),
@@ -325,6 +336,7 @@ export class IngestService {
         list.map((u) => u.relay),
         list.map((u) => u.meterBalanceMwh),
         list.map((u) => u.lastSeenMs),
+        list.map(comesOnline),
       ],
     );
   }

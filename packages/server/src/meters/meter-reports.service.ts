@@ -27,6 +27,7 @@ export class MeterReportsService {
             last_seen = CASE WHEN $3 THEN now() ELSE last_seen END,
             fw = COALESCE($4, fw), wifi_rssi = COALESCE($5, wifi_rssi),
             meter_balance_mwh = COALESCE($6, meter_balance_mwh),
+            status_changed_ms = $7,
             event_seq = event_seq + 1
           WHERE meter_no = $1 RETURNING user_id, event_seq, relay`,
         [
@@ -36,6 +37,7 @@ export class MeterReportsService {
           report.fw ?? null,
           report.wifi_rssi ?? null,
           report.balance === undefined ? null : kwhToMwh(report.balance),
+          Date.now(),
         ],
       );
       const row = rows[0];
