@@ -1,6 +1,7 @@
 /**
  * The operator console's HTTP calls (`/api/admin/...`). Shapes mirror
- * packages/server/src/admin/admin.schema.ts, commands/, adjustments/ and reports/.
+ * packages/server/src/admin/admin.schema.ts, commands/, adjustments/, reports/ and
+ * payments/orphans.schema.ts.
  */
 import { ApiError, HTTP_TIMEOUT_MS, NetworkError } from '../api/http-client';
 
@@ -215,6 +216,58 @@ export interface ConsumptionSeries {
 
 export type StatementFormat = 'csv' | 'html';
 
+export const orphanStatuses = ['open', 'assigned', 'dismissed', 'all'] as const;
+export type OrphanStatus = (typeof orphanStatuses)[number];
+export const ORPHANS_PAGE_SIZE = 50;
+
+/**
+ * An M-Pesa STK callback whose CheckoutRequestID matched no payment request, awaiting (or past)
+ * an operator's decision. The server also sends the amount in KES; the console uses the cents.
+ */
+export interface OrphanRow {
+  id: string;
+  checkoutRequestId: string | null;
+  merchantRequestId: string | null;
+  resultCode: number | null;
+  resultDesc: string | null;
+  /** null on a failure callback */
+  amountCents: number | null;
+  receipt: string | null;
+  /** as M-Pesa sent it */
+  phone: string | null;
+  /** M-Pesa's YYYYMMDDHHmmss, Kenyan time */
+  transactionDate: string | null;
+  /** open, a success with a receipt and an amount: it can be assigned to a meter */
+  creditable: boolean;
+  receivedAt: string;
+  state: 'open' | 'assigned' | 'dismissed';
+  /** the operator's email */
+  resolvedBy: string | null;
+  resolvedAt: string | null;
+  reason: string | null;
+  meterNo: string | null;
+  transactionId: string | null;
+}
+
+export interface OrphanAssigned {
+  orphan: OrphanRow;
+  /** false when this receipt had already been credited to the meter: nothing was added */
+  credited: boolean;
+  energyKwh: number | null;
+  balanceKwh: number;
+}
+
+export function orphansQueryString(q: {
+  status: OrphanStatus;
+  cursor?: string | null;
+  limit?: number;
+}): string {
+  const p = new URLSearchParams({ status: q.status });
+  if (q.cursor) p.set('cursor', q.cursor);
+  p.set('limit', String(q.limit ?? ORPHANS_PAGE_SIZE));
+  return p.toString();
+}
+
 export function usersQueryString(q: UsersQuery): string {
   const p = new URLSearchParams();
   if (q.q?.trim()) p.set('q', q.q.trim());
@@ -358,6 +411,18 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
         'GET',
         `/api/meters/${encodeURIComponent(meterNo)}/consumption?${new URLSearchParams({ bucket, from: fromIso })}`,
       ),
+    orphans: (q: Parameters<typeof orphansQueryString>[0]) =>
+      json<{ orphans: OrphanRow[]; nextCursor: string | null }>(
+        'GET',
+        `/api/admin/payments/orphans?${orphansQueryString(q)}`,
+      ),
+    assignOrphan: (id: string, meterNo: string, reason: string) =>
+      json<OrphanAssigned>('POST', `/api/admin/payments/orphans/${encodeURIComponent(id)}/assign`, {
+        meterNo,
+        reason,
+      }),
+    dismissOrphan: (id: string, reason: string) =>
+      json<OrphanRow>('POST', `/api/admin/payments/orphans/${encodeURIComponent(id)}/dismiss`, { reason }),
     /** The statement as a file (CSV) or a printable page (HTML); reading it emits `bill_generated`. */
     statement: async (userId: string, month: string, format: StatementFormat) =>
       (await send('GET', statementPath(userId, month, format))).blob(),

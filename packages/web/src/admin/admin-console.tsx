@@ -11,6 +11,7 @@ import { AlertsPage } from './alerts-page';
 import { AuditPage } from './audit-page';
 import { FleetPage } from './fleet-page';
 import { MeterDetailPage } from './meter-detail-page';
+import { PaymentsPage } from './payments-page';
 import { ReportsPage } from './reports-page';
 import { UsersPage } from './users-page';
 import './admin.css';
@@ -90,6 +91,7 @@ export interface AdminContext {
 const tabs = [
   { path: '/admin', label: 'Fleet', id: 'fleet' },
   { path: '/admin/alerts', label: 'Alerts', id: 'alerts' },
+  { path: '/admin/payments', label: 'Payments', id: 'payments' },
   { path: '/admin/users', label: 'Users', id: 'users' },
   { path: '/admin/reports', label: 'Reports', id: 'reports' },
   { path: '/admin/audit', label: 'Audit', id: 'audit' },
@@ -133,6 +135,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
       break;
     case 'users':
       body = <UsersPage ctx={ctx} />;
+      break;
+    case 'payments':
+      body = <PaymentsPage ctx={ctx} />;
       break;
     case 'audit':
       body = <AuditPage ctx={ctx} />;

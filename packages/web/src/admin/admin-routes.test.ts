@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { auditQueryString, countCsvRows, fleetQueryString, reportPath, usersQueryString } from './admin-api';
+import {
+  auditQueryString,
+  countCsvRows,
+  fleetQueryString,
+  orphansQueryString,
+  reportPath,
+  usersQueryString,
+} from './admin-api';
 import { adminAuditPath, adminMeterPath, isAdminPath, parseAdminRoute } from './admin-routes';
 import { applyFleetUpdate } from './fleet-rows';
 import type { FleetRow } from './admin-api';
@@ -17,6 +24,9 @@ describe('admin routes', () => {
     expect(parseAdminRoute('/admin/x/y')).toEqual({ name: 'unknown' });
     expect(parseAdminRoute('/admin/users/')).toEqual({ name: 'users' });
     expect(parseAdminRoute('/admin/audit')).toEqual({ name: 'audit' });
+    expect(parseAdminRoute('/admin/payments')).toEqual({ name: 'payments' });
+    expect(parseAdminRoute('/admin/payments/')).toEqual({ name: 'payments' });
+    expect(parseAdminRoute('/admin/payments/12')).toEqual({ name: 'unknown' });
     expect(adminAuditPath()).toBe('/admin/audit');
     expect(adminAuditPath({ target: 'M 1', action: '' })).toBe('/admin/audit?target=M+1');
   });
@@ -31,6 +41,14 @@ describe('admin routes', () => {
     expect(countCsvRows('meterNo,ownerEmail\nA1,a@b.c\n\nA2,,3\r\n')).toBe(2);
     expect(countCsvRows('A1\nA2')).toBe(2);
     expect(countCsvRows('')).toBe(0);
+  });
+
+  it('builds orphan payment queries: a status, the cursor of the previous page, a page size', () => {
+    expect(orphansQueryString({ status: 'open' })).toBe('status=open&limit=50');
+    expect(orphansQueryString({ status: 'all', cursor: '42', limit: 10 })).toBe(
+      'status=all&cursor=42&limit=10',
+    );
+    expect(orphansQueryString({ status: 'dismissed', cursor: null })).toBe('status=dismissed&limit=50');
   });
 
   it('builds fleet and report queries', () => {

@@ -5,6 +5,7 @@ export type AdminRoute =
   | { name: 'alerts' }
   | { name: 'reports' }
   | { name: 'users' }
+  | { name: 'payments' }
   | { name: 'audit' }
   | { name: 'unknown' };
 
@@ -18,6 +19,7 @@ export function parseAdminRoute(pathname: string): AdminRoute {
   if (path === '/admin/alerts') return { name: 'alerts' };
   if (path === '/admin/reports') return { name: 'reports' };
   if (path === '/admin/users') return { name: 'users' };
+  if (path === '/admin/payments') return { name: 'payments' };
   if (path === '/admin/audit') return { name: 'audit' };
   const m = /^\/admin\/meters\/([^/]+)$/.exec(path);
   if (m?.[1]) {

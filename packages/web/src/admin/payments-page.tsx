@@ -1,0 +1,375 @@
+import { useCallback, useState, type FormEvent } from 'react';
+import type { OrphanAssigned, OrphanRow, OrphanStatus } from './admin-api';
+import type { AdminContext } from './admin-console';
+import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
+import { fmtKes, fmtKwh, fmtTime } from './admin-format';
+import { AdminLink, EmptyRow, ErrorAlert, NoticeLine, usePagedList, type Notice } from './admin-kit';
+import { adminAuditPath, adminMeterPath } from './admin-routes';
+
+const STATUS_CHIPS: { status: OrphanStatus; label: string }[] = [
+  { status: 'open', label: 'To review' },
+  { status: 'assigned', label: 'Assigned' },
+  { status: 'dismissed', label: 'Dismissed' },
+  { status: 'all', label: 'All' },
+];
+
+const COLUMNS = 7;
+
+type Decision = { id: string; kind: 'assign' | 'dismiss' } | null;
+
+/** M-Pesa's YYYYMMDDHHmmss (Kenyan time) as 2025-11-22 10:45:12; anything else as sent. */
+function fmtMpesaDate(value: string | null): string | null {
+  const m = value === null ? null : /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(value);
+  if (!m) return value;
+  return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6]}`;
+}
+
+const amountText = (o: OrphanRow): string => (o.amountCents === null ? '—' : fmtKes(o.amountCents));
+
+function assignedText(r: OrphanAssigned): string {
+  const o = r.orphan;
+  if (!r.credited)
+    return `${o.receipt ?? 'That payment'} had already been credited to ${o.meterNo}: nothing was added.`;
+  return `${o.receipt} (${amountText(o)}) credited to ${o.meterNo}: +${fmtKwh(r.energyKwh)} kWh, balance now ${fmtKwh(r.balanceKwh)} kWh.`;
+}
+
+/**
+ * M-Pesa payments whose callback matched no payment request (orphans): an operator assigns each
+ * to the meter it was meant for, crediting it once, or dismisses it. Both need a reason and are
+ * audited.
+ */
+export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
+  const [status, setStatus] = useState<OrphanStatus>('open');
+  // Rows decided on this page, as the server answered: shown in place until the list is read again.
+  const [decided, setDecided] = useState<ReadonlyMap<string, OrphanRow>>(() => new Map());
+  const [deciding, setDeciding] = useState<Decision>(null);
+  const [notice, setNotice] = useState<Notice>(null);
+  const fetchPage = useCallback(
+    (cursor: string | null) =>
+      ctx.api.orphans({ status, cursor }).then((page) => ({ items: page.orphans, next: page.nextCursor })),
+    [ctx, status],
+  );
+  const { rows, next, error, more } = usePagedList(fetchPage, {
+    emptyOnError: true,
+    onFirstPage: () => setDecided(new Map()),
+  });
+
+  const onDecided = (orphan: OrphanRow, text: string) => {
+    setDecided((m) => new Map(m).set(orphan.id, orphan));
+    setDeciding(null);
+    setNotice({ ok: true, text });
+  };
+  const toggle = (id: string, kind: 'assign' | 'dismiss') => {
+    setNotice(null);
+    setDeciding((d) => (d?.id === id && d.kind === kind ? null : { id, kind }));
+  };
+
+  return (
+    <section className="admin-page" data-testid="orphans-page">
+      <div className="admin-page-head">
+        <div>
+          <h1>Payments to review</h1>
+          <p className="muted small-text">
+            M-Pesa payments that matched no purchase request. Assign each to the meter it was meant for, or
+            dismiss it; both need a reason and are kept in the audit log.
+          </p>
+        </div>
+        <span className="muted">{rows ? `${rows.length}${next ? '+' : ''} shown` : ''}</span>
+      </div>
+      <div className="fleet-controls">
+        <div className="fchips" role="group" aria-label="Which payments">
+          {STATUS_CHIPS.map((c) => (
+            <button
+              key={c.status}
+              type="button"
+              className="fchip"
+              aria-pressed={status === c.status}
+              onClick={() => {
+                setStatus(c.status);
+                setDeciding(null);
+                setNotice(null);
+              }}
+              data-testid={`orphans-status-${c.status}`}
+            >
+              {c.label}
+            </button>
+          ))}
+        </div>
+      </div>
+      <ErrorAlert error={error} />
+      <NoticeLine notice={notice} testId="orphans-notice" />
+      <div className="card flush">
+        <div className="table-wrap">
+          <table
+            className="admin-table stack-sm"
+            data-testid="orphans-table"
+            data-loaded={String(rows !== null)}
+          >
+            <thead>
+              <tr>
+                <th>Received</th>
+                <th>M-Pesa receipt</th>
+                <th className="num">Amount</th>
+                <th className="hide-sm">Phone</th>
+                <th className="hide-sm">Result</th>
+                <th>State</th>
+                <th>
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows?.map((row) => {
+                const o = decided.get(row.id) ?? row;
+                return (
+                  <OrphanLine
+                    key={o.id}
+                    ctx={ctx}
+                    orphan={o}
+                    deciding={deciding?.id === o.id ? deciding.kind : null}
+                    onToggle={(kind) => toggle(o.id, kind)}
+                    onCancel={() => setDeciding(null)}
+                    onDecided={onDecided}
+                  />
+                );
+              })}
+              {rows && rows.length === 0 && !error && (
+                <EmptyRow colSpan={COLUMNS} testId="orphans-empty">
+                  {status === 'open' ? 'Nothing to review: every payment matched a request.' : 'None.'}
+                </EmptyRow>
+              )}
+              {!rows && <EmptyRow colSpan={COLUMNS}>Loading…</EmptyRow>}
+            </tbody>
+          </table>
+        </div>
+        {next && (
+          <div className="center pad-block">
+            <button type="button" className="button small" onClick={more} data-testid="orphans-load-more">
+              Load more
+            </button>
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function OrphanLine({
+  ctx,
+  orphan: o,
+  deciding,
+  onToggle,
+  onCancel,
+  onDecided,
+}: {
+  ctx: AdminContext;
+  orphan: OrphanRow;
+  deciding: 'assign' | 'dismiss' | null;
+  onToggle: (kind: 'assign' | 'dismiss') => void;
+  onCancel: () => void;
+  onDecided: (orphan: OrphanRow, text: string) => void;
+}) {
+  const paidAt = fmtMpesaDate(o.transactionDate);
+  return (
+    <>
+      <tr
+        data-testid="orphan-row"
+        data-orphan-id={o.id}
+        data-state={o.state}
+        data-receipt={o.receipt ?? ''}
+        data-checkout-request-id={o.checkoutRequestId ?? ''}
+      >
+        <td className="nowrap small-text">{fmtTime(o.receivedAt)}</td>
+        <td className="mono" title={paidAt ? `Paid ${paidAt} (Kenyan time)` : undefined}>
+          {o.receipt ?? '—'}
+        </td>
+        <td className="num mono nowrap" data-testid="orphan-amount" data-amount-cents={o.amountCents ?? ''}>
+          {amountText(o)}
+        </td>
+        <td className="hide-sm mono">{o.phone ?? '—'}</td>
+        <td className="hide-sm memo">
+          <span className={`badge ${o.resultCode === 0 ? 'good' : 'bad'}`}>{o.resultCode ?? '—'}</span>{' '}
+          <span className="small-text">{o.resultDesc ?? ''}</span>
+        </td>
+        <td className="memo" data-testid="orphan-state">
+          <OrphanState orphan={o} />
+        </td>
+        <td className="nowrap">
+          {o.state === 'open' ? (
+            <div className="detail-status">
+              {o.creditable ? (
+                <button
+                  type="button"
+                  className={`button small ${deciding === 'assign' ? 'primary' : ''}`}
+                  aria-expanded={deciding === 'assign'}
+                  onClick={() => onToggle('assign')}
+                  data-testid="orphan-assign"
+                >
+                  Assign to meter
+                </button>
+              ) : (
+                <span className="muted small-text" title="A failed payment carries no money to credit.">
+                  nothing to credit
+                </span>
+              )}
+              <button
+                type="button"
+                className="button small danger"
+                aria-expanded={deciding === 'dismiss'}
+                onClick={() => onToggle('dismiss')}
+                data-testid="orphan-dismiss"
+              >
+                Dismiss
+              </button>
+            </div>
+          ) : (
+            <AdminLink
+              className="small-text"
+              to={adminAuditPath({ target: o.id })}
+              testId="orphan-audit-link"
+            >
+              Audit →
+            </AdminLink>
+          )}
+        </td>
+      </tr>
+      {deciding && (
+        <tr>
+          <td colSpan={COLUMNS}>
+            {deciding === 'assign' ? (
+              <AssignOrphanForm ctx={ctx} orphan={o} onCancel={onCancel} onDecided={onDecided} />
+            ) : (
+              <DismissOrphanForm ctx={ctx} orphan={o} onCancel={onCancel} onDecided={onDecided} />
+            )}
+          </td>
+        </tr>
+      )}
+    </>
+  );
+}
+
+function OrphanState({ orphan: o }: { orphan: OrphanRow }) {
+  if (o.state === 'open') return <span className="badge warn">open</span>;
+  return (
+    <div className="owner-cell">
+      <span>
+        <span className={`badge ${o.state === 'assigned' ? 'good' : ''}`}>{o.state}</span>
+        {o.state === 'assigned' && o.meterNo && (
+          <>
+            {' to '}
+            <AdminLink className="mono" to={adminMeterPath(o.meterNo)} testId="orphan-meter-link">
+              {o.meterNo}
+            </AdminLink>
+          </>
+        )}
+      </span>
+      <span className="muted small-text">
+        {[o.resolvedBy, o.reason ? `“${o.reason}”` : null].filter(Boolean).join(' · ')}
+      </span>
+    </div>
+  );
+}
+
+interface DecisionFormProps {
+  ctx: AdminContext;
+  orphan: OrphanRow;
+  onCancel: () => void;
+  onDecided: (orphan: OrphanRow, text: string) => void;
+}
+
+function AssignOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProps) {
+  const [meterNo, setMeterNo] = useState('');
+  const [reason, setReason] = useState('');
+  const { busy, notice, setNotice, run } = useSubmit();
+  const valid = meterNo.trim() !== '' && reason.trim() !== '';
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!valid) return;
+    setNotice(null);
+    run(
+      () => ctx.api.assignOrphan(orphan.id, meterNo.trim(), reason.trim()),
+      (r) => onDecided(r.orphan, assignedText(r)),
+    );
+  };
+  return (
+    <form className="reason-form inset" onSubmit={submit} data-testid="orphan-assign-form">
+      <p className="small-text">
+        Credit {amountText(orphan)} (receipt <span className="mono">{orphan.receipt}</span>
+        {orphan.phone ? (
+          <>
+            , from <span className="mono">{orphan.phone}</span>
+          </>
+        ) : null}
+        ) to the meter it was meant for. A receipt is credited once, however it arrives.
+      </p>
+      <div className="inline-fields">
+        <MeterNoField
+          label="Meter number"
+          pattern="[A-Za-z0-9_\-]{1,12}"
+          title="1–12 letters, digits, - or _"
+          value={meterNo}
+          onChange={setMeterNo}
+          testId="orphan-assign-meter"
+        />
+        <ReasonField
+          grow
+          label="Reason (required, kept in the audit log)"
+          value={reason}
+          onChange={setReason}
+          placeholder="e.g. customer called with the M-Pesa SMS"
+          testId="orphan-assign-reason"
+        />
+      </div>
+      <SubmitRow
+        busy={busy}
+        disabled={!valid}
+        busyLabel="Assigning…"
+        testId="orphan-assign-submit"
+        onCancel={onCancel}
+      >
+        {meterNo.trim() ? `Credit ${meterNo.trim()}` : 'Assign to meter'}
+      </SubmitRow>
+      <NoticeLine notice={notice} testId="orphan-assign-message" />
+    </form>
+  );
+}
+
+function DismissOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProps) {
+  const [reason, setReason] = useState('');
+  const { busy, notice, setNotice, run } = useSubmit();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!reason.trim()) return;
+    setNotice(null);
+    run(
+      () => ctx.api.dismissOrphan(orphan.id, reason.trim()),
+      (o) => onDecided(o, `${o.receipt ?? 'The callback'} dismissed; nothing was credited.`),
+    );
+  };
+  return (
+    <form className="reason-form inset" onSubmit={submit} data-testid="orphan-dismiss-form">
+      <p className="small-text">
+        Dismiss this {orphan.creditable ? `payment of ${amountText(orphan)}` : 'callback'}: nothing is
+        credited, and it cannot be assigned afterwards.
+      </p>
+      <ReasonField
+        autoFocus
+        label="Reason (required, kept in the audit log)"
+        value={reason}
+        onChange={setReason}
+        placeholder={orphan.creditable ? 'e.g. refunded by Safaricom' : 'e.g. cancelled by the customer'}
+        testId="orphan-dismiss-reason"
+      />
+      <SubmitRow
+        busy={busy}
+        disabled={!reason.trim()}
+        busyLabel="Dismissing…"
+        testId="orphan-dismiss-submit"
+        onCancel={onCancel}
+      >
+        Dismiss
+      </SubmitRow>
+      <NoticeLine notice={notice} testId="orphan-dismiss-message" />
+    </form>
+  );
+}
