@@ -98,14 +98,14 @@ export class OperatorAlertsService {
         event_seq: number;
         relay: 'on' | 'off';
       }>(
-        `UPDATE meters m SET status = 'offline', status_changed_ms = $4, event_seq = event_seq + 1
+        `UPDATE meters m SET status = 'offline', status_changed_ms = NULL, event_seq = event_seq + 1
           WHERE m.meter_no IN (
             SELECT meter_no FROM meters
              WHERE status NOT IN ('offline', 'never_seen') AND last_seen IS NOT NULL
                AND last_seen < $1::timestamptz - (publish_interval_s * $2::int) * interval '1 second'
              ORDER BY meter_no LIMIT $3 FOR UPDATE SKIP LOCKED)
           RETURNING m.meter_no, m.user_id, m.event_seq, m.relay`,
-        [now, L.missedIntervalsBeforeLost, L.connectionSweepBatch, now.getTime()],
+        [now, L.missedIntervalsBeforeLost, L.connectionSweepBatch],
       );
       const changes = [];
       for (const r of rows)
