@@ -165,6 +165,10 @@ function AuditLine({
   onToggle: () => void;
 }) {
   const target = a.target;
+  // Payment entries name a callback or intent, settings entries a key: only the rest name meters.
+  const paymentTarget = a.action.startsWith('payment.');
+  const meterTarget =
+    target !== null && !paymentTarget && !a.action.startsWith('friendly_hours.') && METER_LIKE.test(target);
   return (
     <>
       <tr data-testid="audit-entry" data-action={a.action} data-target={target ?? ''}>
@@ -173,8 +177,12 @@ function AuditLine({
           <span className="badge">{a.action}</span>
         </td>
         <td>
-          {target && METER_LIKE.test(target) ? (
+          {meterTarget ? (
             <AdminLink className="mono" to={adminMeterPath(target)}>
+              {target}
+            </AdminLink>
+          ) : paymentTarget && target ? (
+            <AdminLink className="mono small-text" to="/admin/payments">
               {target}
             </AdminLink>
           ) : (
