@@ -33,6 +33,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** Seconds at the start of a run left out of the steady-state figures. */
+const WARMUP_S = 3;
+
 export async function runIngestBench(): Promise<Record<string, unknown>> {
   if (db === 'postgres' && !process.env.DATABASE_URL)
     throw new Error('DATABASE_URL is required for --db postgres');
@@ -42,6 +45,12 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     ...(external ? { MQTT_URL: process.env.MQTT_URL, embeddedBroker: false } : {}),
     LOG_LEVEL: 'warn',
     DB_POOL_SIZE: 10,
+    // Tuning runs: INGEST_CONCURRENCY=6 INGEST_BATCH_MAX=500 npx tsx bench/ingest.ts …
+    ...(process.env.INGEST_CONCURRENCY ? { INGEST_CONCURRENCY: Number(process.env.INGEST_CONCURRENCY) } : {}),
+    ...(process.env.INGEST_BATCH_MAX ? { INGEST_BATCH_MAX: Number(process.env.INGEST_BATCH_MAX) } : {}),
+    ...(process.env.INGEST_BATCH_DELAY_MS
+      ? { INGEST_BATCH_DELAY_MS: Number(process.env.INGEST_BATCH_DELAY_MS) }
+      : {}),
   });
   try {
     const prefix = `B${Date.now().toString(36).slice(-4)}`;
@@ -58,6 +67,9 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     const pending: [number, number][][] = creds.map(() => []);
     const commits: [number, number][][] = creds.map(() => []);
     const latencies: number[] = [];
+    /** the same, by second of the run (from the first publish), to tell warm-up from steady state */
+    const bySecond: number[][] = [];
+    let firstPublishAt = 0;
     const settle = (i: number) => {
       const q = pending[i]!;
       const c = commits[i]!;
@@ -66,7 +78,10 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
         const [mwh, at] = q[0]!;
         while (k < c.length && c[k]![0] < mwh) k++;
         if (k === c.length) break;
-        latencies.push(Math.max(0, c[k]![1] - at));
+        const latency = Math.max(0, c[k]![1] - at);
+        latencies.push(latency);
+        firstPublishAt ||= at;
+        (bySecond[Math.floor((at - firstPublishAt) / 1000)] ??= []).push(latency);
         q.shift();
       }
       // commits older than the one that settled the last publish are no longer needed
@@ -130,6 +145,15 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     clearInterval(rss);
     const windowS = (burstEnd - connectedAt) / 1000;
     latencies.sort((a, b) => a - b);
+    // Steady state: without the first WARMUP_S seconds (JIT, pools and connections warming up).
+    const steady = bySecond.slice(WARMUP_S).flat();
+    steady.sort((a, b) => a - b);
+    const p99BySecond = bySecond.map((xs) =>
+      percentile(
+        [...xs].sort((a, b) => a - b),
+        99,
+      ),
+    );
     return {
       label: values.label ?? `ingest ${db} + ${external ? 'external broker' : 'embedded broker'}`,
       meters,
@@ -139,6 +163,9 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
       appliedPerS: Math.round(appliedInWindow / windowS),
       latencyMsP50: percentile(latencies, 50),
       latencyMsP99: percentile(latencies, 99),
+      steadyLatencyMsP50: percentile(steady, 50),
+      steadyLatencyMsP99: percentile(steady, 99),
+      p99MsBySecond: p99BySecond,
       samples: latencies.length,
       serverRssMb: Math.round(rssMax / 1e6),
     };

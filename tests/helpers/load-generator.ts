@@ -5,7 +5,7 @@
  * the firmware does). Publish times go to the parent in batches so it can match commits.
  */
 import { readFileSync } from 'node:fs';
-import mqtt, { type MqttClient } from 'mqtt';
+import { LeanMqttClient } from './lean-mqtt';
 
 interface Input {
   url: string;
@@ -21,20 +21,22 @@ const arg = process.argv[2] ?? '{}';
 const input = JSON.parse(arg.trimStart().startsWith('{') ? arg : readFileSync(arg, 'utf8')) as Input;
 
 async function main(): Promise<void> {
-  const clients: MqttClient[] = new Array<MqttClient>(input.creds.length);
+  const clients: LeanMqttClient[] = new Array<LeanMqttClient>(input.creds.length);
+  const broker = new URL(input.url);
   let next = 0;
   const connectOne = async (): Promise<void> => {
     while (next < input.creds.length) {
       const i = next++;
       const c = input.creds[i]!;
-      clients[i] = await mqtt.connectAsync(input.url, {
+      clients[i] = await LeanMqttClient.connect({
+        host: broker.hostname,
+        port: Number(broker.port || 1883),
         clientId: c.meterNo,
         username: c.meterNo,
         password: c.secret,
-        reconnectPeriod: 1000,
-        keepalive: 60,
+        reconnectMs: 1000,
+        keepaliveS: 60,
       });
-      clients[i].on('error', () => {});
     }
   };
   await Promise.all(Array.from({ length: input.connectConcurrency }, connectOne));
@@ -80,7 +82,7 @@ async function main(): Promise<void> {
         timestamp: Math.floor(Date.now() / 1000),
       });
       log.push([i, mwh, Date.now()]);
-      clients[i]!.publish(`smartmeter/${meterNo}/consumption`, payload, { qos: 1 }, () => inflight[i]!--);
+      clients[i]!.publish(`smartmeter/${meterNo}/consumption`, payload, () => inflight[i]!--);
     }
     await new Promise((r) => setTimeout(r, tickMs));
   }
@@ -91,23 +93,26 @@ async function main(): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (inflight.some((n) => n > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await Promise.all(
-    clients.map((c, i) =>
-      c.publishAsync(
-        `smartmeter/${input.creds[i]!.meterNo}/consumption`,
-        JSON.stringify({
-          v: 2,
-          meterNo: input.creds[i]!.meterNo,
-          seq: seqs[i]! + 1,
-          energyTotal: registers[i]! / 1e6,
-          timestamp: Math.floor(Date.now() / 1000),
-        }),
-        { qos: 1 },
-      ),
+    clients.map(
+      (c, i) =>
+        new Promise<void>((resolve) =>
+          c.publish(
+            `smartmeter/${input.creds[i]!.meterNo}/consumption`,
+            JSON.stringify({
+              v: 2,
+              meterNo: input.creds[i]!.meterNo,
+              seq: seqs[i]! + 1,
+              energyTotal: registers[i]! / 1e6,
+              timestamp: Math.floor(Date.now() / 1000),
+            }),
+            resolve,
+          ),
+        ),
     ),
   );
   process.send?.({ type: 'done', sent: burstSent, skipped, registers });
   await new Promise((r) => setTimeout(r, 500));
-  await Promise.all(clients.map((c) => c.endAsync(true)));
+  await Promise.all(clients.map((c) => c.end()));
   process.exit(0);
 }
 

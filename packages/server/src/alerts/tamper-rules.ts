@@ -23,10 +23,18 @@ export interface TamperAlert {
   message: string;
 }
 
+const isOverRated = (input: TamperInput): boolean =>
+  input.maxLoadW !== null && input.powerW !== null && input.powerW > input.maxLoadW;
+
+/** Cheap test for the hot path: whether either tamper alert should be open now. */
+export function tamperSuspected(input: TamperInput): boolean {
+  return input.relayOffDebitMwh > RELAY_OFF_TOLERANCE_MWH || isOverRated(input);
+}
+
 /** Pure: which suspected-tamper alerts should be open after a batch of reports from one meter. */
 export function tamperAlerts(input: TamperInput): TamperAlert[] {
   const base = { meterNo: input.meterNo, userId: input.userId };
-  const overRated = input.maxLoadW !== null && input.powerW !== null && input.powerW > input.maxLoadW;
+  const overRated = isOverRated(input);
   return [
     {
       ...base,
