@@ -46,6 +46,17 @@ export function ErrorAlert({ error }: { error: string | null }) {
 }
 
 /** A table's one-cell row for "nothing here" and "loading". */
+/** The "Load more" button under a cursor-paged list. */
+export function LoadMore({ onClick, testId }: { onClick: () => void; testId?: string }) {
+  return (
+    <div className="center pad-block">
+      <button type="button" className="button small" onClick={onClick} data-testid={testId}>
+        Load more
+      </button>
+    </div>
+  );
+}
+
 export function EmptyRow({
   colSpan,
   testId,

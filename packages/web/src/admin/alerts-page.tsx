@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AlertRow } from './admin-api';
 import type { AdminContext } from './admin-console';
-import { ErrorAlert } from './admin-kit';
+import { ErrorAlert, LoadMore } from './admin-kit';
 import { AlertsList } from './meter-detail-page';
 
 export function AlertsPage({ ctx }: { ctx: AdminContext }) {
@@ -83,13 +83,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
       ) : (
         <p className="center muted">Loading…</p>
       )}
-      {next !== null && (
-        <div className="center">
-          <button type="button" className="button" onClick={more}>
-            Load more
-          </button>
-        </div>
-      )}
+      {next !== null && <LoadMore onClick={more} testId="alerts-load-more" />}
     </section>
   );
 }

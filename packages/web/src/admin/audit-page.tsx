@@ -2,7 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { AuditEntry, AuditQuery } from './admin-api';
 import type { AdminContext } from './admin-console';
 import { fmtTime } from './admin-format';
-import { AdminLink, EmptyRow, ErrorAlert, useDebounced, usePagedList } from './admin-kit';
+import { AdminLink, EmptyRow, ErrorAlert, useDebounced, usePagedList, LoadMore } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 import { auditSummary } from './meter-detail-page';
 
@@ -144,13 +144,7 @@ export function AuditPage({ ctx }: { ctx: AdminContext }) {
           </table>
         </div>
       </div>
-      {next !== null && (
-        <div className="center">
-          <button type="button" className="button" onClick={more} data-testid="audit-load-more">
-            Load more
-          </button>
-        </div>
-      )}
+      {next !== null && <LoadMore onClick={more} testId="audit-load-more" />}
     </section>
   );
 }

@@ -3,7 +3,15 @@ import type { OrphanAssigned, OrphanRow, OrphanStatus } from './admin-api';
 import type { AdminContext } from './admin-console';
 import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
 import { fmtKes, fmtKwh, fmtTime } from './admin-format';
-import { AdminLink, EmptyRow, ErrorAlert, NoticeLine, usePagedList, type Notice } from './admin-kit';
+import {
+  AdminLink,
+  EmptyRow,
+  ErrorAlert,
+  NoticeLine,
+  usePagedList,
+  type Notice,
+  LoadMore,
+} from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 
 const STATUS_CHIPS: { status: OrphanStatus; label: string }[] = [
@@ -142,13 +150,7 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
             </tbody>
           </table>
         </div>
-        {next && (
-          <div className="center pad-block">
-            <button type="button" className="button small" onClick={more} data-testid="orphans-load-more">
-              Load more
-            </button>
-          </div>
-        )}
+        {next && <LoadMore onClick={more} testId="orphans-load-more" />}
       </div>
     </section>
   );

@@ -16,6 +16,7 @@ import {
   SecretReveal,
   useDebounced,
   usePagedList,
+  LoadMore,
 } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 
@@ -133,13 +134,7 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
               </tbody>
             </table>
           </div>
-          {next && (
-            <div className="center pad-block">
-              <button type="button" className="button small" onClick={more} data-testid="users-load-more">
-                Load more
-              </button>
-            </div>
-          )}
+          {next && <LoadMore onClick={more} testId="users-load-more" />}
         </div>
         {selected ? (
           <CustomerPanel key={selected.id} ctx={ctx} user={selected} onChanged={refresh} />
