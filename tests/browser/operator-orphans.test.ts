@@ -215,6 +215,55 @@ describe('operator payments-to-review page in Chromium', () => {
     await context.close();
   });
 
+  it('a new payment to review appears live on top, with the count on the Payments tab, which falls when another operator decides it', async () => {
+    const context = await adminContext();
+    const page = await context.newPage();
+    await page.goto('/admin/payments');
+    await page.waitForSelector('[data-testid="orphans-table"][data-loaded="true"]');
+    const badge = async (): Promise<number> => {
+      const el = await page.$('[data-testid="orphans-count"]');
+      return el ? Number((await el.textContent())?.replace('+', '')) : 0;
+    };
+    const openNow = async (): Promise<number> =>
+      (
+        await t.api<{ orphans: unknown[] }>(
+          'GET',
+          '/api/admin/payments/orphans?status=open&limit=200',
+          undefined,
+          t.adminToken,
+        )
+      ).body.orphans.length;
+    await page.waitForFunction(
+      (n) => {
+        const el = document.querySelector('[data-testid="orphans-count"]');
+        return (el ? Number(el.textContent?.replace('+', '')) : 0) === n;
+      },
+      await openNow(),
+    );
+    const before = await badge();
+
+    const orphan = await newOrphan(75); // no reload from here on
+    await page.waitForSelector(`${rowOf(orphan.id)}[data-state="open"]`);
+    expect(await page.getAttribute('[data-testid="orphan-row"]', 'data-orphan-id')).toBe(orphan.id);
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid="orphans-count"]')?.textContent === String(n),
+      before + 1,
+    );
+
+    const res = await t.api(
+      'POST',
+      `/api/admin/payments/orphans/${orphan.id}/dismiss`,
+      { reason: 'duplicate of a cash payment' },
+      t.adminToken,
+    );
+    expect(res.status).toBe(200);
+    await page.waitForFunction((n) => {
+      const el = document.querySelector('[data-testid="orphans-count"]');
+      return (el ? Number(el.textContent?.replace('+', '')) : 0) === n;
+    }, before);
+    await context.close();
+  });
+
   it('the list pages newest first with Load more', async () => {
     const first = await newOrphan(10);
     for (let i = 0; i < 50; i++) await newOrphan(10);

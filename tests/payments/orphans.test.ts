@@ -1,6 +1,7 @@
 // Protects operator review of orphan callbacks: an assignment credits exactly once (twice or at once), a dismissal changes no balance, only admins may act, and every decision is audited.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases, type TestApp } from '../helpers/app';
+import { databases, waitFor, type TestApp } from '../helpers/app';
+import { openReadySocket } from '../helpers/sockets';
 import {
   ACCEPTED,
   callbackUrl,
@@ -184,6 +185,43 @@ describe.each(databases)('orphan callbacks on %s', (db) => {
     );
     expect(elsewhere.status).toBe(409);
     expect(await creditsOf(t, other.meterNo)).toMatchObject({ count: 0, amountCents: 0 });
+  });
+
+  it('tells every operator console live when an orphan arrives and when it is decided; customers hear nothing', async () => {
+    const admin = await openReadySocket(t.url, t.adminToken);
+    const payer = await newPayer(t);
+    const customer = await openReadySocket(t.url, payer.token);
+    try {
+      const receipt = newReceipt();
+      const orphan = await newOrphan(250, receipt);
+      const arrived = await waitFor(
+        () => admin.of('notification').find((n) => n.kind === 'payment_orphan'),
+        'the payment_orphan notification',
+      );
+      expect(arrived).toMatchObject({ type: 'warning', title: 'Payment to review' });
+      expect(String(arrived.message)).toContain(receipt);
+      expect(String(arrived.message)).toContain('KES 250.00');
+
+      const res = await t.api(
+        'POST',
+        `${ORPHANS}/${orphan.id}/dismiss`,
+        { reason: 'test payment' },
+        t.adminToken,
+      );
+      expect(res.status).toBe(200);
+      await waitFor(
+        () => admin.of('notification').find((n) => n.kind === 'payment_orphan_resolved'),
+        'the payment_orphan_resolved notification',
+      );
+      // The customer's own socket is connected and live, but no operator notice reaches it.
+      expect(customer.socket.connected).toBe(true);
+      expect(customer.of('notification').filter((n) => String(n.kind).startsWith('payment_orphan'))).toEqual(
+        [],
+      );
+    } finally {
+      admin.close();
+      customer.close();
+    }
   });
 
   it('dismissing an orphan changes no balance and is audited with the reason', async () => {

@@ -117,6 +117,10 @@ export const notificationKinds = [
   'predicted_low',
   /** admins only: an operator acknowledged an alert (other consoles refresh their list) */
   'alert_acknowledged',
+  /** admins only: an M-Pesa payment matched no purchase request and waits for review */
+  'payment_orphan',
+  /** admins only: an operator assigned or dismissed such a payment */
+  'payment_orphan_resolved',
 ] as const;
 
 export const notificationSchema = z.object({

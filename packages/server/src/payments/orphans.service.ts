@@ -3,6 +3,7 @@ import { centsToKes, mwhToKwh } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { AppliedCredit, CreditService } from '../credit/credit.service';
 import type { Db, Queryable } from '../db/db';
+import type { EventBus } from '../shared/events';
 import { assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type {
@@ -60,6 +61,7 @@ export class OrphansService {
     private readonly db: Db,
     private readonly credit: CreditService,
     private readonly logger: Logger,
+    private readonly bus: EventBus,
   ) {}
 
   async list(caller: Caller, query: ListOrphansQuery): Promise<OrphanListResponse> {
@@ -141,6 +143,7 @@ export class OrphansService {
       return { row: updated, applied: credited };
     });
     this.credit.afterCommit(applied);
+    this.bus.emit('payment_orphan_resolved', { callbackId: row.id, resolution: 'assigned' });
     this.logger.info(
       { callbackId: row.id, meterNo: body.meterNo, transactionId: applied.result.transactionId },
       'orphan callback assigned by an operator',
@@ -168,6 +171,7 @@ export class OrphansService {
       });
       return updated;
     });
+    this.bus.emit('payment_orphan_resolved', { callbackId: row.id, resolution: 'dismissed' });
     this.logger.info({ callbackId: row.id }, 'orphan callback dismissed by an operator');
     return toResponse(row);
   }

@@ -76,7 +76,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
     republish: deps.republish,
   });
   const c2b = new C2bService(db, deps.credit, deps.metrics, log);
-  const orphans = new OrphansService(db, deps.credit, log);
+  const orphans = new OrphansService(db, deps.credit, log, deps.bus);
   const reconciler = new PaymentReconciler(
     service,
     {

@@ -151,6 +151,7 @@ interface Settled {
   failed?: PaymentFailed;
   alertChanges?: AlertChanged[];
   republishMeterNo?: string;
+  orphaned?: { callbackId: string; amountCents: number | null; receipt: string | null };
 }
 
 /**
@@ -538,7 +539,14 @@ export class PaymentsService {
         { callbackId, checkoutRequestId: cb.CheckoutRequestID },
         'orphan callback kept for operator review',
       );
-      return { outcome: 'orphan' };
+      return {
+        outcome: 'orphan',
+        orphaned: {
+          callbackId,
+          amountCents: meta.amountCents ?? null,
+          receipt: meta.mpesaReceiptNumber ?? null,
+        },
+      };
     }
 
     if (cb.ResultCode !== 0) {
@@ -693,6 +701,7 @@ export class PaymentsService {
     if (s.failed) this.deps.bus.emit('payment_failed', s.failed);
     if (s.alertChanges) this.deps.alerts.publish(s.alertChanges);
     if (s.republishMeterNo !== undefined) this.deps.republish(s.republishMeterNo);
+    if (s.orphaned) this.deps.bus.emit('payment_orphaned', s.orphaned);
   }
 
   /** One STK Query per CheckoutRequestID at a time: a burst of duplicates shares it. */

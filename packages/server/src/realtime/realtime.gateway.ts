@@ -165,6 +165,25 @@ export class RealtimeGateway {
         meterNo: e.meterNo,
       }),
     );
+    // Operators review payments that matched no request (Payments page, nav badge).
+    this.listen('payment_orphaned', (e) =>
+      this.emit([ADMINS_ROOM], 'notification', {
+        type: 'warning',
+        kind: 'payment_orphan',
+        title: 'Payment to review',
+        message:
+          `An M-Pesa payment${e.receipt === null ? '' : ` ${e.receipt}`}` +
+          `${e.amountCents === null ? '' : ` of KES ${(e.amountCents / 100).toFixed(2)}`} matched no purchase request.`,
+      }),
+    );
+    this.listen('payment_orphan_resolved', (e) =>
+      this.emit([ADMINS_ROOM], 'notification', {
+        type: 'info',
+        kind: 'payment_orphan_resolved',
+        title: 'Payment reviewed',
+        message: `A payment to review was ${e.resolution}.`,
+      }),
+    );
     // payment_success goes out with the credit's meter_changed (it carries the new balance);
     // a failure changes no balance, so it has its own domain event.
     this.listen('payment_failed', (e) =>

@@ -69,6 +69,10 @@ export interface DomainEvents {
   /** an operator acknowledged an alert (after commit) */
   alert_acknowledged: [{ alertId: number; meterNo: string; kind: string; closed: boolean }];
   payment_succeeded: [PaymentSucceeded];
+  /** an STK callback matched no payment request: kept for operator review (after commit) */
+  payment_orphaned: [{ callbackId: string; amountCents: number | null; receipt: string | null }];
+  /** an operator assigned or dismissed an orphan callback (after commit) */
+  payment_orphan_resolved: [{ callbackId: string; resolution: 'assigned' | 'dismissed' }];
   payment_failed: [PaymentFailed];
   meter_status: [
     {

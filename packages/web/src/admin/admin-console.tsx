@@ -23,6 +23,7 @@ export class FleetFeed {
   private readonly listeners = new Set<Listener>();
   private readonly linkListeners = new Set<() => void>();
   private readonly alertListeners = new Set<() => void>();
+  private readonly orphanListeners = new Set<() => void>();
   connected = false;
   dropped = 0;
   private socket: Socket | null = null;
@@ -48,16 +49,23 @@ export class FleetFeed {
       }
       for (const l of this.listeners) l(parsed.data.meters);
     });
-    // Alerts opening and closing reach the admins room as notifications.
+    // Alerts opening and closing, and payments to review, reach the admins room as notifications.
     socket.on('notification', (payload: unknown) => {
-      if (!notificationSchema.safeParse(payload).success) {
+      const parsed = notificationSchema.safeParse(payload);
+      if (!parsed.success) {
         this.dropped++;
         return;
       }
-      for (const l of this.alertListeners) l();
+      const kind = parsed.data.kind;
+      const listeners =
+        kind === 'payment_orphan' || kind === 'payment_orphan_resolved'
+          ? this.orphanListeners
+          : this.alertListeners;
+      for (const l of listeners) l();
     });
     socket.on('connect', () => {
       for (const l of this.alertListeners) l();
+      for (const l of this.orphanListeners) l();
     });
   }
 
@@ -77,6 +85,12 @@ export class FleetFeed {
     return () => this.alertListeners.delete(fn);
   };
 
+  /** Called when a payment to review arrives or is decided, and after a reconnect. */
+  onOrphans = (fn: () => void): (() => void) => {
+    this.orphanListeners.add(fn);
+    return () => this.orphanListeners.delete(fn);
+  };
+
   onLink = (fn: () => void): (() => void) => {
     this.linkListeners.add(fn);
     return () => this.linkListeners.delete(fn);
@@ -87,6 +101,40 @@ export interface AdminContext {
   api: AdminApi;
   feed: FleetFeed;
 }
+
+/** How many payments wait for review (the Payments tab's badge), kept live. */
+function useOpenOrphans(ctx: AdminContext): { count: number; more: boolean } | null {
+  const [open, setOpen] = useState<{ count: number; more: boolean } | null>(null);
+  useEffect(() => {
+    let timer: number | null = null;
+    let stopped = false;
+    const read = () => {
+      ctx.api.orphans({ status: 'open', limit: ORPHANS_BADGE_MAX }).then(
+        (page) => {
+          if (!stopped) setOpen({ count: page.orphans.length, more: page.nextCursor !== null });
+        },
+        () => undefined, // the badge is a hint; the page itself shows errors
+      );
+    };
+    read();
+    const off = ctx.feed.onOrphans(() => {
+      if (timer === null)
+        timer = window.setTimeout(() => {
+          timer = null;
+          read();
+        }, 300);
+    });
+    return () => {
+      stopped = true;
+      off();
+      if (timer !== null) window.clearTimeout(timer);
+    };
+  }, [ctx]);
+  return open;
+}
+
+/** Above this many the badge says "99+". */
+const ORPHANS_BADGE_MAX = 99;
 
 const tabs = [
   { path: '/admin', label: 'Fleet', id: 'fleet' },
@@ -117,6 +165,8 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
       ctx.feed.stop();
     };
   }, [ctx, auth.token]);
+
+  const openOrphans = useOpenOrphans(ctx);
 
   const activeTab = route.name === 'meter' ? 'fleet' : route.name;
   let body;
@@ -180,6 +230,16 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
               }}
             >
               {tab.label}
+              {tab.id === 'payments' && openOrphans !== null && openOrphans.count > 0 && (
+                <span
+                  className="tab-count"
+                  data-testid="orphans-count"
+                  title={`${openOrphans.count}${openOrphans.more ? '+' : ''} payments to review`}
+                >
+                  {openOrphans.count}
+                  {openOrphans.more ? '+' : ''}
+                </span>
+              )}
             </a>
           ))}
         </nav>

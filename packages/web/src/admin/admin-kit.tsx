@@ -206,7 +206,34 @@ export function usePagedList<T, C>(
     );
   };
 
-  return { rows, next, error, load, more };
+  /**
+   * Puts items newer than the list's first one on top, leaving the rest as the operator sees
+   * them (a live refresh must not pull a row out from under an open form). Lists are newest first.
+   */
+  const addNewer = useCallback(
+    (key: (item: T) => string) => {
+      const mine = query.current;
+      fetchPage(null).then(
+        (page) => {
+          if (mine !== query.current) return;
+          setRows((current) => {
+            if (current === null) return page.items;
+            const seen = new Set(current.map(key));
+            const fresh: T[] = [];
+            for (const item of page.items) {
+              if (seen.has(key(item))) break;
+              fresh.push(item);
+            }
+            return fresh.length > 0 ? [...fresh, ...current] : current;
+          });
+        },
+        () => undefined, // a missed live refresh is made good by the next one or a reload
+      );
+    },
+    [fetchPage],
+  );
+
+  return { rows, next, error, load, more, addNewer };
 }
 
 export type Notice = { ok: boolean; text: string } | null;

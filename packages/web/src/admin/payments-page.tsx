@@ -1,4 +1,4 @@
-import { useCallback, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { OrphanAssigned, OrphanRow, OrphanStatus } from './admin-api';
 import type { AdminContext } from './admin-console';
 import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
@@ -57,10 +57,26 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
       ctx.api.orphans({ status, cursor }).then((page) => ({ items: page.orphans, next: page.nextCursor })),
     [ctx, status],
   );
-  const { rows, next, error, more } = usePagedList(fetchPage, {
+  const { rows, next, error, addNewer, more } = usePagedList(fetchPage, {
     emptyOnError: true,
     onFirstPage: () => setDecided(new Map()),
   });
+  // Live: a new payment to review goes on top. Rows already shown stay as they are, so a form
+  // open on one is never pulled away; a decision taken elsewhere shows when this one is tried.
+  useEffect(() => {
+    let timer: number | null = null;
+    const off = ctx.feed.onOrphans(() => {
+      if (timer === null)
+        timer = window.setTimeout(() => {
+          timer = null;
+          addNewer((o) => o.id);
+        }, 300);
+    });
+    return () => {
+      off();
+      if (timer !== null) window.clearTimeout(timer);
+    };
+  }, [ctx, addNewer]);
 
   const onDecided = (orphan: OrphanRow, text: string) => {
     setDecided((m) => new Map(m).set(orphan.id, orphan));

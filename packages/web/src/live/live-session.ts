@@ -644,7 +644,9 @@ export class LiveSession {
         this.toast(`mismatch:${meterNo}:${nowMs}`, 'warning', 'noteBalanceMismatch', { meterNo });
         return;
       case 'alert_acknowledged':
-        // Operators' consoles refresh their alert list on it; nothing to tell a customer.
+      case 'payment_orphan':
+      case 'payment_orphan_resolved':
+        // Operators' consoles refresh their lists on these; nothing to tell a customer.
         return;
       case undefined:
         this.toast(`note:${nowMs}:${e.title}`, e.type, 'notification', {
