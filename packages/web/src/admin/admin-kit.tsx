@@ -46,6 +46,38 @@ export function ErrorAlert({ error }: { error: string | null }) {
 }
 
 /** A table's one-cell row for "nothing here" and "loading". */
+/** A row of toggle chips picking one value; each chip's test id is `${testIdPrefix}${id}`. */
+export function ChipGroup<V>({
+  label,
+  options,
+  value,
+  onChange,
+  testIdPrefix,
+}: {
+  label: string;
+  options: readonly { value: V; label: string; id: string }[];
+  value: V;
+  onChange: (value: V) => void;
+  testIdPrefix: string;
+}) {
+  return (
+    <div className="fchips" role="group" aria-label={label}>
+      {options.map((o) => (
+        <button
+          key={o.id}
+          type="button"
+          className="fchip"
+          aria-pressed={value === o.value}
+          onClick={() => onChange(o.value)}
+          data-testid={`${testIdPrefix}${o.id}`}
+        >
+          {o.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 /** The "Load more" button under a cursor-paged list. */
 export function LoadMore({ onClick, testId }: { onClick: () => void; testId?: string }) {
   return (

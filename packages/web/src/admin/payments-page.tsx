@@ -5,6 +5,7 @@ import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
 import { fmtKes, fmtKwh, fmtTime } from './admin-format';
 import {
   AdminLink,
+  ChipGroup,
   EmptyRow,
   ErrorAlert,
   NoticeLine,
@@ -14,11 +15,11 @@ import {
 } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 
-const STATUS_CHIPS: { status: OrphanStatus; label: string }[] = [
-  { status: 'open', label: 'To review' },
-  { status: 'assigned', label: 'Assigned' },
-  { status: 'dismissed', label: 'Dismissed' },
-  { status: 'all', label: 'All' },
+const STATUS_CHIPS: { value: OrphanStatus; label: string; id: OrphanStatus }[] = [
+  { value: 'open', label: 'To review', id: 'open' },
+  { value: 'assigned', label: 'Assigned', id: 'assigned' },
+  { value: 'dismissed', label: 'Dismissed', id: 'dismissed' },
+  { value: 'all', label: 'All', id: 'all' },
 ];
 
 const COLUMNS = 7;
@@ -101,24 +102,17 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
         <span className="muted">{rows ? `${rows.length}${next ? '+' : ''} shown` : ''}</span>
       </div>
       <div className="fleet-controls">
-        <div className="fchips" role="group" aria-label="Which payments">
-          {STATUS_CHIPS.map((c) => (
-            <button
-              key={c.status}
-              type="button"
-              className="fchip"
-              aria-pressed={status === c.status}
-              onClick={() => {
-                setStatus(c.status);
-                setDeciding(null);
-                setNotice(null);
-              }}
-              data-testid={`orphans-status-${c.status}`}
-            >
-              {c.label}
-            </button>
-          ))}
-        </div>
+        <ChipGroup
+          label="Which payments"
+          options={STATUS_CHIPS}
+          value={status}
+          onChange={(s) => {
+            setStatus(s);
+            setDeciding(null);
+            setNotice(null);
+          }}
+          testIdPrefix="orphans-status-"
+        />
       </div>
       <ErrorAlert error={error} />
       <NoticeLine notice={notice} testId="orphans-notice" />

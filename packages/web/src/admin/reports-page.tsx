@@ -2,9 +2,14 @@ import { useEffect, useState } from 'react';
 import { reportPath, type Report } from './admin-api';
 import type { AdminContext } from './admin-console';
 import { fmtKes, fmtKwh, fmtMwhAsKwh } from './admin-format';
-import { EmptyRow, ErrorAlert } from './admin-kit';
+import { ChipGroup, EmptyRow, ErrorAlert } from './admin-kit';
 
 type Unit = 'daily' | 'monthly';
+
+const PERIOD_CHIPS: { value: Unit; label: string; id: Unit }[] = [
+  { value: 'daily', label: 'Daily', id: 'daily' },
+  { value: 'monthly', label: 'Monthly', id: 'monthly' },
+];
 
 /** Kenyan calendar dates (UTC+3), as the server files its days. */
 function eatDate(ms: number): string {
@@ -77,26 +82,13 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
     <section className="admin-page" data-testid="reports-page">
       <div className="admin-page-head">
         <h1>Reports</h1>
-        <div className="fchips" role="group" aria-label="Period">
-          <button
-            type="button"
-            className="fchip"
-            aria-pressed={unit === 'daily'}
-            onClick={() => switchUnit('daily')}
-            data-testid="report-daily"
-          >
-            Daily
-          </button>
-          <button
-            type="button"
-            className="fchip"
-            aria-pressed={unit === 'monthly'}
-            onClick={() => switchUnit('monthly')}
-            data-testid="report-monthly"
-          >
-            Monthly
-          </button>
-        </div>
+        <ChipGroup
+          label="Period"
+          options={PERIOD_CHIPS}
+          value={unit}
+          onChange={switchUnit}
+          testIdPrefix="report-"
+        />
       </div>
       <div className="fleet-controls">
         <label className="admin-label inline">

@@ -17,15 +17,16 @@ import {
   useDebounced,
   usePagedList,
   LoadMore,
+  ChipGroup,
 } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 
 type RoleFilter = 'customer' | 'admin' | null;
 
-const ROLE_CHIPS: { role: RoleFilter; label: string; id: string }[] = [
-  { role: 'customer', label: 'Customers', id: 'customer' },
-  { role: 'admin', label: 'Operators', id: 'admin' },
-  { role: null, label: 'Everyone', id: 'all' },
+const ROLE_CHIPS: { value: RoleFilter; label: string; id: string }[] = [
+  { value: 'customer', label: 'Customers', id: 'customer' },
+  { value: 'admin', label: 'Operators', id: 'admin' },
+  { value: null, label: 'Everyone', id: 'all' },
 ];
 
 /** Kenyan calendar month (UTC+3), as statements are filed. */
@@ -65,20 +66,7 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
         <span className="muted">{rows ? `${rows.length}${next ? '+' : ''} shown` : ''}</span>
       </div>
       <div className="fleet-controls">
-        <div className="fchips" role="group" aria-label="Role">
-          {ROLE_CHIPS.map((c) => (
-            <button
-              key={c.id}
-              type="button"
-              className="fchip"
-              aria-pressed={role === c.role}
-              onClick={() => setRole(c.role)}
-              data-testid={`role-${c.id}`}
-            >
-              {c.label}
-            </button>
-          ))}
-        </div>
+        <ChipGroup label="Role" options={ROLE_CHIPS} value={role} onChange={setRole} testIdPrefix="role-" />
         <SearchInput
           value={search}
           onChange={setSearch}
