@@ -390,7 +390,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }),
       );
       app.http = http;
-      onClose('http', () => closeHttp(http));
+      onClose('http', () => closeHttp(http, Math.min(HTTP_DRAIN_MS, config.SHUTDOWN_STEP_TIMEOUT_MS / 2)));
       await http.listen({ port: config.PORT, host: config.HOST }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
           throw new StartupError(`HTTP port ${config.PORT} is already in use. Set PORT to a free port.`);
@@ -437,12 +437,12 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
             },
           ),
           new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), CLOSE_STEP_TIMEOUT_MS);
+            timer = setTimeout(() => resolve('timeout'), config.SHUTDOWN_STEP_TIMEOUT_MS);
           }),
         ]);
         clearTimeout(timer);
         if (outcome === 'timeout') logger.error({ part }, 'shutdown step did not finish in time; going on');
-        else if (Date.now() - started > CLOSE_STEP_TIMEOUT_MS / 3)
+        else if (Date.now() - started > config.SHUTDOWN_STEP_TIMEOUT_MS / 3)
           logger.warn({ part, ms: Date.now() - started }, 'slow shutdown step');
       }
     },
@@ -450,13 +450,11 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
   return app;
 }
 
-/** How long one shutdown step may take before the next one starts anyway. */
-const CLOSE_STEP_TIMEOUT_MS = 15_000;
 /** In-flight requests get this long to finish before their connections are cut. */
 const HTTP_DRAIN_MS = 5_000;
 
-async function closeHttp(http: FastifyInstance): Promise<void> {
-  const timer = setTimeout(() => http.server.closeAllConnections(), HTTP_DRAIN_MS);
+async function closeHttp(http: FastifyInstance, drainMs: number): Promise<void> {
+  const timer = setTimeout(() => http.server.closeAllConnections(), drainMs);
   try {
     await http.close();
   } finally {

@@ -75,6 +75,8 @@ const envSchema = z.object({
   INGEST_QUEUE_HIGH_WATER: positiveInt.default(20_000),
   INGEST_CONCURRENCY: positiveInt.max(16).default(3),
   TRUST_PROXY: bool.default(false),
+  /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
+  SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),
   // M-Pesa Daraja (design §7). Without DARAJA_CONSUMER_KEY the built-in emulator is used.
   DARAJA_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
   DARAJA_CONSUMER_KEY: z.string().min(1).max(256).optional(),
@@ -163,7 +165,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** A test/embedded configuration: in-memory database, ephemeral ports, no demo. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ NODE_ENV: 'test', PORT: '0', MQTT_PORT: '0', DEMO: 'false', LOG_LEVEL: 'silent' }),
+    ...loadConfig({
+      NODE_ENV: 'test',
+      PORT: '0',
+      MQTT_PORT: '0',
+      DEMO: 'false',
+      LOG_LEVEL: 'silent',
+      // A test's afterAll hook has 60 s: a hung part must not use them all.
+      SHUTDOWN_STEP_TIMEOUT_MS: '5000',
+    }),
     HOST: '127.0.0.1',
     MQTT_HOST: '127.0.0.1',
     DATA_DIR: ':memory:',
