@@ -12,6 +12,7 @@
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
@@ -301,6 +302,8 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     let tripsAtStart = new Map<string, number>();
     let cpuMs = 0;
     let tripsDuring = new Map<string, number>();
+    // The server's event loop during phase 2: a stall there shows in every in-flight callback.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     const result = await new Promise<SenderResult>((resolve, reject) => {
       child.on('message', (m) => {
         const mark = (m as Partial<Mark>).mark;
@@ -315,7 +318,11 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
               .map(([k, n]) => [k, n - (tripsAtStart.get(k) ?? 0)] as const)
               .filter(([, n]) => n > 0),
           );
-        } else resolve(m as SenderResult);
+          loopDelay.enable();
+        } else {
+          loopDelay.disable();
+          resolve(m as SenderResult);
+        }
       });
       child.once('exit', (code) => (code ? reject(new Error(`sender exited ${code}`)) : undefined));
       child.send(input);
@@ -342,7 +349,11 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       meters,
       verifiedWithStkQuery: values.verify !== 'false',
       saturated: { concurrency: input.concurrency, ...summary(result.throughput) },
-      steady: summary(result.latency),
+      steady: {
+        ...summary(result.latency),
+        eventLoopDelayMsP99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+        eventLoopDelayMsMax: Math.round(loopDelay.max / 1e5) / 10,
+      },
       creditedOnce: rows[0]!.intents === payments && rows[0]!.credits === payments,
       // Phase 1 only; CPU of the server process (server, emulator, embedded broker), not of the database.
       serverCpuMsPerCallback: Math.round((cpuMs / input.throughputItems.length) * 100) / 100,
