@@ -57,3 +57,19 @@ export function mwhToKwh(mwh: number): number {
 export function centsToKes(cents: number): number {
   return cents / CENTS_PER_KES;
 }
+
+/** Exact decimal text of an integer with `digits` implied decimals, no float: (123456, 2) → "1234.56". */
+export function impliedDecimalText(units: number, digits: number): string {
+  const text = String(Math.abs(units)).padStart(digits + 1, '0');
+  const fixed = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;
+  return units < 0 ? `-${fixed}` : fixed;
+}
+
+/** Cents as shillings for display: 12345 → "123.45". */
+export const centsText = (cents: number): string => impliedDecimalText(cents, 2);
+
+/** mWh as kWh to the Wh for display (half away from zero): 1234567 → "1.235". */
+export function mwhAsKwhText(mwh: number): string {
+  const wh = Math.floor((Math.abs(mwh) + 500) / 1000);
+  return impliedDecimalText(mwh < 0 ? -wh : wh, 3);
+}

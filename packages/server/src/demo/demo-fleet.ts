@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { mwhAsKwhText } from '@umeme/protocol';
 import { Fleet } from '@umeme/simulator';
 import type { UmemeApp } from '../app';
 
@@ -30,7 +31,7 @@ export async function startDemoFleet(
         const line = rows
           .map(
             (r) =>
-              `${r.meter_no} ${(r.balance / 1e6).toFixed(3)} kWh ${r.power_w ?? 0} W relay ${r.relay} ${r.status}`,
+              `${r.meter_no} ${mwhAsKwhText(r.balance)} kWh ${r.power_w ?? 0} W relay ${r.relay} ${r.status}`,
           )
           .join(' | ');
         app.logger.info(`meters: ${line}`);

@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import {
+  centsText,
   METER_NO_PATTERN_SOURCE,
   SOCKET_NAMESPACE,
   type BalanceUpdated,
@@ -173,7 +174,7 @@ export class RealtimeGateway {
         title: 'Payment to review',
         message:
           `An M-Pesa payment${e.receipt === null ? '' : ` ${e.receipt}`}` +
-          `${e.amountCents === null ? '' : ` of KES ${(e.amountCents / 100).toFixed(2)}`} matched no purchase request.`,
+          `${e.amountCents === null ? '' : ` of KES ${centsText(e.amountCents)}`} matched no purchase request.`,
       }),
     );
     this.listen('payment_orphan_resolved', (e) =>

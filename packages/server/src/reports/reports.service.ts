@@ -1,4 +1,4 @@
-import { centsToKes, mwhToKwh } from '@umeme/protocol';
+import { centsText, centsToKes, mwhToKwh } from '@umeme/protocol';
 import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
 import type { Db } from '../db/db';
 import { assertAdmin, assertUserAccess, type Caller } from '../shared/access';
@@ -274,12 +274,12 @@ export function statementHtml(s: Statement): string {
   const rows = s.transactions
     .map(
       (t) =>
-        `<tr><td>${esc(t.at.slice(0, 10))}</td><td>${esc(t.meterNo)}</td><td>${esc(t.type)}</td><td>${esc(t.status)}</td><td>${esc(centsToKes(t.amountCents).toFixed(2))}</td><td>${esc(t.energyKwh)}</td><td>${esc(centsToKes(t.recoveredDebtCents).toFixed(2))}</td></tr>`,
+        `<tr><td>${esc(t.at.slice(0, 10))}</td><td>${esc(t.meterNo)}</td><td>${esc(t.type)}</td><td>${esc(t.status)}</td><td>${esc(centsText(t.amountCents))}</td><td>${esc(t.energyKwh)}</td><td>${esc(centsText(t.recoveredDebtCents))}</td></tr>`,
     )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Umeme statement ${esc(s.period)}</title>
 <style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head>
 <body><h1>Statement ${esc(s.period)}</h1><p>${esc(s.name)} &lt;${esc(s.email)}&gt;</p>
-<p>Paid KES ${esc(centsToKes(s.totals.paidCents).toFixed(2))} · bought ${esc(s.totals.boughtKwh)} kWh · consumed ${esc(s.totals.consumedKwh)} kWh</p>
+<p>Paid KES ${esc(centsText(s.totals.paidCents))} · bought ${esc(s.totals.boughtKwh)} kWh · consumed ${esc(s.totals.consumedKwh)} kWh</p>
 <table><tr><th>Date</th><th>Meter</th><th>Type</th><th>Status</th><th>KES</th><th>kWh</th><th>Debt recovered KES</th></tr>${rows}</table></body></html>`;
 }
