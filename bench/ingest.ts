@@ -66,8 +66,7 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     // they belong to, so a publish is matched to the first commit that covers its total.
     const pending: [number, number][][] = creds.map(() => []);
     const commits: [number, number][][] = creds.map(() => []);
-    const latencies: number[] = [];
-    /** the same, by second of the run (from the first publish), to tell warm-up from steady state */
+    /** publish→commit latencies by second of the run (from the first publish): warm-up vs steady state */
     const bySecond: number[][] = [];
     let firstPublishAt = 0;
     const settle = (i: number) => {
@@ -78,10 +77,8 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
         const [mwh, at] = q[0]!;
         while (k < c.length && c[k]![0] < mwh) k++;
         if (k === c.length) break;
-        const latency = Math.max(0, c[k]![1] - at);
-        latencies.push(latency);
         firstPublishAt ||= at;
-        (bySecond[Math.floor((at - firstPublishAt) / 1000)] ??= []).push(latency);
+        (bySecond[Math.floor((at - firstPublishAt) / 1000)] ??= []).push(Math.max(0, c[k]![1] - at));
         q.shift();
       }
       // commits older than the one that settled the last publish are no longer needed
@@ -144,7 +141,7 @@ export async function runIngestBench(): Promise<Record<string, unknown>> {
     await new Promise((r) => setTimeout(r, 1000));
     clearInterval(rss);
     const windowS = (burstEnd - connectedAt) / 1000;
-    latencies.sort((a, b) => a - b);
+    const latencies = bySecond.flat().sort((a, b) => a - b);
     // Steady state: without the first WARMUP_S seconds (JIT, pools and connections warming up).
     const steady = bySecond.slice(WARMUP_S).flat();
     steady.sort((a, b) => a - b);

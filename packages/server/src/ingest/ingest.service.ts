@@ -1,5 +1,6 @@
 import type { TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
+import { isOnline } from '../admin/admin.service';
 import type { Db, Queryable } from '../db/db';
 import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../alerts/alerts.service';
 import { tamperAlerts, tamperSuspected } from '../alerts/tamper-rules';
@@ -78,19 +79,19 @@ interface MeterUpdate {
 const HOUR_MS = 3_600_000;
 
 /**
- * Applies consumption reports in small batches, one database transaction per batch
- * (design §8). Duplicates, reordering and stale reports fold to no-ops (design §3).
- */
-const isDown = (status: string): boolean => status === 'offline' || status === 'never_seen';
-
-/**
  * Whether a batch brings its meter (back) online: only reports received after the last recorded
  * status change count. A report sent just before a Last Will, but committed after it, does not.
  */
 function comesOnline(u: MeterUpdate): boolean {
-  return isDown(u.row.status) && (u.row.status_changed_ms === null || u.lastSeenMs > u.row.status_changed_ms);
+  return (
+    !isOnline(u.row.status) && (u.row.status_changed_ms === null || u.lastSeenMs > u.row.status_changed_ms)
+  );
 }
 
+/**
+ * Applies consumption reports in small batches, one database transaction per batch
+ * (design §8). Duplicates, reordering and stale reports fold to no-ops (design §3).
+ */
 export class IngestService {
   /**
    * One batcher per shard of meters, each applying one batch at a time. Batches in flight at
@@ -310,7 +311,7 @@ export class IngestService {
         if (open.length > 0 || tamperSuspected(tamperInput)) {
           for (const d of tamperAlerts(tamperInput)) if (open.includes(d.kind) !== d.open) toChange.push(d);
         }
-        if (open.includes('connection_lost') && (comesOnline(u) || !isDown(u.row.status))) {
+        if (open.includes('connection_lost') && (isOnline(u.row.status) || comesOnline(u))) {
           toChange.push({
             meterNo: u.row.meter_no,
             userId: u.row.user_id,
