@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import { fleetUpdateSchema, notificationSchema, SOCKET_NAMESPACE, type FleetLiveRow } from '@umeme/protocol';
 import type { StoredAuth } from '../state/auth-storage';
@@ -6,6 +6,7 @@ import { BoltLogo } from '../ui/brand';
 import { navigate, usePathname } from '../ui/navigation';
 import { useI18n } from '../ui/i18n-context';
 import { createAdminApi, type AdminApi } from './admin-api';
+import { useCoalescedRefresh } from './admin-kit';
 import { parseAdminRoute } from './admin-routes';
 import { AlertsPage } from './alerts-page';
 import { AuditPage } from './audit-page';
@@ -105,31 +106,14 @@ export interface AdminContext {
 /** How many payments wait for review (the Payments tab's badge), kept live. */
 function useOpenOrphans(ctx: AdminContext): { count: number; more: boolean } | null {
   const [open, setOpen] = useState<{ count: number; more: boolean } | null>(null);
-  useEffect(() => {
-    let timer: number | null = null;
-    let stopped = false;
-    const read = () => {
-      ctx.api.orphans({ status: 'open', limit: ORPHANS_BADGE_MAX }).then(
-        (page) => {
-          if (!stopped) setOpen({ count: page.orphans.length, more: page.nextCursor !== null });
-        },
-        () => undefined, // the badge is a hint; the page itself shows errors
-      );
-    };
-    read();
-    const off = ctx.feed.onOrphans(() => {
-      if (timer === null)
-        timer = window.setTimeout(() => {
-          timer = null;
-          read();
-        }, 300);
-    });
-    return () => {
-      stopped = true;
-      off();
-      if (timer !== null) window.clearTimeout(timer);
-    };
+  const read = useCallback(() => {
+    ctx.api.orphans({ status: 'open', limit: ORPHANS_BADGE_MAX }).then(
+      (page) => setOpen({ count: page.orphans.length, more: page.nextCursor !== null }),
+      () => undefined, // the badge is a hint; the page itself shows errors
+    );
   }, [ctx]);
+  useEffect(read, [read]);
+  useCoalescedRefresh(ctx.feed.onOrphans, read);
   return open;
 }
 

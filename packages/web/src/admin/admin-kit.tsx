@@ -46,6 +46,31 @@ export function ErrorAlert({ error }: { error: string | null }) {
 }
 
 /** A table's one-cell row for "nothing here" and "loading". */
+/**
+ * Live refresh: `run` once, `delayMs` after the first of a burst of signals from `subscribe`
+ * (which returns its unsubscribe). `subscribe` and `run` should be stable between renders.
+ */
+export function useCoalescedRefresh(
+  subscribe: (signal: () => void) => () => void,
+  run: () => void,
+  delayMs = 300,
+): void {
+  useEffect(() => {
+    let timer: number | null = null;
+    const off = subscribe(() => {
+      if (timer === null)
+        timer = window.setTimeout(() => {
+          timer = null;
+          run();
+        }, delayMs);
+    });
+    return () => {
+      off();
+      if (timer !== null) window.clearTimeout(timer);
+    };
+  }, [subscribe, run, delayMs]);
+}
+
 /** A row of toggle chips picking one value; each chip's test id is `${testIdPrefix}${id}`. */
 export function ChipGroup<V>({
   label,

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AlertRow } from './admin-api';
 import type { AdminContext } from './admin-console';
-import { ErrorAlert, LoadMore } from './admin-kit';
+import { ErrorAlert, LoadMore, useCoalescedRefresh } from './admin-kit';
 import { AlertsList } from './meter-detail-page';
 
 export function AlertsPage({ ctx }: { ctx: AdminContext }) {
@@ -26,26 +26,21 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
   // Live: alerts that open or close, and other operators' acknowledgements, arrive as
   // notifications (and a reconnect reads the list again). The list is also read again when
   // the tab comes back into view.
-  useEffect(() => {
-    let timer: number | null = null;
-    const soon = () => {
-      if (timer === null)
-        timer = window.setTimeout(() => {
-          timer = null;
-          load();
-        }, 300);
-    };
-    const off = ctx.feed.onAlerts(soon);
-    const onVisible = () => {
-      if (document.visibilityState === 'visible') soon();
-    };
-    document.addEventListener('visibilitychange', onVisible);
-    return () => {
-      off();
-      document.removeEventListener('visibilitychange', onVisible);
-      if (timer !== null) window.clearTimeout(timer);
-    };
-  }, [ctx, load]);
+  const alertsOrVisible = useCallback(
+    (signal: () => void) => {
+      const off = ctx.feed.onAlerts(signal);
+      const onVisible = () => {
+        if (document.visibilityState === 'visible') signal();
+      };
+      document.addEventListener('visibilitychange', onVisible);
+      return () => {
+        off();
+        document.removeEventListener('visibilitychange', onVisible);
+      };
+    },
+    [ctx],
+  );
+  useCoalescedRefresh(alertsOrVisible, load);
 
   const more = () => {
     if (next === null) return;

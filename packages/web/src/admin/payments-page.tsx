@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useState, type FormEvent } from 'react';
 import type { OrphanAssigned, OrphanRow, OrphanStatus } from './admin-api';
 import type { AdminContext } from './admin-console';
 import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
@@ -9,6 +9,7 @@ import {
   EmptyRow,
   ErrorAlert,
   NoticeLine,
+  useCoalescedRefresh,
   usePagedList,
   type Notice,
   LoadMore,
@@ -64,20 +65,8 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
   });
   // Live: a new payment to review goes on top. Rows already shown stay as they are, so a form
   // open on one is never pulled away; a decision taken elsewhere shows when this one is tried.
-  useEffect(() => {
-    let timer: number | null = null;
-    const off = ctx.feed.onOrphans(() => {
-      if (timer === null)
-        timer = window.setTimeout(() => {
-          timer = null;
-          addNewer((o) => o.id);
-        }, 300);
-    });
-    return () => {
-      off();
-      if (timer !== null) window.clearTimeout(timer);
-    };
-  }, [ctx, addNewer]);
+  const addNewOrphans = useCallback(() => addNewer((o) => o.id), [addNewer]);
+  useCoalescedRefresh(ctx.feed.onOrphans, addNewOrphans);
 
   const onDecided = (orphan: OrphanRow, text: string) => {
     setDecided((m) => new Map(m).set(orphan.id, orphan));
