@@ -1,6 +1,6 @@
 // Protects the usage chart's axis: round maxima and label spacing.
 import { describe, expect, it } from 'vitest';
-import { labelledIndexes, niceCeil } from './chart-scale';
+import { axisDigits, labelledIndexes, niceCeil } from './chart-scale';
 
 describe('chart scale', () => {
   it('rounds the axis maximum up to 1, 2, 2.5 or 5 times a power of ten', () => {
@@ -17,5 +17,16 @@ describe('chart scale', () => {
   it('labels the newest bucket and every n-th before it', () => {
     expect(labelledIndexes(24, 6)).toEqual([5, 11, 17, 23]);
     expect(labelledIndexes(3, 6)).toEqual([2]);
+  });
+});
+
+describe('axis digits', () => {
+  it('shows every grid label of a nice maximum without rounding it away', () => {
+    expect(axisDigits(niceCeil(0.0019))).toBe(3); // 0.002 → 0.001
+    expect(axisDigits(0.5)).toBe(2); // 0.25
+    expect(axisDigits(1)).toBe(1); // 0.5
+    expect(axisDigits(2)).toBe(0);
+    expect(axisDigits(25)).toBe(1); // 12.5
+    expect(axisDigits(50)).toBe(0);
   });
 });

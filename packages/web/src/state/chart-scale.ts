@@ -9,6 +9,19 @@ export function niceCeil(value: number): number {
   return 10 * power;
 }
 
+/**
+ * Decimals for the axis labels 0, max/2 and max so that none rounds away: 2 for a maximum of
+ * 0.5 kWh (0.25), 3 for 0.002 kWh (a quiet first hour), never fewer than 0 or more than 4.
+ */
+export function axisDigits(max: number): number {
+  const half = max / 2;
+  for (let digits = 0; digits < 4; digits++) {
+    const scaled = half * 10 ** digits;
+    if (Math.abs(scaled - Math.round(scaled)) < 1e-9) return digits;
+  }
+  return 4;
+}
+
 /** Which bucket indexes get an axis label: every `every`-th counting back from the newest. */
 export function labelledIndexes(count: number, every: number): number[] {
   const out: number[] = [];

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { intlLocale, type Locale } from '../i18n/i18n';
-import { labelledIndexes, niceCeil } from '../state/chart-scale';
+import { labelledIndexes, niceCeil, axisDigits } from '../state/chart-scale';
 import { formatKwh } from '../state/format';
 import type { UsageSeries } from '../state/usage-series';
 
@@ -49,7 +49,7 @@ export function UsageChart({ series, locale }: { series: UsageSeries; locale: Lo
   const shown = selected ?? n - 1;
   const shownStart = series.startsMs[shown];
   const shownKwh = series.kwh[shown] ?? 0;
-  const gridDigits = maxKwh < 1 ? 2 : maxKwh < 10 ? 1 : 0;
+  const gridDigits = axisDigits(maxKwh);
 
   return (
     <div className="chart" ref={box}>
