@@ -14,6 +14,10 @@ interface Input {
   seconds: number;
   inflightPerMeter: number;
   connectConcurrency: number;
+  /** log the publish time of one report in this many (1 = all): the parent matches each to its commit */
+  logEvery?: number;
+  /** seconds over which the rate climbs from zero to ratePerS before the `seconds` at full rate */
+  rampS?: number;
 }
 
 // The argument is the input as JSON, or the path of a file holding it (tests/helpers/generator-input.ts).
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: input.connectConcurrency }, connectOne));
   process.send?.({ type: 'connected', meters: clients.length });
 
+  const logEvery = Math.max(1, input.logEvery ?? 1);
   const registers = input.creds.map(() => 0);
   const seqs = input.creds.map(() => 0);
   const inflight = input.creds.map(() => 0);
@@ -53,11 +58,24 @@ async function main(): Promise<void> {
     log = [];
   }, 50);
   const started = Date.now();
-  const end = started + input.seconds * 1000;
+  const rampS = input.rampS ?? 0;
+  const end = started + (rampS + input.seconds) * 1000;
+  /** reports due by `t` seconds: a linear climb over the ramp, then the full rate */
+  const dueBy = (t: number): number =>
+    t < rampS
+      ? (input.ratePerS * t * t) / (2 * rampS)
+      : (input.ratePerS * rampS) / 2 + input.ratePerS * (t - rampS);
+  let fullRate = rampS === 0;
+  if (fullRate) process.send?.({ type: 'full_rate', sent: 0 });
   let cursor = 0;
   const tickMs = 10;
   while (Date.now() < end) {
-    const due = Math.floor(((Date.now() - started) / 1000) * input.ratePerS);
+    const t = (Date.now() - started) / 1000;
+    if (!fullRate && t >= rampS) {
+      fullRate = true;
+      process.send?.({ type: 'full_rate', sent });
+    }
+    const due = Math.floor(dueBy(t));
     let budget = due - (sent + skipped);
     while (budget-- > 0) {
       const i = cursor;
@@ -81,7 +99,7 @@ async function main(): Promise<void> {
         relay: 'on',
         timestamp: Math.floor(Date.now() / 1000),
       });
-      log.push([i, mwh, Date.now()]);
+      if (sent % logEvery === 0) log.push([i, mwh, Date.now()]);
       clients[i]!.publish(`smartmeter/${meterNo}/consumption`, payload, () => inflight[i]!--);
     }
     await new Promise((r) => setTimeout(r, tickMs));

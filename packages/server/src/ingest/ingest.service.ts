@@ -1,7 +1,7 @@
 import type { TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import { isOnline } from '../admin/admin.service';
-import type { Db, Queryable } from '../db/db';
+import { arrayLiteral, type Db, type Queryable } from '../db/db';
 import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../alerts/alerts.service';
 import { tamperAlerts, tamperSuspected } from '../alerts/tamper-rules';
 import { Batcher } from '../shared/batcher';
@@ -179,7 +179,7 @@ export class IngestService {
                 (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
                   AS open_alerts
            FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
-        [meterNos],
+        [arrayLiteral(meterNos)],
       );
       const updates = new Map<string, MeterUpdate>();
       for (const row of rows) {
@@ -251,9 +251,7 @@ export class IngestService {
       if (unknown > 0) this.metrics.ingestReports.inc({ outcome: 'unknown_meter' }, unknown);
       const list = [...updates.values()].filter((u) => u.reports > 0);
       if (list.length === 0) return;
-      await this.writeMeters(tx, list);
-      await this.writeReadings(tx, items, updates);
-      await this.writeHourly(tx, list);
+      await this.writeBatch(tx, items, updates, list);
       const balances: BalanceInput[] = [];
       for (const u of list) {
         const previousBalanceMwh = u.row.credit_limit_mwh - u.row.energy_mwh;
@@ -336,90 +334,93 @@ export class IngestService {
     for (const meterNo of lagging) this.bus.emit('republish_credit_limit', { meterNo });
   }
 
-  private async writeMeters(tx: Queryable, list: MeterUpdate[]): Promise<void> {
-    await tx.query(
-      `UPDATE meters AS m SET
-         energy_mwh = u.energy_mwh,
-         legacy_raw_mwh = u.legacy_raw_mwh,
-         epoch_offset_mwh = u.epoch_offset_mwh,
-         last_report_ts = u.last_report_ts,
-         last_seq = u.last_seq,
-         power_w = u.power_w,
-         relay = u.relay,
-         meter_balance_mwh = u.meter_balance_mwh,
-         last_seen = GREATEST(m.last_seen, to_timestamp(u.last_seen_ms / 1000.0)),
-         status = CASE WHEN u.comes_online THEN 'online' ELSE m.status END,
-         event_seq = m.event_seq + 1
-       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                   $7::int[], $8::text[], $9::bigint[], $10::bigint[], $11::bool[])
-         AS u(meter_no, energy_mwh, legacy_raw_mwh, epoch_offset_mwh, last_report_ts, last_seq,
-              power_w, relay, meter_balance_mwh, last_seen_ms, comes_online)
-       WHERE m.meter_no = u.meter_no`,
-      [
-        list.map((u) => u.row.meter_no),
-        list.map((u) => u.state.energyMwh),
-        list.map((u) => u.state.legacyRawMwh),
-        list.map((u) => u.state.epochOffsetMwh),
-        list.map((u) => u.state.lastReportTs),
-        list.map((u) => u.maxSeq),
-        list.map((u) => u.powerW),
-        list.map((u) => u.relay),
-        list.map((u) => u.meterBalanceMwh),
-        list.map((u) => u.lastSeenMs),
-        list.map(comesOnline),
-      ],
-    );
-  }
-
-  private async writeReadings(
+  /**
+   * Everything a batch writes, in one statement (one round trip): the meters' new registers
+   * and live readings, the raw readings, and the hourly rollups. Arrays go as literals built
+   * in one pass (arrayLiteral) rather than through the driver's per-element encoding.
+   */
+  private async writeBatch(
     tx: Queryable,
     items: ConsumptionItem[],
     updates: Map<string, MeterUpdate>,
+    list: MeterUpdate[],
   ): Promise<void> {
     const known = items.filter((i) => updates.has(i.meterNo));
-    await tx.query(
-      `INSERT INTO readings (meter_no, seq, energy_mwh, power_w, reported_at, received_at)
-       SELECT meter_no, seq, energy_mwh, power_w, to_timestamp(reported_s), to_timestamp(received_ms / 1000.0)
-         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::bigint[], $6::bigint[])
-           AS r(meter_no, seq, energy_mwh, power_w, reported_s, received_ms)
-       ON CONFLICT DO NOTHING`,
-      [
-        known.map((i) => i.meterNo),
-        known.map((i) => i.seq),
-        known.map((i) => i.energyMwh),
-        known.map((i) => (i.powerW === null ? null : Math.round(i.powerW))),
-        known.map((i) => i.reportTs),
-        known.map((i) => i.receivedAtMs),
-      ],
-    );
-  }
-
-  private async writeHourly(tx: Queryable, list: MeterUpdate[]): Promise<void> {
-    const meters: string[] = [];
-    const hours: number[] = [];
-    const energy: number[] = [];
-    const power: (number | null)[] = [];
-    const reports: number[] = [];
+    const hourly: {
+      meterNo: string;
+      hourMs: number;
+      energyMwh: number;
+      maxPowerW: number | null;
+      reports: number;
+    }[] = [];
     for (const u of list) {
-      for (const [hour, h] of u.hourly) {
-        meters.push(u.row.meter_no);
-        hours.push(hour);
-        energy.push(h.energyMwh);
-        power.push(h.maxPowerW);
-        reports.push(h.reports);
+      for (const [hourMs, h] of u.hourly) {
+        hourly.push({
+          meterNo: u.row.meter_no,
+          hourMs,
+          energyMwh: h.energyMwh,
+          maxPowerW: h.maxPowerW,
+          reports: h.reports,
+        });
       }
     }
-    if (meters.length === 0) return;
     await tx.query(
-      `INSERT INTO consumption_hourly (meter_no, hour, energy_mwh, max_power_w, reports)
+      `WITH m AS (
+         UPDATE meters AS m SET
+           energy_mwh = u.energy_mwh,
+           legacy_raw_mwh = u.legacy_raw_mwh,
+           epoch_offset_mwh = u.epoch_offset_mwh,
+           last_report_ts = u.last_report_ts,
+           last_seq = u.last_seq,
+           power_w = u.power_w,
+           relay = u.relay,
+           meter_balance_mwh = u.meter_balance_mwh,
+           last_seen = GREATEST(m.last_seen, to_timestamp(u.last_seen_ms / 1000.0)),
+           status = CASE WHEN u.comes_online THEN 'online' ELSE m.status END,
+           event_seq = m.event_seq + 1
+         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                     $7::int[], $8::text[], $9::bigint[], $10::bigint[], $11::bool[])
+           AS u(meter_no, energy_mwh, legacy_raw_mwh, epoch_offset_mwh, last_report_ts, last_seq,
+                power_w, relay, meter_balance_mwh, last_seen_ms, comes_online)
+         WHERE m.meter_no = u.meter_no),
+       r AS (
+         INSERT INTO readings (meter_no, seq, energy_mwh, power_w, reported_at, received_at)
+         SELECT meter_no, seq, energy_mwh, power_w, to_timestamp(reported_s), to_timestamp(received_ms / 1000.0)
+           FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::int[], $16::bigint[], $17::bigint[])
+             AS r(meter_no, seq, energy_mwh, power_w, reported_s, received_ms)
+         ON CONFLICT DO NOTHING)
+       INSERT INTO consumption_hourly (meter_no, hour, energy_mwh, max_power_w, reports)
        SELECT meter_no, to_timestamp(hour_ms / 1000.0), energy_mwh, max_power_w, reports
-         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::int[], $5::int[])
+         FROM unnest($18::text[], $19::bigint[], $20::bigint[], $21::int[], $22::int[])
            AS h(meter_no, hour_ms, energy_mwh, max_power_w, reports)
        ON CONFLICT (meter_no, hour) DO UPDATE SET
          energy_mwh = consumption_hourly.energy_mwh + EXCLUDED.energy_mwh,
          max_power_w = GREATEST(consumption_hourly.max_power_w, EXCLUDED.max_power_w),
          reports = consumption_hourly.reports + EXCLUDED.reports`,
-      [meters, hours, energy, power, reports],
+      [
+        arrayLiteral(list.map((u) => u.row.meter_no)),
+        arrayLiteral(list.map((u) => u.state.energyMwh)),
+        arrayLiteral(list.map((u) => u.state.legacyRawMwh)),
+        arrayLiteral(list.map((u) => u.state.epochOffsetMwh)),
+        arrayLiteral(list.map((u) => u.state.lastReportTs)),
+        arrayLiteral(list.map((u) => u.maxSeq)),
+        arrayLiteral(list.map((u) => u.powerW)),
+        arrayLiteral(list.map((u) => u.relay)),
+        arrayLiteral(list.map((u) => u.meterBalanceMwh)),
+        arrayLiteral(list.map((u) => u.lastSeenMs)),
+        arrayLiteral(list.map(comesOnline)),
+        arrayLiteral(known.map((i) => i.meterNo)),
+        arrayLiteral(known.map((i) => i.seq)),
+        arrayLiteral(known.map((i) => i.energyMwh)),
+        arrayLiteral(known.map((i) => (i.powerW === null ? null : Math.round(i.powerW)))),
+        arrayLiteral(known.map((i) => i.reportTs)),
+        arrayLiteral(known.map((i) => i.receivedAtMs)),
+        arrayLiteral(hourly.map((h) => h.meterNo)),
+        arrayLiteral(hourly.map((h) => h.hourMs)),
+        arrayLiteral(hourly.map((h) => h.energyMwh)),
+        arrayLiteral(hourly.map((h) => h.maxPowerW)),
+        arrayLiteral(hourly.map((h) => h.reports)),
+      ],
     );
   }
 }
