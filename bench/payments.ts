@@ -6,11 +6,12 @@
  *
  * The server runs in this process; callbacks are sent and `command/balance` observed from a
  * child process, so the client does not share the server's event loop. Runs on PGlite, and on
- * PostgreSQL when DATABASE_URL is set.
+ * PostgreSQL when DATABASE_URL is set (with the machine's broker when MQTT_URL is set).
  *
  *   npx tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
  */
 import { fork } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import pg from 'pg';
 import type { StkCallbackBody } from '@umeme/daraja';
 import { SYSTEM, type Caller } from '../packages/server/src/shared/access';
 import { startTestApp } from '../tests/helpers/app';
+import { cpuShares } from './cpu';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +30,8 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'all' },
     verify: { type: 'string', default: 'true' },
     sender: { type: 'boolean', default: false },
+    /** embedded (Aedes in the server's process) or external (MQTT_URL, e.g. the machine's Mosquitto) */
+    broker: { type: 'string' },
   },
   allowPositionals: true,
 });
@@ -135,17 +139,35 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   let answeredOk = 0;
+  // node:http with kept-alive connections: a fraction of fetch's CPU, which this process shares
+  // with the server under test.
+  const target = new URL(input.callbackUrl);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: input.concurrency });
+  const post = (body: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = http.request(
+        {
+          agent,
+          host: target.hostname,
+          port: target.port,
+          path: `${target.pathname}${target.search}`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
   const send = async (item: Item) => {
     let times = sentAt.get(item.meterNo);
     if (!times) sentAt.set(item.meterNo, (times = []));
     times.push(performance.now());
-    const res = await fetch(input.callbackUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(item.body),
-    });
-    await res.arrayBuffer();
-    if (res.status === 200) answeredOk += 1;
+    if ((await post(JSON.stringify(item.body))) === 200) answeredOk += 1;
   };
   const settle = async (expected: number, started: number, extra: Partial<PhaseResult> = {}) => {
     const deadline = performance.now() + 120_000;
@@ -197,6 +219,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
   }
   await Promise.all(inFlight);
   const latency = await settle(items2.length, started2, { offeredPerS: ratePerS });
+  agent.destroy();
   await Promise.all(clients.map((c) => c.endAsync()));
   return { throughput, latency };
 }
@@ -205,7 +228,13 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
 // Parent: the server, the intents, the report
 
 async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: number) {
+  // PostgreSQL runs with the machine's broker when there is one, as in production; PGlite with
+  // the embedded one, as `npm start` does.
+  const external =
+    (values.broker ?? (db === 'postgres' && process.env.MQTT_URL ? 'external' : 'embedded')) === 'external';
+  if (external && !process.env.MQTT_URL) throw new Error('MQTT_URL is required for --broker external');
   const t = await startTestApp(db, {
+    ...(external ? { MQTT_URL: process.env.MQTT_URL, embeddedBroker: false } : {}),
     LOG_LEVEL: 'warn',
     DARAJA_EMULATOR_DELAY_MS: 0,
     DARAJA_VERIFY_WITH_QUERY: values.verify !== 'false',
@@ -213,6 +242,9 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     STK_PUSH_MAX_PER_PHONE: 100_000,
     STK_PUSH_MAX_PER_METER: 100_000,
     DB_POOL_SIZE: 20,
+    ...(process.env.PAYMENT_SETTLE_CONCURRENCY
+      ? { PAYMENT_SETTLE_CONCURRENCY: Number(process.env.PAYMENT_SETTLE_CONCURRENCY) }
+      : {}),
   });
   try {
     const emulator = t.app.daraja.emulator!;
@@ -301,6 +333,8 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     let cpuAtStart = process.cpuUsage();
     let tripsAtStart = new Map<string, number>();
     let cpuMs = 0;
+    let cpuDuringThroughput: (() => Record<string, number>) | null = null;
+    let cpuPercentOfCore: Record<string, number> = {};
     let tripsDuring = new Map<string, number>();
     // The server's event loop during phase 2: a stall there shows in every in-flight callback.
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -309,10 +343,12 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         const mark = (m as Partial<Mark>).mark;
         if (mark === 'start') {
           cpuAtStart = process.cpuUsage();
+          cpuDuringThroughput = cpuShares({ server: process.pid, sender: child.pid });
           tripsAtStart = new Map(roundTrips);
         } else if (mark === 'end') {
           const cpu = process.cpuUsage(cpuAtStart);
           cpuMs = (cpu.user + cpu.system) / 1000;
+          cpuPercentOfCore = cpuDuringThroughput?.() ?? {};
           tripsDuring = new Map(
             [...roundTrips]
               .map(([k, n]) => [k, n - (tripsAtStart.get(k) ?? 0)] as const)
@@ -344,7 +380,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       ...(r.offeredPerS === undefined ? {} : { offeredPerS: r.offeredPerS }),
     });
     const report = {
-      label: `payments ${db}`,
+      label: `payments ${db} + ${external ? 'external broker' : 'embedded broker'}`,
       payments,
       meters,
       verifiedWithStkQuery: values.verify !== 'false',
@@ -355,8 +391,10 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         eventLoopDelayMsMax: Math.round(loopDelay.max / 1e5) / 10,
       },
       creditedOnce: rows[0]!.intents === payments && rows[0]!.credits === payments,
-      // Phase 1 only; CPU of the server process (server, emulator, embedded broker), not of the database.
+      // Phase 1 only; CPU of the server process (server, emulator, embedded broker if used), not of the database.
       serverCpuMsPerCallback: Math.round((cpuMs / input.throughputItems.length) * 100) / 100,
+      // Phase 1, % of one core per process (the machine has two).
+      cpuPercentOfCore,
       ...(db === 'postgres'
         ? {
             roundTripsPerCallback:

@@ -91,6 +91,12 @@ const envSchema = z.object({
   DARAJA_CALLBACK_TOKEN: callbackToken.optional(),
   /** comma-separated addresses allowed to deliver callbacks; empty = any address */
   DARAJA_CALLBACK_ALLOWLIST: ipList.default([]),
+  /** success callbacks settling one by one at once, beyond which new ones wait to settle together */
+  PAYMENT_SETTLE_SINGLE_MAX: positiveInt.max(1000).default(8),
+  /** success callbacks settled together in one transaction at most (group commit under load) */
+  PAYMENT_SETTLE_BATCH_MAX: positiveInt.max(1000).default(64),
+  /** such transactions in flight at once (PostgreSQL; PGlite has one connection and runs one) */
+  PAYMENT_SETTLE_CONCURRENCY: positiveInt.max(32).default(2),
   /** confirm each success callback with STK Query before crediting (PAY-9) */
   DARAJA_VERIFY_WITH_QUERY: bool.default(true),
   /** register the C2B URLs with Daraja at start-up (the emulator always gets them) */

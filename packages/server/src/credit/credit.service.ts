@@ -1,7 +1,7 @@
 import { friendlyHoursRecovery } from '@umeme/core';
 import type { TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import type { Db, Queryable } from '../db/db';
+import { arrayLiteral, type Db, type Queryable } from '../db/db';
 import { assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus, MeterChanged } from '../shared/events';
@@ -239,6 +239,242 @@ export class CreditService {
     };
   }
 
+  /**
+   * Credits several requests inside the caller's transaction with a fixed number of round trips
+   * (group commit for payments under load): one read for every meter and reference, one write
+   * for every transaction, ledger entry and new C, and the balance alerts. The caller must have
+   * locked each request's meter in `tx` (rows in `locked`) after anything else it locks.
+   *
+   * Requests apply in order, so several for one meter compound exactly as one after the other
+   * would (tariff blocks, the month's first purchase, debt recovery). A request the batch does
+   * not take gets `null` and nothing is written for it: a reference already used (or used twice
+   * here), or a meter not in `locked`. The caller settles those with `credit`/`creditWithin`,
+   * which tell a duplicate from a conflict.
+   */
+  async creditBatchWithin(
+    tx: Queryable,
+    caller: Caller,
+    reqs: readonly CreditRequest[],
+    locked: ReadonlyMap<string, LockedMeter>,
+  ): Promise<(AppliedCredit | null)[]> {
+    for (const req of reqs) {
+      if (
+        !Number.isSafeInteger(req.amountCents) ||
+        req.amountCents <= 0 ||
+        req.amountCents > MAX_CREDIT_CENTS
+      ) {
+        throw new AppError('BAD_REQUEST', 'Amount must be a positive whole number of cents within limits.');
+      }
+      const meter = locked.get(req.meterNo);
+      assertMeterAccess(caller, req.meterNo, meter ? { userId: meter.user_id } : null);
+    }
+    const meterNos = [...new Set(reqs.map((r) => r.meterNo).filter((m) => locked.has(m)))];
+    if (meterNos.length === 0) return reqs.map(() => null);
+    // Read after the meters' locks, in a statement of its own: it sees every credit committed before.
+    const { rows } = await tx.query<CreditBatchReads>(CREDIT_BATCH_READS_SQL, [
+      arrayLiteral(meterNos),
+      arrayLiteral(reqs.map((r) => r.externalRef)),
+    ]);
+    const usedRefs = new Set(rows[0]?.used_refs ?? []);
+    /** each meter as it stands after the requests applied so far */
+    const state = new Map<
+      string,
+      {
+        meter: LockedMeter;
+        monthMwh: number;
+        monthN: number;
+        ledgerMwh: number;
+        openAlerts: string[];
+        creditLimitMwh: number;
+        debtCents: number;
+        eventSeq: number;
+      }
+    >();
+    for (const r of rows) {
+      const meter = locked.get(r.meter_no)!;
+      state.set(r.meter_no, {
+        meter,
+        monthMwh: r.month_mwh,
+        monthN: r.month_n,
+        ledgerMwh: r.ledger_mwh,
+        openAlerts: r.open_alerts,
+        creditLimitMwh: meter.credit_limit_mwh,
+        debtCents: meter.debt_cents,
+        eventSeq: meter.event_seq,
+      });
+    }
+    // Meters in debt past their emergency credit may be repaying friendly-hours use: the
+    // receipt names it when their last connect command was a friendly-hours one (one read for all).
+    const inDebt = [...state.values()]
+      .filter((st) => st.creditLimitMwh - st.meter.energy_mwh + st.meter.emergency_credit_mwh < 0)
+      .map((st) => st.meter.meter_no);
+    const lastConnect = new Map<string, LastConnect>();
+    if (inDebt.length > 0) {
+      const found = await tx.query<LastConnect & { meter_no: string }>(
+        `SELECT DISTINCT ON (meter_no) meter_no, reason, created_by FROM meter_commands
+          WHERE meter_no = ANY($1::text[]) AND kind = 'relay' AND payload->>'action' = 'connect'
+            AND status <> 'superseded'
+          ORDER BY meter_no, created_at DESC`,
+        [arrayLiteral(inDebt)],
+      );
+      for (const r of found.rows) lastConnect.set(r.meter_no, r);
+    }
+    const at = new Date();
+    const taken: {
+      index: number;
+      req: CreditRequest;
+      quote: PurchaseQuote;
+      receipt: Receipt;
+      before: number;
+      after: number;
+      eventSeq: number;
+    }[] = [];
+    const out: (AppliedCredit | null)[] = reqs.map(() => null);
+    reqs.forEach((req, index) => {
+      const st = state.get(req.meterNo);
+      if (!st || usedRefs.has(req.externalRef)) return;
+      const balanceBeforeMwh = st.creditLimitMwh - st.meter.energy_mwh;
+      usedRefs.add(req.externalRef);
+      const quote = this.pricing({
+        amountCents: req.amountCents,
+        purchasedThisMonthMwh: st.monthMwh,
+        purchasesThisMonth: st.monthN,
+        debtCents: st.debtCents,
+        at,
+      });
+      assertQuote(quote, req.amountCents);
+      const receipt = friendlyDebtReceipt(st.meter, balanceBeforeMwh, quote, lastConnect.get(req.meterNo));
+      const after = st.creditLimitMwh + quote.energyMwh;
+      assertLedgerSum(req.meterNo, st.meter.e0_mwh, st.ledgerMwh + quote.energyMwh, after);
+      st.ledgerMwh += quote.energyMwh;
+      st.monthMwh += quote.energyMwh;
+      st.monthN += 1;
+      st.debtCents = quote.remainingDebtCents;
+      st.creditLimitMwh = after;
+      st.eventSeq += 1;
+      taken.push({
+        index,
+        req,
+        quote,
+        receipt,
+        before: after - quote.energyMwh,
+        after,
+        eventSeq: st.eventSeq,
+      });
+    });
+    if (taken.length === 0) return out;
+    const touched = [...state.values()].filter((st) => st.eventSeq !== st.meter.event_seq);
+    // Every transaction, its ledger entry (in request order, so ledger ids follow it) and each
+    // meter's final C in one statement.
+    const written = await tx.query<{ id: string; external_ref: string }>(
+      `WITH u AS (
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                              $7::text[], $8::text[], $9::text[], $10::uuid[], $11::bigint[])
+           WITH ORDINALITY AS u(meter_no, user_id, type, source, amount_cents, energy_mwh, external_ref, phone,
+                                receipt, created_by, credit_limit_after_mwh, ord)),
+       t AS (
+         INSERT INTO transactions (meter_no, user_id, type, source, status, amount_cents, energy_mwh, external_ref,
+                                   phone, receipt, created_by, completed_at)
+         SELECT meter_no, user_id, type, source, 'completed', amount_cents, energy_mwh, external_ref, phone,
+                receipt::jsonb, created_by, now()
+           FROM u ORDER BY ord
+         RETURNING id, external_ref),
+       l AS (
+         INSERT INTO ledger_entries (meter_no, transaction_id, kind, energy_mwh, amount_cents, credit_limit_after_mwh)
+         SELECT u.meter_no, t.id, 'purchase', u.energy_mwh, u.amount_cents, u.credit_limit_after_mwh
+           FROM u JOIN t ON t.external_ref = u.external_ref ORDER BY u.ord),
+       m AS (
+         UPDATE meters SET credit_limit_mwh = v.credit_limit_mwh, event_seq = meters.event_seq + v.credits,
+                           debt_cents = v.debt_cents
+           FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::int[]) AS v(meter_no, credit_limit_mwh, debt_cents, credits)
+          WHERE meters.meter_no = v.meter_no)
+       SELECT id::text AS id, external_ref FROM t`,
+      [
+        arrayLiteral(taken.map((x) => x.req.meterNo)),
+        arrayLiteral(taken.map((x) => locked.get(x.req.meterNo)!.user_id)),
+        arrayLiteral(taken.map((x) => x.req.type)),
+        arrayLiteral(taken.map((x) => x.req.source)),
+        arrayLiteral(taken.map((x) => x.req.amountCents)),
+        arrayLiteral(taken.map((x) => x.quote.energyMwh)),
+        arrayLiteral(taken.map((x) => x.req.externalRef)),
+        arrayLiteral(taken.map((x) => x.req.phone ?? null)),
+        arrayLiteral(
+          taken.map((x) =>
+            JSON.stringify({
+              ...x.receipt,
+              balanceAfterMwh: x.after - locked.get(x.req.meterNo)!.energy_mwh,
+            }),
+          ),
+        ),
+        arrayLiteral(taken.map((x) => x.req.createdBy ?? null)),
+        arrayLiteral(taken.map((x) => x.after)),
+        arrayLiteral(touched.map((st) => st.meter.meter_no)),
+        arrayLiteral(touched.map((st) => st.creditLimitMwh)),
+        arrayLiteral(touched.map((st) => st.debtCents)),
+        arrayLiteral(touched.map((st) => st.eventSeq - st.meter.event_seq)),
+      ],
+    );
+    const ids = new Map(written.rows.map((r) => [r.external_ref, r.id]));
+    if (ids.size !== taken.length)
+      throw new Error(`batch credit wrote ${ids.size} of ${taken.length} transactions`);
+    const alertChanges = await this.alerts.evaluateBalances(
+      tx,
+      touched.map((st) => ({
+        meterNo: st.meter.meter_no,
+        userId: st.meter.user_id,
+        balanceMwh: st.creditLimitMwh - st.meter.energy_mwh,
+        creditLimitMwh: st.creditLimitMwh,
+        energyMwh: st.meter.energy_mwh,
+        lowBalanceMwh: st.meter.low_balance_mwh,
+        meterBalanceMwh: null,
+      })),
+      new Map(touched.map((st) => [st.meter.meter_no, st.openAlerts])),
+    );
+    /** the last credit of each meter carries that meter's alert changes */
+    const lastOfMeter = new Map(taken.map((x) => [x.req.meterNo, x.index]));
+    for (const x of taken) {
+      const meter = locked.get(x.req.meterNo)!;
+      const transactionId = ids.get(x.req.externalRef)!;
+      const balanceMwh = x.after - meter.energy_mwh;
+      out[x.index] = {
+        source: x.req.source,
+        changed: {
+          meterNo: meter.meter_no,
+          userId: meter.user_id,
+          eventSeq: x.eventSeq,
+          previousBalanceMwh: x.before - meter.energy_mwh,
+          balanceMwh,
+          creditLimitMwh: x.after,
+          energyMwh: meter.energy_mwh,
+          powerW: meter.power_w,
+          relay: meter.relay,
+          status: meter.status,
+          lastSeen: null,
+          cause: x.req.type,
+          transactionId,
+          amountCents: x.req.amountCents,
+          energyDeltaMwh: x.quote.energyMwh,
+          at: Date.now(),
+        },
+        alertChanges:
+          lastOfMeter.get(x.req.meterNo) === x.index
+            ? alertChanges.filter((a) => a.meterNo === meter.meter_no)
+            : [],
+        result: {
+          transactionId,
+          duplicate: false,
+          meterNo: meter.meter_no,
+          amountCents: x.req.amountCents,
+          energyMwh: x.quote.energyMwh,
+          creditLimitMwh: x.after,
+          balanceMwh,
+          receipt: x.receipt,
+        },
+      };
+    }
+    return out;
+  }
+
   /** Publishes a committed credit: command/balance to the meter, events to sockets. */
   afterCommit(applied: AppliedCredit): void {
     const { result, changed } = applied;
@@ -284,6 +520,27 @@ interface CreditReads {
   open_alerts: string[];
 }
 
+/** What a batch of credits reads under its meters' locks: per meter, and the references already used. */
+interface CreditBatchReads {
+  meter_no: string;
+  month_mwh: number;
+  month_n: number;
+  ledger_mwh: number;
+  open_alerts: string[];
+  used_refs: string[];
+}
+
+const CREDIT_BATCH_READS_SQL = `
+  SELECT m.meter_no, mo.mwh AS month_mwh, mo.n AS month_n,
+         (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries WHERE meter_no = m.meter_no) AS ledger_mwh,
+         ARRAY(SELECT kind FROM alerts WHERE meter_no = m.meter_no AND closed_at IS NULL) AS open_alerts,
+         ARRAY(SELECT external_ref FROM transactions WHERE external_ref = ANY($2::text[])) AS used_refs
+    FROM unnest($1::text[]) AS m(meter_no)
+    CROSS JOIN LATERAL (
+      SELECT COALESCE(SUM(energy_mwh), 0)::bigint AS mwh, COUNT(*)::bigint AS n FROM transactions
+       WHERE meter_no = m.meter_no AND status = 'completed' AND amount_cents > 0
+         AND created_at >= date_trunc('month', now() AT TIME ZONE 'Africa/Nairobi') AT TIME ZONE 'Africa/Nairobi') mo`;
+
 const CREDIT_READS_SQL = `
   SELECT p.id AS prior_id, p.meter_no AS prior_meter_no, p.amount_cents AS prior_amount_cents,
          p.energy_mwh AS prior_energy_mwh, p.receipt AS prior_receipt,
@@ -319,13 +576,26 @@ async function withFriendlyDebtLine(
 ): Promise<Receipt> {
   const balanceBeforeMwh = meter.credit_limit_mwh - meter.energy_mwh;
   if (balanceBeforeMwh + meter.emergency_credit_mwh >= 0 || quote.energyMwh === 0) return quote;
-  const { rows } = await tx.query<{ reason: string; created_by: string | null }>(
+  const { rows } = await tx.query<LastConnect>(
     `SELECT reason, created_by FROM meter_commands
       WHERE meter_no = $1 AND kind = 'relay' AND payload->>'action' = 'connect' AND status <> 'superseded'
       ORDER BY created_at DESC LIMIT 1`,
     [meter.meter_no],
   );
-  const last = rows[0];
+  return friendlyDebtReceipt(meter, balanceBeforeMwh, quote, rows[0]);
+}
+
+/** The meter's latest relay connect command: who sent it and why. */
+type LastConnect = { reason: string; created_by: string | null };
+
+/** The receipt with its friendly-hours line, given the meter's last connect command (if any). */
+function friendlyDebtReceipt(
+  meter: Pick<LockedMeter, 'emergency_credit_mwh'>,
+  balanceBeforeMwh: number,
+  quote: PurchaseQuote,
+  last: LastConnect | undefined,
+): Receipt {
+  if (balanceBeforeMwh + meter.emergency_credit_mwh >= 0 || quote.energyMwh === 0) return quote;
   if (!last || !isFriendlyHoursCommand(last)) return quote;
   const recovered = friendlyHoursRecovery({
     balanceBeforeMwh,

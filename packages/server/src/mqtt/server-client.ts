@@ -91,6 +91,12 @@ export class ServerMqttClient {
         );
       else callback();
     };
+    // Commands and acknowledgements are small packets that must leave at once: without this,
+    // Nagle's algorithm holds each one back until the broker acknowledges the previous one.
+    this.client.on('connect', () => {
+      const stream = this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined;
+      stream?.setNoDelay?.(true);
+    });
     this.client.on('error', (err) => opts.logger.warn({ err: err.message }, 'mqtt client error'));
     this.client.on('offline', () => opts.logger.warn('mqtt client offline'));
     // Unacknowledged messages come back from the broker after a reconnect; forget old ids.

@@ -71,6 +71,10 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
       maxPushesPerPhone: config.STK_PUSH_MAX_PER_PHONE,
       maxPushesPerMeter: config.STK_PUSH_MAX_PER_METER,
       pushWindowS: config.STK_PUSH_WINDOW_S,
+      // PGlite runs one transaction at a time: batching would only queue behind it.
+      settleSingleMax: db.kind === 'pglite' ? Number.MAX_SAFE_INTEGER : config.PAYMENT_SETTLE_SINGLE_MAX,
+      settleBatchMax: config.PAYMENT_SETTLE_BATCH_MAX,
+      settleConcurrency: db.kind === 'pglite' ? 1 : config.PAYMENT_SETTLE_CONCURRENCY,
     },
     callbackUrl: () => urls().stkCallback,
     republish: deps.republish,
@@ -121,6 +125,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
     },
     async close() {
       await reconciler.stop();
+      await service.close();
       await daraja.close();
     },
   };

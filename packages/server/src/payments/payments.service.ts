@@ -14,7 +14,7 @@ import {
 } from '@umeme/daraja';
 import { centsToKes, kesToCents, mwhToKwh } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { AlertsService } from '../alerts/alerts.service';
 import {
   LOCKED_METER_COLUMNS,
@@ -22,7 +22,8 @@ import {
   type CreditService,
   type LockedMeter,
 } from '../credit/credit.service';
-import type { Db, Queryable } from '../db/db';
+import { arrayLiteral, type Db, type Queryable } from '../db/db';
+import { Batcher } from '../shared/batcher';
 import { assertMeterAccess, assertRecordAccess, SYSTEM, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, EventBus, PaymentFailed, PaymentSucceeded } from '../shared/events';
@@ -43,6 +44,12 @@ export interface PaymentsConfig {
   maxPushesPerPhone: number;
   maxPushesPerMeter: number;
   pushWindowS: number;
+  /** callbacks settling one by one at once, beyond which confirmed successes settle in batches */
+  settleSingleMax: number;
+  /** success callbacks settled in one transaction at most */
+  settleBatchMax: number;
+  /** settle transactions in flight at once */
+  settleConcurrency: number;
 }
 
 export interface PaymentsDeps {
@@ -144,6 +151,14 @@ const EXPIRED_REASON = resultCodeReason(1019);
 
 type Verdict = { kind: 'confirmed' } | { kind: 'refused'; resultCode: string } | { kind: 'unknown' };
 
+/** A success callback waiting for the next batch; `out` is its result, null when the batch left it. */
+interface BatchedSettle {
+  callbackId: string;
+  cb: StkCallback;
+  meta: CallbackMetadata;
+  out?: Settled | null;
+}
+
 interface Settled {
   outcome: CallbackOutcome;
   applied?: AppliedCredit;
@@ -167,9 +182,28 @@ export class PaymentsService {
   private readonly verifications = new Map<string, Promise<Verdict>>();
   private readonly callbacks: Counter<'kind' | 'outcome'>;
   private readonly pushes: Counter<'outcome'>;
+  private readonly settleBatcher: Batcher<BatchedSettle>;
+  /** callbacks in their own settle transaction right now */
+  private settlingSingly = 0;
+  private readonly settleBatchSize: Histogram;
 
   constructor(private readonly deps: PaymentsDeps) {
     const registers = [deps.metrics.registry];
+    this.settleBatchSize = new Histogram({
+      name: 'umeme_payment_settle_batch_size',
+      help: 'Success callbacks settled per group-commit transaction',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers,
+    });
+    this.settleBatcher = new Batcher<BatchedSettle>({
+      maxBatch: deps.config.settleBatchMax,
+      maxDelayMs: 0,
+      concurrency: deps.config.settleConcurrency,
+      highWater: Number.MAX_SAFE_INTEGER,
+      apply: (items) => this.applySettleBatch(items),
+      // applySettleBatch never throws: a failed batch hands its items back to the single path.
+      onError: () => {},
+    });
     this.callbacks = new Counter({
       name: 'umeme_daraja_callbacks_total',
       help: 'Daraja callbacks settled, by kind and outcome',
@@ -494,7 +528,23 @@ export class PaymentsService {
         verdict = await this.verify(cb.CheckoutRequestID);
       }
     }
-    const settled = await db.transaction((tx) => this.settleWithin(tx, callbackId, cb, meta, verdict));
+    // One by one while few are settling (the shortest path); under load, confirmed successes
+    // settle together (group commit). Whatever a batch leaves settles on its own.
+    const batched =
+      success &&
+      (!config.verifyWithQuery || verdict?.kind === 'confirmed') &&
+      this.settlingSingly >= config.settleSingleMax
+        ? await this.settleInBatch({ callbackId, cb, meta })
+        : null;
+    let settled = batched;
+    if (!settled) {
+      this.settlingSingly++;
+      try {
+        settled = await db.transaction((tx) => this.settleWithin(tx, callbackId, cb, meta, verdict));
+      } finally {
+        this.settlingSingly--;
+      }
+    }
     await this.publishSettled(settled);
     this.callbacks.inc({ kind: 'stk', outcome: settled.outcome });
     this.deps.logger.info(
@@ -665,6 +715,142 @@ export class PaymentsService {
         amountCents: intent.amount_cents,
       },
     };
+  }
+
+  private async settleInBatch(item: BatchedSettle): Promise<Settled | null> {
+    try {
+      await this.settleBatcher.add(item);
+    } catch {
+      return null; // closed for shutdown: the single path still settles it
+    }
+    return item.out ?? null;
+  }
+
+  /** Stops taking callbacks into batches once the ones waiting are settled (shutdown). */
+  async close(): Promise<void> {
+    await this.settleBatcher.close();
+  }
+
+  /**
+   * Settles a batch of success callbacks in one transaction. A batch that fails leaves every
+   * callback to the single path, which is idempotent, so nothing is lost or applied twice.
+   */
+  private async applySettleBatch(items: BatchedSettle[]): Promise<void> {
+    this.settleBatchSize.observe(items.length);
+    try {
+      const results = await this.deps.db.transaction((tx) => this.settleBatchWithin(tx, items));
+      items.forEach((item, i) => (item.out = results[i] ?? null));
+    } catch (err) {
+      this.deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), callbacks: items.length },
+        'settle batch failed; its callbacks settle one by one',
+      );
+      for (const item of items) item.out = null;
+    }
+  }
+
+  /**
+   * The common case of `settleWithin` for many callbacks at once: a verified success for a
+   * pending (or failed, or expired) intent, with a receipt not seen before. Locks the intents,
+   * then their meters (each in a fixed order), credits them all (`creditBatchWithin`) and marks
+   * intents and callbacks in one statement. Anything unusual gets null and takes the single path
+   * after this commits: duplicates, mismatches, a receipt already used, an unknown intent.
+   */
+  private async settleBatchWithin(tx: Queryable, items: BatchedSettle[]): Promise<(Settled | null)[]> {
+    const out: (Settled | null)[] = items.map(() => null);
+    const firstOf = new Map<string, number>();
+    items.forEach((item, i) => {
+      if (!firstOf.has(item.cb.CheckoutRequestID)) firstOf.set(item.cb.CheckoutRequestID, i);
+    });
+    const candidates = [...firstOf.values()];
+    const { rows: intents } = await tx.query<IntentRow & { receipt_used: boolean }>(
+      `SELECT ${INTENT_COLUMNS_OF_I},
+              EXISTS (SELECT 1 FROM payment_intents o WHERE o.mpesa_receipt = c.receipt AND o.id <> i.id) AS receipt_used
+         FROM unnest($1::text[], $2::text[]) AS c(checkout_request_id, receipt)
+         JOIN payment_intents i ON i.checkout_request_id = c.checkout_request_id
+        ORDER BY i.id FOR UPDATE OF i`,
+      [
+        arrayLiteral(candidates.map((i) => items[i]!.cb.CheckoutRequestID)),
+        arrayLiteral(candidates.map((i) => items[i]!.meta.mpesaReceiptNumber ?? null)),
+      ],
+    );
+    const intentOf = new Map(intents.map((r) => [r.checkout_request_id!, r]));
+    const eligible: { index: number; intent: IntentRow; receipt: string }[] = [];
+    for (const index of candidates) {
+      const item = items[index]!;
+      const intent = intentOf.get(item.cb.CheckoutRequestID);
+      const receipt = item.meta.mpesaReceiptNumber;
+      if (
+        !intent ||
+        receipt === undefined ||
+        intent.status === 'succeeded' ||
+        intent.receipt_used ||
+        (intent.mpesa_receipt !== null && intent.mpesa_receipt !== receipt) ||
+        metadataProblem(intent, item.meta) !== null
+      ) {
+        continue;
+      }
+      eligible.push({ index, intent, receipt });
+    }
+    if (eligible.length === 0) return out;
+    const meterNos = [...new Set(eligible.map((e) => e.intent.meter_no))].sort();
+    const { rows: meters } = await tx.query<LockedMeter>(
+      `SELECT ${LOCKED_METER_COLUMNS} FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
+      [arrayLiteral(meterNos)],
+    );
+    const credits = await this.deps.credit.creditBatchWithin(
+      tx,
+      SYSTEM,
+      eligible.map(({ intent, receipt }) => ({
+        meterNo: intent.meter_no,
+        amountCents: intent.amount_cents,
+        source: 'mpesa_stk',
+        type: 'payment',
+        externalRef: `MPESA-${receipt}`,
+        phone: intent.phone,
+      })),
+      new Map(meters.map((m) => [m.meter_no, m])),
+    );
+    const done = eligible.flatMap((e, k) => {
+      const applied = credits[k];
+      return applied ? [{ ...e, applied }] : [];
+    });
+    if (done.length === 0) return out;
+    // A success after a failure or a timeout still credits: M-Pesa took the money (PAY-4).
+    await tx.query(
+      `WITH u AS (
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[])
+           AS u(id, receipt, transaction_id, detail, callback_id)),
+       i AS (
+         UPDATE payment_intents p SET status = 'succeeded', mpesa_receipt = u.receipt, result_code = 0, reason = NULL,
+                transaction_id = u.transaction_id, resolved_at = now(), updated_at = now(), next_check_at = NULL
+           FROM u WHERE p.id = u.id)
+       UPDATE daraja_callbacks d SET outcome = 'applied', detail = u.detail, processed_at = now()
+         FROM u WHERE d.id = u.callback_id AND (d.outcome IS NULL OR d.outcome = 'orphan')`,
+      [
+        arrayLiteral(done.map((d) => d.intent.id)),
+        arrayLiteral(done.map((d) => d.receipt)),
+        arrayLiteral(done.map((d) => d.applied.result.transactionId)),
+        arrayLiteral(
+          done.map((d) => (d.intent.status === 'pending' ? null : `credited after ${d.intent.status}`)),
+        ),
+        arrayLiteral(done.map((d) => Number(items[d.index]!.callbackId))),
+      ],
+    );
+    for (const d of done) {
+      out[d.index] = {
+        outcome: 'applied',
+        applied: d.applied,
+        succeeded: {
+          meterNo: d.intent.meter_no,
+          userId: d.intent.user_id,
+          intentId: d.intent.id,
+          transactionId: d.applied.result.transactionId,
+          amountCents: d.intent.amount_cents,
+        },
+      };
+    }
+    return out;
   }
 
   /** A callback we do not believe: nothing is credited, operators get an alert and an audit row. */

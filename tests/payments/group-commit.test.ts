@@ -1,0 +1,300 @@
+// Protects group commit of STK success callbacks: many callbacks for the same meters settled
+// together in one transaction credit exactly what settling them one after another would
+// (inclining blocks, the month's standing charge), keep C = E0 + Σ ledger with the ledger in
+// order, and leave anything unusual in the batch (a duplicate, a mismatched amount) to the
+// single path.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quotePurchase, type Tariff } from '../../packages/core/src/index';
+import { lockMeter } from '../../packages/server/src/credit/credit.service';
+import { tariffPricing } from '../../packages/server/src/credit/pricing';
+import { SYSTEM, type Caller } from '../../packages/server/src/shared/access';
+import { databases, startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { callbackUrl, emulatorOf, newPayer, newPhone, post, successCallback } from './helpers';
+
+/** Blocks small enough that a few purchases cross them, and a standing charge at the month's first. */
+const BLOCKS: Tariff = {
+  id: 'group-commit-test',
+  name: 'Inclining blocks (test)',
+  effectiveFrom: '2024-01-01',
+  blocks: [
+    { upToKwh: 3, energyRateCentsPerKwh: 1000, label: 'Lifeline 0–3 kWh' },
+    { upToKwh: 8, energyRateCentsPerKwh: 2000, label: '3–8 kWh' },
+    { upToKwh: null, energyRateCentsPerKwh: 3000, label: 'Above 8 kWh' },
+  ],
+  passThroughCentsPerKwh: [],
+  levies: [],
+  vat: { basisPoints: 1600, appliesTo: ['energy'] },
+  standingChargeCents: 2500,
+};
+
+describe.each(databases)('group commit of STK callbacks on %s', (db) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(
+      db,
+      // Every confirmed success goes through the batch as soon as one other is settling.
+      { DARAJA_EMULATOR_DELAY_MS: 0, PAYMENT_SETTLE_SINGLE_MAX: 1, PAYMENT_SETTLE_BATCH_MAX: 64 },
+      { pricing: tariffPricing([BLOCKS]) },
+    );
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** Intents whose callbacks the emulator never sends: the test delivers them, all at once. */
+  async function prompts(meterNo: string, userId: string, amountsKes: number[]) {
+    const emulator = emulatorOf(t);
+    const caller: Caller = { kind: 'user', userId, role: 'customer' };
+    const pushed: { checkoutRequestId: string; amountKes: number; phone: ReturnType<typeof newPhone> }[] = [];
+    for (const amountKes of amountsKes) {
+      const phone = newPhone();
+      emulator.setOutcome(phone.local, { resultCode: 'never', delayMs: 0 });
+      const answer = await t.app.services.payments.service.requestStkPush(caller, {
+        phoneNumber: phone.local,
+        amount: amountKes,
+        meterNo,
+      });
+      const checkoutRequestId = (answer.body as { checkoutRequestId: string }).checkoutRequestId;
+      pushed.push({ checkoutRequestId, amountKes, phone });
+    }
+    // The emulator settles each prompt (its receipt number) a moment after answering the push.
+    await waitFor(
+      () =>
+        pushed.every((p) => emulator.transactions.get(p.checkoutRequestId)?.mpesaReceiptNumber !== undefined),
+      'the emulator to settle the prompts',
+    );
+    return pushed.map(({ checkoutRequestId, amountKes, phone }) => {
+      const tx = emulator.transactions.get(checkoutRequestId)!;
+      if (!tx.mpesaReceiptNumber) throw new Error('the emulator has not settled the prompt');
+      return {
+        checkoutRequestId,
+        amountKes,
+        body: successCallback({
+          checkoutRequestId,
+          merchantRequestId: tx.merchantRequestId,
+          amountKes,
+          receipt: tx.mpesaReceiptNumber,
+          phone: phone.msisdn,
+        }),
+      };
+    });
+  }
+
+  async function batchSizes(): Promise<{ count: number; sum: number }> {
+    const metric = await t.app.metrics.registry.getSingleMetric('umeme_payment_settle_batch_size')!.get();
+    const named = metric.values as { metricName?: string; value: number }[];
+    const count = named.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0;
+    const sum = named.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
+    return { count, sum };
+  }
+
+  it('settles many payments for a few meters together, crediting exactly what one after another would', async () => {
+    const before = await batchSizes();
+    const payers = await Promise.all([newPayer(t), newPayer(t), newPayer(t)]);
+    const amounts = [50, 20, 120, 35, 80, 10, 60, 45];
+    const all = (await Promise.all(payers.map((p) => prompts(p.meterNo, p.userId, amounts)))).flat();
+    const answers = await Promise.all(all.map((p) => post(callbackUrl(t), p.body)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+
+    for (const payer of payers) {
+      const { rows: ledger } = await t.app.services.db.query<{
+        energy_mwh: number;
+        amount_cents: number;
+        credit_limit_after_mwh: number;
+        receipt: { lines: { amountCents: number }[] };
+      }>(
+        `SELECT l.energy_mwh, l.amount_cents, l.credit_limit_after_mwh, t.receipt
+           FROM ledger_entries l JOIN transactions t ON t.id = l.transaction_id
+          WHERE l.meter_no = $1 ORDER BY l.id`,
+        [payer.meterNo],
+      );
+      if (ledger.length !== amounts.length) {
+        const o = await t.app.services.db.query(
+          `SELECT d.outcome, d.detail, i.status FROM daraja_callbacks d JOIN payment_intents i ON i.checkout_request_id = d.checkout_request_id WHERE i.meter_no = $1`,
+          [payer.meterNo],
+        );
+        console.log(JSON.stringify(o.rows));
+      }
+      expect(ledger).toHaveLength(amounts.length);
+      // Replay in ledger order with the tariff engine alone: each purchase sees the month so far.
+      const { rows } = await t.app.services.db.query<{
+        e0_mwh: number;
+        credit_limit_mwh: number;
+        event_seq: number;
+      }>(`SELECT e0_mwh, credit_limit_mwh, event_seq FROM meters WHERE meter_no = $1`, [payer.meterNo]);
+      const meter = rows[0]!;
+      let c = meter.e0_mwh;
+      let monthMwh = 0;
+      ledger.forEach((entry, i) => {
+        const quote = quotePurchase({
+          tariff: BLOCKS,
+          amountCents: entry.amount_cents,
+          purchasedThisMonthMwh: monthMwh,
+          standingChargeDue: i === 0,
+          debtCents: 0,
+        });
+        expect(entry.energy_mwh).toBe(quote.energyMwh);
+        expect(entry.receipt.lines.reduce((s, l) => s + l.amountCents, 0)).toBe(entry.amount_cents);
+        monthMwh += quote.energyMwh;
+        c += quote.energyMwh;
+        expect(entry.credit_limit_after_mwh).toBe(c);
+      });
+      expect(meter.credit_limit_mwh).toBe(c);
+      expect(ledger.map((l) => l.amount_cents).sort((a, b) => a - b)).toEqual(
+        amounts.map((a) => a * 100).sort((a, b) => a - b),
+      );
+    }
+    const { rows: intents } = await t.app.services.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM payment_intents WHERE checkout_request_id = ANY($1::text[]) AND status = 'succeeded'
+          AND transaction_id IS NOT NULL`,
+      [all.map((p) => p.checkoutRequestId)],
+    );
+    expect(intents[0]!.n).toBe(all.length);
+    // On PostgreSQL the batch path did the work: some transaction settled several callbacks.
+    // (PGlite runs one transaction at a time, so there callbacks always settle one by one, and
+    // this checks that path.)
+    if (db === 'postgres') {
+      const after = await batchSizes();
+      expect(after.sum - before.sum).toBeGreaterThan(after.count - before.count);
+    }
+  });
+
+  it('leaves duplicates and a mismatched amount in a batch to the single path: one credit each, none for the mismatch', async () => {
+    const payer = await newPayer(t);
+    const [good, other, wrong] = await prompts(payer.meterNo, payer.userId, [30, 40, 25]);
+    const mismatched = structuredClone(wrong!.body);
+    const items = mismatched.Body.stkCallback.CallbackMetadata!.Item;
+    items.find((i) => i.Name === 'Amount')!.Value = 2500;
+    const deliveries = [
+      ...Array.from({ length: 10 }, () => good!.body),
+      ...Array.from({ length: 5 }, () => other!.body),
+      mismatched,
+    ];
+    const answers = await Promise.all(deliveries.map((b) => post(callbackUrl(t), b)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const { rows } = await t.app.services.db.query<{ external_ref: string; n: number }>(
+      `SELECT external_ref, count(*)::int AS n FROM transactions WHERE meter_no = $1 GROUP BY external_ref`,
+      [payer.meterNo],
+    );
+    expect(rows.map((r) => r.n)).toEqual([1, 1]);
+    const { rows: state } = await t.app.services.db.query<{ status: string; checkout_request_id: string }>(
+      `SELECT status, checkout_request_id FROM payment_intents WHERE meter_no = $1`,
+      [payer.meterNo],
+    );
+    const statusOf = new Map(state.map((s) => [s.checkout_request_id, s.status]));
+    expect(statusOf.get(good!.checkoutRequestId)).toBe('succeeded');
+    expect(statusOf.get(other!.checkoutRequestId)).toBe('succeeded');
+    expect(statusOf.get(wrong!.checkoutRequestId)).not.toBe('succeeded');
+    const { rows: outcomes } = await t.app.services.db.query<{ outcome: string; n: number }>(
+      `SELECT outcome, count(*)::int AS n FROM daraja_callbacks WHERE checkout_request_id = ANY($1::text[])
+        GROUP BY outcome ORDER BY outcome`,
+      [[good!.checkoutRequestId, other!.checkoutRequestId, wrong!.checkoutRequestId]],
+    );
+    expect(Object.fromEntries(outcomes.map((o) => [o.outcome, o.n]))).toEqual({
+      applied: 2,
+      duplicate: 13,
+      mismatch: 1,
+    });
+  });
+
+  it('a batch that meets a receipt already credited elsewhere credits the rest and refuses that one', async () => {
+    const payer = await newPayer(t);
+    const [a, b] = await prompts(payer.meterNo, payer.userId, [15, 15]);
+    // Another credit of another amount already used b's M-Pesa receipt as its reference: b
+    // must not credit (the same reference for the same meter and amount would be the same payment).
+    const receiptB = b!.body.Body.stkCallback.CallbackMetadata!.Item.find(
+      (i) => i.Name === 'MpesaReceiptNumber',
+    )!.Value as string;
+    await t.app.services.credit.credit(SYSTEM, {
+      meterNo: payer.meterNo,
+      amountCents: 1400,
+      source: 'simulate',
+      type: 'payment',
+      externalRef: `MPESA-${receiptB}`,
+    });
+    const answers = await Promise.all([a!.body, b!.body, a!.body].map((body) => post(callbackUrl(t), body)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const { rows } = await t.app.services.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM transactions WHERE meter_no = $1`,
+      [payer.meterNo],
+    );
+    expect(rows[0]!.n).toBe(2);
+    const { rows: intents } = await t.app.services.db.query<{ checkout_request_id: string; status: string }>(
+      `SELECT checkout_request_id, status FROM payment_intents WHERE meter_no = $1`,
+      [payer.meterNo],
+    );
+    const statusOf = new Map(intents.map((s) => [s.checkout_request_id, s.status]));
+    expect(statusOf.get(a!.checkoutRequestId)).toBe('succeeded');
+    expect(statusOf.get(b!.checkoutRequestId)).not.toBe('succeeded');
+  });
+});
+
+describe.each(databases)('batch crediting equals crediting one by one, on %s', (db) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(db, {}, { pricing: tariffPricing([BLOCKS]) });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** A meter 5 Wh past its credit, last switched on by friendly hours (not by an operator). */
+  async function meterInFriendlyDebt(): Promise<string> {
+    const { meterNo } = await t.newMeter({ openingCreditKwh: 0 });
+    await t.app.services.db.query(`UPDATE meters SET energy_mwh = e0_mwh + 5000 WHERE meter_no = $1`, [
+      meterNo,
+    ]);
+    await t.app.services.db.query(
+      `INSERT INTO meter_commands (meter_no, kind, payload, status, reason, expires_at)
+       VALUES ($1, 'relay', '{"action":"connect"}', 'acknowledged', 'friendly_hours', now() + interval '1 day')`,
+      [meterNo],
+    );
+    return meterNo;
+  }
+
+  const request = (meterNo: string, amountKes: number) => ({
+    meterNo,
+    amountCents: amountKes * 100,
+    source: 'mpesa_stk' as const,
+    type: 'payment' as const,
+    externalRef: `MPESA-${meterNo}-${amountKes}-${Math.random().toString(36).slice(2, 10)}`,
+    phone: '254700000001',
+  });
+
+  it('receipts (friendly-hours line, blocks, standing charge), C and the ledger match', async () => {
+    const single = await meterInFriendlyDebt();
+    const batched = await meterInFriendlyDebt();
+    const amounts = [100, 40, 250];
+    const one: unknown[] = [];
+    for (const kes of amounts) {
+      const r = await t.app.services.credit.credit(SYSTEM, request(single, kes));
+      one.push(r.receipt);
+    }
+    const credit = t.app.services.credit;
+    const applied = await t.app.services.db.transaction(async (tx) => {
+      const locked = await lockMeter(tx, batched);
+      return credit.creditBatchWithin(
+        tx,
+        SYSTEM,
+        amounts.map((kes) => request(batched, kes)),
+        new Map([[batched, locked!]]),
+      );
+    });
+    for (const a of applied) credit.afterCommit(a!);
+    expect(applied.map((a) => a?.result.receipt)).toEqual(one);
+    expect((one[0] as { infoLines?: { code: string }[] }).infoLines).toEqual([
+      expect.objectContaining({ code: 'friendly_hours_debt', energyMwh: 5_000 }),
+    ]);
+    const state = async (meterNo: string) =>
+      (
+        await t.app.services.db.query<{ c: number; seq: number; ledger: string }>(
+          `SELECT m.credit_limit_mwh - m.e0_mwh AS c, m.event_seq AS seq,
+                  (SELECT string_agg(energy_mwh || ':' || (credit_limit_after_mwh - m.e0_mwh), ',' ORDER BY id)
+                     FROM ledger_entries WHERE meter_no = m.meter_no) AS ledger
+             FROM meters m WHERE meter_no = $1`,
+          [meterNo],
+        )
+      ).rows[0]!;
+    expect(await state(batched)).toEqual(await state(single));
+  });
+});
