@@ -198,15 +198,29 @@ describe.each(databases)('payment reconciliation on %s', (db) => {
         )
       ).rows;
     const lostIntents = new Set([...lost].map((i) => intentIds[i]!));
-    await waitFor(
-      async () =>
-        (await checkoutIds()).every((r) => {
-          const tx = emulatorOf(t).transactions.get(r.checkout_request_id);
-          return tx?.state === 'completed' && (lostIntents.has(r.id) || tx.callbacks.length > 0);
-        }),
-      'all 1,000 pushes to end at M-Pesa and their callbacks to be answered',
-      150_000,
-    );
+    // What is still missing, named in the failure message if the wait runs out.
+    const missing = async () => {
+      const rows = await checkoutIds();
+      const txs = rows.map((r) => ({ r, tx: emulatorOf(t).transactions.get(r.checkout_request_id) }));
+      return {
+        noCheckoutId: rows.filter((r) => r.checkout_request_id === null).length,
+        notCompleted: txs.filter(({ tx }) => tx !== undefined && tx.state !== 'completed').length,
+        unknownToEmulator: txs.filter(({ r, tx }) => r.checkout_request_id !== null && tx === undefined)
+          .length,
+        notAnswered: txs.filter(
+          ({ r, tx }) => tx?.state === 'completed' && !lostIntents.has(r.id) && tx.callbacks.length === 0,
+        ).length,
+      };
+    };
+    try {
+      await waitFor(
+        async () => Object.values(await missing()).every((n) => n === 0),
+        'all 1,000 pushes to end at M-Pesa and their callbacks to be answered',
+        150_000,
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; still missing: ${JSON.stringify(await missing())}`);
+    }
     await emulatorOf(t).idle();
     // The 50 lost ones are still pending (under heavy load a few delivered ones may be too: a
     // callback whose STK Query timed out is kept and settled by the next pass).

@@ -19,6 +19,7 @@ import type { AlertsService } from '../alerts/alerts.service';
 import {
   LOCKED_METER_COLUMNS,
   type AppliedCredit,
+  type CreditRequest,
   type CreditService,
   type LockedMeter,
 } from '../credit/credit.service';
@@ -662,19 +663,7 @@ export class PaymentsService {
     }
     let applied: AppliedCredit;
     try {
-      applied = await this.deps.credit.creditWithin(
-        tx,
-        SYSTEM,
-        {
-          meterNo: intent.meter_no,
-          amountCents: intent.amount_cents,
-          source: 'mpesa_stk',
-          type: 'payment',
-          externalRef: `MPESA-${receipt}`,
-          phone: intent.phone,
-        },
-        lockedMeter,
-      );
+      applied = await this.deps.credit.creditWithin(tx, SYSTEM, stkCredit(intent, receipt), lockedMeter);
     } catch (err) {
       if (err instanceof AppError && err.code === 'PAYMENT_DUPLICATE') {
         return this.suspicious(
@@ -801,14 +790,7 @@ export class PaymentsService {
     const credits = await this.deps.credit.creditBatchWithin(
       tx,
       SYSTEM,
-      eligible.map(({ intent, receipt }) => ({
-        meterNo: intent.meter_no,
-        amountCents: intent.amount_cents,
-        source: 'mpesa_stk',
-        type: 'payment',
-        externalRef: `MPESA-${receipt}`,
-        phone: intent.phone,
-      })),
+      eligible.map(({ intent, receipt }) => stkCredit(intent, receipt)),
       new Map(meters.map((m) => [m.meter_no, m])),
     );
     const done = eligible.flatMap((e, k) => {
@@ -1103,6 +1085,18 @@ export class PaymentsService {
 }
 
 /** Why a success callback disagrees with its intent (PAY-2), or null when it agrees. */
+/** The credit an STK payment makes: the intent's meter and amount, idempotent on the M-Pesa receipt. */
+function stkCredit(intent: IntentRow, receipt: string): CreditRequest {
+  return {
+    meterNo: intent.meter_no,
+    amountCents: intent.amount_cents,
+    source: 'mpesa_stk',
+    type: 'payment',
+    externalRef: `MPESA-${receipt}`,
+    phone: intent.phone,
+  };
+}
+
 function metadataProblem(
   intent: Pick<IntentRow, 'amount_cents' | 'phone'>,
   meta: CallbackMetadata,
