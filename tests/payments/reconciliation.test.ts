@@ -216,7 +216,7 @@ describe.each(databases)('payment reconciliation on %s', (db) => {
       await waitFor(
         async () => Object.values(await missing()).every((n) => n === 0),
         'all 1,000 pushes to end at M-Pesa and their callbacks to be answered',
-        150_000,
+        300_000,
       );
     } catch (err) {
       throw new Error(`${(err as Error).message}; still missing: ${JSON.stringify(await missing())}`);
