@@ -95,7 +95,7 @@ const envSchema = z.object({
   PAYMENT_SETTLE_SINGLE_MAX: positiveInt.max(1000).default(8),
   /** success callbacks settled together in one transaction at most (group commit under load) */
   PAYMENT_SETTLE_BATCH_MAX: positiveInt.max(1000).default(64),
-  /** such transactions in flight at once (PostgreSQL; PGlite has one connection and runs one) */
+  /** such transactions in flight at once (PostgreSQL; on PGlite every callback settles singly) */
   PAYMENT_SETTLE_CONCURRENCY: positiveInt.max(32).default(2),
   /** confirm each success callback with STK Query before crediting (PAY-9) */
   DARAJA_VERIFY_WITH_QUERY: bool.default(true),

@@ -109,13 +109,7 @@ export class CreditService {
     /** the meter's row, when the caller already locked it in `tx` (see LOCKED_METER_COLUMNS) */
     locked?: LockedMeter,
   ): Promise<AppliedCredit> {
-    if (
-      !Number.isSafeInteger(req.amountCents) ||
-      req.amountCents <= 0 ||
-      req.amountCents > MAX_CREDIT_CENTS
-    ) {
-      throw new AppError('BAD_REQUEST', 'Amount must be a positive whole number of cents within limits.');
-    }
+    assertCreditAmount(req.amountCents);
     const meter = locked?.meter_no === req.meterNo ? locked : await lockMeter(tx, req.meterNo);
     assertMeterAccess(caller, req.meterNo, meter ? { userId: meter.user_id } : null);
     if (!meter) throw new AppError('METER_NOT_FOUND');
@@ -204,24 +198,12 @@ export class CreditService {
       ],
       new Map([[meter.meter_no, known.open_alerts]]),
     );
-    const changed: MeterChanged = {
-      meterNo: meter.meter_no,
-      userId: meter.user_id,
+    const changed = creditChanged(meter, req, {
       eventSeq: meter.event_seq + 1,
-      previousBalanceMwh: meter.credit_limit_mwh - meter.energy_mwh,
-      balanceMwh,
       creditLimitMwh,
-      energyMwh: meter.energy_mwh,
-      powerW: meter.power_w,
-      relay: meter.relay,
-      status: meter.status,
-      lastSeen: null,
-      cause: req.type,
+      energyMwh: quote.energyMwh,
       transactionId,
-      amountCents: req.amountCents,
-      energyDeltaMwh: quote.energyMwh,
-      at: Date.now(),
-    };
+    });
     return {
       source: req.source,
       changed,
@@ -258,13 +240,7 @@ export class CreditService {
     locked: ReadonlyMap<string, LockedMeter>,
   ): Promise<(AppliedCredit | null)[]> {
     for (const req of reqs) {
-      if (
-        !Number.isSafeInteger(req.amountCents) ||
-        req.amountCents <= 0 ||
-        req.amountCents > MAX_CREDIT_CENTS
-      ) {
-        throw new AppError('BAD_REQUEST', 'Amount must be a positive whole number of cents within limits.');
-      }
+      assertCreditAmount(req.amountCents);
       const meter = locked.get(req.meterNo);
       assertMeterAccess(caller, req.meterNo, meter ? { userId: meter.user_id } : null);
     }
@@ -325,7 +301,6 @@ export class CreditService {
       req: CreditRequest;
       quote: PurchaseQuote;
       receipt: Receipt;
-      before: number;
       after: number;
       eventSeq: number;
     }[] = [];
@@ -357,7 +332,6 @@ export class CreditService {
         req,
         quote,
         receipt,
-        before: after - quote.energyMwh,
         after,
         eventSeq: st.eventSeq,
       });
@@ -438,24 +412,12 @@ export class CreditService {
       const balanceMwh = x.after - meter.energy_mwh;
       out[x.index] = {
         source: x.req.source,
-        changed: {
-          meterNo: meter.meter_no,
-          userId: meter.user_id,
+        changed: creditChanged(meter, x.req, {
           eventSeq: x.eventSeq,
-          previousBalanceMwh: x.before - meter.energy_mwh,
-          balanceMwh,
           creditLimitMwh: x.after,
-          energyMwh: meter.energy_mwh,
-          powerW: meter.power_w,
-          relay: meter.relay,
-          status: meter.status,
-          lastSeen: null,
-          cause: x.req.type,
+          energyMwh: x.quote.energyMwh,
           transactionId,
-          amountCents: x.req.amountCents,
-          energyDeltaMwh: x.quote.energyMwh,
-          at: Date.now(),
-        },
+        }),
         alertChanges:
           lastOfMeter.get(x.req.meterNo) === x.index
             ? alertChanges.filter((a) => a.meterNo === meter.meter_no)
@@ -556,6 +518,15 @@ const CREDIT_READS_SQL = `
 export const LOCKED_METER_COLUMNS = `meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, event_seq, relay, status,
   power_w, low_balance_mwh, meter_balance_mwh, debt_cents, emergency_credit_mwh`;
 
+/** Locks several meters, in meter order (the order every path that locks more than one uses). */
+export async function lockMeters(tx: Queryable, meterNos: readonly string[]): Promise<LockedMeter[]> {
+  const { rows } = await tx.query<LockedMeter>(
+    `SELECT ${LOCKED_METER_COLUMNS} FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
+    [arrayLiteral([...meterNos])],
+  );
+  return rows;
+}
+
 export async function lockMeter(tx: Queryable, meterNo: string): Promise<LockedMeter | null> {
   const { rows } = await tx.query<LockedMeter>(
     `SELECT ${LOCKED_METER_COLUMNS} FROM meters WHERE meter_no = $1 FOR UPDATE`,
@@ -616,6 +587,38 @@ function friendlyDebtReceipt(
         valueCents: recovered.valueCents,
       },
     ],
+  };
+}
+
+function assertCreditAmount(amountCents: number): void {
+  if (!Number.isSafeInteger(amountCents) || amountCents <= 0 || amountCents > MAX_CREDIT_CENTS) {
+    throw new AppError('BAD_REQUEST', 'Amount must be a positive whole number of cents within limits.');
+  }
+}
+
+/** The change one credit makes to its meter, for sockets; C before it is C after minus the energy. */
+function creditChanged(
+  meter: LockedMeter,
+  req: CreditRequest,
+  c: { eventSeq: number; creditLimitMwh: number; energyMwh: number; transactionId: string },
+): MeterChanged {
+  return {
+    meterNo: meter.meter_no,
+    userId: meter.user_id,
+    eventSeq: c.eventSeq,
+    previousBalanceMwh: c.creditLimitMwh - c.energyMwh - meter.energy_mwh,
+    balanceMwh: c.creditLimitMwh - meter.energy_mwh,
+    creditLimitMwh: c.creditLimitMwh,
+    energyMwh: meter.energy_mwh,
+    powerW: meter.power_w,
+    relay: meter.relay,
+    status: meter.status,
+    lastSeen: null,
+    cause: req.type,
+    transactionId: c.transactionId,
+    amountCents: req.amountCents,
+    energyDeltaMwh: c.energyMwh,
+    at: Date.now(),
   };
 }
 

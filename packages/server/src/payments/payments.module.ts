@@ -74,7 +74,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
       // PGlite runs one transaction at a time: batching would only queue behind it.
       settleSingleMax: db.kind === 'pglite' ? Number.MAX_SAFE_INTEGER : config.PAYMENT_SETTLE_SINGLE_MAX,
       settleBatchMax: config.PAYMENT_SETTLE_BATCH_MAX,
-      settleConcurrency: db.kind === 'pglite' ? 1 : config.PAYMENT_SETTLE_CONCURRENCY,
+      settleConcurrency: config.PAYMENT_SETTLE_CONCURRENCY,
     },
     callbackUrl: () => urls().stkCallback,
     republish: deps.republish,

@@ -18,6 +18,7 @@ import { Counter, Histogram } from 'prom-client';
 import type { AlertsService } from '../alerts/alerts.service';
 import {
   LOCKED_METER_COLUMNS,
+  lockMeters,
   type AppliedCredit,
   type CreditRequest,
   type CreditService,
@@ -676,34 +677,7 @@ export class PaymentsService {
       }
       throw err;
     }
-    const transactionId = applied.result.transactionId;
-    // A success after a failure or a timeout still credits: M-Pesa took the money (PAY-4).
-    await tx.query(
-      `WITH intent AS (
-         UPDATE payment_intents SET status = 'succeeded', mpesa_receipt = $2, result_code = 0, reason = NULL,
-                transaction_id = $3, resolved_at = now(), updated_at = now(), next_check_at = NULL
-          WHERE id = $1)
-       UPDATE daraja_callbacks SET outcome = 'applied', detail = $4, processed_at = now()
-        WHERE id = $5 AND (outcome IS NULL OR outcome = 'orphan')`,
-      [
-        intent.id,
-        receipt,
-        transactionId,
-        intent.status === 'pending' ? null : `credited after ${intent.status}`,
-        callbackId,
-      ],
-    );
-    return {
-      outcome: 'applied',
-      applied,
-      succeeded: {
-        meterNo: intent.meter_no,
-        userId: intent.user_id,
-        intentId: intent.id,
-        transactionId,
-        amountCents: intent.amount_cents,
-      },
-    };
+    return (await markApplied(tx, [{ intent, receipt, applied, callbackId }]))[0]!;
   }
 
   private async settleInBatch(item: BatchedSettle): Promise<Settled | null> {
@@ -782,11 +756,8 @@ export class PaymentsService {
       eligible.push({ index, intent, receipt });
     }
     if (eligible.length === 0) return out;
-    const meterNos = [...new Set(eligible.map((e) => e.intent.meter_no))].sort();
-    const { rows: meters } = await tx.query<LockedMeter>(
-      `SELECT ${LOCKED_METER_COLUMNS} FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
-      [arrayLiteral(meterNos)],
-    );
+    const meterNos = [...new Set(eligible.map((e) => e.intent.meter_no))];
+    const meters = await lockMeters(tx, meterNos);
     const credits = await this.deps.credit.creditBatchWithin(
       tx,
       SYSTEM,
@@ -798,40 +769,11 @@ export class PaymentsService {
       return applied ? [{ ...e, applied }] : [];
     });
     if (done.length === 0) return out;
-    // A success after a failure or a timeout still credits: M-Pesa took the money (PAY-4).
-    await tx.query(
-      `WITH u AS (
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[])
-           AS u(id, receipt, transaction_id, detail, callback_id)),
-       i AS (
-         UPDATE payment_intents p SET status = 'succeeded', mpesa_receipt = u.receipt, result_code = 0, reason = NULL,
-                transaction_id = u.transaction_id, resolved_at = now(), updated_at = now(), next_check_at = NULL
-           FROM u WHERE p.id = u.id)
-       UPDATE daraja_callbacks d SET outcome = 'applied', detail = u.detail, processed_at = now()
-         FROM u WHERE d.id = u.callback_id AND (d.outcome IS NULL OR d.outcome = 'orphan')`,
-      [
-        arrayLiteral(done.map((d) => d.intent.id)),
-        arrayLiteral(done.map((d) => d.receipt)),
-        arrayLiteral(done.map((d) => d.applied.result.transactionId)),
-        arrayLiteral(
-          done.map((d) => (d.intent.status === 'pending' ? null : `credited after ${d.intent.status}`)),
-        ),
-        arrayLiteral(done.map((d) => Number(items[d.index]!.callbackId))),
-      ],
+    const settled = await markApplied(
+      tx,
+      done.map((d) => ({ ...d, callbackId: items[d.index]!.callbackId })),
     );
-    for (const d of done) {
-      out[d.index] = {
-        outcome: 'applied',
-        applied: d.applied,
-        succeeded: {
-          meterNo: d.intent.meter_no,
-          userId: d.intent.user_id,
-          intentId: d.intent.id,
-          transactionId: d.applied.result.transactionId,
-          amountCents: d.intent.amount_cents,
-        },
-      };
-    }
+    done.forEach((d, k) => (out[d.index] = settled[k]!));
     return out;
   }
 
@@ -1085,6 +1027,48 @@ export class PaymentsService {
 }
 
 /** Why a success callback disagrees with its intent (PAY-2), or null when it agrees. */
+/**
+ * Marks credited intents succeeded and their callbacks applied, in one statement for any number,
+ * and says what to publish for each. A success after a failure or a timeout still credits:
+ * M-Pesa took the money (PAY-4).
+ */
+async function markApplied(
+  tx: Queryable,
+  credited: { intent: IntentRow; receipt: string; applied: AppliedCredit; callbackId: string }[],
+): Promise<Settled[]> {
+  await tx.query(
+    `WITH u AS (
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[])
+         AS u(id, receipt, transaction_id, detail, callback_id)),
+     i AS (
+       UPDATE payment_intents p SET status = 'succeeded', mpesa_receipt = u.receipt, result_code = 0, reason = NULL,
+              transaction_id = u.transaction_id, resolved_at = now(), updated_at = now(), next_check_at = NULL
+         FROM u WHERE p.id = u.id)
+     UPDATE daraja_callbacks d SET outcome = 'applied', detail = u.detail, processed_at = now()
+       FROM u WHERE d.id = u.callback_id AND (d.outcome IS NULL OR d.outcome = 'orphan')`,
+    [
+      arrayLiteral(credited.map((c) => c.intent.id)),
+      arrayLiteral(credited.map((c) => c.receipt)),
+      arrayLiteral(credited.map((c) => c.applied.result.transactionId)),
+      arrayLiteral(
+        credited.map((c) => (c.intent.status === 'pending' ? null : `credited after ${c.intent.status}`)),
+      ),
+      arrayLiteral(credited.map((c) => c.callbackId)),
+    ],
+  );
+  return credited.map(({ intent, applied }) => ({
+    outcome: 'applied',
+    applied,
+    succeeded: {
+      meterNo: intent.meter_no,
+      userId: intent.user_id,
+      intentId: intent.id,
+      transactionId: applied.result.transactionId,
+      amountCents: intent.amount_cents,
+    },
+  }));
+}
+
 /** The credit an STK payment makes: the intent's meter and amount, idempotent on the M-Pesa receipt. */
 function stkCredit(intent: IntentRow, receipt: string): CreditRequest {
   return {
