@@ -62,6 +62,47 @@ describe('RT-2 within the recovery window', () => {
   });
 });
 
+describe('what the recovery buffer keeps', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('pglite', { SOCKET_RECOVERY_S: 30 });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const kept = () => (t.app.realtime.nsp.adapter as unknown as { keptPackets: number }).keptPackets;
+
+  it("keeps nothing for a meter nobody watches, and keeps a dropped socket's events until it returns", async () => {
+    const customer = await t.newCustomer();
+    const watchedMeter = await t.newMeter({ userId: customer.id, openingCreditKwh: 1 });
+    const other = await t.newCustomer();
+    const unwatched = await t.newMeter({ userId: other.id, openingCreditKwh: 1 });
+    const c = await openAndWaitInitial(t, customer.token);
+    const before = kept();
+    await credits(t, unwatched.meterNo, 20, 'nobody');
+    expect(kept()).toBe(before);
+    await credits(t, watchedMeter.meterNo, 2, 'watched');
+    await waitFor(() => c.of('balance_updated').length === 2, 'two updates');
+    // each credit kept at least its balance_updated
+    expect(kept()).toBeGreaterThanOrEqual(before + 2);
+    dropNetwork(c);
+    await waitFor(() => t.app.realtime.localSockets === 0, 'the server to notice');
+    const away = kept();
+    await credits(t, watchedMeter.meterNo, 5, 'away');
+    expect(kept()).toBeGreaterThanOrEqual(away + 5);
+    await credits(t, unwatched.meterNo, 5, 'still-nobody');
+    const afterAway = kept();
+    await credits(t, unwatched.meterNo, 5, 'still-nobody-2');
+    expect(kept()).toBe(afterAway);
+    c.socket.connect();
+    await connected(c);
+    expect(c.socket.recovered).toBe(true);
+    await waitFor(() => c.of('balance_updated').length === 7, 'the 5 missed updates');
+    c.close();
+  });
+});
+
 describe('RT-2 beyond the recovery window', () => {
   let t: TestApp;
   beforeAll(async () => {

@@ -2,6 +2,7 @@ import { mwhToKwh } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import { ADMINS_ROOM, userRoom } from '../realtime/realtime.events';
+import { mayReach } from '../realtime/replay-adapter';
 import type { EventBus, MeterChanged } from '../shared/events';
 import type { AdminService } from './admin.service';
 import { isOnline } from './admin.service';
@@ -39,6 +40,7 @@ export class FleetLive {
     private readonly logger: Logger,
   ) {
     const onChanged = (c: MeterChanged) =>
+      this.watched() &&
       this.offer(c.meterNo, {
         meterNo: c.meterNo,
         seq: c.eventSeq,
@@ -80,7 +82,13 @@ export class FleetLive {
     );
   }
 
+  /** No operator watching (nor about to recover a dropped console): no rows to keep. */
+  private watched(): boolean {
+    return mayReach(this.nsp, [ADMINS_ROOM]);
+  }
+
   private offer(meterNo: string, row: FleetLiveRow): void {
+    if (!this.watched()) return;
     const prev = this.pending.get(meterNo);
     if (prev && prev.seq > row.seq) return;
     this.pending.set(meterNo, { ...prev, ...row });

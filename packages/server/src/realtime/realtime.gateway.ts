@@ -41,6 +41,7 @@ import {
 } from './realtime.events';
 import { REALTIME_LIMITS } from './realtime.limits';
 import { RealtimeService } from './realtime.service';
+import { mayReach, replayAdapter } from './replay-adapter';
 
 type UserCaller = Extract<Caller, { kind: 'user' }>;
 
@@ -117,7 +118,12 @@ export class RealtimeGateway {
         : {}),
     });
     if (!redis)
-      this.io.adapter(boundedReplayAdapter(this.io.adapter(), REALTIME_LIMITS.recoveryBufferPackets));
+      this.io.adapter(
+        replayAdapter(this.io.adapter(), {
+          maxPackets: REALTIME_LIMITS.recoveryBufferPackets,
+          recoveryMs,
+        }),
+      );
     this.nsp = this.io.of(SOCKET_NAMESPACE);
     this.service = new RealtimeService(deps.db);
     this.coalescer = new Coalescer<PendingUpdate>({
@@ -281,19 +287,22 @@ export class RealtimeGateway {
     event: E,
     payload: Parameters<ServerToClientEvents[E]>[0],
   ): void {
-    if (this.closed) return;
+    if (this.closed || !mayReach(this.nsp, rooms)) return;
     this.emitted.inc({ event });
     (this.nsp.to(rooms).emit as (e: E, p: typeof payload) => boolean)(event, payload);
   }
 
   private onMeterChanged(c: MeterChanged): void {
     const rooms = meterRooms(c.meterNo, c.userId);
-    const update = balanceUpdatedFrom(c);
+    // Nobody watches most meters of a fleet most of the time: then there is nothing to build.
+    const watched = mayReach(this.nsp, rooms);
     const zero = crossedZero(c);
     if (c.cause === 'consumption' && !zero) {
-      this.coalescer.offer(c.meterNo, { payload: update, rooms });
+      if (watched) this.coalescer.offer(c.meterNo, { payload: balanceUpdatedFrom(c), rooms });
       return;
     }
+    if (!watched && !mayReach(this.nsp, [ADMINS_ROOM])) return;
+    const update = balanceUpdatedFrom(c);
     // Immediate events go out in seq order: whatever consumption update waits goes first.
     this.coalescer.flush(c.meterNo);
     this.emit(rooms, 'balance_updated', update);
@@ -483,25 +492,4 @@ function withSettledSessionWrites(redis: Redis, logger: Logger): Redis {
       return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-}
-
-type AdapterConstructor = Parameters<Server['adapter']>[0];
-type AdapterClass = new (nsp: Namespace) => Namespace['adapter'];
-
-/**
- * The in-memory adapter keeps every broadcast for the recovery window and prunes once a minute:
- * cap it by count as well, so a burst cannot grow memory without bound. A client whose missed
- * packets were dropped is simply not recovered; it gets `balance_initial` and refetches.
- */
-function boundedReplayAdapter(base: AdapterConstructor | undefined, maxPackets: number): AdapterConstructor {
-  const Base = base as unknown as AdapterClass;
-  class BoundedReplayAdapter extends Base {
-    override broadcast(...args: Parameters<Namespace['adapter']['broadcast']>): void {
-      super.broadcast(...args);
-      const packets = (this as unknown as { packets?: unknown[] }).packets;
-      if (Array.isArray(packets) && packets.length > maxPackets)
-        packets.splice(0, packets.length - maxPackets);
-    }
-  }
-  return BoundedReplayAdapter as unknown as AdapterConstructor;
 }
