@@ -317,6 +317,9 @@ class NativeMeter {
       return false;
     }
     mosquitto_username_pw_set(mosq_, options_.user.c_str(), options_.secret.c_str());
+    // Without Nagle: a PUBACK held back behind an unacknowledged packet delays the broker's next
+    // command/balance by tens of milliseconds.
+    mosquitto_int_option(mosq_, MOSQ_OPT_TCP_NODELAY, 1);
     const std::string will = meter_.lastWillPayload();
     const std::string statusTopic = umeme::reportTopic(options_.meterNo, umeme::ReportChannel::Status);
     mosquitto_will_set(mosq_, statusTopic.c_str(), static_cast<int>(will.size()), will.data(), 1, true);

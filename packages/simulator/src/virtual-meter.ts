@@ -491,6 +491,9 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
     this.client = client;
     client.on('connect', () => {
       if (client !== this.client) return;
+      // Without Nagle: a small PUBACK held back behind an unacknowledged packet holds the
+      // broker's next command/balance back too (about 20 ms per delivery through Mosquitto).
+      (client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined)?.setNoDelay?.(true);
       this.onConnected(client);
     });
     client.on('message', (topic, payload) => {

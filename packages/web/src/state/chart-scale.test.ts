@@ -1,6 +1,6 @@
 // Protects the usage chart's axis: round maxima and label spacing.
 import { describe, expect, it } from 'vitest';
-import { axisDigits, labelledIndexes, niceCeil } from './chart-scale';
+import { axisDigits, labelledIndexes, niceCeil, readingDigits } from './chart-scale';
 
 describe('chart scale', () => {
   it('rounds the axis maximum up to 1, 2, 2.5 or 5 times a power of ten', () => {
@@ -28,5 +28,16 @@ describe('axis digits', () => {
     expect(axisDigits(2)).toBe(0);
     expect(axisDigits(25)).toBe(1); // 12.5
     expect(axisDigits(50)).toBe(0);
+  });
+});
+
+describe('readingDigits', () => {
+  it('shows a small non-zero reading with enough decimals not to read as zero', () => {
+    expect(readingDigits(0)).toBe(2);
+    expect(readingDigits(1.234)).toBe(2);
+    expect(readingDigits(0.01)).toBe(2);
+    expect(readingDigits(0.004)).toBe(3);
+    expect(readingDigits(0.0004)).toBe(4);
+    expect(readingDigits(-0.004)).toBe(3);
   });
 });

@@ -28,3 +28,13 @@ export function labelledIndexes(count: number, every: number): number[] {
   for (let i = count - 1; i >= 0; i -= every) out.unshift(i);
   return out;
 }
+
+/**
+ * Decimals to show a reading with: 2 as a rule, more for a small non-zero amount so it does not
+ * read as nothing (0.004 kWh in a quiet first hour, not "0.00"), at most 4.
+ */
+export function readingDigits(value: number): number {
+  const abs = Math.abs(value);
+  if (abs === 0 || abs >= 0.01) return 2;
+  return abs >= 0.001 ? 3 : 4;
+}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { Bucket } from '../api/api-types';
 import type { UsageState } from '../live/live-session';
+import { readingDigits } from '../state/chart-scale';
 import { formatKwh } from '../state/format';
 import { seriesTotalKwh } from '../state/usage-series';
 import { useI18n } from './i18n-context';
@@ -16,6 +17,7 @@ export function UsageCard({
   const { t, locale } = useI18n();
   const [bucket, setBucket] = useState<Bucket>('hour');
   const usage = bucket === 'hour' ? hourly : daily;
+  const total = usage?.status === 'ready' ? seriesTotalKwh(usage.series) : 0;
   return (
     <section className="card usage-card" aria-labelledby="usage-heading">
       <div className="card-head">
@@ -48,8 +50,8 @@ export function UsageCard({
         <>
           <UsageChart series={usage.series} locale={locale} />
           <p className="muted small" data-testid="usage-total">
-            {seriesTotalKwh(usage.series) > 0
-              ? t('usageTotal', { amount: formatKwh(locale, seriesTotalKwh(usage.series)) })
+            {total > 0
+              ? t('usageTotal', { amount: formatKwh(locale, total, readingDigits(total)) })
               : t('usageEmpty')}
           </p>
         </>

@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { intlLocale, type Locale } from '../i18n/i18n';
-import { labelledIndexes, niceCeil, axisDigits } from '../state/chart-scale';
+import { labelledIndexes, niceCeil, axisDigits, readingDigits } from '../state/chart-scale';
 import { formatKwh } from '../state/format';
 import type { UsageSeries } from '../state/usage-series';
 
@@ -50,6 +50,7 @@ export function UsageChart({ series, locale }: { series: UsageSeries; locale: Lo
   const shownStart = series.startsMs[shown];
   const shownKwh = series.kwh[shown] ?? 0;
   const gridDigits = axisDigits(maxKwh);
+  const total = series.kwh.reduce((a, b) => a + b, 0);
 
   return (
     <div className="chart" ref={box}>
@@ -57,17 +58,14 @@ export function UsageChart({ series, locale }: { series: UsageSeries; locale: Lo
         <span className="muted">
           {shownStart === undefined ? '' : bucketLabel(locale, series.bucket, shownStart)}
         </span>
-        <strong>{formatKwh(locale, shownKwh, 2)}</strong>
+        <strong>{formatKwh(locale, shownKwh, readingDigits(shownKwh))}</strong>
       </p>
       <svg
         width={widthPx}
         height={HEIGHT_PX}
         viewBox={`0 0 ${widthPx} ${HEIGHT_PX}`}
         role="img"
-        aria-label={`${formatKwh(
-          locale,
-          series.kwh.reduce((a, b) => a + b, 0),
-        )}`}
+        aria-label={formatKwh(locale, total, readingDigits(total))}
         data-testid="usage-chart"
       >
         {[0, 0.5, 1].map((f) => (
