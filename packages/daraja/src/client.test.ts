@@ -289,6 +289,51 @@ describe('retry policy', () => {
   });
 });
 
+describe('transport', () => {
+  let gateway: FastifyInstance;
+  let gatewayUrl: string;
+  const hits = { query: 0 };
+  beforeAll(async () => {
+    gateway = Fastify({ logger: false, forceCloseConnections: true });
+    gateway.get('/oauth/v1/generate', async () => ({ access_token: 'transporttoken', expires_in: '3599' }));
+    gateway.post('/mpesa/stkpushquery/v1/query', async (request, reply) => {
+      hits.query += 1;
+      const id = (request.body as { CheckoutRequestID?: string }).CheckoutRequestID;
+      if (id === 'huge') return reply.type('application/json').send(`{"pad":"${'x'.repeat(70_000)}"}`);
+      return reply.redirect('https://evil.example/steal', 302);
+    });
+    gatewayUrl = await gateway.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it('refuses an answer larger than 64 KiB instead of buffering it', async () => {
+    hits.query = 0;
+    const client = newClient(gatewayUrl, { retries: 0 });
+    const err = await caught(client.stkQuery('huge'));
+    expect(err).toMatchObject({ status: 0, errorCode: LOCAL_ERROR_CODES.network });
+    expect(hits.query).toBe(1);
+    await client.close();
+  });
+
+  it('does not follow a redirect: the 302 is an error, and nothing goes elsewhere', async () => {
+    const client = newClient(gatewayUrl, { retries: 2 });
+    const err = await caught(client.stkQuery('ws_CO_1'));
+    expect(err.status).toBe(302);
+    expect(err.errorCode).toBe('HTTP_302');
+    await client.close();
+  });
+
+  it('close() ends kept-alive connections, and a closed client refuses new calls', async () => {
+    const client = newClient(gatewayUrl, { retries: 0 });
+    await client.getToken();
+    await client.close();
+    const err = await caught(client.stkQuery('huge'));
+    expect(err.status).toBe(0);
+  });
+});
+
 describe('logging', () => {
   it('logs every request and response without credentials, tokens, passwords or callback secrets', async () => {
     const clientLog = captureLogger();

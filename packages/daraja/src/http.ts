@@ -23,6 +23,24 @@ export async function readBodyLimited(res: Response, maxBytes: number): Promise<
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The same for a body read as a stream (undici's request), destroyed once it is too large. */
+export async function readStreamLimited(
+  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown },
+  maxBytes: number,
+): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) {
+      body.destroy();
+      throw new ResponseTooLargeError(`answer larger than ${maxBytes} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 export function parseJsonOrUndefined(text: string): unknown {
   if (text.length === 0) return undefined;
   try {

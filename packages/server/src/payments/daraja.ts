@@ -36,7 +36,7 @@ export async function startDaraja(
       consumerKey: config.DARAJA_CONSUMER_KEY,
       consumerSecret: config.DARAJA_CONSUMER_SECRET,
     });
-    return { client, emulator: null, emulatorUrl: null, close: async () => {} };
+    return { client, emulator: null, emulatorUrl: null, close: () => client.close() };
   }
   const credentials = {
     consumerKey: `emulator-${randomBytes(8).toString('hex')}`,
@@ -56,7 +56,15 @@ export async function startDaraja(
     { emulatorUrl, demo: config.DEMO },
     'no DARAJA_CONSUMER_KEY: using the built-in Daraja emulator',
   );
-  return { client, emulator, emulatorUrl, close: () => emulator.close() };
+  return {
+    client,
+    emulator,
+    emulatorUrl,
+    close: async () => {
+      await client.close();
+      await emulator.close();
+    },
+  };
 }
 
 /** The callback secret: configured, or generated once and kept in the settings table. */
