@@ -251,6 +251,9 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     STK_PUSH_MAX_PER_PHONE: 100_000,
     STK_PUSH_MAX_PER_METER: 100_000,
     DB_POOL_SIZE: 20,
+    ...(process.env.PAYMENT_SETTLE_SINGLE_MAX
+      ? { PAYMENT_SETTLE_SINGLE_MAX: Number(process.env.PAYMENT_SETTLE_SINGLE_MAX) }
+      : {}),
     ...(process.env.PAYMENT_SETTLE_CONCURRENCY
       ? { PAYMENT_SETTLE_CONCURRENCY: Number(process.env.PAYMENT_SETTLE_CONCURRENCY) }
       : {}),
@@ -339,6 +342,41 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       latencyLoad: 0.5,
       ...(values.rate === undefined ? {} : { latencyRatePerS: Number(values.rate) }),
     };
+    // The issue's own measure, on the server: callback received (handed to the payments service,
+    // after HTTP parsing and validation) → command/balance published (written to the broker's
+    // connection; the broker's PUBACK is not waited for: Mosquitto's Nagle holds PUBACKs back),
+    // matched per meter the way the listening meters match theirs.
+    const meterOfCheckout = new Map(checkout.map((c) => [c.checkoutRequestId, c.meterNo]));
+    const receivedAt = new Map<string, number[]>();
+    const publishedUpTo = new Map<string, number>();
+    let serverLatencies: number[] = [];
+    const service = t.app.services.payments.service;
+    const receive = service.receiveStkCallback.bind(service);
+    service.receiveStkCallback = (rawBody, cb, remoteAddress) => {
+      const meterNo = meterOfCheckout.get(cb.CheckoutRequestID);
+      if (meterNo !== undefined) {
+        const times = receivedAt.get(meterNo) ?? [];
+        times.push(performance.now());
+        receivedAt.set(meterNo, times);
+      }
+      return receive(rawBody, cb, remoteAddress);
+    };
+    const mqttClient = t.app.mqtt;
+    const publish = mqttClient.publish.bind(mqttClient);
+    mqttClient.publish = (topic, payload, retain) => {
+      const [, meterNo, , kind] = topic.split('/');
+      const times = meterNo === undefined ? undefined : receivedAt.get(meterNo);
+      if (kind === 'balance' && payload.length > 0 && times) {
+        const limit = (JSON.parse(payload) as { creditLimit: number }).creditLimit;
+        const paid = Math.round(limit / KWH_PER_PAYMENT);
+        const now = performance.now();
+        let done = publishedUpTo.get(meterNo!) ?? 0;
+        for (; done < paid && done < times.length; done++) serverLatencies.push(now - times[done]!);
+        publishedUpTo.set(meterNo!, done);
+      }
+      return publish(topic, payload, retain);
+    };
+    let serverLatenciesPhase1: number[] = [];
     const child = fork(import.meta.filename, ['--sender'], { execArgv: ['--import', 'tsx'] });
     let cpuAtStart = process.cpuUsage();
     let tripsAtStart = new Map<string, number>();
@@ -353,6 +391,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         const mark = (m as Partial<Mark>).mark;
         if (mark === 'start') {
           cpuAtStart = process.cpuUsage();
+          serverLatencies = [];
           cpuDuringThroughput = cpuShares({ server: process.pid, sender: child.pid });
           tripsAtStart = new Map(roundTrips);
         } else if (mark === 'end') {
@@ -365,6 +404,8 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
               .filter(([, n]) => n > 0),
           );
           loopDelay.enable();
+          serverLatenciesPhase1 = serverLatencies;
+          serverLatencies = [];
         } else {
           loopDelay.disable();
           resolve(m as SenderResult);
@@ -389,14 +430,27 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       latencyMsMax: Math.round((r.latencies.at(-1) ?? NaN) * 10) / 10,
       ...(r.offeredPerS === undefined ? {} : { offeredPerS: r.offeredPerS }),
     });
+    /** received → published, on the server (see above); the other latencies are sender → meter */
+    const serverSummary = (latencies: number[]) => {
+      const sorted = [...latencies].sort((a, b) => a - b);
+      return {
+        receivedToPublishedMsP50: Math.round(percentile(sorted, 50) * 10) / 10,
+        receivedToPublishedMsP99: Math.round(percentile(sorted, 99) * 10) / 10,
+      };
+    };
     const report = {
       label: `payments ${db} + ${external ? 'external broker' : 'embedded broker'}`,
       payments,
       meters,
       verifiedWithStkQuery: values.verify !== 'false',
-      saturated: { concurrency: input.concurrency, ...summary(result.throughput) },
+      saturated: {
+        concurrency: input.concurrency,
+        ...summary(result.throughput),
+        ...serverSummary(serverLatenciesPhase1),
+      },
       steady: {
         ...summary(result.latency),
+        ...serverSummary(serverLatencies),
         eventLoopDelayMsP99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
         eventLoopDelayMsMax: Math.round(loopDelay.max / 1e5) / 10,
       },

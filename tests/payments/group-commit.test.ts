@@ -197,6 +197,49 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
     });
   });
 
+  it('stores callbacks arriving together in one statement, each under its own row, even copies of one CheckoutRequestID', async () => {
+    const storeBatches = async () => {
+      const metric = await t.app.metrics.registry
+        .getSingleMetric('umeme_payment_callback_store_batch_size')!
+        .get();
+      const named = metric.values as { metricName?: string; value: number }[];
+      return {
+        count: named.find((v) => v.metricName?.endsWith('_count'))?.value ?? 0,
+        sum: named.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0,
+      };
+    };
+    const before = await storeBatches();
+    const payer = await newPayer(t);
+    const [paid] = await prompts(payer.meterNo, payer.userId, [40]);
+    // A forged copy: same CheckoutRequestID and receipt, another amount (PAY-2).
+    const forged = structuredClone(paid!.body);
+    forged.Body.stkCallback.CallbackMetadata!.Item.find((i) => i.Name === 'Amount')!.Value = 4000;
+    const deliveries = Array.from({ length: 24 }, (_, i) => (i % 4 === 3 ? forged : paid!.body));
+    const answers = await Promise.all(deliveries.map((b) => post(callbackUrl(t), b)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    const { rows } = await t.app.services.db.query<{ amount: number; outcome: string | null }>(
+      `SELECT (SELECT (item->>'Value')::int FROM jsonb_array_elements(body->'Body'->'stkCallback'->'CallbackMetadata'->'Item') item
+                WHERE item->>'Name' = 'Amount') AS amount, outcome
+         FROM daraja_callbacks WHERE checkout_request_id = $1`,
+      [paid!.checkoutRequestId],
+    );
+    expect(rows).toHaveLength(24);
+    expect(rows.filter((r) => r.amount === 4000)).toHaveLength(6);
+    // Each stored row was settled by the delivery it belongs to: the one credit is a right-amount
+    // row, and no forged row is applied or taken for a duplicate of the real one.
+    expect(rows.filter((r) => r.outcome === 'applied').map((r) => r.amount)).toEqual([40]);
+    expect(rows.filter((r) => r.amount === 4000).every((r) => r.outcome === 'mismatch')).toBe(true);
+    const { rows: credits } = await t.app.services.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM transactions WHERE meter_no = $1`,
+      [payer.meterNo],
+    );
+    expect(credits[0]!.n).toBe(1);
+    if (db === 'postgres') {
+      const after = await storeBatches();
+      expect(after.sum - before.sum).toBeGreaterThan(after.count - before.count);
+    }
+  });
+
   it('a batch that meets a receipt already credited elsewhere credits the rest and refuses that one', async () => {
     const payer = await newPayer(t);
     const [a, b] = await prompts(payer.meterNo, payer.userId, [15, 15]);

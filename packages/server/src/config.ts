@@ -91,8 +91,11 @@ const envSchema = z.object({
   DARAJA_CALLBACK_TOKEN: callbackToken.optional(),
   /** comma-separated addresses allowed to deliver callbacks; empty = any address */
   DARAJA_CALLBACK_ALLOWLIST: ipList.default([]),
-  /** success callbacks settling one by one at once, beyond which new ones wait to settle together */
-  PAYMENT_SETTLE_SINGLE_MAX: positiveInt.max(1000).default(8),
+  /**
+   * callbacks stored, and successes settled, one by one at once; beyond this, new ones wait to
+   * share a statement or transaction (group commit). 1: alone while nothing else is in flight.
+   */
+  PAYMENT_SETTLE_SINGLE_MAX: positiveInt.max(1000).default(1),
   /** success callbacks settled together in one transaction at most (group commit under load) */
   PAYMENT_SETTLE_BATCH_MAX: positiveInt.max(1000).default(64),
   /** such transactions in flight at once (PostgreSQL; on PGlite every callback settles singly) */

@@ -11,6 +11,13 @@ export interface CommandTransport {
 
 /** Meters whose command/balance is published per database read. */
 const PUBLISH_BATCH = 500;
+/**
+ * Publishes awaiting the broker's PUBACK at once. The next ones do not wait for earlier
+ * acknowledgements (a broker with Nagle on holds PUBACKs back by tens of milliseconds), but a
+ * broker that stops acknowledging cannot make memory grow: past this many, new values wait in
+ * `pending`, coalesced per meter.
+ */
+const MAX_UNACKNOWLEDGED = 1000;
 /** A meter that keeps lagging is re-sent its credit limit at most this often. */
 const REPUBLISH_MIN_INTERVAL_MS = 10_000;
 
@@ -24,6 +31,7 @@ export class CommandPublisher {
   private readonly pending = new Map<string, { creditLimitMwh: number; balanceMwh: number } | null>();
   private readonly lastRepublish = new Map<string, number>();
   private draining: Promise<void> | null = null;
+  private readonly unacknowledged = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -76,8 +84,12 @@ export class CommandPublisher {
     }
   }
 
+  /** Resolves once nothing waits to be published and every publish is acknowledged (or failed). */
   async idle(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining || this.unacknowledged.size > 0) {
+      await this.draining;
+      await Promise.all([...this.unacknowledged]);
+    }
   }
 
   private async drain(): Promise<void> {
@@ -106,9 +118,14 @@ export class CommandPublisher {
           this.logger.error({ err }, 'reading credit limits for publishing failed');
         }
       }
-      await Promise.all(
-        [...values.entries()].map(([m, v]) => this.publishBalance(m, v.creditLimitMwh, v.balanceMwh)),
-      );
+      for (const [m, v] of values) {
+        while (this.unacknowledged.size >= MAX_UNACKNOWLEDGED) await Promise.race(this.unacknowledged);
+        // QoS 1 on one connection keeps a meter's publishes in order, and a meter keeps the
+        // largest credit limit it has seen, so one meter's publishes may overlap.
+        const published = this.publishBalance(m, v.creditLimitMwh, v.balanceMwh);
+        this.unacknowledged.add(published);
+        void published.finally(() => this.unacknowledged.delete(published));
+      }
     }
   }
 

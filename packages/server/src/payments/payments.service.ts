@@ -106,6 +106,18 @@ export type QueryResolution = 'succeeded' | 'failed' | 'expired' | 'unknown' | '
 /** The intent as a callback first sees it, before any lock. */
 type SeenIntent = Pick<IntentRow, 'status' | 'amount_cents' | 'phone'>;
 
+/** A callback as received; `out` is filled once it is stored. */
+interface PendingPersist {
+  checkoutRequestId: string;
+  resultCode: number;
+  body: string;
+  remoteAddress: string;
+  out?: PersistedCallback;
+}
+
+/** The stored callback's id, and its intent as it was then (all null when there is none). */
+type PersistedCallback = { id: string } & { [K in keyof SeenIntent]: SeenIntent[K] | null };
+
 interface IntentRow {
   id: string;
   user_id: string;
@@ -188,6 +200,11 @@ export class PaymentsService {
   /** callbacks in their own settle transaction right now */
   private settlingSingly = 0;
   private readonly settleBatchSize: Histogram;
+  private readonly persistBatcher: Batcher<PendingPersist>;
+  /** callbacks being stored by their own statement right now */
+  private persistingSingly = 0;
+  private persistClosed = false;
+  private readonly persistBatchSize: Histogram;
 
   constructor(private readonly deps: PaymentsDeps) {
     const registers = [deps.metrics.registry];
@@ -205,6 +222,25 @@ export class PaymentsService {
       apply: (items) => this.applySettleBatch(items),
       // applySettleBatch never throws: a failed batch hands its items back to the single path.
       onError: () => {},
+    });
+    this.persistBatchSize = new Histogram({
+      name: 'umeme_payment_callback_store_batch_size',
+      help: 'STK callbacks stored per statement when they arrive together',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers,
+    });
+    this.persistBatcher = new Batcher<PendingPersist>({
+      maxBatch: deps.config.settleBatchMax,
+      maxDelayMs: 0,
+      concurrency: deps.config.settleConcurrency,
+      highWater: Number.MAX_SAFE_INTEGER,
+      apply: (items) => this.persistBatch(items),
+      // the callers see the error: their callbacks are answered 500 and Daraja delivers again
+      onError: (err, items) =>
+        this.deps.logger.warn(
+          { err: err instanceof Error ? err.message : String(err), callbacks: items.length },
+          'storing a batch of callbacks failed',
+        ),
     });
     this.callbacks = new Counter({
       name: 'umeme_daraja_callbacks_total',
@@ -488,18 +524,75 @@ export class PaymentsService {
     stkCallback: StkCallback,
     remoteAddress: string,
   ): Promise<CallbackOutcome> {
-    // One round trip: the insert, and what the intent looks like now (for the STK Query decision).
-    const { rows } = await this.deps.db.query<{ id: string } & SeenIntent>(
-      `WITH stored AS (
-         INSERT INTO daraja_callbacks (kind, checkout_request_id, result_code, body, remote_addr)
-         VALUES ('stk', $1, $2, $3, $4) RETURNING id)
-       SELECT stored.id::text AS id, i.status, i.amount_cents, i.phone
-         FROM stored LEFT JOIN payment_intents i ON i.checkout_request_id = $1`,
-      [stkCallback.CheckoutRequestID, stkCallback.ResultCode, JSON.stringify(rawBody), remoteAddress],
-    );
-    const row = rows[0]!;
+    const row = await this.persistStkCallback({
+      checkoutRequestId: stkCallback.CheckoutRequestID,
+      resultCode: stkCallback.ResultCode,
+      body: JSON.stringify(rawBody),
+      remoteAddress,
+    });
     await this.hooks.afterCallbackPersisted?.(row.id);
-    return this.settleStkCallback(row.id, stkCallback, row.status === null ? null : row);
+    // no intent: the join's columns are all null
+    return this.settleStkCallback(row.id, stkCallback, row.status === null ? null : (row as SeenIntent));
+  }
+
+  /**
+   * Stores a callback as received (committed before it is settled or answered) and reads what
+   * its intent looks like now, for the STK Query decision: one round trip. While few are being
+   * stored each takes its own statement; under load, those arriving together share one
+   * statement and one commit (group commit, as for settling).
+   */
+  private async persistStkCallback(input: PendingPersist): Promise<PersistedCallback> {
+    if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistClosed) {
+      await this.persistBatcher.add(input);
+      return input.out!;
+    }
+    this.persistingSingly++;
+    try {
+      const { rows } = await this.deps.db.query<PersistedCallback>(
+        `WITH stored AS (
+           INSERT INTO daraja_callbacks (kind, checkout_request_id, result_code, body, remote_addr)
+           VALUES ('stk', $1, $2, $3, $4) RETURNING id)
+         SELECT stored.id::text AS id, i.status, i.amount_cents, i.phone
+           FROM stored LEFT JOIN payment_intents i ON i.checkout_request_id = $1`,
+        [input.checkoutRequestId, input.resultCode, input.body, input.remoteAddress],
+      );
+      return rows[0]!;
+    } finally {
+      this.persistingSingly--;
+    }
+  }
+
+  /**
+   * Stores a batch of callbacks in one statement. Ids are drawn first, row by row, so each
+   * callback gets its own row back even when several share a CheckoutRequestID (duplicates,
+   * or a forged copy with another amount).
+   */
+  private async persistBatch(items: PendingPersist[]): Promise<void> {
+    this.persistBatchSize.observe(items.length);
+    const { rows } = await this.deps.db.query<PersistedCallback & { n: number }>(
+      `WITH input AS MATERIALIZED (
+         SELECT nextval('daraja_callbacks_id_seq') AS id, u.*
+           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) WITH ORDINALITY
+             AS u(checkout_request_id, result_code, body, remote_addr, n)
+       ), stored AS (
+         INSERT INTO daraja_callbacks (id, kind, checkout_request_id, result_code, body, remote_addr)
+         SELECT id, 'stk', checkout_request_id, result_code, body::jsonb, remote_addr FROM input ORDER BY n
+       )
+       SELECT input.n::int AS n, input.id::text AS id, i.status, i.amount_cents, i.phone
+         FROM input LEFT JOIN payment_intents i ON i.checkout_request_id = input.checkout_request_id`,
+      [
+        arrayLiteral(items.map((i) => i.checkoutRequestId)),
+        arrayLiteral(items.map((i) => i.resultCode)),
+        arrayLiteral(items.map((i) => i.body)),
+        arrayLiteral(items.map((i) => i.remoteAddress)),
+      ],
+    );
+    for (const row of rows) {
+      const item = items[row.n - 1]!;
+      item.out = { id: row.id, status: row.status, amount_cents: row.amount_cents, phone: row.phone };
+    }
+    if (items.some((i) => i.out === undefined))
+      throw new Error('a stored callback came back without its row');
   }
 
   /**
@@ -691,6 +784,9 @@ export class PaymentsService {
 
   /** Stops taking callbacks into batches once the ones waiting are settled (shutdown). */
   async close(): Promise<void> {
+    // callbacks still arriving while the server stops are stored one by one
+    this.persistClosed = true;
+    await this.persistBatcher.close();
     await this.settleBatcher.close();
   }
 
