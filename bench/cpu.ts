@@ -7,7 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICKS_PER_S = 100;
 
-type Sample = { at: number; ticks: Map<string, number> };
+/** Ticks by process id, with the label each counts under. */
+type Sample = { at: number; ticks: Map<string, { label: string; ticks: number }> };
 
 function ticksOf(pid: number | string): { comm: string; ticks: number } | null {
   try {
@@ -23,11 +24,10 @@ function ticksOf(pid: number | string): { comm: string; ticks: number } | null {
 }
 
 function sample(pids: Record<string, number | undefined>): Sample {
-  const ticks = new Map<string, number>();
-  const add = (label: string, n: number) => ticks.set(label, (ticks.get(label) ?? 0) + n);
+  const ticks: Sample['ticks'] = new Map();
   for (const [label, pid] of Object.entries(pids)) {
     const t = pid === undefined ? null : ticksOf(pid);
-    if (t) add(label, t.ticks);
+    if (t) ticks.set(String(pid), { label, ticks: t.ticks });
   }
   let procs: string[] = [];
   try {
@@ -37,8 +37,7 @@ function sample(pids: Record<string, number | undefined>): Sample {
   }
   for (const pid of procs) {
     const t = ticksOf(pid);
-    if (t?.comm === 'postgres') add('postgres', t.ticks);
-    else if (t?.comm === 'mosquitto') add('mosquitto', t.ticks);
+    if (t?.comm === 'postgres' || t?.comm === 'mosquitto') ticks.set(pid, { label: t.comm, ticks: t.ticks });
   }
   return { at: performance.now(), ticks };
 }
@@ -49,12 +48,14 @@ export function cpuShares(pids: Record<string, number | undefined>): () => Recor
   return () => {
     const end = sample(pids);
     const seconds = (end.at - start.at) / 1000;
-    const out: Record<string, number> = {};
-    for (const [label, t] of end.ticks) {
-      // Processes that exited in between (PostgreSQL backends) are left out of both samples.
-      const used = Math.max(0, t - (start.ticks.get(label) ?? 0));
-      out[label] = Math.round((used / TICKS_PER_S / seconds) * 100);
+    const used: Record<string, number> = {};
+    // Per process: one that started in between counts from zero; one that exited in between (a
+    // pool closing an idle PostgreSQL connection) is left out, rather than cancelling the others.
+    for (const [pid, t] of end.ticks) {
+      used[t.label] = (used[t.label] ?? 0) + t.ticks - (start.ticks.get(pid)?.ticks ?? 0);
     }
+    const out: Record<string, number> = {};
+    for (const [label, n] of Object.entries(used)) out[label] = Math.round((n / TICKS_PER_S / seconds) * 100);
     return out;
   };
 }
