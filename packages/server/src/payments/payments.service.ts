@@ -199,49 +199,31 @@ export class PaymentsService {
   private readonly settleBatcher: Batcher<BatchedSettle>;
   /** callbacks in their own settle transaction right now */
   private settlingSingly = 0;
-  private readonly settleBatchSize: Histogram;
   private readonly persistBatcher: Batcher<PendingPersist>;
   /** callbacks being stored by their own statement right now */
   private persistingSingly = 0;
   private persistClosed = false;
-  private readonly persistBatchSize: Histogram;
 
   constructor(private readonly deps: PaymentsDeps) {
     const registers = [deps.metrics.registry];
-    this.settleBatchSize = new Histogram({
-      name: 'umeme_payment_settle_batch_size',
-      help: 'Success callbacks settled per group-commit transaction',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
-      registers,
-    });
-    this.settleBatcher = new Batcher<BatchedSettle>({
-      maxBatch: deps.config.settleBatchMax,
-      maxDelayMs: 0,
-      concurrency: deps.config.settleConcurrency,
-      highWater: Number.MAX_SAFE_INTEGER,
-      apply: (items) => this.applySettleBatch(items),
+    this.settleBatcher = this.groupCommit<BatchedSettle>(
+      'umeme_payment_settle_batch_size',
+      'Success callbacks settled per group-commit transaction',
+      (items) => this.applySettleBatch(items),
       // applySettleBatch never throws: a failed batch hands its items back to the single path.
-      onError: () => {},
-    });
-    this.persistBatchSize = new Histogram({
-      name: 'umeme_payment_callback_store_batch_size',
-      help: 'STK callbacks stored per statement when they arrive together',
-      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
-      registers,
-    });
-    this.persistBatcher = new Batcher<PendingPersist>({
-      maxBatch: deps.config.settleBatchMax,
-      maxDelayMs: 0,
-      concurrency: deps.config.settleConcurrency,
-      highWater: Number.MAX_SAFE_INTEGER,
-      apply: (items) => this.persistBatch(items),
+      () => {},
+    );
+    this.persistBatcher = this.groupCommit<PendingPersist>(
+      'umeme_payment_callback_store_batch_size',
+      'STK callbacks stored per statement when they arrive together',
+      (items) => this.persistBatch(items),
       // the callers see the error: their callbacks are answered 500 and Daraja delivers again
-      onError: (err, items) =>
+      (err, items) =>
         this.deps.logger.warn(
           { err: err instanceof Error ? err.message : String(err), callbacks: items.length },
           'storing a batch of callbacks failed',
         ),
-    });
+    );
     this.callbacks = new Counter({
       name: 'umeme_daraja_callbacks_total',
       help: 'Daraja callbacks settled, by kind and outcome',
@@ -253,6 +235,36 @@ export class PaymentsService {
       help: 'STK pushes requested from Daraja, by outcome',
       labelNames: ['outcome'] as const,
       registers,
+    });
+  }
+
+  /**
+   * A batcher for group commit (PostgreSQL under load): one `apply` for whatever arrived while
+   * earlier batches were in flight, at most `settleConcurrency` at once, with a histogram of the
+   * batch sizes under `metric`.
+   */
+  private groupCommit<T>(
+    metric: string,
+    help: string,
+    apply: (items: T[]) => Promise<void>,
+    onError: (err: unknown, items: T[]) => void,
+  ): Batcher<T> {
+    const sizes = new Histogram({
+      name: metric,
+      help,
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+      registers: [this.deps.metrics.registry],
+    });
+    return new Batcher<T>({
+      maxBatch: this.deps.config.settleBatchMax,
+      maxDelayMs: 0,
+      concurrency: this.deps.config.settleConcurrency,
+      highWater: Number.MAX_SAFE_INTEGER,
+      apply: (items) => {
+        sizes.observe(items.length);
+        return apply(items);
+      },
+      onError,
     });
   }
 
@@ -568,7 +580,6 @@ export class PaymentsService {
    * or a forged copy with another amount).
    */
   private async persistBatch(items: PendingPersist[]): Promise<void> {
-    this.persistBatchSize.observe(items.length);
     const { rows } = await this.deps.db.query<PersistedCallback & { n: number }>(
       `WITH input AS MATERIALIZED (
          SELECT nextval('daraja_callbacks_id_seq') AS id, u.*
@@ -795,7 +806,6 @@ export class PaymentsService {
    * callback to the single path, which is idempotent, so nothing is lost or applied twice.
    */
   private async applySettleBatch(items: BatchedSettle[]): Promise<void> {
-    this.settleBatchSize.observe(items.length);
     try {
       const results = await this.deps.db.transaction((tx) => this.settleBatchWithin(tx, items));
       items.forEach((item, i) => (item.out = results[i] ?? null));
