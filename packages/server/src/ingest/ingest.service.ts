@@ -47,7 +47,6 @@ interface MeterRow {
   event_seq: number;
   meter_balance_mwh: number | null;
   low_balance_mwh: number;
-  last_seen: Date | string | null;
   max_load_w: number | null;
   open_alerts: string[] | null;
 }
@@ -175,7 +174,7 @@ export class IngestService {
       const { rows } = await tx.query<MeterRow>(
         `SELECT meter_no, user_id, e0_mwh, energy_mwh, credit_limit_mwh, legacy_raw_mwh, epoch_offset_mwh,
                 last_report_ts, last_seq, relay, status, status_changed_ms, power_w, event_seq, meter_balance_mwh,
-                low_balance_mwh, last_seen, max_load_w,
+                low_balance_mwh, max_load_w,
                 (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
                   AS open_alerts
            FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
