@@ -1,4 +1,4 @@
-// Protects the console's Users and Audit pages in a real browser: moving a meter between customers with a reason (and seeing it audited), bulk CSV registration row by row, and a rotated secret the broker honours.
+// Protects the console's Users and Audit pages in a real browser: moving a meter between customers, or to nobody, with a reason (and seeing it audited), bulk CSV registration row by row, and a rotated secret the broker honours.
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,42 @@ const ownerOf = async (meterNo: string) =>
   ).body.meter.userId;
 
 describe('operator users and audit pages in Chromium', () => {
+  it('an admin unassigns a meter with a reason: it leaves the customer, keeps its credit, and the change is audited', async () => {
+    const a = await t.newCustomer();
+    const meter = await t.newMeter({ openingCreditKwh: 3, userId: a.id });
+    const context = await adminContext();
+    const page = await context.newPage();
+    await page.goto('/admin/users');
+    await page.waitForSelector('[data-testid="users-table"][data-loaded="true"]');
+    await page.fill('[data-testid="users-search"]', a.email);
+    const rowA = `[data-testid="user-row"][data-user-id="${a.id}"]`;
+    await page.waitForFunction(
+      (sel) =>
+        document.querySelectorAll('[data-testid="user-row"]').length === 1 && !!document.querySelector(sel),
+      rowA,
+    );
+    await page.click(rowA);
+    const meterItem = `[data-testid="customer-panel"][data-user-id="${a.id}"] [data-testid="customer-meter"][data-meter="${meter.meterNo}"]`;
+    await page.click(`${meterItem} [data-testid="meter-unassign"]`);
+    // No reason, no change.
+    expect(await page.isDisabled('[data-testid="unassign-submit"]')).toBe(true);
+    await page.fill('[data-testid="unassign-reason"]', 'house empty until a new tenant signs up');
+    await page.click('[data-testid="unassign-submit"]');
+    await page.waitForSelector(meterItem, { state: 'detached' });
+    expect(await ownerOf(meter.meterNo)).toBeNull();
+    const detail = await t.api<{
+      meter: { serverBalanceKwh: number };
+      audit: { action: string; details: unknown }[];
+    }>('GET', `/api/admin/meters/${meter.meterNo}`, undefined, t.adminToken);
+    expect(detail.body.meter.serverBalanceKwh).toBe(3);
+    expect(detail.body.audit.find((x) => x.action === 'meter.assigned')?.details).toMatchObject({
+      from: a.id,
+      to: null,
+      reason: 'house empty until a new tenant signs up',
+    });
+    await context.close();
+  });
+
   it('an admin moves a meter from one customer to another with a reason, and the audit view shows the move', async () => {
     const [a, b] = await Promise.all([t.newCustomer(), t.newCustomer()]);
     const meter = await t.newMeter({ openingCreditKwh: 4, userId: a.id });

@@ -194,3 +194,48 @@ describe('RT-4 room isolation', () => {
     admin.close();
   });
 });
+
+describe('RT-4 when a meter changes hands', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the previous owner stops hearing the meter at once; the new owner starts, with a fresh balance_initial each', async () => {
+    const [a, b] = await Promise.all([t.newCustomer(), t.newCustomer()]);
+    const meter = await t.newMeter({ userId: a.id, openingCreditKwh: 1 });
+    const sa = await openReadySocket(t.url, a.token);
+    const sb = await openReadySocket(t.url, b.token);
+    const credit = (tag: string) =>
+      t.app.services.credit.credit(SYSTEM, {
+        meterNo: meter.meterNo,
+        amountCents: 100,
+        source: 'simulate',
+        type: 'simulate',
+        externalRef: `${tag}-${meter.meterNo}`,
+      });
+    await credit('before');
+    await waitFor(() => sa.of('balance_updated').length === 1, 'the owner hears its meter');
+    const moved = await t.api(
+      'POST',
+      `/api/admin/meters/${meter.meterNo}/assign`,
+      { userId: b.id, reason: 'tenant moved out' },
+      t.adminToken,
+    );
+    expect(moved.status).toBe(200);
+    await waitFor(() => sa.of('balance_initial').length === 2, 'a fresh snapshot for the previous owner');
+    await waitFor(() => sb.of('balance_initial').length === 2, 'a fresh snapshot for the new owner');
+    const meterNos = (p: unknown) => (p as { meters: { meterNo: string }[] }).meters.map((m) => m.meterNo);
+    expect(meterNos(sa.of('balance_initial')[1])).not.toContain(meter.meterNo);
+    expect(meterNos(sb.of('balance_initial')[1])).toContain(meter.meterNo);
+    await credit('after');
+    await waitFor(() => sb.of('balance_updated').length === 1, 'the new owner hears the credit');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sa.of('balance_updated')).toHaveLength(1);
+    sa.close();
+    sb.close();
+  });
+});

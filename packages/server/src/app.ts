@@ -269,7 +269,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         logger.child({ part: 'operator-commands' }),
       );
       const operator = {
-        admin: new AdminService(db),
+        admin: new AdminService(db, bus),
         commands,
         adjustments: new AdjustmentsService(db, bus, alerts, logger.child({ part: 'adjustments' })),
         alerts: new OperatorAlertsService(db, bus, alerts, logger.child({ part: 'operator-alerts' })),

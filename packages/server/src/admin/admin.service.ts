@@ -1,5 +1,6 @@
 import { mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
+import type { EventBus } from '../shared/events';
 import { assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AuditQuery, FleetQuery, FleetRow } from './admin.schema';
@@ -84,7 +85,10 @@ function decodeCursor(text: string): Cursor {
 
 /** Fleet list, users, assignment: the admin's read and housekeeping side. */
 export class AdminService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly bus?: EventBus,
+  ) {}
 
   async fleet(
     caller: Caller,
@@ -230,6 +234,8 @@ export class AdminService {
       );
       return from;
     });
+    // Live views follow: the previous owner's sockets stop hearing this meter, the new owner's start.
+    if (moved !== userId) this.bus?.emit('meter_assigned', { meterNo, from: moved, to: userId });
     return { meterNo, userId, previousUserId: moved };
   }
 

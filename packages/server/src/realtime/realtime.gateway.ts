@@ -161,6 +161,7 @@ export class RealtimeGateway {
     this.nsp.on('connection', (socket) => this.onConnection(socket));
     this.listen('meter_changed', (c) => this.onMeterChanged(c));
     this.listen('meter_status', (e) => this.onMeterStatus(e));
+    this.listen('meter_assigned', (e) => void this.onMeterAssigned(e));
     this.listen('alert_changed', (a) => this.onAlertChanged(a));
     // Every open console refreshes its alert list when another operator acknowledges one.
     this.listen('alert_acknowledged', (e) =>
@@ -248,6 +249,28 @@ export class RealtimeGateway {
           .map((socket) => this.sendSnapshot(socket, (initial) => socket.emit('balance_initial', initial))),
       );
     }
+  }
+
+  /**
+   * A meter changed hands. Across every instance (through the adapter), the previous owner's
+   * sockets leave its room at once: they must not hear the new household's consumption. Then
+   * both owners' sockets here get a fresh `balance_initial`, which also joins the new owner's
+   * sockets to the room; sockets on other instances get theirs on their next snapshot.
+   */
+  private async onMeterAssigned(e: DomainEvents['meter_assigned'][0]): Promise<void> {
+    if (this.closed) return;
+    const room = meterRoom(e.meterNo);
+    const users = [e.from, e.to].filter((u): u is string => u !== null);
+    try {
+      if (e.from !== null) this.nsp.in(userRoom(e.from)).socketsLeave(room);
+      if (e.to !== null) this.nsp.in(userRoom(e.to)).socketsJoin(room);
+    } catch (err) {
+      this.deps.logger.warn({ err, meterNo: e.meterNo }, 'could not move sockets between meter rooms');
+    }
+    const local = [...this.nsp.sockets.values()].filter((s) => users.includes(s.data.caller.userId));
+    await Promise.all(
+      local.map((socket) => this.sendSnapshot(socket, (initial) => socket.emit('balance_initial', initial))),
+    );
   }
 
   /** Sockets connected to this instance. */

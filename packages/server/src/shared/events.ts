@@ -57,6 +57,8 @@ export interface DomainEvents {
   meter_changed: [MeterChanged];
   credit_limit_changed: [{ meterNo: string; creditLimitMwh: number; balanceMwh: number }];
   meter_online: [{ meterNo: string }];
+  /** an operator gave a meter to another customer, or to nobody (after commit) */
+  meter_assigned: [{ meterNo: string; from: string | null; to: string | null }];
   /** a meter's device secret was rotated or revoked: a session opened with the old one ends */
   device_credentials_changed: [{ meterNo: string; change: 'rotated' | 'revoked' }];
   /** a customer's monthly statement was generated */

@@ -149,7 +149,9 @@ function CustomerPanel({
   user: UserRow;
   onChanged: () => void;
 }) {
-  const [moving, setMoving] = useState<string | null>(null);
+  const [moving, setMoving] = useState<{ meterNo: string; to: 'customer' | 'nobody' } | null>(null);
+  const toggle = (meterNo: string, to: 'customer' | 'nobody') =>
+    setMoving((m) => (m?.meterNo === meterNo && m.to === to ? null : { meterNo, to }));
   return (
     <div className="card stat-card customer-panel" data-testid="customer-panel" data-user-id={user.id}>
       <div>
@@ -172,16 +174,37 @@ function CustomerPanel({
                   <button
                     type="button"
                     className="button small"
-                    aria-expanded={moving === meterNo}
-                    onClick={() => setMoving((m) => (m === meterNo ? null : meterNo))}
+                    aria-expanded={moving?.meterNo === meterNo && moving.to === 'customer'}
+                    onClick={() => toggle(meterNo, 'customer')}
                     data-testid="meter-move"
                   >
                     Move…
                   </button>
+                  <button
+                    type="button"
+                    className="button small ghost"
+                    aria-expanded={moving?.meterNo === meterNo && moving.to === 'nobody'}
+                    onClick={() => toggle(meterNo, 'nobody')}
+                    data-testid="meter-unassign"
+                  >
+                    Unassign…
+                  </button>
                   <RotateSecret meterNo={meterNo} rotate={ctx.api.rotateSecret} />
                 </div>
               </div>
-              {moving === meterNo && (
+              {moving?.meterNo === meterNo && moving.to === 'nobody' && (
+                <UnassignMeterForm
+                  ctx={ctx}
+                  meterNo={meterNo}
+                  from={user}
+                  onDone={() => {
+                    setMoving(null);
+                    onChanged();
+                  }}
+                  onCancel={() => setMoving(null)}
+                />
+              )}
+              {moving?.meterNo === meterNo && moving.to === 'customer' && (
                 <MoveMeterForm
                   ctx={ctx}
                   meterNo={meterNo}
@@ -335,6 +358,57 @@ function MoveMeterForm({
         Move meter
       </SubmitRow>
       <NoticeLine notice={notice} testId="move-message" />
+    </form>
+  );
+}
+
+/**
+ * Takes a meter from its customer without giving it to another (a house left empty, a meter
+ * taken down). It keeps its credit and keeps reporting; only an operator sees it then.
+ */
+function UnassignMeterForm({
+  ctx,
+  meterNo,
+  from,
+  onDone,
+  onCancel,
+}: {
+  ctx: AdminContext;
+  meterNo: string;
+  from: UserRow;
+  onDone: () => void;
+  onCancel: () => void;
+}) {
+  const [reason, setReason] = useState('');
+  const { busy, notice, run } = useSubmit();
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (!reason.trim()) return;
+    run(() => ctx.api.assign(meterNo, null, reason.trim()), onDone);
+  };
+  return (
+    <form className="reason-form inset" onSubmit={submit} data-testid="unassign-form">
+      <p className="small-text">
+        Take <span className="mono">{meterNo}</span> from {from.name}, leaving it with no customer. Its credit
+        stays on the meter.
+      </p>
+      <ReasonField
+        label="Reason (required, kept in the audit log)"
+        value={reason}
+        onChange={setReason}
+        placeholder="e.g. house empty, meter taken down"
+        testId="unassign-reason"
+      />
+      <SubmitRow
+        busy={busy}
+        disabled={!reason.trim()}
+        busyLabel="Unassigning…"
+        testId="unassign-submit"
+        onCancel={onCancel}
+      >
+        Unassign meter
+      </SubmitRow>
+      <NoticeLine notice={notice} testId="unassign-message" />
     </form>
   );
 }
