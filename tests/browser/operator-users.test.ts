@@ -1,6 +1,6 @@
 // Protects the console's Users and Audit pages in a real browser: moving a meter between customers, or to nobody, with a reason (and seeing it audited), bulk CSV registration row by row, and a rotated secret the broker honours.
 import { readFileSync } from 'node:fs';
-import type { Browser, BrowserContext } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import { ADMIN, connectAsMeter, uniqueMeterNo, type TestApp } from '../helpers/app';
@@ -25,23 +25,36 @@ const ownerOf = async (meterNo: string) =>
     )
   ).body.meter.userId;
 
+/** Opens the Users page on `customer`'s panel; returns the selector of that panel's `meterNo` item. */
+async function openCustomerMeter(
+  page: Page,
+  customer: { id: string; email: string },
+  meterNo: string,
+): Promise<{ row: string; meterItem: string }> {
+  await page.goto('/admin');
+  await page.click('[data-testid="admin-tab-users"]');
+  await page.waitForURL('**/admin/users');
+  await page.waitForSelector('[data-testid="users-table"][data-loaded="true"]');
+  await page.fill('[data-testid="users-search"]', customer.email);
+  const row = `[data-testid="user-row"][data-user-id="${customer.id}"]`;
+  await page.waitForFunction(
+    (sel) =>
+      document.querySelectorAll('[data-testid="user-row"]').length === 1 && !!document.querySelector(sel),
+    row,
+  );
+  await page.click(row);
+  const meterItem = `[data-testid="customer-panel"][data-user-id="${customer.id}"] [data-testid="customer-meter"][data-meter="${meterNo}"]`;
+  await page.waitForSelector(meterItem);
+  return { row, meterItem };
+}
+
 describe('operator users and audit pages in Chromium', () => {
   it('an admin unassigns a meter with a reason: it leaves the customer, keeps its credit, and the change is audited', async () => {
     const a = await t.newCustomer();
     const meter = await t.newMeter({ openingCreditKwh: 3, userId: a.id });
     const context = await adminContext();
     const page = await context.newPage();
-    await page.goto('/admin/users');
-    await page.waitForSelector('[data-testid="users-table"][data-loaded="true"]');
-    await page.fill('[data-testid="users-search"]', a.email);
-    const rowA = `[data-testid="user-row"][data-user-id="${a.id}"]`;
-    await page.waitForFunction(
-      (sel) =>
-        document.querySelectorAll('[data-testid="user-row"]').length === 1 && !!document.querySelector(sel),
-      rowA,
-    );
-    await page.click(rowA);
-    const meterItem = `[data-testid="customer-panel"][data-user-id="${a.id}"] [data-testid="customer-meter"][data-meter="${meter.meterNo}"]`;
+    const { meterItem } = await openCustomerMeter(page, a, meter.meterNo);
     await page.click(`${meterItem} [data-testid="meter-unassign"]`);
     // No reason, no change.
     expect(await page.isDisabled('[data-testid="unassign-submit"]')).toBe(true);
@@ -69,20 +82,7 @@ describe('operator users and audit pages in Chromium', () => {
 
     const context = await adminContext();
     const page = await context.newPage();
-    await page.goto('/admin');
-    await page.click('[data-testid="admin-tab-users"]');
-    await page.waitForURL('**/admin/users');
-    await page.waitForSelector('[data-testid="users-table"][data-loaded="true"]');
-    await page.fill('[data-testid="users-search"]', a.email);
-    const rowA = `[data-testid="user-row"][data-user-id="${a.id}"]`;
-    await page.waitForFunction(
-      (sel) =>
-        document.querySelectorAll('[data-testid="user-row"]').length === 1 && !!document.querySelector(sel),
-      rowA,
-    );
-    await page.click(rowA);
-    const meterItem = `[data-testid="customer-panel"][data-user-id="${a.id}"] [data-testid="customer-meter"][data-meter="${meter.meterNo}"]`;
-    await page.waitForSelector(meterItem);
+    const { row: rowA, meterItem } = await openCustomerMeter(page, a, meter.meterNo);
 
     await page.click(`${meterItem} [data-testid="meter-move"]`);
     await page.fill('[data-testid="move-target-search"]', b.email);

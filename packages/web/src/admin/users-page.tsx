@@ -29,6 +29,12 @@ const ROLE_CHIPS: { value: RoleFilter; label: string; id: string }[] = [
   { value: null, label: 'Everyone', id: 'all' },
 ];
 
+/** What an operator can do with a customer's meter besides rotating its secret. */
+const OWNER_CHANGES = [
+  { to: 'customer', label: 'Move…', testId: 'meter-move' },
+  { to: 'nobody', label: 'Unassign…', testId: 'meter-unassign' },
+] as const;
+
 /** Kenyan calendar month (UTC+3), as statements are filed. */
 const thisMonth = (): string => new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 7);
 
@@ -171,44 +177,28 @@ function CustomerPanel({
                   {meterNo}
                 </AdminLink>
                 <div className="button-row">
-                  <button
-                    type="button"
-                    className="button small"
-                    aria-expanded={moving?.meterNo === meterNo && moving.to === 'customer'}
-                    onClick={() => toggle(meterNo, 'customer')}
-                    data-testid="meter-move"
-                  >
-                    Move…
-                  </button>
-                  <button
-                    type="button"
-                    className="button small ghost"
-                    aria-expanded={moving?.meterNo === meterNo && moving.to === 'nobody'}
-                    onClick={() => toggle(meterNo, 'nobody')}
-                    data-testid="meter-unassign"
-                  >
-                    Unassign…
-                  </button>
+                  {OWNER_CHANGES.map((c) => (
+                    <button
+                      key={c.to}
+                      type="button"
+                      className={`button small${c.to === 'nobody' ? ' ghost' : ''}`}
+                      aria-expanded={moving?.meterNo === meterNo && moving.to === c.to}
+                      onClick={() => toggle(meterNo, c.to)}
+                      data-testid={c.testId}
+                    >
+                      {c.label}
+                    </button>
+                  ))}
                   <RotateSecret meterNo={meterNo} rotate={ctx.api.rotateSecret} />
                 </div>
               </div>
-              {moving?.meterNo === meterNo && moving.to === 'nobody' && (
-                <UnassignMeterForm
+              {moving?.meterNo === meterNo && (
+                <ChangeOwnerForm
+                  key={moving.to}
                   ctx={ctx}
                   meterNo={meterNo}
                   from={user}
-                  onDone={() => {
-                    setMoving(null);
-                    onChanged();
-                  }}
-                  onCancel={() => setMoving(null)}
-                />
-              )}
-              {moving?.meterNo === meterNo && moving.to === 'customer' && (
-                <MoveMeterForm
-                  ctx={ctx}
-                  meterNo={meterNo}
-                  from={user}
+                  to={moving.to}
                   onDone={() => {
                     setMoving(null);
                     onChanged();
@@ -314,101 +304,71 @@ function CustomerPicker({
   );
 }
 
-function MoveMeterForm({
+/**
+ * Gives a meter to another customer (`to` 'customer'), or to nobody (`to` 'nobody': a house left
+ * empty, a meter taken down; it keeps its credit and keeps reporting, only operators see it).
+ */
+function ChangeOwnerForm({
   ctx,
   meterNo,
   from,
+  to,
   onDone,
   onCancel,
 }: {
   ctx: AdminContext;
   meterNo: string;
   from: UserRow;
+  to: 'customer' | 'nobody';
   onDone: () => void;
   onCancel: () => void;
 }) {
   const [target, setTarget] = useState<UserRow | null>(null);
   const [reason, setReason] = useState('');
   const { busy, notice, run } = useSubmit();
+  const ready = (to === 'nobody' || target !== null) && reason.trim() !== '';
+  const id = to === 'nobody' ? 'unassign' : 'move';
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (!target || !reason.trim()) return;
-    run(() => ctx.api.assign(meterNo, target.id, reason.trim()), onDone);
+    if (!ready) return;
+    run(() => ctx.api.assign(meterNo, to === 'nobody' ? null : target!.id, reason.trim()), onDone);
   };
   return (
-    <form className="reason-form inset" onSubmit={submit} data-testid="move-form">
-      <p className="small-text">
-        Move <span className="mono">{meterNo}</span> from {from.name} to:
-      </p>
-      <CustomerPicker ctx={ctx} exclude={from.id} value={target} onChange={setTarget} />
+    <form className="reason-form inset" onSubmit={submit} data-testid={`${id}-form`}>
+      {to === 'nobody' ? (
+        <p className="small-text">
+          Take <span className="mono">{meterNo}</span> from {from.name}, leaving it with no customer. Its
+          credit stays on the meter.
+        </p>
+      ) : (
+        <>
+          <p className="small-text">
+            Move <span className="mono">{meterNo}</span> from {from.name} to:
+          </p>
+          <CustomerPicker ctx={ctx} exclude={from.id} value={target} onChange={setTarget} />
+        </>
+      )}
       <ReasonField
         label="Reason (required, kept in the audit log)"
         value={reason}
         onChange={setReason}
-        placeholder="e.g. tenant moved out, new tenant's account"
-        testId="move-reason"
+        placeholder={
+          to === 'nobody'
+            ? 'e.g. house empty, meter taken down'
+            : "e.g. tenant moved out, new tenant's account"
+        }
+        testId={`${id}-reason`}
       />
       <SubmitRow
         busy={busy}
-        disabled={!target || !reason.trim()}
-        busyLabel="Moving…"
-        testId="move-submit"
+        disabled={!ready}
+        busyLabel={to === 'nobody' ? 'Unassigning…' : 'Moving…'}
+        testId={`${id}-submit`}
         onCancel={onCancel}
       >
-        Move meter
+        {to === 'nobody' ? 'Unassign meter' : 'Move meter'}
       </SubmitRow>
-      <NoticeLine notice={notice} testId="move-message" />
-    </form>
-  );
-}
-
-/**
- * Takes a meter from its customer without giving it to another (a house left empty, a meter
- * taken down). It keeps its credit and keeps reporting; only an operator sees it then.
- */
-function UnassignMeterForm({
-  ctx,
-  meterNo,
-  from,
-  onDone,
-  onCancel,
-}: {
-  ctx: AdminContext;
-  meterNo: string;
-  from: UserRow;
-  onDone: () => void;
-  onCancel: () => void;
-}) {
-  const [reason, setReason] = useState('');
-  const { busy, notice, run } = useSubmit();
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (!reason.trim()) return;
-    run(() => ctx.api.assign(meterNo, null, reason.trim()), onDone);
-  };
-  return (
-    <form className="reason-form inset" onSubmit={submit} data-testid="unassign-form">
-      <p className="small-text">
-        Take <span className="mono">{meterNo}</span> from {from.name}, leaving it with no customer. Its credit
-        stays on the meter.
-      </p>
-      <ReasonField
-        label="Reason (required, kept in the audit log)"
-        value={reason}
-        onChange={setReason}
-        placeholder="e.g. house empty, meter taken down"
-        testId="unassign-reason"
-      />
-      <SubmitRow
-        busy={busy}
-        disabled={!reason.trim()}
-        busyLabel="Unassigning…"
-        testId="unassign-submit"
-        onCancel={onCancel}
-      >
-        Unassign meter
-      </SubmitRow>
-      <NoticeLine notice={notice} testId="unassign-message" />
+      <NoticeLine notice={notice} testId={`${id}-message`} />
     </form>
   );
 }
