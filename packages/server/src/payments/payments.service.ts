@@ -202,7 +202,6 @@ export class PaymentsService {
   private readonly persistBatcher: Batcher<PendingPersist>;
   /** callbacks being stored by their own statement right now */
   private persistingSingly = 0;
-  private persistClosed = false;
 
   constructor(private readonly deps: PaymentsDeps) {
     const registers = [deps.metrics.registry];
@@ -554,28 +553,21 @@ export class PaymentsService {
    * statement and one commit (group commit, as for settling).
    */
   private async persistStkCallback(input: PendingPersist): Promise<PersistedCallback> {
-    if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistClosed) {
+    if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistBatcher.closed) {
       await this.persistBatcher.add(input);
-      return input.out!;
+    } else {
+      this.persistingSingly++;
+      try {
+        await this.persistBatch([input]);
+      } finally {
+        this.persistingSingly--;
+      }
     }
-    this.persistingSingly++;
-    try {
-      const { rows } = await this.deps.db.query<PersistedCallback>(
-        `WITH stored AS (
-           INSERT INTO daraja_callbacks (kind, checkout_request_id, result_code, body, remote_addr)
-           VALUES ('stk', $1, $2, $3, $4) RETURNING id)
-         SELECT stored.id::text AS id, i.status, i.amount_cents, i.phone
-           FROM stored LEFT JOIN payment_intents i ON i.checkout_request_id = $1`,
-        [input.checkoutRequestId, input.resultCode, input.body, input.remoteAddress],
-      );
-      return rows[0]!;
-    } finally {
-      this.persistingSingly--;
-    }
+    return input.out!;
   }
 
   /**
-   * Stores a batch of callbacks in one statement. Ids are drawn first, row by row, so each
+   * Stores callbacks in one statement, one or many. Ids are drawn first, row by row, so each
    * callback gets its own row back even when several share a CheckoutRequestID (duplicates,
    * or a forged copy with another amount).
    */
@@ -795,8 +787,7 @@ export class PaymentsService {
 
   /** Stops taking callbacks into batches once the ones waiting are settled (shutdown). */
   async close(): Promise<void> {
-    // callbacks still arriving while the server stops are stored one by one
-    this.persistClosed = true;
+    // callbacks arriving once it is closed are stored one by one
     await this.persistBatcher.close();
     await this.settleBatcher.close();
   }
@@ -1093,17 +1084,7 @@ export class PaymentsService {
         [intent.id, transactionId],
       );
       await audit(tx, 'payment.reconciled', intent.id, { transactionId, via: 'stk_query' });
-      return {
-        outcome: 'applied',
-        applied,
-        succeeded: {
-          meterNo: intent.meter_no,
-          userId: intent.user_id,
-          intentId: intent.id,
-          transactionId,
-          amountCents: intent.amount_cents,
-        },
-      };
+      return appliedSettled(intent, applied);
     });
     if (!settled) return 'settled';
     await this.publishSettled(settled);
@@ -1162,7 +1143,12 @@ async function markApplied(
       arrayLiteral(credited.map((c) => c.callbackId)),
     ],
   );
-  return credited.map(({ intent, applied }) => ({
+  return credited.map(({ intent, applied }) => appliedSettled(intent, applied));
+}
+
+/** A credited intent's settlement: what to publish and tell the sockets. */
+function appliedSettled(intent: IntentRow, applied: AppliedCredit): Settled {
+  return {
     outcome: 'applied',
     applied,
     succeeded: {
@@ -1172,7 +1158,7 @@ async function markApplied(
       transactionId: applied.result.transactionId,
       amountCents: intent.amount_cents,
     },
-  }));
+  };
 }
 
 /** The credit an STK payment makes: the intent's meter and amount, idempotent on the M-Pesa receipt. */

@@ -25,16 +25,21 @@ export class Batcher<T> {
   private timer: NodeJS.Timeout | null = null;
   private running = 0;
   private drainWaiters: (() => void)[] = [];
-  private closed = false;
+  private isClosed = false;
 
   constructor(private readonly opts: BatcherOptions<T>) {}
+
+  /** Closed (after `close()`): `add` refuses new items. */
+  get closed(): boolean {
+    return this.isClosed;
+  }
 
   get pending(): number {
     return this.queue.length;
   }
 
   add(item: T): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('batcher closed'));
+    if (this.isClosed) return Promise.reject(new Error('batcher closed'));
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       this.schedule();
@@ -57,7 +62,7 @@ export class Batcher<T> {
 
   async close(): Promise<void> {
     await this.flush();
-    this.closed = true;
+    this.isClosed = true;
   }
 
   private schedule(): void {
