@@ -284,17 +284,7 @@ export class CreditService {
     const inDebt = [...state.values()]
       .filter((st) => st.creditLimitMwh - st.meter.energy_mwh + st.meter.emergency_credit_mwh < 0)
       .map((st) => st.meter.meter_no);
-    const lastConnect = new Map<string, LastConnect>();
-    if (inDebt.length > 0) {
-      const found = await tx.query<LastConnect & { meter_no: string }>(
-        `SELECT DISTINCT ON (meter_no) meter_no, reason, created_by FROM meter_commands
-          WHERE meter_no = ANY($1::text[]) AND kind = 'relay' AND payload->>'action' = 'connect'
-            AND status <> 'superseded'
-          ORDER BY meter_no, created_at DESC`,
-        [arrayLiteral(inDebt)],
-      );
-      for (const r of found.rows) lastConnect.set(r.meter_no, r);
-    }
+    const lastConnect = await lastConnects(tx, inDebt);
     const at = new Date();
     const taken: {
       index: number;
@@ -547,17 +537,27 @@ async function withFriendlyDebtLine(
 ): Promise<Receipt> {
   const balanceBeforeMwh = meter.credit_limit_mwh - meter.energy_mwh;
   if (balanceBeforeMwh + meter.emergency_credit_mwh >= 0 || quote.energyMwh === 0) return quote;
-  const { rows } = await tx.query<LastConnect>(
-    `SELECT reason, created_by FROM meter_commands
-      WHERE meter_no = $1 AND kind = 'relay' AND payload->>'action' = 'connect' AND status <> 'superseded'
-      ORDER BY created_at DESC LIMIT 1`,
-    [meter.meter_no],
-  );
-  return friendlyDebtReceipt(meter, balanceBeforeMwh, quote, rows[0]);
+  const last = await lastConnects(tx, [meter.meter_no]);
+  return friendlyDebtReceipt(meter, balanceBeforeMwh, quote, last.get(meter.meter_no));
 }
 
 /** The meter's latest relay connect command: who sent it and why. */
 type LastConnect = { reason: string; created_by: string | null };
+
+/** Each meter's latest relay connect command (one read for any number of meters). */
+async function lastConnects(tx: Queryable, meterNos: string[]): Promise<Map<string, LastConnect>> {
+  const out = new Map<string, LastConnect>();
+  if (meterNos.length === 0) return out;
+  const { rows } = await tx.query<LastConnect & { meter_no: string }>(
+    `SELECT DISTINCT ON (meter_no) meter_no, reason, created_by FROM meter_commands
+      WHERE meter_no = ANY($1::text[]) AND kind = 'relay' AND payload->>'action' = 'connect'
+        AND status <> 'superseded'
+      ORDER BY meter_no, created_at DESC`,
+    [arrayLiteral(meterNos)],
+  );
+  for (const r of rows) out.set(r.meter_no, r);
+  return out;
+}
 
 /** The receipt with its friendly-hours line, given the meter's last connect command (if any). */
 function friendlyDebtReceipt(
