@@ -4,38 +4,23 @@ export class ResponseTooLargeError extends Error {
   override readonly name = 'ResponseTooLargeError';
 }
 
-/** Reads an answer body, refusing to buffer more than maxBytes of it. */
+/** Reads a fetch answer's body, refusing to buffer more than maxBytes of it. */
 export async function readBodyLimited(res: Response, maxBytes: number): Promise<string> {
   if (res.body === null) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new ResponseTooLargeError(`answer larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  // Node's web streams are async iterable; the DOM typings do not say so.
+  return readStreamLimited(res.body as unknown as AsyncIterable<Uint8Array>, maxBytes);
 }
 
-/** The same for a body read as a stream (undici's request), destroyed once it is too large. */
-export async function readStreamLimited(
-  body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown },
-  maxBytes: number,
-): Promise<string> {
+/**
+ * Reads a body chunk by chunk (a fetch answer's or undici's request's), refusing to buffer more
+ * than maxBytes of it. Leaving the loop by the throw cancels or destroys the stream.
+ */
+export async function readStreamLimited(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.byteLength;
-    if (size > maxBytes) {
-      body.destroy();
-      throw new ResponseTooLargeError(`answer larger than ${maxBytes} bytes`);
-    }
+    if (size > maxBytes) throw new ResponseTooLargeError(`answer larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');

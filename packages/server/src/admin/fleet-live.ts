@@ -40,7 +40,6 @@ export class FleetLive {
     private readonly logger: Logger,
   ) {
     const onChanged = (c: MeterChanged) =>
-      this.watched() &&
       this.offer(c.meterNo, {
         meterNo: c.meterNo,
         seq: c.eventSeq,
@@ -82,13 +81,9 @@ export class FleetLive {
     );
   }
 
-  /** No operator watching (nor about to recover a dropped console): no rows to keep. */
-  private watched(): boolean {
-    return mayReach(this.nsp, [ADMINS_ROOM]);
-  }
-
   private offer(meterNo: string, row: FleetLiveRow): void {
-    if (!this.watched()) return;
+    // No operator watching (nor about to recover a dropped console): no rows to keep.
+    if (!mayReach(this.nsp, [ADMINS_ROOM])) return;
     const prev = this.pending.get(meterNo);
     if (prev && prev.seq > row.seq) return;
     this.pending.set(meterNo, { ...prev, ...row });
