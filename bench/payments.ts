@@ -96,32 +96,51 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/**
+ * Matches payments to the `command/balance` that covers them, per meter: the meters start at
+ * zero credit and every payment buys KWH_PER_PAYMENT, so a credit limit tells how many of the
+ * meter's payments (in the order they were started) it includes.
+ */
+class PaymentMatcher {
+  private readonly startedAt = new Map<string, number[]>();
+  private readonly covered = new Map<string, number>();
+
+  started(meterNo: string, at: number): void {
+    const times = this.startedAt.get(meterNo);
+    if (times) times.push(at);
+    else this.startedAt.set(meterNo, [at]);
+  }
+
+  /** The latency of each payment this credit limit newly covers. */
+  cover(meterNo: string, creditLimitKwh: number, at: number): number[] {
+    const times = this.startedAt.get(meterNo);
+    if (!times) return [];
+    const paid = Math.round(creditLimitKwh / KWH_PER_PAYMENT);
+    const out: number[] = [];
+    let done = this.covered.get(meterNo) ?? 0;
+    for (; done < paid && done < times.length; done++) out.push(at - times[done]!);
+    this.covered.set(meterNo, done);
+    return out;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Child: sends callbacks, watches command/balance
 
 async function runSender(input: SenderInput): Promise<SenderResult> {
-  // Per meter: send times in send order, and how many of them a command/balance has covered.
-  const sentAt = new Map<string, number[]>();
-  const covered = new Map<string, number>();
+  const matcher = new PaymentMatcher();
   let latencies: number[] = [];
   let applied = 0;
   let lastAppliedAt = 0;
   const onMessage = (topic: string, payload: Buffer) => {
     if (payload.length === 0) return;
-    const meterNo = topic.split('/')[1]!;
-    const times = sentAt.get(meterNo);
-    if (!times) return;
     const limit = (JSON.parse(payload.toString()) as { creditLimit: number }).creditLimit;
-    const paid = Math.round(limit / KWH_PER_PAYMENT);
     const now = performance.now();
-    let done = covered.get(meterNo) ?? 0;
-    while (done < paid && done < times.length) {
-      latencies.push(now - times[done]!);
-      done += 1;
-      applied += 1;
-      lastAppliedAt = now;
-    }
-    covered.set(meterNo, done);
+    const covered = matcher.cover(topic.split('/')[1]!, limit, now);
+    if (covered.length === 0) return;
+    latencies.push(...covered);
+    applied += covered.length;
+    lastAppliedAt = now;
   };
   const clients: mqtt.MqttClient[] = [];
   for (let i = 0; i < input.meters.length; i += 50) {
@@ -173,9 +192,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
       req.end(body);
     });
   const send = async (item: Item) => {
-    let times = sentAt.get(item.meterNo);
-    if (!times) sentAt.set(item.meterNo, (times = []));
-    times.push(performance.now());
+    matcher.started(item.meterNo, performance.now());
     if ((await post(JSON.stringify(item.body))) === 200) answeredOk += 1;
   };
   const settle = async (expected: number, started: number, extra: Partial<PhaseResult> = {}) => {
@@ -347,32 +364,22 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     // connection; the broker's PUBACK is not waited for: Mosquitto's Nagle holds PUBACKs back),
     // matched per meter the way the listening meters match theirs.
     const meterOfCheckout = new Map(checkout.map((c) => [c.checkoutRequestId, c.meterNo]));
-    const receivedAt = new Map<string, number[]>();
-    const publishedUpTo = new Map<string, number>();
+    const received = new PaymentMatcher();
     let serverLatencies: number[] = [];
     const service = t.app.services.payments.service;
     const receive = service.receiveStkCallback.bind(service);
     service.receiveStkCallback = (rawBody, cb, remoteAddress) => {
       const meterNo = meterOfCheckout.get(cb.CheckoutRequestID);
-      if (meterNo !== undefined) {
-        const times = receivedAt.get(meterNo) ?? [];
-        times.push(performance.now());
-        receivedAt.set(meterNo, times);
-      }
+      if (meterNo !== undefined) received.started(meterNo, performance.now());
       return receive(rawBody, cb, remoteAddress);
     };
     const mqttClient = t.app.mqtt;
     const publish = mqttClient.publish.bind(mqttClient);
     mqttClient.publish = (topic, payload, retain) => {
       const [, meterNo, , kind] = topic.split('/');
-      const times = meterNo === undefined ? undefined : receivedAt.get(meterNo);
-      if (kind === 'balance' && payload.length > 0 && times) {
+      if (kind === 'balance' && payload.length > 0 && meterNo !== undefined) {
         const limit = (JSON.parse(payload) as { creditLimit: number }).creditLimit;
-        const paid = Math.round(limit / KWH_PER_PAYMENT);
-        const now = performance.now();
-        let done = publishedUpTo.get(meterNo!) ?? 0;
-        for (; done < paid && done < times.length; done++) serverLatencies.push(now - times[done]!);
-        publishedUpTo.set(meterNo!, done);
+        serverLatencies.push(...received.cover(meterNo, limit, performance.now()));
       }
       return publish(topic, payload, retain);
     };
