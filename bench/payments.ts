@@ -67,14 +67,32 @@ type Mark = { mark: 'start' | 'end' };
 
 /** Round trips to PostgreSQL from this process, by statement (the server runs here). */
 const roundTrips = new Map<string, number>();
+/** How long each took (sent → answered, as the server's event loop saw it), by statement. */
+const roundTripMs = new Map<string, number[]>();
 // eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply below
 const originalQuery = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0];
   const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '?');
-  const key = text.replace(/\s+/g, ' ').trim().slice(0, 70);
+  // literals blanked: a pipelined transaction writes its values into the text
+  const key = text
+    .replace(/E?'(?:[^']|'')*'/g, "'…'")
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 70);
   roundTrips.set(key, (roundTrips.get(key) ?? 0) + 1);
-  return originalQuery.apply(this, args);
+  const started = performance.now();
+  const result = originalQuery.apply(this, args);
+  // the pool and the services call it promise-style; time those round trips
+  if (result instanceof Promise) {
+    const took = () => {
+      const times = roundTripMs.get(key);
+      if (times) times.push(performance.now() - started);
+      else roundTripMs.set(key, [performance.now() - started]);
+    };
+    result.then(took, took);
+  }
+  return result;
 } as typeof pg.Client.prototype.query;
 
 interface PhaseResult {
@@ -371,8 +389,44 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     service.receiveStkCallback = (rawBody, cb, remoteAddress) => {
       const meterNo = meterOfCheckout.get(cb.CheckoutRequestID);
       if (meterNo !== undefined) received.started(meterNo, performance.now());
+      stageStart.set(cb.CheckoutRequestID, performance.now());
       return receive(rawBody, cb, remoteAddress);
     };
+    // Where the time goes on the server, per callback: stored (persist), STK Query answered
+    // (verify), settled (the transaction committed), each from the one before.
+    const stageStart = new Map<string, number>();
+    const stages: Record<'persist' | 'verify' | 'settle', number[]> = { persist: [], verify: [], settle: [] };
+    const timeStage =
+      <A extends unknown[], R>(
+        name: keyof typeof stages,
+        fn: (...args: A) => Promise<R>,
+        keyOf: (...args: A) => string,
+      ) =>
+      async (...args: A): Promise<R> => {
+        const r = await fn(...args);
+        const key = keyOf(...args);
+        const at = performance.now();
+        const from = stageStart.get(key);
+        if (from !== undefined) stages[name].push(at - from);
+        stageStart.set(key, at);
+        return r;
+      };
+    const internals = service as unknown as {
+      persistStkCallback: (input: { checkoutRequestId: string }) => Promise<unknown>;
+      verify: (checkoutRequestId: string) => Promise<unknown>;
+      settleInBatch: (item: { cb: { CheckoutRequestID: string } }) => Promise<unknown>;
+    };
+    internals.persistStkCallback = timeStage(
+      'persist',
+      internals.persistStkCallback.bind(service),
+      (input) => input.checkoutRequestId,
+    );
+    internals.verify = timeStage('verify', internals.verify.bind(service), (id) => id);
+    internals.settleInBatch = timeStage(
+      'settle',
+      internals.settleInBatch.bind(service),
+      (item) => item.cb.CheckoutRequestID,
+    );
     const mqttClient = t.app.mqtt;
     const publish = mqttClient.publish.bind(mqttClient);
     mqttClient.publish = (topic, payload, retain) => {
@@ -413,6 +467,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
           loopDelay.enable();
           serverLatenciesPhase1 = serverLatencies;
           serverLatencies = [];
+          for (const list of Object.values(stages)) list.length = 0;
         } else {
           loopDelay.disable();
           resolve(m as SenderResult);
@@ -460,6 +515,14 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         ...serverSummary(serverLatencies),
         eventLoopDelayMsP99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
         eventLoopDelayMsMax: Math.round(loopDelay.max / 1e5) / 10,
+        // p50/p99 of each stage on the server (batched settles only for 'settle')
+        stagesMs: Object.fromEntries(
+          Object.entries(stages).map(([name, list]) => {
+            const sorted = [...list].sort((a, b) => a - b);
+            const r = (p: number) => Math.round(percentile(sorted, p) * 10) / 10;
+            return [name, { p50: r(50), p99: r(99), n: list.length }];
+          }),
+        ),
       },
       creditedOnce: rows[0]!.intents === payments && rows[0]!.credits === payments,
       // Phase 1 only; CPU of the server process (server, emulator, embedded broker if used), not of the database.
@@ -477,7 +540,10 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     };
     if (db === 'postgres' && process.env.BENCH_SHOW_QUERIES) {
       for (const [k, n] of [...tripsDuring].sort((a, b) => b[1] - a[1])) {
-        console.log(`  ${(n / input.throughputItems.length).toFixed(2)}  ${k}`);
+        const ms = (roundTripMs.get(k) ?? []).slice(-2000).sort((a, b) => a - b);
+        console.log(
+          `  ${(n / input.throughputItems.length).toFixed(2)}/callback  p50 ${percentile(ms, 50).toFixed(2)} ms  p99 ${percentile(ms, 99).toFixed(2)} ms  ${k}`,
+        );
       }
     }
     return report;

@@ -1,7 +1,8 @@
 import { friendlyHoursRecovery } from '@umeme/core';
 import type { TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { arrayLiteral, type Db, type Queryable } from '../db/db';
+import { randomUUID } from 'node:crypto';
+import { arrayLiteral, deferOrRun, queryMany, type Db, type Queryable, type Statement } from '../db/db';
 import { assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus, MeterChanged } from '../shared/events';
@@ -246,11 +247,28 @@ export class CreditService {
     }
     const meterNos = [...new Set(reqs.map((r) => r.meterNo).filter((m) => locked.has(m)))];
     if (meterNos.length === 0) return reqs.map(() => null);
-    // Read after the meters' locks, in a statement of its own: it sees every credit committed before.
-    const { rows } = await tx.query<CreditBatchReads>(CREDIT_BATCH_READS_SQL, [
-      arrayLiteral(meterNos),
-      arrayLiteral(reqs.map((r) => r.externalRef)),
+    // Meters in debt past their emergency credit may be repaying friendly-hours use: the
+    // receipt names it when their last connect command was a friendly-hours one.
+    const inDebt = meterNos.filter((m) => {
+      const meter = locked.get(m)!;
+      return meter.credit_limit_mwh - meter.energy_mwh + meter.emergency_credit_mwh < 0;
+    });
+    // Read after the meters' locks, in statements of their own (they see every credit committed
+    // before), both in one round trip where the transaction allows.
+    const [reads, connects] = await queryMany(tx, [
+      {
+        text: CREDIT_BATCH_READS_SQL,
+        values: [arrayLiteral(meterNos), arrayLiteral(reqs.map((r) => r.externalRef))],
+      },
+      ...(inDebt.length > 0 ? [lastConnectsStatement(inDebt)] : []),
     ]);
+    const rows = reads!.rows as unknown as CreditBatchReads[];
+    const lastConnect = new Map(
+      ((connects?.rows ?? []) as unknown as (LastConnect & { meter_no: string })[]).map((r) => [
+        r.meter_no,
+        r,
+      ]),
+    );
     const usedRefs = new Set(rows[0]?.used_refs ?? []);
     /** each meter as it stands after the requests applied so far */
     const state = new Map<
@@ -279,12 +297,6 @@ export class CreditService {
         eventSeq: meter.event_seq,
       });
     }
-    // Meters in debt past their emergency credit may be repaying friendly-hours use: the
-    // receipt names it when their last connect command was a friendly-hours one (one read for all).
-    const inDebt = [...state.values()]
-      .filter((st) => st.creditLimitMwh - st.meter.energy_mwh + st.meter.emergency_credit_mwh < 0)
-      .map((st) => st.meter.meter_no);
-    const lastConnect = await lastConnects(tx, inDebt);
     const at = new Date();
     const taken: {
       index: number;
@@ -329,31 +341,32 @@ export class CreditService {
     if (taken.length === 0) return out;
     const touched = [...state.values()].filter((st) => st.eventSeq !== st.meter.event_seq);
     // Every transaction, its ledger entry (in request order, so ledger ids follow it) and each
-    // meter's final C in one statement.
-    const written = await tx.query<{ id: string; external_ref: string }>(
-      `WITH u AS (
+    // meter's final C in one statement. Transaction ids are chosen here, so nothing needs to
+    // come back: where the transaction allows, the write goes with the next round trip (at the
+    // latest with COMMIT) and fails the transaction there if it fails.
+    const ids = new Map(taken.map((x) => [x.req.externalRef, randomUUID()]));
+    if (ids.size !== taken.length) throw new Error('two credits in one batch share an external reference');
+    await deferOrRun(tx, {
+      text: `WITH u AS (
          SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
-                              $7::text[], $8::text[], $9::text[], $10::uuid[], $11::bigint[])
+                              $7::text[], $8::text[], $9::text[], $10::uuid[], $11::bigint[], $16::uuid[])
            WITH ORDINALITY AS u(meter_no, user_id, type, source, amount_cents, energy_mwh, external_ref, phone,
-                                receipt, created_by, credit_limit_after_mwh, ord)),
+                                receipt, created_by, credit_limit_after_mwh, id, ord)),
        t AS (
-         INSERT INTO transactions (meter_no, user_id, type, source, status, amount_cents, energy_mwh, external_ref,
+         INSERT INTO transactions (id, meter_no, user_id, type, source, status, amount_cents, energy_mwh, external_ref,
                                    phone, receipt, created_by, completed_at)
-         SELECT meter_no, user_id, type, source, 'completed', amount_cents, energy_mwh, external_ref, phone,
+         SELECT id, meter_no, user_id, type, source, 'completed', amount_cents, energy_mwh, external_ref, phone,
                 receipt::jsonb, created_by, now()
-           FROM u ORDER BY ord
-         RETURNING id, external_ref),
+           FROM u ORDER BY ord),
        l AS (
          INSERT INTO ledger_entries (meter_no, transaction_id, kind, energy_mwh, amount_cents, credit_limit_after_mwh)
-         SELECT u.meter_no, t.id, 'purchase', u.energy_mwh, u.amount_cents, u.credit_limit_after_mwh
-           FROM u JOIN t ON t.external_ref = u.external_ref ORDER BY u.ord),
-       m AS (
-         UPDATE meters SET credit_limit_mwh = v.credit_limit_mwh, event_seq = meters.event_seq + v.credits,
-                           debt_cents = v.debt_cents
-           FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::int[]) AS v(meter_no, credit_limit_mwh, debt_cents, credits)
-          WHERE meters.meter_no = v.meter_no)
-       SELECT id::text AS id, external_ref FROM t`,
-      [
+         SELECT u.meter_no, u.id, 'purchase', u.energy_mwh, u.amount_cents, u.credit_limit_after_mwh
+           FROM u ORDER BY u.ord)
+       UPDATE meters SET credit_limit_mwh = v.credit_limit_mwh, event_seq = meters.event_seq + v.credits,
+                         debt_cents = v.debt_cents
+         FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::int[]) AS v(meter_no, credit_limit_mwh, debt_cents, credits)
+        WHERE meters.meter_no = v.meter_no`,
+      values: [
         arrayLiteral(taken.map((x) => x.req.meterNo)),
         arrayLiteral(taken.map((x) => locked.get(x.req.meterNo)!.user_id)),
         arrayLiteral(taken.map((x) => x.req.type)),
@@ -376,11 +389,9 @@ export class CreditService {
         arrayLiteral(touched.map((st) => st.creditLimitMwh)),
         arrayLiteral(touched.map((st) => st.debtCents)),
         arrayLiteral(touched.map((st) => st.eventSeq - st.meter.event_seq)),
+        arrayLiteral(taken.map((x) => ids.get(x.req.externalRef)!)),
       ],
-    );
-    const ids = new Map(written.rows.map((r) => [r.external_ref, r.id]));
-    if (ids.size !== taken.length)
-      throw new Error(`batch credit wrote ${ids.size} of ${taken.length} transactions`);
+    });
     const alertChanges = await this.alerts.evaluateBalances(
       tx,
       touched.map((st) => ({
@@ -548,15 +559,20 @@ type LastConnect = { reason: string; created_by: string | null };
 async function lastConnects(tx: Queryable, meterNos: string[]): Promise<Map<string, LastConnect>> {
   const out = new Map<string, LastConnect>();
   if (meterNos.length === 0) return out;
-  const { rows } = await tx.query<LastConnect & { meter_no: string }>(
-    `SELECT DISTINCT ON (meter_no) meter_no, reason, created_by FROM meter_commands
+  const { text, values } = lastConnectsStatement(meterNos);
+  const { rows } = await tx.query<LastConnect & { meter_no: string }>(text, values);
+  for (const r of rows) out.set(r.meter_no, r);
+  return out;
+}
+
+function lastConnectsStatement(meterNos: string[]): Statement {
+  return {
+    text: `SELECT DISTINCT ON (meter_no) meter_no, reason, created_by FROM meter_commands
       WHERE meter_no = ANY($1::text[]) AND kind = 'relay' AND payload->>'action' = 'connect'
         AND status <> 'superseded'
       ORDER BY meter_no, created_at DESC`,
-    [arrayLiteral(meterNos)],
-  );
-  for (const r of rows) out.set(r.meter_no, r);
-  return out;
+    values: [arrayLiteral(meterNos)],
+  };
 }
 
 /** The receipt with its friendly-hours line, given the meter's last connect command (if any). */

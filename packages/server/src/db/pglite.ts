@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import { parseSafeInteger, type Db, type Queryable, type QueryResult } from './db';
+import { parseSafeInteger, pipelineOver, type Db, type Queryable, type QueryResult } from './db';
 
 const parsers = {
   [types.INT8]: parseSafeInteger,
@@ -23,6 +23,19 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     kind: 'pglite',
     query: <T>(sql: string, params?: unknown[]) => base.query<T>(sql, params),
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    // No round trips to save: statements run one after another.
+    pipelined: (fn) =>
+      pg.transaction(async (tx) => {
+        const q = wrap(tx);
+        const pipe = pipelineOver(async (statements) => {
+          const out: QueryResult<Record<string, unknown>>[] = [];
+          for (const s of statements) out.push(await q.query(s.text, s.values));
+          return out;
+        }, q);
+        const result = await fn(pipe);
+        await pipe.flush();
+        return result;
+      }),
     exec: async (sql) => {
       await pg.exec(sql);
     },

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import pg from 'pg';
-import { parseSafeInteger, type Db, type Queryable, type QueryResult } from './db';
+import {
+  parseSafeInteger,
+  pipelineOver,
+  type Db,
+  type Queryable,
+  type QueryResult,
+  type Statement,
+} from './db';
 
 pg.types.setTypeParser(pg.types.builtins.INT8, parseSafeInteger);
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, parseSafeInteger);
@@ -20,6 +28,34 @@ function statementName(sql: string): string | undefined {
     statementNames.set(sql, name);
   }
   return name;
+}
+
+/**
+ * A statement with its parameters written in as literals, for a multi-statement simple query
+ * (which takes no parameters). Every value becomes a quoted, escaped literal, so the text's
+ * casts (`$1::text[]`) type it exactly as a parameter would be. `$n` must appear only as
+ * placeholders in the text, never inside its own string constants.
+ */
+export function inlineStatement({ text, values }: Statement): string {
+  if (values === undefined || values.length === 0) return text;
+  return text.replace(/\$(\d+)/g, (_, n: string) => {
+    const index = Number(n) - 1;
+    if (index < 0 || index >= values.length) throw new RangeError(`no value for $${n}`);
+    return sqlLiteral(values[index]);
+  });
+}
+
+/** node-postgres's own encoding of a parameter (arrays, dates, JSON objects), as text. */
+const prepareValue = createRequire(import.meta.url)('pg/lib/utils').prepareValue as (
+  value: unknown,
+) => string | Buffer | null;
+
+function sqlLiteral(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new RangeError(`not a finite number: ${v}`);
+  const text = prepareValue(v);
+  if (text === null) return 'NULL';
+  if (typeof text !== 'string') throw new TypeError('binary values cannot be written into a statement');
+  return pg.escapeLiteral(text);
 }
 
 export interface PostgresOptions {
@@ -63,6 +99,47 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         return result;
       } catch (err) {
         await c.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        c.release();
+      }
+    },
+    async pipelined(fn) {
+      const c = await pool.connect();
+      let begun = false;
+      const single = wrap(c);
+      const pipe = pipelineOver(
+        async (statements) => {
+          const texts = statements.map(inlineStatement);
+          if (!begun) texts.unshift('BEGIN');
+          begun = true; // from here on, a failure must roll back
+          const r = (await c.query(texts.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
+          const all = Array.isArray(r) ? r : [r];
+          if (all.length !== texts.length)
+            throw new Error(`${texts.length} statements gave ${all.length} results`);
+          return all
+            .slice(all.length - statements.length)
+            .map((x) => ({
+              rows: x.rows as Record<string, unknown>[],
+              rowCount: x.rowCount ?? x.rows.length,
+            }));
+        },
+        {
+          // BEGIN rides with the first statement; after that, the prepared path
+          query: <T>(sql: string, params?: unknown[]) =>
+            begun
+              ? single.query<T>(sql, params)
+              : pipe
+                  .queryMany([{ text: sql, ...(params === undefined ? {} : { values: params }) }])
+                  .then(([r]) => r as QueryResult<T>),
+        },
+      );
+      try {
+        const result = await fn(pipe);
+        if (begun || pipe.deferred > 0) await pipe.flush({ text: 'COMMIT' });
+        return result;
+      } catch (err) {
+        if (begun) await c.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
         c.release();

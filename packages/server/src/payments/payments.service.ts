@@ -18,13 +18,12 @@ import { Counter, Histogram } from 'prom-client';
 import type { AlertsService } from '../alerts/alerts.service';
 import {
   LOCKED_METER_COLUMNS,
-  lockMeters,
   type AppliedCredit,
   type CreditRequest,
   type CreditService,
   type LockedMeter,
 } from '../credit/credit.service';
-import { arrayLiteral, type Db, type Queryable } from '../db/db';
+import { arrayLiteral, deferOrRun, type Db, type PipelinedQueryable, type Queryable } from '../db/db';
 import { Batcher } from '../shared/batcher';
 import { assertMeterAccess, assertRecordAccess, SYSTEM, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -798,7 +797,7 @@ export class PaymentsService {
    */
   private async applySettleBatch(items: BatchedSettle[]): Promise<void> {
     try {
-      const results = await this.deps.db.transaction((tx) => this.settleBatchWithin(tx, items));
+      const results = await this.deps.db.pipelined((tx) => this.settleBatchWithin(tx, items));
       items.forEach((item, i) => (item.out = results[i] ?? null));
     } catch (err) {
       this.deps.logger.warn(
@@ -816,24 +815,38 @@ export class PaymentsService {
    * intents and callbacks in one statement. Anything unusual gets null and takes the single path
    * after this commits: duplicates, mismatches, a receipt already used, an unknown intent.
    */
-  private async settleBatchWithin(tx: Queryable, items: BatchedSettle[]): Promise<(Settled | null)[]> {
+  private async settleBatchWithin(
+    tx: PipelinedQueryable,
+    items: BatchedSettle[],
+  ): Promise<(Settled | null)[]> {
     const out: (Settled | null)[] = items.map(() => null);
     const firstOf = new Map<string, number>();
     items.forEach((item, i) => {
       if (!firstOf.has(item.cb.CheckoutRequestID)) firstOf.set(item.cb.CheckoutRequestID, i);
     });
     const candidates = [...firstOf.values()];
-    const { rows: intents } = await tx.query<IntentRow & { receipt_used: boolean }>(
-      `SELECT ${INTENT_COLUMNS_OF_I},
+    const checkoutIds = arrayLiteral(candidates.map((i) => items[i]!.cb.CheckoutRequestID));
+    // The intents, then their meters (each statement locking in its fixed order), in one round
+    // trip with BEGIN. A meter whose intent turns out not to be eligible stays locked until
+    // COMMIT, which costs nothing here.
+    const [lockedIntents, lockedMeters] = await tx.queryMany([
+      {
+        text: `SELECT ${INTENT_COLUMNS_OF_I},
               EXISTS (SELECT 1 FROM payment_intents o WHERE o.mpesa_receipt = c.receipt AND o.id <> i.id) AS receipt_used
          FROM unnest($1::text[], $2::text[]) AS c(checkout_request_id, receipt)
          JOIN payment_intents i ON i.checkout_request_id = c.checkout_request_id
         ORDER BY i.id FOR UPDATE OF i`,
-      [
-        arrayLiteral(candidates.map((i) => items[i]!.cb.CheckoutRequestID)),
-        arrayLiteral(candidates.map((i) => items[i]!.meta.mpesaReceiptNumber ?? null)),
-      ],
-    );
+        values: [checkoutIds, arrayLiteral(candidates.map((i) => items[i]!.meta.mpesaReceiptNumber ?? null))],
+      },
+      {
+        text: `SELECT ${LOCKED_METER_COLUMNS} FROM meters
+          WHERE meter_no IN (SELECT meter_no FROM payment_intents WHERE checkout_request_id = ANY($1::text[]))
+          ORDER BY meter_no FOR UPDATE`,
+        values: [checkoutIds],
+      },
+    ]);
+    const intents = lockedIntents!.rows as unknown as (IntentRow & { receipt_used: boolean })[];
+    const meters = lockedMeters!.rows as unknown as LockedMeter[];
     const intentOf = new Map(intents.map((r) => [r.checkout_request_id!, r]));
     const eligible: { index: number; intent: IntentRow; receipt: string }[] = [];
     for (const index of candidates) {
@@ -853,8 +866,6 @@ export class PaymentsService {
       eligible.push({ index, intent, receipt });
     }
     if (eligible.length === 0) return out;
-    const meterNos = [...new Set(eligible.map((e) => e.intent.meter_no))];
-    const meters = await lockMeters(tx, meterNos);
     const credits = await this.deps.credit.creditBatchWithin(
       tx,
       SYSTEM,
@@ -1123,8 +1134,9 @@ async function markApplied(
   tx: Queryable,
   credited: { intent: IntentRow; receipt: string; applied: AppliedCredit; callbackId: string }[],
 ): Promise<Settled[]> {
-  await tx.query(
-    `WITH u AS (
+  // Nothing comes back: in a pipelined transaction this goes with COMMIT.
+  await deferOrRun(tx, {
+    text: `WITH u AS (
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::bigint[])
          AS u(id, receipt, transaction_id, detail, callback_id)),
      i AS (
@@ -1133,7 +1145,7 @@ async function markApplied(
          FROM u WHERE p.id = u.id)
      UPDATE daraja_callbacks d SET outcome = 'applied', detail = u.detail, processed_at = now()
        FROM u WHERE d.id = u.callback_id AND (d.outcome IS NULL OR d.outcome = 'orphan')`,
-    [
+    values: [
       arrayLiteral(credited.map((c) => c.intent.id)),
       arrayLiteral(credited.map((c) => c.receipt)),
       arrayLiteral(credited.map((c) => c.applied.result.transactionId)),
@@ -1142,7 +1154,7 @@ async function markApplied(
       ),
       arrayLiteral(credited.map((c) => c.callbackId)),
     ],
-  );
+  });
   return credited.map(({ intent, applied }) => appliedSettled(intent, applied));
 }
 

@@ -1,0 +1,125 @@
+/**
+ * Pipelined transactions (the payment settle batch runs in one): statements that share a round
+ * trip run in order, deferred writes go with the next round trip or COMMIT, a failure anywhere
+ * rolls everything back, and values written into the text read back exactly as a parameter
+ * would. On PGlite and, when DATABASE_URL is set, on PostgreSQL (where the values are inlined).
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { arrayLiteral, type Db } from '../../packages/server/src/db/db';
+import { openPglite } from '../../packages/server/src/db/pglite';
+import { inlineStatement, openPostgres } from '../../packages/server/src/db/postgres';
+
+const targets: ['pglite' | 'postgres', () => Promise<Db>][] = [['pglite', () => openPglite(null)]];
+if (process.env.DATABASE_URL) {
+  const url = process.env.DATABASE_URL;
+  targets.push(['postgres', () => openPostgres({ url, poolSize: 2, statementTimeoutMs: 10_000 })]);
+}
+
+describe.each(targets)('pipelined transactions on %s', (_name, open) => {
+  let db: Db;
+  const table = `pipe_${randomBytes(4).toString('hex')}`;
+  beforeAll(async () => {
+    db = await open();
+    await db.exec(`CREATE TABLE ${table} (id int PRIMARY KEY, label text, tags text[], at timestamptz)`);
+  });
+  afterAll(async () => {
+    await db.exec(`DROP TABLE IF EXISTS ${table}`);
+    await db.close();
+  });
+
+  const count = async () =>
+    (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+
+  it('runs statements in order, sees its own deferred writes, and commits them', async () => {
+    const before = await count();
+    const seen = await db.pipelined(async (tx) => {
+      tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [1, 'first'] });
+      const [a, b] = await tx.queryMany([
+        { text: `SELECT label FROM ${table} WHERE id = $1`, values: [1] },
+        { text: `SELECT $1::int + $2::int AS sum`, values: [40, 2] },
+      ]);
+      tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [2, 'second'] });
+      return { label: a!.rows[0]!.label, sum: b!.rows[0]!.sum };
+    });
+    expect(seen).toEqual({ label: 'first', sum: 42 });
+    expect(await count()).toBe(before + 2);
+  });
+
+  it('a deferred write that fails at COMMIT rolls the whole transaction back', async () => {
+    const before = await count();
+    await expect(
+      db.pipelined(async (tx) => {
+        await tx.query(`INSERT INTO ${table} (id, label) VALUES ($1, $2)`, [10, 'kept?']);
+        tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [11, 'ok'] });
+        // a duplicate key: fails only when it is sent, with COMMIT
+        tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [1, 'dup'] });
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await count()).toBe(before);
+  });
+
+  it('a throw in the body rolls back what was already sent', async () => {
+    const before = await count();
+    await expect(
+      db.pipelined(async (tx) => {
+        await tx.queryMany([{ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [20, 'x'] }]);
+        throw new Error('changed my mind');
+      }),
+    ).rejects.toThrow('changed my mind');
+    expect(await count()).toBe(before);
+  });
+
+  it('values come back exactly: quotes, backslashes, injection attempts, nulls, arrays, dates', async () => {
+    const hostile = [
+      "O'Brien",
+      "it''s",
+      'back\\slash',
+      "'); DROP TABLE users; --",
+      '$1 $2 $$ dollar',
+      'line\nbreak',
+      'unicode ✓ Ω',
+    ];
+    const at = new Date('2026-12-04T10:20:30.456Z');
+    const rows = await db.pipelined(async (tx) => {
+      hostile.forEach((label, i) =>
+        tx.defer({
+          text: `INSERT INTO ${table} (id, label, tags, at) VALUES ($1, $2, $3, $4)`,
+          values: [100 + i, label, [label, null, 'b'], at],
+        }),
+      );
+      tx.defer({
+        text: `INSERT INTO ${table} (id, label, tags) VALUES ($1, $2, $3::text[])`,
+        values: [200, null, arrayLiteral(hostile)],
+      });
+      const [r] = await tx.queryMany([
+        { text: `SELECT id, label, tags, at FROM ${table} WHERE id >= $1 ORDER BY id`, values: [100] },
+      ]);
+      return r!.rows as { id: number; label: string | null; tags: (string | null)[]; at: Date | null }[];
+    });
+    expect(rows.map((r) => r.label)).toEqual([...hostile, null]);
+    expect(rows.slice(0, hostile.length).map((r) => r.tags)).toEqual(hostile.map((h) => [h, null, 'b']));
+    expect(rows.at(-1)!.tags).toEqual(hostile);
+    expect(rows[0]!.at!.getTime()).toBe(at.getTime());
+    expect((await db.query(`SELECT 1 FROM ${table} WHERE id = 200`)).rowCount).toBe(1);
+  });
+});
+
+describe('inlineStatement', () => {
+  it('writes every value as an escaped literal, $10 apart from $1', () => {
+    const values = Array.from({ length: 10 }, (_, i) => `v${i + 1}`);
+    values[0] = "it's";
+    expect(inlineStatement({ text: 'SELECT $1::text, $10::text, $2', values })).toBe(
+      "SELECT 'it''s'::text, 'v10'::text, 'v2'",
+    );
+  });
+
+  it('refuses a placeholder without a value and a number that is not finite', () => {
+    expect(() => inlineStatement({ text: 'SELECT $2', values: [1] })).toThrow(/no value for \$2/);
+    expect(() => inlineStatement({ text: 'SELECT $1', values: [Number.NaN] })).toThrow(/finite/);
+  });
+
+  it('backslashes get the E-string form, so no setting can change their meaning', () => {
+    expect(inlineStatement({ text: 'SELECT $1', values: ['a\\b'] })).toBe("SELECT  E'a\\\\b'");
+  });
+});
