@@ -98,10 +98,14 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
 interface PhaseResult {
   sent: number;
   answeredOk: number;
+  /** callback sent → its HTTP answer (the server answers once command/balance is published) */
+  answerLatencies: number[];
   applied: number;
   elapsedMs: number;
   latencies: number[];
   offeredPerS?: number;
+  /** the sender's event-loop delay (a 10 ms timer's lateness plus its 10 ms) */
+  senderLoopDelayMsP99?: number;
 }
 
 interface SenderResult {
@@ -185,6 +189,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
   await new Promise((resolve) => setTimeout(resolve, 500));
 
   let answeredOk = 0;
+  let answerLatencies: number[] = [];
   // node:http with kept-alive connections: a fraction of fetch's CPU, which this process shares
   // with the server under test.
   const target = new URL(input.callbackUrl);
@@ -211,7 +216,9 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
     });
   const send = async (item: Item) => {
     matcher.started(item.meterNo, performance.now());
+    const sentAt = performance.now();
     if ((await post(JSON.stringify(item.body))) === 200) answeredOk += 1;
+    answerLatencies.push(performance.now() - sentAt);
   };
   const settle = async (expected: number, started: number, extra: Partial<PhaseResult> = {}) => {
     const deadline = performance.now() + 120_000;
@@ -221,6 +228,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
     const result: PhaseResult = {
       sent: expected,
       answeredOk,
+      answerLatencies: answerLatencies.sort((a, b) => a - b),
       applied,
       elapsedMs: lastAppliedAt - started,
       latencies: latencies.sort((a, b) => a - b),
@@ -228,6 +236,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
     };
     applied = 0;
     answeredOk = 0;
+    answerLatencies = [];
     latencies = [];
     return result;
   };
@@ -253,6 +262,9 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
   const capacityPerS = throughput.applied / (throughput.elapsedMs / 1000);
   const ratePerS = input.latencyRatePerS ?? Math.max(1, Math.floor(capacityPerS * input.latencyLoad));
   const items2 = input.latencyItems;
+  // The sender's own event loop: a stall here delays both the sending and the noticing.
+  const senderLoop = monitorEventLoopDelay({ resolution: 10 });
+  senderLoop.enable();
   const started2 = performance.now();
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < items2.length; i++) {
@@ -262,7 +274,11 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
     inFlight.push(send(items2[i]!));
   }
   await Promise.all(inFlight);
-  const latency = await settle(items2.length, started2, { offeredPerS: ratePerS });
+  const latency = await settle(items2.length, started2, {
+    offeredPerS: ratePerS,
+    senderLoopDelayMsP99: Math.round(senderLoop.percentile(99) / 1e5) / 10,
+  });
+  senderLoop.disable();
   agent.destroy();
   await Promise.all(clients.map((c) => c.endAsync()));
   return { throughput, latency };
@@ -485,12 +501,15 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     const summary = (r: PhaseResult) => ({
       callbacks: r.sent,
       answered200: r.answeredOk,
+      answerMsP50: Math.round(percentile(r.answerLatencies, 50) * 10) / 10,
+      answerMsP99: Math.round(percentile(r.answerLatencies, 99) * 10) / 10,
       applied: r.applied,
       appliedPerS: Math.round(r.applied / (r.elapsedMs / 1000)),
       latencyMsP50: Math.round(percentile(r.latencies, 50) * 10) / 10,
       latencyMsP99: Math.round(percentile(r.latencies, 99) * 10) / 10,
       latencyMsMax: Math.round((r.latencies.at(-1) ?? NaN) * 10) / 10,
       ...(r.offeredPerS === undefined ? {} : { offeredPerS: r.offeredPerS }),
+      ...(r.senderLoopDelayMsP99 === undefined ? {} : { senderLoopDelayMsP99: r.senderLoopDelayMsP99 }),
     });
     /** received → published, on the server (see above); the other latencies are sender → meter */
     const serverSummary = (latencies: number[]) => {

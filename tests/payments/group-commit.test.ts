@@ -32,8 +32,8 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
   beforeAll(async () => {
     t = await startTestApp(
       db,
-      // Every confirmed success goes through the batch as soon as one other is settling.
-      { DARAJA_EMULATOR_DELAY_MS: 0, PAYMENT_SETTLE_SINGLE_MAX: 1, PAYMENT_SETTLE_BATCH_MAX: 64 },
+      // Every confirmed success goes through the batch (the default), in groups of up to 64.
+      { DARAJA_EMULATOR_DELAY_MS: 0, PAYMENT_SETTLE_SINGLE_MAX: 0, PAYMENT_SETTLE_BATCH_MAX: 64 },
       { pricing: tariffPricing([BLOCKS]) },
     );
   });

@@ -113,6 +113,8 @@ export interface EmulatedStkTransaction {
   mpesaReceiptNumber?: string;
   transactionDate?: string;
   callbacks: CallbackDelivery[];
+  /** STK Queries asked about this transaction (authorised and well-formed ones). */
+  queries: number;
 }
 
 export interface EmulatedC2bTransaction {
@@ -616,6 +618,7 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
       state: 'pending',
       awaitingPerson: false,
       callbacks: [],
+      queries: 0,
     };
     putCapped(transactions, checkoutRequestId, tx, maxTransactions, clearTimer);
     calls.stkPushAccepted += 1;
@@ -661,6 +664,7 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     const id = body.CheckoutRequestID;
     const tx = typeof id === 'string' ? transactions.get(id) : undefined;
     if (tx === undefined) return badRequest(reply, 'CheckoutRequestID');
+    tx.queries += 1;
     if (tx.state === 'pending')
       return sendError(reply, 500, '500.001.1001', 'The transaction is being processed');
     const answer: StkQueryResponse = {

@@ -92,14 +92,20 @@ const envSchema = z.object({
   /** comma-separated addresses allowed to deliver callbacks; empty = any address */
   DARAJA_CALLBACK_ALLOWLIST: ipList.default([]),
   /**
-   * callbacks stored, and successes settled, one by one at once; beyond this, new ones wait to
-   * share a statement or transaction (group commit). 1: alone while nothing else is in flight.
+   * callbacks stored, and successes settled, each in a statement or transaction of its own at
+   * once; beyond this, new ones wait to share one (group commit). 0 (the default): every
+   * confirmed success takes the group path, whose pipelined transaction is two round trips
+   * where a transaction of its own is eight; a callback arriving when nothing is in flight
+   * still goes at once, as a group of one.
    */
-  PAYMENT_SETTLE_SINGLE_MAX: positiveInt.max(1000).default(1),
+  PAYMENT_SETTLE_SINGLE_MAX: z.coerce.number().int().min(0).max(1000).default(0),
   /** success callbacks settled together in one transaction at most (group commit under load) */
   PAYMENT_SETTLE_BATCH_MAX: positiveInt.max(1000).default(64),
-  /** such transactions in flight at once (PostgreSQL; on PGlite every callback settles singly) */
-  PAYMENT_SETTLE_CONCURRENCY: positiveInt.max(32).default(2),
+  /**
+   * such transactions in flight at once (PostgreSQL; on PGlite every callback settles singly).
+   * 1: whatever arrives while one commits goes in the next, so groups grow with the load.
+   */
+  PAYMENT_SETTLE_CONCURRENCY: positiveInt.max(32).default(1),
   /** confirm each success callback with STK Query before crediting (PAY-9) */
   DARAJA_VERIFY_WITH_QUERY: bool.default(true),
   /** register the C2B URLs with Daraja at start-up (the emulator always gets them) */

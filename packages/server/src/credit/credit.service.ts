@@ -2,7 +2,15 @@ import { friendlyHoursRecovery } from '@umeme/core';
 import type { TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { arrayLiteral, deferOrRun, queryMany, type Db, type Queryable, type Statement } from '../db/db';
+import {
+  arrayLiteral,
+  deferOrRun,
+  queryMany,
+  type Db,
+  type Queryable,
+  type QueryResult,
+  type Statement,
+} from '../db/db';
 import { assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus, MeterChanged } from '../shared/events';
@@ -239,6 +247,8 @@ export class CreditService {
     caller: Caller,
     reqs: readonly CreditRequest[],
     locked: ReadonlyMap<string, LockedMeter>,
+    /** the results of `creditBatchReads` for these meters, when the caller ran them already */
+    prefetched?: readonly QueryResult<Record<string, unknown>>[],
   ): Promise<(AppliedCredit | null)[]> {
     for (const req of reqs) {
       assertCreditAmount(req.amountCents);
@@ -247,27 +257,20 @@ export class CreditService {
     }
     const meterNos = [...new Set(reqs.map((r) => r.meterNo).filter((m) => locked.has(m)))];
     if (meterNos.length === 0) return reqs.map(() => null);
+    const [reads, connects] =
+      prefetched ??
+      (await queryMany(
+        tx,
+        creditBatchReads(
+          meterNos,
+          reqs.map((r) => r.externalRef),
+        ),
+      ));
+    const rows = reads!.rows as unknown as CreditBatchReads[];
     // Meters in debt past their emergency credit may be repaying friendly-hours use: the
     // receipt names it when their last connect command was a friendly-hours one.
-    const inDebt = meterNos.filter((m) => {
-      const meter = locked.get(m)!;
-      return meter.credit_limit_mwh - meter.energy_mwh + meter.emergency_credit_mwh < 0;
-    });
-    // Read after the meters' locks, in statements of their own (they see every credit committed
-    // before), both in one round trip where the transaction allows.
-    const [reads, connects] = await queryMany(tx, [
-      {
-        text: CREDIT_BATCH_READS_SQL,
-        values: [arrayLiteral(meterNos), arrayLiteral(reqs.map((r) => r.externalRef))],
-      },
-      ...(inDebt.length > 0 ? [lastConnectsStatement(inDebt)] : []),
-    ]);
-    const rows = reads!.rows as unknown as CreditBatchReads[];
     const lastConnect = new Map(
-      ((connects?.rows ?? []) as unknown as (LastConnect & { meter_no: string })[]).map((r) => [
-        r.meter_no,
-        r,
-      ]),
+      (connects!.rows as unknown as (LastConnect & { meter_no: string })[]).map((r) => [r.meter_no, r]),
     );
     const usedRefs = new Set(rows[0]?.used_refs ?? []);
     /** each meter as it stands after the requests applied so far */
@@ -563,6 +566,27 @@ async function lastConnects(tx: Queryable, meterNos: string[]): Promise<Map<stri
   const { rows } = await tx.query<LastConnect & { meter_no: string }>(text, values);
   for (const r of rows) out.set(r.meter_no, r);
   return out;
+}
+
+/**
+ * What a credit batch reads about its meters, as statements to run once the meters are locked
+ * (each takes its own snapshot, so it sees every credit committed before): the month's
+ * purchases, the ledger sum, open alerts and external references already used; then the last
+ * connect command of each meter in debt past its emergency credit. A caller that runs them in
+ * the round trip that takes the locks passes their results to `creditBatchWithin`.
+ */
+export function creditBatchReads(meterNos: readonly string[], externalRefs: readonly string[]): Statement[] {
+  return [
+    { text: CREDIT_BATCH_READS_SQL, values: [arrayLiteral(meterNos), arrayLiteral(externalRefs)] },
+    {
+      text: `SELECT DISTINCT ON (c.meter_no) c.meter_no, c.reason, c.created_by FROM meter_commands c
+        WHERE c.meter_no IN (SELECT meter_no FROM meters WHERE meter_no = ANY($1::text[])
+                               AND credit_limit_mwh - energy_mwh + emergency_credit_mwh < 0)
+          AND c.kind = 'relay' AND c.payload->>'action' = 'connect' AND c.status <> 'superseded'
+        ORDER BY c.meter_no, c.created_at DESC`,
+      values: [arrayLiteral(meterNos)],
+    },
+  ];
 }
 
 function lastConnectsStatement(meterNos: string[]): Statement {

@@ -117,12 +117,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
           const all = Array.isArray(r) ? r : [r];
           if (all.length !== texts.length)
             throw new Error(`${texts.length} statements gave ${all.length} results`);
-          return all
-            .slice(all.length - statements.length)
-            .map((x) => ({
-              rows: x.rows as Record<string, unknown>[],
-              rowCount: x.rowCount ?? x.rows.length,
-            }));
+          return all.slice(all.length - statements.length).map((x) => ({
+            rows: x.rows as Record<string, unknown>[],
+            rowCount: x.rowCount ?? x.rows.length,
+          }));
         },
         {
           // BEGIN rides with the first statement; after that, the prepared path

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { Counter, Histogram } from 'prom-client';
 import type { AlertsService } from '../alerts/alerts.service';
 import {
+  creditBatchReads,
   LOCKED_METER_COLUMNS,
   type AppliedCredit,
   type CreditRequest,
@@ -77,6 +78,9 @@ export interface StkPushAnswer {
   body: StkPushResponse | ErrorBody;
 }
 
+/** How many recently credited CheckoutRequestIDs an instance remembers (about 100 bytes each). */
+const RECENTLY_CREDITED_MAX = 10_000;
+
 /** What became of one callback delivery. 'deferred': kept unsettled until STK Query can confirm it. */
 export type CallbackOutcome =
   'applied' | 'duplicate' | 'orphan' | 'failed' | 'mismatch' | 'forged' | 'deferred';
@@ -103,7 +107,7 @@ export interface ClaimedIntent {
 export type QueryResolution = 'succeeded' | 'failed' | 'expired' | 'unknown' | 'pending' | 'settled';
 
 /** The intent as a callback first sees it, before any lock. */
-type SeenIntent = Pick<IntentRow, 'status' | 'amount_cents' | 'phone'>;
+type SeenIntent = Pick<IntentRow, 'status' | 'amount_cents' | 'phone' | 'meter_no'>;
 
 /** A callback as received; `out` is filled once it is stored. */
 interface PendingPersist {
@@ -169,6 +173,8 @@ interface BatchedSettle {
   callbackId: string;
   cb: StkCallback;
   meta: CallbackMetadata;
+  /** the intent's meter, when it was read before (it never changes): its locks and reads go with BEGIN */
+  meterNo: string | null;
   out?: Settled | null;
 }
 
@@ -193,6 +199,8 @@ export class PaymentsService {
   readonly hooks: PaymentHooks = {};
   private readonly inFlightPushes = new Map<string, Promise<StkPushAnswer>>();
   private readonly verifications = new Map<string, Promise<Verdict>>();
+  /** CheckoutRequestIDs credited lately, oldest first (duplicates of them need no STK Query) */
+  private readonly recentlyCredited = new Set<string>();
   private readonly callbacks: Counter<'kind' | 'outcome'>;
   private readonly pushes: Counter<'outcome'>;
   private readonly settleBatcher: Batcher<BatchedSettle>;
@@ -534,6 +542,9 @@ export class PaymentsService {
     stkCallback: StkCallback,
     remoteAddress: string,
   ): Promise<CallbackOutcome> {
+    // STK Query goes out while the callback is being stored: both are waits on other machines.
+    // Whether its answer is used is decided once the stored row tells the intent's state.
+    const verdict = this.verifyEarly(stkCallback);
     const row = await this.persistStkCallback({
       checkoutRequestId: stkCallback.CheckoutRequestID,
       resultCode: stkCallback.ResultCode,
@@ -542,7 +553,36 @@ export class PaymentsService {
     });
     await this.hooks.afterCallbackPersisted?.(row.id);
     // no intent: the join's columns are all null
-    return this.settleStkCallback(row.id, stkCallback, row.status === null ? null : (row as SeenIntent));
+    return this.settleStkCallback(
+      row.id,
+      stkCallback,
+      row.status === null ? null : (row as SeenIntent),
+      verdict,
+    );
+  }
+
+  /**
+   * The STK Query a success callback will need, started now, or null when it will not need one
+   * (verification off, a callback that is not a success or cannot be credited, or a
+   * CheckoutRequestID this instance credited a moment ago, i.e. a duplicate delivery).
+   */
+  private verifyEarly(cb: StkCallback): Promise<Verdict> | null {
+    if (!this.deps.config.verifyWithQuery || cb.ResultCode !== 0) return null;
+    if (this.recentlyCredited.has(cb.CheckoutRequestID)) return null;
+    const meta = readCallbackMetadata(cb.CallbackMetadata?.Item);
+    if (meta.amountCents === undefined || meta.mpesaReceiptNumber === undefined) return null;
+    if (!RECEIPT_PATTERN.test(meta.mpesaReceiptNumber)) return null;
+    return this.verify(cb.CheckoutRequestID);
+  }
+
+  /** Remembers a CheckoutRequestID as credited, so duplicates of it send no STK Query. */
+  private rememberCredited(checkoutRequestId: string): void {
+    this.recentlyCredited.add(checkoutRequestId);
+    if (this.recentlyCredited.size > RECENTLY_CREDITED_MAX) {
+      // a Set iterates in insertion order: drop the oldest
+      const oldest = this.recentlyCredited.values().next().value;
+      if (oldest !== undefined) this.recentlyCredited.delete(oldest);
+    }
   }
 
   /**
@@ -580,7 +620,7 @@ export class PaymentsService {
          INSERT INTO daraja_callbacks (id, kind, checkout_request_id, result_code, body, remote_addr)
          SELECT id, 'stk', checkout_request_id, result_code, body::jsonb, remote_addr FROM input ORDER BY n
        )
-       SELECT input.n::int AS n, input.id::text AS id, i.status, i.amount_cents, i.phone
+       SELECT input.n::int AS n, input.id::text AS id, i.status, i.amount_cents, i.phone, i.meter_no
          FROM input LEFT JOIN payment_intents i ON i.checkout_request_id = input.checkout_request_id`,
       [
         arrayLiteral(items.map((i) => i.checkoutRequestId)),
@@ -591,7 +631,13 @@ export class PaymentsService {
     );
     for (const row of rows) {
       const item = items[row.n - 1]!;
-      item.out = { id: row.id, status: row.status, amount_cents: row.amount_cents, phone: row.phone };
+      item.out = {
+        id: row.id,
+        status: row.status,
+        amount_cents: row.amount_cents,
+        phone: row.phone,
+        meter_no: row.meter_no,
+      };
     }
     if (items.some((i) => i.out === undefined))
       throw new Error('a stored callback came back without its row');
@@ -605,24 +651,28 @@ export class PaymentsService {
     callbackId: string,
     cb: StkCallback,
     alreadySeen?: SeenIntent | null,
+    /** STK Query already started for this callback (see receiveStkCallback) */
+    earlyVerdict?: Promise<Verdict> | null,
   ): Promise<CallbackOutcome> {
     const { db, config } = this.deps;
     const success = cb.ResultCode === 0;
     const meta = success ? readCallbackMetadata(cb.CallbackMetadata?.Item) : {};
     // STK Query is network I/O: done before the transaction, never while holding row locks.
     let verdict: Verdict | null = null;
+    let meterNo: string | null = alreadySeen?.meter_no ?? null;
     if (success && config.verifyWithQuery) {
       const seen =
         alreadySeen !== undefined
           ? alreadySeen
           : ((
               await db.query<SeenIntent>(
-                `SELECT status, amount_cents, phone FROM payment_intents WHERE checkout_request_id = $1`,
+                `SELECT status, amount_cents, phone, meter_no FROM payment_intents WHERE checkout_request_id = $1`,
                 [cb.CheckoutRequestID],
               )
             ).rows[0] ?? null);
+      meterNo = seen?.meter_no ?? null;
       if (seen && seen.status !== 'succeeded' && metadataProblem(seen, meta) === null) {
-        verdict = await this.verify(cb.CheckoutRequestID);
+        verdict = await (earlyVerdict ?? this.verify(cb.CheckoutRequestID));
       }
     }
     // One by one while few are settling (the shortest path); under load, confirmed successes
@@ -631,7 +681,7 @@ export class PaymentsService {
       success &&
       (!config.verifyWithQuery || verdict?.kind === 'confirmed') &&
       this.settlingSingly >= config.settleSingleMax
-        ? await this.settleInBatch({ callbackId, cb, meta })
+        ? await this.settleInBatch({ callbackId, cb, meta, meterNo })
         : null;
     let settled = batched;
     if (!settled) {
@@ -641,6 +691,9 @@ export class PaymentsService {
       } finally {
         this.settlingSingly--;
       }
+    }
+    if (success && (settled.outcome === 'applied' || settled.outcome === 'duplicate')) {
+      this.rememberCredited(cb.CheckoutRequestID);
     }
     await this.publishSettled(settled);
     this.callbacks.inc({ kind: 'stk', outcome: settled.outcome });
@@ -826,10 +879,19 @@ export class PaymentsService {
     });
     const candidates = [...firstOf.values()];
     const checkoutIds = arrayLiteral(candidates.map((i) => items[i]!.cb.CheckoutRequestID));
-    // The intents, then their meters (each statement locking in its fixed order), in one round
-    // trip with BEGIN. A meter whose intent turns out not to be eligible stays locked until
-    // COMMIT, which costs nothing here.
-    const [lockedIntents, lockedMeters] = await tx.queryMany([
+    const externalRefs = candidates.flatMap((i) => {
+      const receipt = items[i]!.meta.mpesaReceiptNumber;
+      return receipt === undefined ? [] : [stkExternalRef(receipt)];
+    });
+    // One round trip with BEGIN: the intents, then their meters (each statement locking in its
+    // fixed order), then what crediting reads about those meters (each statement sees what
+    // committed before it took its locks). That needs every meter known beforehand, which the
+    // stored callbacks tell; if one is not, the meters are found through the intents and the
+    // reads take a round trip of their own. A meter whose intent turns out not to be eligible
+    // stays locked until COMMIT.
+    const meterNos = candidates.map((i) => items[i]!.meterNo);
+    const known = meterNos.every((m): m is string => m !== null) ? [...new Set(meterNos)] : null;
+    const [lockedIntents, lockedMeters, ...creditReads] = await tx.queryMany([
       {
         text: `SELECT ${INTENT_COLUMNS_OF_I},
               EXISTS (SELECT 1 FROM payment_intents o WHERE o.mpesa_receipt = c.receipt AND o.id <> i.id) AS receipt_used
@@ -838,12 +900,18 @@ export class PaymentsService {
         ORDER BY i.id FOR UPDATE OF i`,
         values: [checkoutIds, arrayLiteral(candidates.map((i) => items[i]!.meta.mpesaReceiptNumber ?? null))],
       },
-      {
-        text: `SELECT ${LOCKED_METER_COLUMNS} FROM meters
+      known
+        ? {
+            text: `SELECT ${LOCKED_METER_COLUMNS} FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
+            values: [arrayLiteral(known)],
+          }
+        : {
+            text: `SELECT ${LOCKED_METER_COLUMNS} FROM meters
           WHERE meter_no IN (SELECT meter_no FROM payment_intents WHERE checkout_request_id = ANY($1::text[]))
           ORDER BY meter_no FOR UPDATE`,
-        values: [checkoutIds],
-      },
+            values: [checkoutIds],
+          },
+      ...(known ? creditBatchReads(known, externalRefs) : []),
     ]);
     const intents = lockedIntents!.rows as unknown as (IntentRow & { receipt_used: boolean })[];
     const meters = lockedMeters!.rows as unknown as LockedMeter[];
@@ -866,11 +934,13 @@ export class PaymentsService {
       eligible.push({ index, intent, receipt });
     }
     if (eligible.length === 0) return out;
+    const lockedMeterOf = new Map(meters.map((m) => [m.meter_no, m]));
     const credits = await this.deps.credit.creditBatchWithin(
       tx,
       SYSTEM,
       eligible.map(({ intent, receipt }) => stkCredit(intent, receipt)),
-      new Map(meters.map((m) => [m.meter_no, m])),
+      lockedMeterOf,
+      known && eligible.every((e) => lockedMeterOf.has(e.intent.meter_no)) ? creditReads : undefined,
     );
     const done = eligible.flatMap((e, k) => {
       const applied = credits[k];
@@ -1173,6 +1243,10 @@ function appliedSettled(intent: IntentRow, applied: AppliedCredit): Settled {
   };
 }
 
+function stkExternalRef(receipt: string): string {
+  return `MPESA-${receipt}`;
+}
+
 /** The credit an STK payment makes: the intent's meter and amount, idempotent on the M-Pesa receipt. */
 function stkCredit(intent: IntentRow, receipt: string): CreditRequest {
   return {
@@ -1180,7 +1254,7 @@ function stkCredit(intent: IntentRow, receipt: string): CreditRequest {
     amountCents: intent.amount_cents,
     source: 'mpesa_stk',
     type: 'payment',
-    externalRef: `MPESA-${receipt}`,
+    externalRef: stkExternalRef(receipt),
     phone: intent.phone,
   };
 }
