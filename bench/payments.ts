@@ -74,12 +74,7 @@ const originalQuery = pg.Client.prototype.query as (this: pg.Client, ...args: un
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   const first = args[0];
   const text = typeof first === 'string' ? first : ((first as { text?: string } | null)?.text ?? '?');
-  // literals blanked: a pipelined transaction writes its values into the text
-  const key = text
-    .replace(/E?'(?:[^']|'')*'/g, "'…'")
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 70);
+  const key = statementKey(text);
   roundTrips.set(key, (roundTrips.get(key) ?? 0) + 1);
   const started = performance.now();
   const result = originalQuery.apply(this, args);
@@ -94,6 +89,38 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   }
   return result;
 } as typeof pg.Client.prototype.query;
+
+/**
+ * A statement's first 70 characters, whitespace folded and string literals blanked (a pipelined
+ * transaction writes its values into the text), read only as far as needed: this runs in the
+ * server's process, for every query.
+ */
+function statementKey(text: string): string {
+  let key = '';
+  let space = false;
+  for (let i = 0; i < text.length && key.length < 70; i++) {
+    const c = text[i]!;
+    if (c === "'") {
+      // skip to the closing quote ('' inside a literal is an escaped quote)
+      for (i++; i < text.length; i++) {
+        if (text[i] === "'") {
+          if (text[i + 1] === "'") i++;
+          else break;
+        }
+      }
+      if (key.endsWith('E')) key = key.slice(0, -1);
+      key += "'…'";
+      space = false;
+    } else if (c === ' ' || c === '\n' || c === '\t' || c === '\r') {
+      space = key.length > 0;
+    } else {
+      if (space) key += ' ';
+      key += c;
+      space = false;
+    }
+  }
+  return key;
+}
 
 interface PhaseResult {
   sent: number;

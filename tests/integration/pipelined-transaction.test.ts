@@ -5,6 +5,7 @@
  * would. On PGlite and, when DATABASE_URL is set, on PostgreSQL (where the values are inlined).
  */
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayLiteral, type Db } from '../../packages/server/src/db/db';
 import { openPglite } from '../../packages/server/src/db/pglite';
@@ -117,6 +118,14 @@ describe('inlineStatement', () => {
   it('refuses a placeholder without a value and a number that is not finite', () => {
     expect(() => inlineStatement({ text: 'SELECT $2', values: [1] })).toThrow(/no value for \$2/);
     expect(() => inlineStatement({ text: 'SELECT $1', values: [Number.NaN] })).toThrow(/finite/);
+  });
+
+  it("quotes exactly as node-postgres's own escapeLiteral does", () => {
+    const samples = ['', 'plain', "it's", "''", '\\', 'a\\b', "\\'", 'Ω ✓ \n', '{"a\\"b"}', "x'\\'y"];
+    for (let i = 0; i < 200; i++) {
+      samples.push(Array.from({ length: i % 17 }, (_, k) => 'ab\'\\" ,{}'[(i * 7 + k * 13) % 9]).join(''));
+    }
+    for (const s of samples) expect(inlineStatement({ text: '$1', values: [s] })).toBe(pg.escapeLiteral(s));
   });
 
   it('backslashes get the E-string form, so no setting can change their meaning', () => {

@@ -579,6 +579,42 @@ function roundingLine(amountCents: bigint): ReceiptLine[] {
     : [];
 }
 
+/**
+ * About how much energy `budgetCents` buys from `fromMwh` on: the budget at the price of the
+ * next kWh. Only a starting point for `bracket` (blocks, levies and rounding move the answer);
+ * 0 when that kWh costs nothing (then the search starts from scratch).
+ */
+function estimateEnergy(t: CompiledTariff, fromMwh: bigint, budgetCents: bigint): bigint {
+  const kwhCents = price(t, fromMwh, MWH_PER_KWH_BIG, 0n).roundedCents;
+  return kwhCents > 0n && budgetCents > 0n ? (budgetCents * MWH_PER_KWH_BIG) / kwhCents : 0n;
+}
+
+/**
+ * [lo, hi) with ok(lo) and not ok(hi), given ok(0) and ok true on a prefix, found from a guess:
+ * steps of a thousandth of it, doubling, outwards. From a good guess (a flat tariff's is off by
+ * rounding only) that takes a few calls of ok where growing from 1 takes some twenty; from a
+ * poor one, at most about as many as that.
+ */
+function bracket(guess: bigint, ok: (n: bigint) => boolean): [bigint, bigint] {
+  let step = guess / 1000n > 0n ? guess / 1000n : 1n;
+  if (ok(guess)) {
+    let lo = guess;
+    for (;;) {
+      const hi = lo + step;
+      if (!ok(hi)) return [lo, hi];
+      lo = hi;
+      step *= 2n;
+    }
+  }
+  let hi = guess;
+  for (;;) {
+    const lo = hi - step > 0n ? hi - step : 0n;
+    if (lo === 0n || ok(lo)) return [lo, hi];
+    hi = lo;
+    step *= 2n;
+  }
+}
+
 /** Largest n in [lo, hi) with ok(n), given ok(lo) and ok is true on a prefix. */
 function lastTrue(lo: bigint, hi: bigint, ok: (n: bigint) => boolean): bigint {
   while (hi - lo > 1n) {
@@ -610,14 +646,10 @@ export function quotePurchase(request: PurchaseRequest): PurchaseQuote {
   let standingPaid = standingDue;
   let priced = price(t, fromMwh, 0n, standingDue);
   if (fits(priced, budget)) {
-    // Grow an upper bound, then bisect: T and X both grow with energy, and every block has a price.
-    let lo = 0n;
-    let hi = 1n;
-    while (fits(price(t, fromMwh, hi, standingDue), budget)) {
-      lo = hi;
-      hi *= 2n;
-    }
-    energyMwh = lastTrue(lo, hi, (e) => fits(price(t, fromMwh, e, standingDue), budget));
+    // Bracket the answer, then bisect: T and X both grow with energy, and every block has a price.
+    const ok = (e: bigint) => fits(price(t, fromMwh, e, standingDue), budget);
+    const [lo, hi] = bracket(estimateEnergy(t, fromMwh, budget - standingDue), ok);
+    energyMwh = lastTrue(lo, hi, ok);
     priced = price(t, fromMwh, energyMwh, standingDue);
   } else {
     // Not even the standing charge fits: take what does, the caller carries the rest as debt.

@@ -55,8 +55,21 @@ function sqlLiteral(v: unknown): string {
   const text = prepareValue(v);
   if (text === null) return 'NULL';
   if (typeof text !== 'string') throw new TypeError('binary values cannot be written into a statement');
-  return pg.escapeLiteral(text);
+  return escapeLiteral(text);
 }
+
+/**
+ * `pg.escapeLiteral`'s output (quotes doubled; with a backslash, the E'' form with backslashes
+ * doubled, so no setting can change their meaning), built with two regular expressions instead
+ * of one concatenation per character: the values here are arrays of receipts, kilobytes long.
+ */
+function escapeLiteral(text: string): string {
+  const quoted = text.includes("'") ? text.replace(QUOTES, "''") : text;
+  return text.includes('\\') ? ` E'${quoted.replace(BACKSLASHES, '\\\\')}'` : `'${quoted}'`;
+}
+
+const QUOTES = /'/g;
+const BACKSLASHES = /\\/g;
 
 export interface PostgresOptions {
   url: string;
