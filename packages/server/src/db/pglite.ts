@@ -27,13 +27,17 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     pipelined: (fn) =>
       pg.transaction(async (tx) => {
         const q = wrap(tx);
-        const pipe = pipelineOver(async (statements) => {
-          const out: QueryResult<Record<string, unknown>>[] = [];
-          for (const s of statements) out.push(await q.query(s.text, s.values));
-          return out;
-        }, q);
+        const pipe = pipelineOver(
+          async (statements) => {
+            const out: QueryResult<Record<string, unknown>>[] = [];
+            for (const s of statements) out.push(await q.query(s.text, s.values));
+            return out;
+          },
+          q,
+          null,
+        );
         const result = await fn(pipe);
-        await pipe.flush();
+        if (!pipe.committed) await pipe.flush();
         return result;
       }),
     exec: async (sql) => {
