@@ -47,26 +47,6 @@ describe.each(targets)('pipelined transactions on %s', (_name, open) => {
     expect(await count()).toBe(before + 2);
   });
 
-  it('commit() sends the last statements with COMMIT; nothing can follow it, and a SET LOCAL ends with it', async () => {
-    const before = await count();
-    const rows = await db.pipelined(async (tx) => {
-      tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [30, 'deferred'] });
-      const [, r] = await tx.commit([
-        { text: 'SET LOCAL synchronous_commit = off' },
-        { text: `INSERT INTO ${table} (id, label) VALUES ($1, $2) RETURNING label`, values: [31, 'last'] },
-      ]);
-      await expect(tx.query('SELECT 1')).rejects.toThrow(/already committed/);
-      expect(() => tx.defer({ text: 'SELECT 1' })).toThrow(/already committed/);
-      return r!.rows;
-    });
-    expect(rows).toEqual([{ label: 'last' }]);
-    expect(await count()).toBe(before + 2);
-    for (let i = 0; i < 4; i++) {
-      const { rows: setting } = await db.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
-      expect(setting[0]!.synchronous_commit).toBe('on');
-    }
-  });
-
   it('a deferred write that fails at COMMIT rolls the whole transaction back', async () => {
     const before = await count();
     await expect(

@@ -31,11 +31,6 @@ export interface PipelinedQueryable extends Queryable {
    * latest with COMMIT). If it fails, that round trip fails and the transaction rolls back.
    */
   defer(statement: Statement): void;
-  /**
-   * Runs any deferred statements, then these, then COMMIT, in one round trip: these ones'
-   * results. The transaction is over afterwards; the function passed to `pipelined` only returns.
-   */
-  commit(statements: readonly Statement[]): Promise<QueryResult<Record<string, unknown>>[]>;
 }
 
 export interface Db extends Queryable {
@@ -88,17 +83,9 @@ const ESCAPED = /["\\]/g;
 export function pipelineOver(
   run: (statements: readonly Statement[]) => Promise<QueryResult<Record<string, unknown>>[]>,
   single: Queryable,
-  /** what ends the transaction in `commit` (null where the driver's own wrapper commits) */
-  commitStatement: Statement | null,
-): PipelinedQueryable & {
-  readonly deferred: number;
-  readonly committed: boolean;
-  flush(final?: Statement): Promise<void>;
-} {
+): PipelinedQueryable & { readonly deferred: number; flush(final?: Statement): Promise<void> } {
   const deferred: Statement[] = [];
-  let committed = false;
   const many = async (statements: readonly Statement[]) => {
-    if (committed) throw new Error('the pipelined transaction has already committed');
     if (deferred.length === 0 && statements.length === 0) return [];
     const all = [...deferred.splice(0), ...statements];
     const results = await run(all);
@@ -106,7 +93,6 @@ export function pipelineOver(
   };
   return {
     async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
-      if (committed) throw new Error('the pipelined transaction has already committed');
       if (deferred.length === 0) return single.query<T>(sql, params);
       const [r] = await many([{ text: sql, ...(params === undefined ? {} : { values: params }) }]);
       return r as QueryResult<T>;
@@ -115,17 +101,8 @@ export function pipelineOver(
     get deferred() {
       return deferred.length;
     },
-    get committed() {
-      return committed;
-    },
     defer: (statement) => {
-      if (committed) throw new Error('the pipelined transaction has already committed');
       deferred.push(statement);
-    },
-    commit: async (statements) => {
-      const results = await many(commitStatement ? [...statements, commitStatement] : statements);
-      committed = true;
-      return commitStatement ? results.slice(0, -1) : results;
     },
     flush: async (final) => {
       await many(final ? [final] : []);

@@ -27,17 +27,13 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
     pipelined: (fn) =>
       pg.transaction(async (tx) => {
         const q = wrap(tx);
-        const pipe = pipelineOver(
-          async (statements) => {
-            const out: QueryResult<Record<string, unknown>>[] = [];
-            for (const s of statements) out.push(await q.query(s.text, s.values));
-            return out;
-          },
-          q,
-          null,
-        );
+        const pipe = pipelineOver(async (statements) => {
+          const out: QueryResult<Record<string, unknown>>[] = [];
+          for (const s of statements) out.push(await q.query(s.text, s.values));
+          return out;
+        }, q);
         const result = await fn(pipe);
-        if (!pipe.committed) await pipe.flush();
+        await pipe.flush();
         return result;
       }),
     exec: async (sql) => {

@@ -71,8 +71,6 @@ function escapeLiteral(text: string): string {
 const QUOTES = /'/g;
 const BACKSLASHES = /\\/g;
 
-const COMMIT: Statement = { text: 'COMMIT' };
-
 export interface PostgresOptions {
   url: string;
   poolSize: number;
@@ -146,11 +144,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
                   .queryMany([{ text: sql, ...(params === undefined ? {} : { values: params }) }])
                   .then(([r]) => r as QueryResult<T>),
         },
-        COMMIT,
       );
       try {
         const result = await fn(pipe);
-        if (!pipe.committed && (begun || pipe.deferred > 0)) await pipe.flush(COMMIT);
+        if (begun || pipe.deferred > 0) await pipe.flush({ text: 'COMMIT' });
         return result;
       } catch (err) {
         if (begun) await c.query('ROLLBACK').catch(() => {});

@@ -24,14 +24,7 @@ import {
   type CreditService,
   type LockedMeter,
 } from '../credit/credit.service';
-import {
-  arrayLiteral,
-  deferOrRun,
-  type Db,
-  type PipelinedQueryable,
-  type Queryable,
-  type Statement,
-} from '../db/db';
+import { arrayLiteral, deferOrRun, type Db, type PipelinedQueryable, type Queryable } from '../db/db';
 import { Batcher } from '../shared/batcher';
 import { assertMeterAccess, assertRecordAccess, SYSTEM, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -618,8 +611,8 @@ export class PaymentsService {
    * or a forged copy with another amount).
    */
   private async persistBatch(items: PendingPersist[]): Promise<void> {
-    const statement: Statement = {
-      text: `WITH input AS MATERIALIZED (
+    const { rows } = await this.deps.db.query<PersistedCallback & { n: number }>(
+      `WITH input AS MATERIALIZED (
          SELECT nextval('daraja_callbacks_id_seq') AS id, u.*
            FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) WITH ORDINALITY
              AS u(checkout_request_id, result_code, body, remote_addr, n)
@@ -629,28 +622,13 @@ export class PaymentsService {
        )
        SELECT input.n::int AS n, input.id::text AS id, i.status, i.amount_cents, i.phone, i.meter_no
          FROM input LEFT JOIN payment_intents i ON i.checkout_request_id = input.checkout_request_id`,
-      values: [
+      [
         arrayLiteral(items.map((i) => i.checkoutRequestId)),
         arrayLiteral(items.map((i) => i.resultCode)),
         arrayLiteral(items.map((i) => i.body)),
         arrayLiteral(items.map((i) => i.remoteAddress)),
       ],
-    };
-    // On PostgreSQL the store does not wait for its own WAL flush: every path that answers a
-    // stored callback commits a write of its own afterwards (the settlement, or the outcome and
-    // detail marked on the callback row), synchronously, and that flush covers the WAL written
-    // before it, this row included. So a callback is still on disk before it is acknowledged,
-    // for one fsync instead of two. A crash in between loses only a callback not yet answered,
-    // which Daraja counts as not delivered (and reconciliation settles by STK Query).
-    const rows = (
-      this.deps.db.kind === 'postgres'
-        ? (
-            await this.deps.db.pipelined((tx) =>
-              tx.commit([{ text: 'SET LOCAL synchronous_commit = off' }, statement]),
-            )
-          )[1]!.rows
-        : (await this.deps.db.query(statement.text, statement.values)).rows
-    ) as (PersistedCallback & { n: number })[];
+    );
     for (const row of rows) {
       const item = items[row.n - 1]!;
       item.out = {
