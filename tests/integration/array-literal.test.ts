@@ -4,16 +4,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayLiteral, type Db } from '../../packages/server/src/db/db';
-import { openPglite } from '../../packages/server/src/db/pglite';
-import { openPostgres } from '../../packages/server/src/db/postgres';
+import { dbTargets } from '../helpers/db-targets';
 
-const targets: ['pglite' | 'postgres', () => Promise<Db>][] = [['pglite', () => openPglite(null)]];
-if (process.env.DATABASE_URL) {
-  const url = process.env.DATABASE_URL;
-  targets.push(['postgres', () => openPostgres({ url, poolSize: 2, statementTimeoutMs: 10_000 })]);
-}
-
-describe.each(targets)('array literals on %s', (_name, open) => {
+describe.each(dbTargets())('array literals on %s', (_name, open) => {
   let db: Db;
   beforeAll(async () => {
     db = await open();

@@ -8,16 +8,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayLiteral, type Db } from '../../packages/server/src/db/db';
-import { openPglite } from '../../packages/server/src/db/pglite';
-import { inlineStatement, openPostgres } from '../../packages/server/src/db/postgres';
+import { inlineStatement } from '../../packages/server/src/db/postgres';
+import { dbTargets } from '../helpers/db-targets';
 
-const targets: ['pglite' | 'postgres', () => Promise<Db>][] = [['pglite', () => openPglite(null)]];
-if (process.env.DATABASE_URL) {
-  const url = process.env.DATABASE_URL;
-  targets.push(['postgres', () => openPostgres({ url, poolSize: 2, statementTimeoutMs: 10_000 })]);
-}
-
-describe.each(targets)('pipelined transactions on %s', (_name, open) => {
+describe.each(dbTargets())('pipelined transactions on %s', (_name, open) => {
   let db: Db;
   const table = `pipe_${randomBytes(4).toString('hex')}`;
   beforeAll(async () => {
