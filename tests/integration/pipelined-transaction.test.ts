@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arrayLiteral, type Db } from '../../packages/server/src/db/db';
-import { inlineStatement } from '../../packages/server/src/db/postgres';
+import { inlineStatement, pipelinedText } from '../../packages/server/src/db/postgres';
 import { dbTargets } from '../helpers/db-targets';
 
 describe.each(dbTargets())('pipelined transactions on %s', (_name, open) => {
@@ -54,6 +54,28 @@ describe.each(dbTargets())('pipelined transactions on %s', (_name, open) => {
     expect(await count()).toBe(before);
   });
 
+  it('the same statements many times over, and after failures: still right', async () => {
+    // On PostgreSQL the statements are PREPAREd once per connection; a failed round trip that
+    // prepared closes its connection. Interleave successes and failures across the pool.
+    for (let i = 0; i < 12; i++) {
+      const id = 1000 + i;
+      const run = db.pipelined(async (tx) => {
+        const [r] = await tx.queryMany([
+          { text: `INSERT INTO ${table} (id, label) VALUES ($1, $2) RETURNING id`, values: [id, `n${i}`] },
+        ]);
+        if (i % 3 === 2)
+          tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, $2)`, values: [id, 'dup'] });
+        return r!.rows[0]!.id;
+      });
+      if (i % 3 === 2) await expect(run).rejects.toThrow(/duplicate key/);
+      else expect(await run).toBe(id);
+    }
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM ${table} WHERE id BETWEEN 1000 AND 1011`,
+    );
+    expect(rows[0]!.n).toBe(8);
+  });
+
   it('a throw in the body rolls back what was already sent', async () => {
     const before = await count();
     await expect(
@@ -88,7 +110,10 @@ describe.each(dbTargets())('pipelined transactions on %s', (_name, open) => {
         values: [200, null, arrayLiteral(hostile)],
       });
       const [r] = await tx.queryMany([
-        { text: `SELECT id, label, tags, at FROM ${table} WHERE id >= $1 ORDER BY id`, values: [100] },
+        {
+          text: `SELECT id, label, tags, at FROM ${table} WHERE id BETWEEN $1 AND $2 ORDER BY id`,
+          values: [100, 200],
+        },
       ]);
       return r!.rows as { id: number; label: string | null; tags: (string | null)[]; at: Date | null }[];
     });
@@ -97,6 +122,21 @@ describe.each(dbTargets())('pipelined transactions on %s', (_name, open) => {
     expect(rows.at(-1)!.tags).toEqual(hostile);
     expect(rows[0]!.at!.getTime()).toBe(at.getTime());
     expect((await db.query(`SELECT 1 FROM ${table} WHERE id = 200`)).rowCount).toBe(1);
+  });
+});
+
+describe('pipelinedText (PostgreSQL)', () => {
+  const insert = { text: 'INSERT INTO t (a, b) VALUES ($1, $2)', values: [1, "it's"] };
+  it('prepares a statement the first time, then only executes it; parameterless ones go as they are', () => {
+    const first = pipelinedText([{ text: 'SELECT 1' }, insert, insert], new Set());
+    expect(first.preparing).toHaveLength(1);
+    const name = first.preparing[0]!;
+    expect(first.text).toBe(
+      `SELECT 1;\nPREPARE ${name} AS ${insert.text};\nEXECUTE ${name}('1', 'it''s');\nEXECUTE ${name}('1', 'it''s')`,
+    );
+    expect(first.resultAt).toEqual([0, 2, 3]);
+    const again = pipelinedText([insert], new Set([name]));
+    expect(again).toEqual({ text: `EXECUTE ${name}('1', 'it''s')`, resultAt: [0], preparing: [] });
   });
 });
 

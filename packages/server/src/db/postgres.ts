@@ -31,6 +31,53 @@ function statementName(sql: string): string | undefined {
 }
 
 /**
+ * Pipelined transactions send one simple query, which takes no parameters: a statement goes as
+ * `EXECUTE name(literal, …)` of a statement `PREPARE`d on that connection the first time it is
+ * sent there, so PostgreSQL parses and analyses it once per connection. It still plans each
+ * execution for its values (`plan_cache_mode = force_custom_plan`, for the transaction only): a
+ * generic plan made while a table was small (a new database) stays wrong once it has grown.
+ * SQL-level names (`p…`) stay apart from the protocol-level ones (`u…`) of `statementName`.
+ * A connection whose pipelined round trip failed with a `PREPARE` in it is closed, not reused:
+ * which of its statements were prepared is then unknown.
+ */
+const sqlPrepared = new WeakMap<pg.PoolClient, Set<string>>();
+
+interface PipelinedText {
+  text: string;
+  /** index of each statement's own result among the query's results */
+  resultAt: number[];
+  /** names this query prepares */
+  preparing: string[];
+}
+
+/** One simple query for these statements on a connection that has prepared `prepared`. */
+export function pipelinedText(
+  statements: readonly Statement[],
+  prepared: ReadonlySet<string>,
+): PipelinedText {
+  const parts: string[] = [];
+  const resultAt: number[] = [];
+  const preparing: string[] = [];
+  for (const s of statements) {
+    const protocolName = s.values && s.values.length > 0 ? statementName(s.text) : undefined;
+    if (protocolName === undefined) {
+      parts.push(inlineStatement(s));
+    } else {
+      const name = `p${protocolName.slice(1)}`;
+      if (!prepared.has(name) && !preparing.includes(name)) {
+        parts.push(`PREPARE ${name} AS ${s.text}`);
+        preparing.push(name);
+      }
+      parts.push(`EXECUTE ${name}(${s.values!.map(sqlLiteral).join(', ')})`);
+    }
+    resultAt.push(parts.length - 1);
+  }
+  return { text: parts.join(';\n'), resultAt, preparing };
+}
+
+const PIPELINE_BEGIN = ['BEGIN', 'SET LOCAL plan_cache_mode = force_custom_plan'];
+
+/**
  * A statement with its parameters written in as literals, for a multi-statement simple query
  * (which takes no parameters). Every value becomes a quoted, escaped literal, so the text's
  * casts (`$1::text[]`) type it exactly as a parameter would be. `$n` must appear only as
@@ -120,20 +167,32 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     async pipelined(fn) {
       const c = await pool.connect();
       let begun = false;
+      /** a round trip that was to PREPARE failed: this connection is closed, not reused */
+      let uncertain = false;
+      let prepared = sqlPrepared.get(c);
+      if (!prepared) sqlPrepared.set(c, (prepared = new Set()));
       const single = wrap(c);
       const pipe = pipelineOver(
         async (statements) => {
-          const texts = statements.map(inlineStatement);
-          if (!begun) texts.unshift('BEGIN');
+          const query = pipelinedText(statements, prepared);
+          const offset = begun ? 0 : PIPELINE_BEGIN.length;
+          const text = begun ? query.text : `${PIPELINE_BEGIN.join(';\n')};\n${query.text}`;
           begun = true; // from here on, a failure must roll back
-          const r = (await c.query(texts.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
+          let r: pg.QueryResult | pg.QueryResult[];
+          try {
+            r = await c.query(text);
+          } catch (err) {
+            if (query.preparing.length > 0) uncertain = true;
+            throw err;
+          }
+          for (const name of query.preparing) prepared.add(name);
           const all = Array.isArray(r) ? r : [r];
-          if (all.length !== texts.length)
-            throw new Error(`${texts.length} statements gave ${all.length} results`);
-          return all.slice(all.length - statements.length).map((x) => ({
-            rows: x.rows as Record<string, unknown>[],
-            rowCount: x.rowCount ?? x.rows.length,
-          }));
+          const expected = offset + (query.resultAt.at(-1) ?? -1) + 1;
+          if (all.length !== expected) throw new Error(`expected ${expected} results, got ${all.length}`);
+          return query.resultAt.map((i) => {
+            const x = all[offset + i]!;
+            return { rows: x.rows as Record<string, unknown>[], rowCount: x.rowCount ?? x.rows.length };
+          });
         },
         {
           // BEGIN rides with the first statement; after that, the prepared path
@@ -150,10 +209,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
         if (begun || pipe.deferred > 0) await pipe.flush({ text: 'COMMIT' });
         return result;
       } catch (err) {
-        if (begun) await c.query('ROLLBACK').catch(() => {});
+        if (begun && !uncertain) await c.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
-        c.release();
+        c.release(uncertain);
       }
     },
     exec: async (sql) => {
