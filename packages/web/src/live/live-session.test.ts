@@ -226,6 +226,27 @@ describe('live session', () => {
     expect(session.getState().toasts.toasts.map((x) => x.message)).toEqual(['toastCredited']);
   });
 
+  it('low credit seen at open and announced by the server shows one toast', async () => {
+    const { session, socket } = newSession(() => newApiMeter({ balanceKwh: 1 }));
+    session.start();
+    await vi.advanceTimersByTimeAsync(RENDER_INTERVAL_MS);
+    expect(session.getState().toasts.toasts.map((x) => x.message)).toEqual(['toastLowBalance']);
+    const lowBalanceAlert = {
+      type: 'warning',
+      title: 'Low balance',
+      message: 'M1 is low',
+      meterNo: 'M1',
+      kind: 'low_balance',
+    };
+    // the server's alert for the same episode, at once…
+    socket.fire('notification', lowBalanceAlert);
+    expect(session.getState().toasts.toasts.map((x) => x.message)).toEqual(['toastLowBalance']);
+    // …and again once the clock has passed into the next minute, the first toast still up
+    vi.setSystemTime(Math.ceil((Date.now() + 1) / 60_000) * 60_000 + 10);
+    socket.fire('notification', lowBalanceAlert);
+    expect(session.getState().toasts.toasts.map((x) => x.message)).toEqual(['toastLowBalance']);
+  });
+
   it('a meter the server does not show us is marked missing', async () => {
     const { session, http } = newSession(() => newApiMeter());
     session.start();

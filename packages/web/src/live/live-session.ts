@@ -596,9 +596,9 @@ export class LiveSession {
   private announceIfLow(m: MeterView | undefined): void {
     if (!m) return;
     if (m.balanceKwh <= 0)
-      this.toast(`empty:${m.meterNo}:open`, 'warning', 'toastNoCredit', { meterNo: m.meterNo });
+      this.toast(this.episodeKey('empty', m.meterNo), 'warning', 'toastNoCredit', { meterNo: m.meterNo });
     else if (m.balanceKwh <= m.lowBalanceKwh) {
-      this.toast(`low:${m.meterNo}:open`, 'warning', 'toastLowBalance', {
+      this.toast(this.episodeKey('low', m.meterNo), 'warning', 'toastLowBalance', {
         meterNo: m.meterNo,
         energyKwh: m.balanceKwh,
       });
@@ -674,6 +674,10 @@ export class LiveSession {
 
   private toast(key: string, kind: ToastKind, message: MessageKey, params: ToastParams): void {
     const nowMs = this.timers.now();
+    // One low-credit episode of a meter is one toast on screen, whoever announces it and
+    // whichever minute it falls in (the session's own look at open, a crossing, the server's alert).
+    const episode = /^(low|empty):([^:]*):/.exec(key)?.[0];
+    if (episode !== undefined && this.state.toasts.toasts.some((t) => t.key.startsWith(episode))) return;
     // "Run out of credit" replaces "low balance"; a credit replaces "run out of credit".
     let supersedes: string | undefined;
     if (params.meterNo !== undefined && key.startsWith('empty:')) supersedes = `low:${params.meterNo}:`;
