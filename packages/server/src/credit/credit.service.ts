@@ -551,22 +551,13 @@ async function withFriendlyDebtLine(
 ): Promise<Receipt> {
   const balanceBeforeMwh = meter.credit_limit_mwh - meter.energy_mwh;
   if (balanceBeforeMwh + meter.emergency_credit_mwh >= 0 || quote.energyMwh === 0) return quote;
-  const last = await lastConnects(tx, [meter.meter_no]);
-  return friendlyDebtReceipt(meter, balanceBeforeMwh, quote, last.get(meter.meter_no));
+  const { text, values } = lastConnectsInDebt([meter.meter_no]);
+  const { rows } = await tx.query<LastConnect>(text, values);
+  return friendlyDebtReceipt(meter, balanceBeforeMwh, quote, rows[0]);
 }
 
 /** The meter's latest relay connect command: who sent it and why. */
 type LastConnect = { reason: string; created_by: string | null };
-
-/** Each meter's latest relay connect command (one read for any number of meters). */
-async function lastConnects(tx: Queryable, meterNos: string[]): Promise<Map<string, LastConnect>> {
-  const out = new Map<string, LastConnect>();
-  if (meterNos.length === 0) return out;
-  const { text, values } = lastConnectsStatement(meterNos);
-  const { rows } = await tx.query<LastConnect & { meter_no: string }>(text, values);
-  for (const r of rows) out.set(r.meter_no, r);
-  return out;
-}
 
 /**
  * What a credit batch reads about its meters, as statements to run once the meters are locked
@@ -578,23 +569,21 @@ async function lastConnects(tx: Queryable, meterNos: string[]): Promise<Map<stri
 export function creditBatchReads(meterNos: readonly string[], externalRefs: readonly string[]): Statement[] {
   return [
     { text: CREDIT_BATCH_READS_SQL, values: [arrayLiteral(meterNos), arrayLiteral(externalRefs)] },
-    {
-      text: `SELECT DISTINCT ON (c.meter_no) c.meter_no, c.reason, c.created_by FROM meter_commands c
-        WHERE c.meter_no IN (SELECT meter_no FROM meters WHERE meter_no = ANY($1::text[])
-                               AND credit_limit_mwh - energy_mwh + emergency_credit_mwh < 0)
-          AND c.kind = 'relay' AND c.payload->>'action' = 'connect' AND c.status <> 'superseded'
-        ORDER BY c.meter_no, c.created_at DESC`,
-      values: [arrayLiteral(meterNos)],
-    },
+    lastConnectsInDebt(meterNos),
   ];
 }
 
-function lastConnectsStatement(meterNos: string[]): Statement {
+/**
+ * The latest relay connect command (who sent it and why) of each of these meters that is in
+ * debt past its emergency credit, read once the meters are locked.
+ */
+function lastConnectsInDebt(meterNos: readonly string[]): Statement {
   return {
-    text: `SELECT DISTINCT ON (meter_no) meter_no, reason, created_by FROM meter_commands
-      WHERE meter_no = ANY($1::text[]) AND kind = 'relay' AND payload->>'action' = 'connect'
-        AND status <> 'superseded'
-      ORDER BY meter_no, created_at DESC`,
+    text: `SELECT DISTINCT ON (c.meter_no) c.meter_no, c.reason, c.created_by FROM meter_commands c
+      WHERE c.meter_no IN (SELECT meter_no FROM meters WHERE meter_no = ANY($1::text[])
+                             AND credit_limit_mwh - energy_mwh + emergency_credit_mwh < 0)
+        AND c.kind = 'relay' AND c.payload->>'action' = 'connect' AND c.status <> 'superseded'
+      ORDER BY c.meter_no, c.created_at DESC`,
     values: [arrayLiteral(meterNos)],
   };
 }
