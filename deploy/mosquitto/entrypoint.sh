@@ -28,11 +28,18 @@ first_start=false
 if [ ! -f "$DYNSEC_FILE" ]; then
   SERVER_PASSWORD=$(secret "$SERVER_PASSWORD_FILE" MQTT_SERVER_PASSWORD_FILE)
   mosquitto_ctrl dynsec init "$DYNSEC_FILE" "$ADMIN_USERNAME" "$ADMIN_PASSWORD" >/dev/null
+  # mosquitto_ctrl exits 0 even when it could not write the file
+  if [ ! -s "$DYNSEC_FILE" ]; then
+    echo "mosquitto entrypoint: dynsec init did not create $DYNSEC_FILE" >&2
+    exit 1
+  fi
   # The broker drops root privileges before it loads the plugin's state.
   if [ "$(id -u)" = 0 ] && id mosquitto >/dev/null 2>&1; then
     chown mosquitto:mosquitto "$DYNSEC_FILE"
   fi
   first_start=true
+else
+  echo "mosquitto entrypoint: starting with the saved dynamic-security state in $DYNSEC_FILE"
 fi
 
 mosquitto -c "$CONF" &

@@ -430,6 +430,19 @@ describe.skipIf(missingTools.length > 0)(
         chmodSync(join(secrets, 'mqtt-server.key'), 0o644);
       }
 
+      startEntrypoint();
+      await waitFor(() => output.includes('dynamic security initialised'), 'the first start to initialise');
+    });
+
+    afterAll(async () => {
+      await stopEntrypoint();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** Runs deploy/mosquitto/entrypoint.sh in its own process group, with the test's paths and ports. */
+    function startEntrypoint(): void {
+      const secrets = join(dir, 'secrets');
+      output = '';
       broker = spawn('sh', [join(DEPLOY, 'mosquitto/entrypoint.sh')], {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -444,31 +457,26 @@ describe.skipIf(missingTools.length > 0)(
       });
       broker.stdout!.on('data', (d: Buffer) => (output += d.toString()));
       broker.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`entrypoint did not finish:\n${output}`)), 30_000);
-        const check = setInterval(() => {
-          if (output.includes('dynamic security initialised')) {
-            clearInterval(check);
-            clearTimeout(timer);
-            resolve();
-          }
-        }, 50);
-        broker!.once('exit', (code) => {
-          clearInterval(check);
-          clearTimeout(timer);
-          reject(new Error(`entrypoint exited with ${code}:\n${output}`));
-        });
-      });
-    });
+    }
 
-    afterAll(async () => {
-      if (broker?.pid !== undefined && broker.exitCode === null) {
-        const exited = new Promise((resolve) => broker!.once('exit', resolve));
-        process.kill(-broker.pid, 'SIGTERM');
-        await exited;
+    /** SIGTERM to the entrypoint and the broker; resolves once the entrypoint has exited. */
+    async function stopEntrypoint(): Promise<void> {
+      const child = broker;
+      if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid, 'SIGTERM');
+      await exited;
+    }
+
+    async function waitFor(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+      const deadline = Date.now() + 30_000;
+      while (!(await condition())) {
+        if (broker?.exitCode !== null)
+          throw new Error(`entrypoint exited with ${broker?.exitCode}:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    }
 
     /** Connects and disconnects; resolves with the refusal's message, or null when accepted. */
     async function tryConnect(url: string, options: IClientOptions): Promise<string | null> {
@@ -513,6 +521,26 @@ describe.skipIf(missingTools.length > 0)(
       } finally {
         await client.endAsync();
       }
+    });
+
+    it('starts again from its saved state: the accounts stay and nothing is initialised twice', async () => {
+      await stopEntrypoint();
+      startEntrypoint();
+      await waitFor(
+        () => output.includes('saved dynamic-security state') || output.includes('initialised'),
+        'the entrypoint to decide',
+      );
+      expect(output).toContain('starting with the saved dynamic-security state');
+      const url = `mqtt://127.0.0.1:${ports.plain}`;
+      await waitFor(
+        async () => (await tryConnect(url, { username: 'umeme-admin', password: adminPassword })) === null,
+        'the broker to accept the admin again',
+      );
+      expect(
+        await tryConnect(url, { username: 'umeme-server', password: serverPassword, protocolVersion: 5 }),
+      ).toBeNull();
+      expect(await tryConnect(url, {})).toMatch(/not authori[sz]ed/i);
+      expect(output).not.toContain('initialised');
     });
   },
 );
