@@ -67,13 +67,13 @@ function parseEnvFile(text: string): Env {
   return env;
 }
 
-/** A service's environment: its env_file(s) (the committed .example when the file is the operator's), then `environment`. */
+/** A service's environment: its env_file(s) (their committed .example where there is one), then `environment`. */
 function serviceEnv(service: Service): Env {
   const env: Env = {};
   const files = service.env_file === undefined ? [] : [service.env_file].flat();
   for (const file of files) {
     const path = join(DEPLOY, typeof file === 'string' ? file : file.path);
-    const source = existsSync(path) ? path : `${path}.example`;
+    const source = existsSync(`${path}.example`) ? `${path}.example` : path;
     expect(existsSync(source), `env_file ${relative(ROOT, path)} (or its .example)`).toBe(true);
     Object.assign(env, parseEnvFile(readFileSync(source, 'utf8')));
   }
