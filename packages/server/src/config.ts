@@ -1,3 +1,4 @@
+import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -148,7 +149,48 @@ export interface Config extends Env {
 
 export class ConfigError extends Error {}
 
+/** Every variable the server reads; each may instead be given as `<NAME>_FILE`. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
+/** A secret file larger than this is a mistake (a certificate bundle, /dev/zero), not a value. */
+const SECRET_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * Docker and Kubernetes secrets arrive as files: `X_FILE=/run/secrets/x` sets X to that file's
+ * content, without its trailing newline. Setting both X and X_FILE, or naming a file that cannot
+ * be read or is empty, is an error that names the variable and the path, never the content.
+ */
+export function resolveFileVariables(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const resolved = { ...env };
+  const problems: string[] = [];
+  for (const key of CONFIG_KEYS) {
+    const fileVar = `${key}_FILE`;
+    const path = env[fileVar];
+    if (path === undefined || path === '') continue;
+    if (env[key] !== undefined && env[key] !== '') {
+      problems.push(`  ${key}: set either ${key} or ${fileVar}, not both`);
+      continue;
+    }
+    try {
+      const stat = statSync(path);
+      if (!stat.isFile()) throw new Error('not a regular file');
+      if (stat.size > SECRET_FILE_MAX_BYTES) throw new Error(`larger than ${SECRET_FILE_MAX_BYTES} bytes`);
+      const value = readFileSync(path, 'utf8').replace(/[\r\n]+$/, '');
+      if (value === '') throw new Error('empty');
+      resolved[key] = value;
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      problems.push(`  ${key}: cannot read ${fileVar} ${path}: ${reason}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return resolved;
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  env = resolveFileVariables(env);
   const picked = Object.fromEntries(
     Object.keys(envSchema.shape).flatMap((k) => {
       const v = env[k];
