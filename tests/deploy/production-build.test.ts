@@ -336,7 +336,7 @@ describe.skipIf(skipReason !== null)(
       expect(server.exited).toBe(false);
     });
 
-    it('serves the dashboard and its hashed assets from the built web app', async () => {
+    it('serves the dashboard, its hashed assets and its licence report from the built web app', async () => {
       const page = await fetch(`${baseUrl}/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
@@ -348,6 +348,9 @@ describe.skipIf(skipReason !== null)(
       expect(asset.status).toBe(200);
       expect(asset.headers.get('content-type')).toContain('javascript');
       expect((await asset.text()).length).toBeGreaterThan(1000);
+      const licences = await fetch(`${baseUrl}/licenses.md`);
+      expect(licences.status).toBe(200);
+      expect(await licences.text()).toContain('## react - ');
     });
 
     it('runs no development tool: no tsx, no vite in its process tree', async () => {
