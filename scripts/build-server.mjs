@@ -128,7 +128,15 @@ const result = await build({
   logLevel: 'warning',
   plugins: [externalNpmPackages],
 });
-const externals = checkExternals(result.metafile);
+let externals;
+try {
+  externals = checkExternals(result.metafile);
+} catch (err) {
+  // A bundle that would fail in production is not left behind for start:prod to run.
+  rmSync(OUT_DIR, { recursive: true, force: true });
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+}
 const report = writeServerLicenseReport(ROOT, join(OUT_DIR, 'licenses.md'));
 console.log(
   `server bundle: ${relative(ROOT, OUT_FILE)} (${externals.length} npm packages external); ` +
