@@ -172,10 +172,8 @@ beforeAll(async () => {
     recursive: true,
     verbatimSymlinks: true,
     filter: (source) => {
-      const rel = relative(ROOT, source);
-      const parts = rel.split('/');
-      const inNodeModules = parts.includes('node_modules');
-      return !(inNodeModules ? false : NOT_COPIED.has(parts[parts.length - 1] ?? ''));
+      const parts = relative(ROOT, source).split('/');
+      return parts.includes('node_modules') || !NOT_COPIED.has(parts[parts.length - 1] ?? '');
     },
   });
   buildOutput = await npm(copy, ['run', 'build']);
