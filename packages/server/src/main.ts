@@ -72,4 +72,9 @@ async function main(): Promise<void> {
   if (config.DEMO) stopDemo = await startDemo(app);
 }
 
-void main();
+// A start-up that fails in an unforeseen way must not end with exit code 0: supervisors
+// (Docker, systemd) restart only a process that failed.
+main().catch((err: unknown) => {
+  console.error('Umeme could not start:', err);
+  process.exit(1);
+});

@@ -1,14 +1,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-
-/** Where `npm run build:web` puts the dashboard. */
-export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+import { DEFAULT_WEB_DIST_DIR } from '../shared/package-dir';
 
 /** Paths that belong to the API, never to the single-page app: unknown ones stay JSON 404s. */
 const API_PREFIXES = [
