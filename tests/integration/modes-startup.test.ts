@@ -104,7 +104,9 @@ describe('production refuses to start unsafely', () => {
       });
       const { code, stderr } = await run.exited;
       expect(code, run.output()).toBe(2);
-      expect(stderr).toContain('DARAJA_PASSKEY: the sandbox passkey does not work with DARAJA_ENV=production');
+      expect(stderr).toContain(
+        'DARAJA_PASSKEY: the sandbox passkey does not work with DARAJA_ENV=production',
+      );
     },
     SPAWN_TIMEOUT_MS,
   );
