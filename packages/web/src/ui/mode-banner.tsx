@@ -19,6 +19,11 @@ export function ModeBanner() {
       live = false;
     };
   }, []);
+  // Once rendered, the page says which mode it learnt: a test can then tell "no banner" from
+  // "not loaded yet".
+  useEffect(() => {
+    if (config) document.documentElement.dataset.mode = config.mode;
+  }, [config]);
   if (!config?.paymentsEmulator) return null;
   return (
     <div className="mode-banner" role="status" data-testid="mode-banner" data-mode={config.mode}>
