@@ -31,6 +31,27 @@ export const SPAWN_BASE_ENV = {
   DEMO_METERS: '1',
 } as const;
 
+const running = new Set<ServerRun>();
+
+/** Stops every server still running (an afterEach hook: a failed test must leave none behind). */
+export async function stopAllServers(): Promise<void> {
+  await Promise.all([...running].map((run) => run.stop()));
+}
+
+/**
+ * Resolves 'started' when the server is ready or 'ended' when it exits first: a refusal test
+ * fails rather than waits when a server starts that should not.
+ */
+export function startedOrEnded(run: ServerRun): Promise<'started' | 'ended'> {
+  return Promise.race([
+    run.exited.then(() => 'ended' as const),
+    run.ready().then(
+      () => 'started' as const,
+      () => 'ended' as const,
+    ),
+  ]);
+}
+
 export function spawnServer(env: Record<string, string>): ServerRun {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
@@ -57,7 +78,7 @@ export function spawnServer(env: Record<string, string>): ServerRun {
       done({ code, stdout, stderr });
     });
   });
-  return {
+  const run: ServerRun = {
     exited,
     output: () => stdout + stderr,
     ready(line = 'umeme started') {
@@ -79,8 +100,11 @@ export function spawnServer(env: Record<string, string>): ServerRun {
     async stop() {
       if (!ended) child.kill('SIGTERM');
       await exited;
+      running.delete(run);
     },
   };
+  running.add(run);
+  return run;
 }
 
 /** POST /auth/login: the status only. */

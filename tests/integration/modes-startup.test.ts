@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDarajaEmulator, type DarajaEmulator } from '@umeme/daraja';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_ADMIN, DEMO_CUSTOMER } from '../../packages/server/src/demo/demo-accounts';
-import { loginStatus, spawnServer } from '../helpers/spawn-server';
+import { loginStatus, spawnServer, startedOrEnded, stopAllServers } from '../helpers/spawn-server';
 
 /** Fake credentials of a Daraja that is really an emulator started here (DARAJA_BASE_URL). */
 const DARAJA = {
@@ -42,6 +42,10 @@ beforeAll(async () => {
   emulatorUrl = await emulator.listen({ port: 0, host: '127.0.0.1' });
 });
 
+afterEach(async () => {
+  await stopAllServers();
+});
+
 afterAll(async () => {
   await emulator.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
@@ -52,11 +56,7 @@ describe('production refuses to start unsafely', () => {
     'without Daraja credentials it exits with code 2 and names every missing variable',
     async () => {
       const run = spawnServer({ NODE_ENV: 'production', DATA_DIR: dataDir() });
-      const started = run.ready().then(
-        () => 'started',
-        () => 'ended',
-      );
-      const outcome = await Promise.race([run.exited.then(() => 'ended'), started]);
+      const outcome = await startedOrEnded(run);
       await run.stop();
       const { code, stderr } = await run.exited;
       expect(outcome, run.output()).toBe('ended');
@@ -78,13 +78,7 @@ describe('production refuses to start unsafely', () => {
     'with DEMO=true it exits with code 2 naming DEMO, even with complete Daraja settings',
     async () => {
       const run = spawnServer({ ...production(dataDir()), DEMO: 'true' });
-      const outcome = await Promise.race([
-        run.exited.then(() => 'ended'),
-        run.ready().then(
-          () => 'started',
-          () => 'ended',
-        ),
-      ]);
+      const outcome = await startedOrEnded(run);
       await run.stop();
       const { code, stderr } = await run.exited;
       expect(outcome, run.output()).toBe('ended');
@@ -102,8 +96,11 @@ describe('production refuses to start unsafely', () => {
         DARAJA_ENV: 'production',
         DARAJA_PASSKEY: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
       });
+      const outcome = await startedOrEnded(run);
+      await run.stop();
       const { code, stderr } = await run.exited;
-      expect(code, run.output()).toBe(2);
+      expect(outcome, run.output()).toBe('ended');
+      expect(code).toBe(2);
       expect(stderr).toContain(
         'DARAJA_PASSKEY: the sandbox passkey does not work with DARAJA_ENV=production',
       );
