@@ -19,7 +19,7 @@ const meterClients: MqttClient[] = [];
 
 beforeAll(async () => {
   await ensureWebBuilt();
-  [t, browser] = await Promise.all([startTestApp(), launchChromium()]);
+  [t, browser] = await Promise.all([startTestApp('pglite', { DEMO: true }), launchChromium()]);
 }, 180_000);
 
 afterAll(async () => {

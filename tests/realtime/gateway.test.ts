@@ -8,7 +8,7 @@ import { connected, openReadySocket, openSocket } from '../helpers/sockets';
 describe('realtime gateway', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp('pglite', { JWT_SECRET: 'x'.repeat(40), SOCKET_MAX_PER_USER: 3 });
+    t = await startTestApp('pglite', { JWT_SECRET: 'x'.repeat(40), SOCKET_MAX_PER_USER: 3, DEMO: true });
   });
   afterAll(async () => {
     await t?.close();

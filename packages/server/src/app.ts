@@ -105,7 +105,7 @@ export interface UmemeApp {
   broker: EmbeddedBroker | null;
   /** the browser realtime gateway, attached once listening */
   realtime: RealtimeGateway;
-  /** Safaricom's Daraja, or the built-in emulator when DARAJA_CONSUMER_KEY is unset */
+  /** Safaricom's Daraja, or the built-in emulator when `config.mode.payments` says so */
   daraja: DarajaHandle;
   /** every HTTP route, as registered: the security tests are generated from it */
   readonly routes: RouteRecord[];
@@ -183,7 +183,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
 
       const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
       const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
-      const auth = new AuthService(db, tokens);
+      const auth = new AuthService(db, tokens, config.mode.demo);
+      await closeDemoAccounts(auth, tokens, config, logger);
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);
@@ -199,12 +200,18 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const router = new MessageRouter(ingest, reports, metrics, logger);
 
       if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-        await auth.ensureUser({
-          email: config.ADMIN_EMAIL.toLowerCase(),
+        const email = config.ADMIN_EMAIL.toLowerCase();
+        const admin = await auth.bootstrapAdmin({
+          email,
           password: config.ADMIN_PASSWORD,
           name: 'Administrator',
-          role: 'admin',
         });
+        if (admin.created) logger.info({ email }, 'operator account created from ADMIN_EMAIL');
+        else if (admin.role !== 'admin' || admin.demo)
+          logger.warn(
+            { email, role: admin.role, demo: admin.demo },
+            'ADMIN_EMAIL names an existing account that is not a usable operator; it is left as it is',
+          );
       }
 
       // MQTT: the embedded broker, or an external one; the server always connects over TCP.
@@ -366,11 +373,13 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           mqttConnected: () => mqtt.connected,
           metrics,
           ingestPending: () => ingest.pending,
+          mode: config.mode,
         }),
       );
       await http.register(authRoutes(auth));
       await http.register(metersRoutes(meters, reports, devices));
-      await http.register(creditRoutes(credit, config.NODE_ENV !== 'production'));
+      // The demo top-up credits without payment: the demo only (404 everywhere else).
+      await http.register(creditRoutes(credit, config.mode.demo));
       await http.register(transactionsRoutes(new TransactionsService(db)));
       await http.register(consumptionRoutes(new ConsumptionService(db)));
       await http.register(payments.routes);
@@ -382,8 +391,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(friendlyHoursRoutes(operator.friendlyHours));
       await http.register(
         webRoutes({
-          demoTopUp: config.NODE_ENV !== 'production',
-          demo: config.DEMO,
+          mode: config.mode,
           virtualPhoneUrl: () =>
             app.daraja.emulatorUrl === null ? null : `${app.daraja.emulatorUrl}/emulator/phone`,
           friendlyHours: () => operator.friendlyHours.status(),
@@ -420,7 +428,10 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       );
       onClose('fleet live', async () => fleetLive.close());
       await payments.afterListen();
-      logger.info({ http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind }, 'umeme started');
+      logger.info(
+        { http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind, mode: config.mode },
+        `umeme started in ${config.mode.name} mode`,
+      );
     },
     async close() {
       // Each step is bounded: one part that hangs (a peer that never answers) must not keep the
@@ -460,6 +471,20 @@ async function closeHttp(http: FastifyInstance, drainMs: number): Promise<void> 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Demo accounts (users.demo) exist for demo mode only. Accounts the demo made before they were
+ * flagged are flagged first; outside demo mode every flagged account's sign-in and sessions,
+ * even ones issued before, are refused.
+ */
+async function closeDemoAccounts(auth: AuthService, tokens: TokenService, config: Config, logger: Logger) {
+  const flagged = await auth.flagLegacyDemoAccounts();
+  if (flagged.length > 0) logger.warn({ emails: flagged }, 'accounts with the demo password flagged as demo');
+  if (config.mode.demo) return;
+  const ids = await auth.demoUserIds();
+  tokens.refuseUsers(ids);
+  if (ids.length > 0) logger.warn({ accounts: ids.length }, 'demo accounts cannot sign in outside demo mode');
 }
 
 async function persistentSecret(db: Db, key: string): Promise<string> {

@@ -1,6 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { resolveMode, SANDBOX_PASSKEY, SANDBOX_SHORTCODE, type Mode } from './mode';
+
+export { SANDBOX_PASSKEY } from './mode';
 
 /**
  * All configuration, parsed once from the environment at start-up. Nothing else reads
@@ -13,8 +16,6 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 
-/** Safaricom's published sandbox passkey for shortcode 174379: not a secret. */
-export const SANDBOX_PASSKEY = 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919';
 /** Daraja refuses C2B URLs containing these words, and the token is part of those URLs. */
 export const DARAJA_FORBIDDEN_URL_WORDS = /m-?pesa|safaricom|exe|cmd|sql|query/i;
 /** At most 96 characters: the token is a path segment, and the router refuses longer ones. */
@@ -68,7 +69,11 @@ const envSchema = z.object({
   JWT_TTL_S: positiveInt.default(12 * 3600),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
-  DEMO: bool.default(true),
+  /**
+   * The demo (demo accounts, simulated meters, emulator with virtual phone, demo top-up). Unset:
+   * on only when no production setting is present (see mode.ts). Refused with NODE_ENV=production.
+   */
+  DEMO: bool.optional(),
   DEMO_METERS: z.coerce.number().int().min(0).max(1000).default(3),
   DEMO_INTERVAL_S: z.coerce.number().min(0.1).max(3600).default(5),
   INGEST_BATCH_MAX: positiveInt.max(10_000).default(1000),
@@ -78,16 +83,21 @@ const envSchema = z.object({
   TRUST_PROXY: bool.default(false),
   /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
   SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),
-  // M-Pesa Daraja (design §7). Without DARAJA_CONSUMER_KEY the built-in emulator is used.
+  // M-Pesa Daraja (design §7): real Daraja with credentials; the built-in emulator only in the
+  // demo or with DARAJA_EMULATOR=true, never in production (mode.ts).
   DARAJA_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
+  /** the built-in emulator serves payments (staging); refused with NODE_ENV=production */
+  DARAJA_EMULATOR: bool.optional(),
+  /** overrides the Daraja API base that DARAJA_ENV picks (a staging proxy) */
+  DARAJA_BASE_URL: z.url().optional(),
   DARAJA_CONSUMER_KEY: z.string().min(1).max(256).optional(),
   DARAJA_CONSUMER_SECRET: z.string().min(1).max(256).optional(),
   DARAJA_SHORTCODE: z
     .string()
     .regex(/^\d{5,7}$/, 'must be a 5 to 7 digit shortcode')
-    .default('174379'),
-  /** the public sandbox passkey by default; production gets its own from Safaricom */
-  DARAJA_PASSKEY: z.string().min(1).max(512).default(SANDBOX_PASSKEY),
+    .optional(),
+  /** the public sandbox passkey by default outside production; production must set its own */
+  DARAJA_PASSKEY: z.string().min(1).max(512).optional(),
   /** the secret in our callback URLs; generated once and kept in the database when unset */
   DARAJA_CALLBACK_TOKEN: callbackToken.optional(),
   /** comma-separated addresses allowed to deliver callbacks; empty = any address */
@@ -142,9 +152,15 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'DARAJA_SHORTCODE' | 'DARAJA_PASSKEY'> {
+  /** the setting, else the sandbox shortcode (production must set it: mode.ts) */
+  DARAJA_SHORTCODE: string;
+  /** the setting, else the sandbox passkey (production must set it: mode.ts) */
+  DARAJA_PASSKEY: string;
   /** true when no external broker is configured: we run Aedes in-process */
   embeddedBroker: boolean;
+  /** how this server runs, decided once from the settings (mode.ts) */
+  mode: Mode;
 }
 
 export class ConfigError extends Error {}
@@ -189,6 +205,10 @@ export function resolveFileVariables(
   return resolved;
 }
 
+function invalid(lines: string[]): ConfigError {
+  return new ConfigError(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
   env = resolveFileVariables(env);
   const picked = Object.fromEntries(
@@ -198,42 +218,54 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
   );
   const r = envSchema.safeParse(picked);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  if (!r.success) throw invalid(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return completeConfig(r.data);
+}
+
+/** Checks what no single variable can, resolves the mode and fills in what follows from it. */
+function completeConfig(env: Env): Config {
+  const problems: string[] = [];
+  if (env.PAYMENT_EXPIRE_S < env.PAYMENT_PENDING_TIMEOUT_S) {
+    problems.push('PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S');
   }
-  if (r.data.DARAJA_CONSUMER_KEY !== undefined && r.data.DARAJA_CONSUMER_SECRET === undefined) {
-    throw new ConfigError(
-      'Invalid configuration:\n  DARAJA_CONSUMER_SECRET: required when DARAJA_CONSUMER_KEY is set',
-    );
-  }
-  if (r.data.PAYMENT_EXPIRE_S < r.data.PAYMENT_PENDING_TIMEOUT_S) {
-    throw new ConfigError(
-      'Invalid configuration:\n  PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S',
-    );
-  }
+  const resolved = resolveMode(env);
+  if (!resolved.ok) problems.push(...resolved.problems);
+  if (problems.length > 0 || !resolved.ok) throw invalid(problems);
   return {
-    ...r.data,
-    LOG_FORMAT: r.data.LOG_FORMAT ?? (r.data.NODE_ENV === 'development' ? 'pretty' : 'json'),
-    embeddedBroker: r.data.MQTT_URL === undefined,
+    ...env,
+    DARAJA_SHORTCODE: env.DARAJA_SHORTCODE ?? SANDBOX_SHORTCODE,
+    DARAJA_PASSKEY: env.DARAJA_PASSKEY ?? SANDBOX_PASSKEY,
+    LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    embeddedBroker: env.MQTT_URL === undefined,
+    mode: resolved.mode,
   };
 }
 
-/** A test/embedded configuration: in-memory database, ephemeral ports, no demo. */
+/**
+ * A test/embedded configuration: in-memory database, ephemeral ports, no demo, and the Daraja
+ * emulator unless the overrides give Daraja credentials or NODE_ENV=production. The overrides
+ * are merged before the mode is resolved, so `{ DEMO: true }` is a demo and a production
+ * override must be a valid production configuration.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    ...loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      MQTT_PORT: '0',
-      DEMO: 'false',
-      LOG_LEVEL: 'silent',
-      // A test's afterAll hook has 60 s: a hung part must not use them all.
-      SHUTDOWN_STEP_TIMEOUT_MS: '5000',
-    }),
+  const { mode: _mode, embeddedBroker: _embedded, ...settings } = overrides;
+  const base = envSchema.parse({
+    NODE_ENV: 'test',
+    PORT: '0',
+    MQTT_PORT: '0',
+    DEMO: 'false',
+    LOG_LEVEL: 'silent',
+    // A test's afterAll hook has 60 s: a hung part must not use them all.
+    SHUTDOWN_STEP_TIMEOUT_MS: '5000',
+  });
+  const merged: Env = {
+    ...base,
     HOST: '127.0.0.1',
     MQTT_HOST: '127.0.0.1',
     DATA_DIR: ':memory:',
-    ...overrides,
+    ...settings,
   };
+  const realDaraja = merged.DARAJA_CONSUMER_KEY !== undefined || merged.NODE_ENV === 'production';
+  if (!('DARAJA_EMULATOR' in settings) && !realDaraja) merged.DARAJA_EMULATOR = true;
+  return completeConfig(merged);
 }

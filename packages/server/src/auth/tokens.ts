@@ -4,12 +4,19 @@ import { AppError } from '../shared/errors';
 
 export class TokenService {
   private readonly key: Uint8Array;
+  /** users whose sessions are refused though signed (demo accounts outside demo mode) */
+  private refused: ReadonlySet<string> = new Set();
 
   constructor(
     secret: string,
     private readonly ttlS: number,
   ) {
     this.key = new TextEncoder().encode(secret);
+  }
+
+  /** Refuses every session of these users from now on, including ones issued before. */
+  refuseUsers(userIds: Iterable<string>): void {
+    this.refused = new Set(userIds);
   }
 
   async issue(userId: string, role: 'customer' | 'admin'): Promise<string> {
@@ -30,6 +37,7 @@ export class TokenService {
       if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) {
         throw new Error('bad claims');
       }
+      if (this.refused.has(payload.sub)) throw new Error('refused user');
       return { kind: 'user', userId: payload.sub, role };
     } catch {
       throw new AppError('UNAUTHENTICATED', 'Your session is not valid; sign in again.');

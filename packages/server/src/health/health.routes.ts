@@ -1,7 +1,16 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/db';
+import type { Mode } from '../mode';
 import type { Metrics } from '../shared/metrics';
+
+/** Which mode runs and why (no secrets: the reasons name settings, never their values). */
+export const modeResponse = z.object({
+  name: z.enum(['demo', 'staging', 'production', 'development']),
+  demo: z.boolean(),
+  payments: z.enum(['daraja', 'emulator']),
+  reasons: z.array(z.string()),
+});
 
 export const healthRoutes =
   (deps: {
@@ -9,15 +18,22 @@ export const healthRoutes =
     mqttConnected: () => boolean;
     metrics: Metrics;
     ingestPending: () => number;
+    mode: Mode;
   }): FastifyPluginAsyncZod =>
   async (app) => {
+    const mode = {
+      name: deps.mode.name,
+      demo: deps.mode.demo,
+      payments: deps.mode.payments,
+      reasons: deps.mode.reasons,
+    };
     app.get(
       '/health',
       {
         config: { auth: 'public', rateLimit: false },
-        schema: { response: { 200: z.object({ status: z.literal('ok') }) } },
+        schema: { response: { 200: z.object({ status: z.literal('ok'), mode: modeResponse }) } },
       },
-      async () => ({ status: 'ok' as const }),
+      async () => ({ status: 'ok' as const, mode }),
     );
     app.get(
       '/ready',
@@ -30,12 +46,14 @@ export const healthRoutes =
               database: z.boolean(),
               broker: z.boolean(),
               ingestPending: z.number(),
+              mode: modeResponse,
             }),
             503: z.object({
               status: z.string(),
               database: z.boolean(),
               broker: z.boolean(),
               ingestPending: z.number(),
+              mode: modeResponse,
             }),
           },
         },
@@ -52,6 +70,7 @@ export const healthRoutes =
           database,
           broker,
           ingestPending: deps.ingestPending(),
+          mode,
         });
       },
     );

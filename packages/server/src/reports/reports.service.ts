@@ -9,6 +9,12 @@ import type { ReportRow, Statement } from './reports.schema';
 /** Reporting days and months are Kenyan (design §7: Daraja timestamps are in Kenyan time). */
 const ZONE = 'Africa/Nairobi';
 const SOLD_KINDS = ['purchase', 'refund', 'reversal'];
+/**
+ * Demo money (`transactions.demo`: the demo top-up) is not money: it never counts as revenue or
+ * sales. A ledger entry `l` belongs to it when its transaction does (refunds of a moved demo
+ * credit point at the demo transaction too).
+ */
+const NOT_DEMO_LEDGER = `NOT EXISTS (SELECT 1 FROM transactions d WHERE d.id = l.transaction_id AND d.demo)`;
 
 type Unit = 'day' | 'month';
 
@@ -55,13 +61,13 @@ export class ReportsService {
     const [money, ledger, consumed] = await Promise.all([
       this.db.query<{ period: string; source: string; cents: number }>(
         `SELECT ${period('completed_at')} AS period, source, SUM(amount_cents)::bigint AS cents FROM transactions
-          WHERE status = 'completed' AND amount_cents > 0 AND ${range('completed_at')}
+          WHERE status = 'completed' AND amount_cents > 0 AND NOT demo AND ${range('completed_at')}
           GROUP BY 1, 2`,
         params,
       ),
       this.db.query<{ period: string; kind: string; mwh: number; cents: number }>(
-        `SELECT ${period('created_at')} AS period, kind, SUM(energy_mwh)::bigint AS mwh, SUM(amount_cents)::bigint AS cents
-           FROM ledger_entries WHERE ${range('created_at')} GROUP BY 1, 2`,
+        `SELECT ${period('l.created_at')} AS period, l.kind, SUM(l.energy_mwh)::bigint AS mwh, SUM(l.amount_cents)::bigint AS cents
+           FROM ledger_entries l WHERE ${range('l.created_at')} AND ${NOT_DEMO_LEDGER} GROUP BY 1, 2`,
         params,
       ),
       this.db.query<{ period: string; mwh: number; meters: number }>(
@@ -140,9 +146,9 @@ export class ReportsService {
       }>(
         `SELECT m.meter_no, m.debt_cents, (m.credit_limit_mwh - m.energy_mwh) AS balance_mwh,
             (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM transactions t
-              WHERE t.meter_no = m.meter_no AND t.status = 'completed' AND t.amount_cents > 0 AND ${range('t.completed_at')}) AS paid,
+              WHERE t.meter_no = m.meter_no AND t.status = 'completed' AND t.amount_cents > 0 AND NOT t.demo AND ${range('t.completed_at')}) AS paid,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries l
-              WHERE l.meter_no = m.meter_no AND l.kind IN ('purchase', 'refund', 'reversal') AND ${range('l.created_at')}) AS bought,
+              WHERE l.meter_no = m.meter_no AND l.kind IN ('purchase', 'refund', 'reversal') AND ${NOT_DEMO_LEDGER} AND ${range('l.created_at')}) AS bought,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries l
               WHERE l.meter_no = m.meter_no AND l.kind IN ('adjustment', 'emergency') AND ${range('l.created_at')}) AS adjusted,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM consumption_hourly h

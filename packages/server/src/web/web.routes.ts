@@ -6,6 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { DEFAULT_WEB_DIST_DIR } from '../shared/package-dir';
+import type { Mode } from '../mode';
 
 /** Paths that belong to the API, never to the single-page app: unknown ones stay JSON 404s. */
 const API_PREFIXES = [
@@ -25,10 +26,11 @@ const ASSET_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
 
 export interface WebRoutesOptions {
   distDir?: string;
-  /** Development servers offer the demo top-up (`POST /daraja/simulate`) in the dashboard. */
-  demoTopUp: boolean;
-  /** Demo mode (`DEMO`): the dashboard may point at the Daraja emulator's virtual phone. */
-  demo?: boolean;
+  /**
+   * How the server runs: in the demo the dashboard offers the demo top-up and the emulator's
+   * virtual phone; whenever the emulator serves payments every page says so.
+   */
+  mode: Pick<Mode, 'name' | 'demo' | 'payments'>;
   /** The emulator's virtual phone page, in demo mode with the built-in emulator; else null. */
   virtualPhoneUrl?: () => string | null;
   /** Whether friendly hours are on now, and until when (issue 5 §4). */
@@ -37,7 +39,12 @@ export interface WebRoutesOptions {
 
 /** What the dashboard needs to know about this server before it can offer everything. */
 export const publicConfigResponse = z.strictObject({
+  /** demo, staging, production or development (the server's mode) */
+  mode: z.enum(['demo', 'staging', 'production', 'development']),
+  /** the demo: demo accounts, the demo top-up (`POST /daraja/simulate`), the virtual phone */
   demo: z.boolean(),
+  /** payments go to the built-in Daraja emulator: no real money moves (every page shows a banner) */
+  paymentsEmulator: z.boolean(),
   virtualPhoneUrl: z.string().nullable(),
   /** friendly hours: the load is not cut now; use is repaid from the next purchase */
   friendlyHours: z.strictObject({
@@ -87,9 +94,7 @@ export const webRoutes =
       const info = await stat(indexPath).catch(() => null);
       if (!info) return null;
       if (cachedIndex?.mtimeMs !== info.mtimeMs) {
-        const html = await readFile(indexPath, 'utf8');
-        const marker = opts.demoTopUp ? '<meta name="umeme-demo-top-up" content="on">' : '';
-        cachedIndex = { mtimeMs: info.mtimeMs, html: html.replace('</head>', `${marker}</head>`) };
+        cachedIndex = { mtimeMs: info.mtimeMs, html: await readFile(indexPath, 'utf8') };
       }
       return cachedIndex.html;
     }
@@ -124,9 +129,11 @@ export const webRoutes =
         '/api/config',
         { config: { auth: 'public' }, schema: { response: { 200: publicConfigResponse } } },
         async () => {
-          const demo = opts.demo ?? false;
+          const demo = opts.mode.demo;
           return {
+            mode: opts.mode.name,
             demo,
+            paymentsEmulator: opts.mode.payments === 'emulator',
             virtualPhoneUrl: demo ? (opts.virtualPhoneUrl?.() ?? null) : null,
             friendlyHours: opts.friendlyHours?.() ?? { active: false, until: null, untilLocalTime: null },
           };

@@ -76,6 +76,9 @@ export const en = {
   tx_failed: 'Failed',
   buyElectricity: 'Buy electricity',
   topUpDemo: 'Top up (demo)',
+  modeBannerDemo: 'Demo: payments go to a built-in M-Pesa emulator. No real money moves.',
+  modeBannerStaging:
+    'Test system: payments go to the M-Pesa emulator, which approves them. No real money moves.',
   payPhone: 'M-Pesa number',
   payPhoneHint: 'The phone that gets the PIN prompt, e.g. 0712 345 678',
   payAmount: 'Amount (KES)',
@@ -223,6 +226,9 @@ export const sw: Dictionary = {
   tx_failed: 'Imeshindikana',
   buyElectricity: 'Nunua umeme',
   topUpDemo: 'Ongeza salio (majaribio)',
+  modeBannerDemo: 'Majaribio: malipo yanaenda kwa kiigaji cha M-Pesa. Hakuna pesa halisi inayohamishwa.',
+  modeBannerStaging:
+    'Mfumo wa majaribio: malipo yanaenda kwa kiigaji cha M-Pesa kinachoyakubali. Hakuna pesa halisi inayohamishwa.',
   payPhone: 'Namba ya M-Pesa',
   payPhoneHint: 'Simu itakayopokea ombi la PIN, mfano 0712 345 678',
   payAmount: 'Kiasi (KES)',

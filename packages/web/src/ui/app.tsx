@@ -6,6 +6,7 @@ import { LOCALE_STORAGE_KEY, loadAuth, saveAuth, type StoredAuth } from '../stat
 import { parseRoute } from '../state/routes';
 import { AuthScreen } from './auth-screen';
 import { I18nContext, type I18n } from './i18n-context';
+import { ModeBanner } from './mode-banner';
 import { navigate, usePathname } from './navigation';
 import { SignedIn } from './signed-in';
 
@@ -60,6 +61,7 @@ export function App() {
 
   return (
     <I18nContext.Provider value={i18n}>
+      <ModeBanner />
       {auth && isAdminPath(pathname) ? (
         <AdminGate key={auth.token} auth={auth} onSignOut={signOut} />
       ) : auth ? (

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PaymentIntent, PublicConfig } from '../api/api-types';
+import { loadPublicConfig } from '../api/public-config';
 import { ApiError } from '../api/http-client';
 import type { LiveSession } from '../live/live-session';
 import {
@@ -33,30 +34,11 @@ type Phase =
   | { name: 'succeeded'; intent: PaymentIntent | null; amountKes: number; energyKwh: number | null }
   | { name: 'failed'; reason: string; resultCode: number | null };
 
-let configRequest: Promise<PublicConfig | null> | null = null;
-
-/** `GET /api/config`, once per page load; without it the panel simply shows no demo link. */
-function loadPublicConfig(session: LiveSession): Promise<PublicConfig | null> {
-  configRequest ??= session.http.publicConfig().catch(() => {
-    configRequest = null;
-    return null;
-  });
-  return configRequest;
-}
-
 /**
  * The "Buy electricity" panel: M-Pesa STK push for this meter, followed live (socket events,
  * with polling of the payment intent as a fallback since sockets deliver at most once).
  */
-export function BuyElectricity({
-  session,
-  meterNo,
-  demoTopUp,
-}: {
-  session: LiveSession;
-  meterNo: string;
-  demoTopUp: boolean;
-}) {
+export function BuyElectricity({ session, meterNo }: { session: LiveSession; meterNo: string }) {
   const { t, locale } = useI18n();
   const kes = (v: number) => formatKes(locale, v).replace(/\.00$/, '');
   const [phone, setPhone] = useState('');
@@ -76,7 +58,7 @@ export function BuyElectricity({
         if (live && me.phone && !phoneTouched.current) setPhone(me.phone);
       })
       .catch(() => {});
-    void loadPublicConfig(session).then((c) => {
+    void loadPublicConfig().then((c) => {
       if (live) setConfig(c);
     });
     return () => {
@@ -366,7 +348,8 @@ export function BuyElectricity({
         >
           {sending ? t('paySending') : t('payButton', { amount: amountKes === null ? '' : kes(amountKes) })}
         </button>
-        {demoTopUp && (
+        {/* The demo top-up credits without payment: the server offers it in the demo only. */}
+        {config?.demo === true && (
           <button
             className="link-button small"
             type="button"
