@@ -51,6 +51,8 @@ describe('secrets from files (X_FILE)', () => {
       JWT_SECRET_FILE: secretFile('jwt', `${SECRET}\n`),
       DATABASE_URL_FILE: secretFile('db', 'postgres://umeme:pw@db:5432/umeme\r\n'),
       MQTT_SERVER_PASSWORD_FILE: secretFile('mqtt', 'sixteen-chars-or-more'),
+      // DATABASE_URL turns the demo off: payments then need a backend (see mode.ts)
+      DARAJA_EMULATOR: 'true',
     });
     expect(config.JWT_SECRET).toBe(SECRET);
     expect(config.DATABASE_URL).toBe('postgres://umeme:pw@db:5432/umeme');
