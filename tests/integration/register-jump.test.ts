@@ -64,14 +64,18 @@ describe.each(databases)('register jumps on %s', (db) => {
     await t.app.services.ingest.flush();
     const distinct = new Set(reports.map(([seq, kwh]) => `${seq}/${kwh}`)).size;
     const seen = new Set<string>();
-    await waitFor(async () => {
-      const { rows } = await t.app.services.db.query<{ seq: number; kwh: number }>(
-        `SELECT seq, energy_mwh AS kwh FROM readings WHERE meter_no = $1`,
-        [creds.meterNo],
-      );
-      for (const r of rows) seen.add(`${r.seq}/${r.kwh / 1e6}`);
-      return reports.every(([seq, kwh]) => seen.has(`${seq}/${kwh}`)) && seen.size >= distinct;
-    }, 'every report recorded');
+    await waitFor(
+      async () => {
+        const { rows } = await t.app.services.db.query<{ seq: number; kwh: number }>(
+          `SELECT seq, energy_mwh AS kwh FROM readings WHERE meter_no = $1`,
+          [creds.meterNo],
+        );
+        for (const r of rows) seen.add(`${r.seq}/${r.kwh / 1e6}`);
+        return reports.every(([seq, kwh]) => seen.has(`${seq}/${kwh}`)) && seen.size >= distinct;
+      },
+      'every report recorded',
+      30_000,
+    );
   }
 
   const openAlerts = async (meterNo: string) =>
@@ -330,47 +334,50 @@ describe.each(databases)('register jumps on %s', (db) => {
   });
 
   it('duplicates and reordering around a held jump never count twice', async () => {
+    // The wire carries at most 1e9 kWh: the jump and the level after it stay under that.
+    const JUMP_KWH = 9e8;
+    const JUMP_MWH = 9e14;
     const { creds, client } = await meterWithClient(10);
     await report(creds, client, [
       [1, 1],
-      [3, GLITCH_KWH],
+      [3, JUMP_KWH],
       [2, 1.1], // older report delivered late
-      [3, GLITCH_KWH], // duplicate
+      [3, JUMP_KWH], // duplicate
       [4, 1.2],
-      [3, GLITCH_KWH],
+      [3, JUMP_KWH],
       [2, 1.1],
     ]);
     let s = await expectInvariants(creds.meterNo);
     expect(s.energy_mwh).toBe(1_200_000);
     // The meter now reports from the new level, twice each.
     await report(creds, client, [
-      [5, GLITCH_KWH + 0.5],
-      [5, GLITCH_KWH + 0.5],
+      [5, JUMP_KWH + 0.5],
+      [5, JUMP_KWH + 0.5],
       [4, 1.2],
-      [6, GLITCH_KWH + 0.7],
-      [6, GLITCH_KWH + 0.7],
+      [6, JUMP_KWH + 0.7],
+      [6, JUMP_KWH + 0.7],
     ]);
     s = await expectInvariants(creds.meterNo);
     expect(s.energy_mwh).toBe(1_200_000);
     const [hold] = await holdsOf(creds.meterNo);
-    expect(hold).toMatchObject({ heldFromMwh: GLITCH_MWH, heldEnergyMwh: GLITCH_MWH + 700_000 });
+    expect(hold).toMatchObject({ heldFromMwh: JUMP_MWH, heldEnergyMwh: JUMP_MWH + 700_000 });
     expect(hold!.actions).toEqual(['accept', 'reset_epoch']);
 
     const r = await admin<{ hold: HoldRow }>('POST', `/api/admin/register-holds/${hold!.id}/accept`, {
       reason: 'confirmed with the customer',
     });
     expect(r.status).toBe(200);
-    expect(r.body.hold.debitedMwh).toBe(GLITCH_MWH + 700_000 - 1_200_000);
+    expect(r.body.hold.debitedMwh).toBe(JUMP_MWH + 700_000 - 1_200_000);
     // Everything sent again, in any order: nothing more is debited.
     await report(creds, client, [
-      [3, GLITCH_KWH],
-      [6, GLITCH_KWH + 0.7],
+      [3, JUMP_KWH],
+      [6, JUMP_KWH + 0.7],
       [2, 1.1],
-      [5, GLITCH_KWH + 0.5],
+      [5, JUMP_KWH + 0.5],
       [4, 1.2],
     ]);
     s = await expectInvariants(creds.meterNo);
-    expect(s.energy_mwh).toBe(GLITCH_MWH + 700_000);
+    expect(s.energy_mwh).toBe(JUMP_MWH + 700_000);
     const ledgerDebits = await t.app.services.db.query<{ n: number }>(
       `SELECT COUNT(*)::int AS n FROM register_holds WHERE meter_no = $1`,
       [creds.meterNo],
