@@ -333,6 +333,24 @@ describe.each(databases)('register jumps on %s', (db) => {
     expect(await openAlerts(fresh.creds.meterNo)).toContain('register_anomaly');
   });
 
+  it("a meter's own rated power, set at registration, bounds its register instead of the default", async () => {
+    const small = await admin<{ mqttPassword: string }>('POST', '/api/meters', {
+      meterNo: `R${Date.now().toString(36).slice(-6)}`,
+      openingCreditKwh: 10,
+      maxLoadW: 2_000,
+    });
+    expect(small.status).toBe(201);
+    const meterNo = (small.body as unknown as { meterNo: string }).meterNo;
+    const creds = { meterNo, secret: small.body.mqttPassword };
+    const client = await connectAsMeter(t.mqttUrl, creds);
+    clients.push(client);
+    // 2 kW × 15 min of grace is 0.5 kWh; 24 kW (the default) would allow 6 kWh.
+    await report(creds, client, [[1, 1]]);
+    expect((await meterState(t, meterNo)).energy_mwh).toBe(0);
+    const [hold] = await holdsOf(meterNo);
+    expect(hold).toMatchObject({ ratedPowerW: 2_000, allowedMwh: 500_000 });
+  });
+
   it('duplicates and reordering around a held jump never count twice', async () => {
     // The wire carries at most 1e9 kWh: the jump and the level after it stay under that.
     const JUMP_KWH = 9e8;
