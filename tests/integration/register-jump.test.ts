@@ -160,6 +160,15 @@ describe.each(databases)('register jumps on %s', (db) => {
     const holds = await holdsOf(creds.meterNo);
     expect(holds).toHaveLength(1);
     expect(holds[0]).toMatchObject({ reports: 3, heldFromMwh: 5_000_000_000, heldEnergyMwh: 5_000_200_000 });
+    // The alerts page lists the open holds of every meter.
+    const listed = await admin<{ holds: HoldRow[] }>(
+      'GET',
+      '/api/admin/register-holds?status=held&limit=200',
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.holds.filter((h) => h.meterNo === creds.meterNo).map((h) => h.id)).toEqual([
+      holds[0]!.id,
+    ]);
     expect((await meterState(t, creds.meterNo)).energy_mwh).toBe(1_000_000);
   });
 
