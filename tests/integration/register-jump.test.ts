@@ -24,6 +24,8 @@ interface HoldRow {
   heldEnergyMwh: number;
   appliedEnergyMwh: number;
   reports: number;
+  ratedPowerW: number;
+  allowedMwh: number;
   debitedMwh: number | null;
   rebasedMwh: number | null;
   actions: string[];
