@@ -46,6 +46,11 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /api/admin/meters/:meterNo/config': 'admin',
   'POST /api/admin/meters/:meterNo/adjustments': 'admin',
   'POST /api/admin/transactions/:id/move': 'admin',
+  // implausible register jumps held by ingest (MQ-13): list and decide, with a reason
+  'GET /api/admin/register-holds': 'admin',
+  'POST /api/admin/register-holds/:id/accept': 'admin',
+  'POST /api/admin/register-holds/:id/reset-epoch': 'admin',
+  'POST /api/admin/register-holds/:id/dismiss': 'admin',
   'POST /api/meters/:meterNo/emergency': 'user',
   'GET /api/admin/users': 'admin',
   'GET /api/admin/alerts': 'admin',

@@ -53,6 +53,8 @@ import { registerAuthHook, registerErrorHandlers } from './shared/http';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { limitNotFound } from './shared/not-found-limit';
 import { recordRoutes, type RouteRecord } from './shared/route-table';
+import { registerHoldsRoutes } from './register-holds/register-holds.routes';
+import { RegisterHoldsService } from './register-holds/register-holds.service';
 import { reportsRoutes } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
 import { topupsRoutes } from './topups/topups.routes';
@@ -88,6 +90,8 @@ export interface Services {
     friendlyHours: FriendlyHoursService;
     /** "about N hours of credit left" notices (issue 5 §6) */
     forecast: LowBalanceForecastService;
+    /** decisions on implausible register jumps held by ingest (MQ-13) */
+    registerHolds: RegisterHoldsService;
   };
   payments: PaymentsModule;
   topups: TopupsService;
@@ -195,6 +199,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         // PGlite is one connection: batches queue behind each other anyway
         concurrency: db.kind === 'postgres' ? config.INGEST_CONCURRENCY : 1,
         highWater: config.INGEST_QUEUE_HIGH_WATER,
+        defaultRatedPowerW: config.METER_RATED_POWER_DEFAULT_W,
+        registerGraceMs: config.REGISTER_JUMP_GRACE_S * 1000,
       });
       const reports = new MeterReportsService(db, alerts, bus, logger);
       const router = new MessageRouter(ingest, reports, metrics, logger);
@@ -289,6 +295,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           thresholdMinutes: Math.round(config.LOW_BALANCE_FORECAST_HOURS * 60),
           intervalMs: config.LOW_BALANCE_FORECAST_INTERVAL_S * 1000,
         }),
+        registerHolds: new RegisterHoldsService(db, bus, alerts, logger.child({ part: 'register-holds' })),
       };
       operator.commands.start();
       operator.alerts.start();
@@ -387,6 +394,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(adminRoutes({ db, admin: operator.admin, alerts: operator.alerts, meters }));
       await http.register(commandsRoutes(operator.commands));
       await http.register(adjustmentsRoutes(operator.adjustments));
+      await http.register(registerHoldsRoutes(operator.registerHolds));
       await http.register(reportsRoutes(operator.reports));
       await http.register(friendlyHoursRoutes(operator.friendlyHours));
       await http.register(

@@ -80,6 +80,10 @@ const envSchema = z.object({
   INGEST_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(2),
   INGEST_QUEUE_HIGH_WATER: positiveInt.default(20_000),
   INGEST_CONCURRENCY: positiveInt.max(16).default(3),
+  /** rated power of a meter without its own max load: a register growing faster is held (MQ-13) */
+  METER_RATED_POWER_DEFAULT_W: positiveInt.max(1_000_000).default(24_000),
+  /** time at rated power a register may always grow on top of rated power × elapsed × 3/2 */
+  REGISTER_JUMP_GRACE_S: z.coerce.number().int().min(0).max(86_400).default(900),
   TRUST_PROXY: bool.default(false),
   /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
   SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),

@@ -23,6 +23,7 @@ import {
   usersResponse,
 } from './admin.schema';
 import type { AdminService } from './admin.service';
+import { registerHoldRow } from '../register-holds/register-holds.schema';
 import { readMeterDetail } from './meter-detail';
 import type { OperatorAlertsService } from './operator-alerts.service';
 import { OPERATOR_LIMITS as L } from './operator.limits';
@@ -45,7 +46,16 @@ export const adminRoutes =
     );
     app.get(
       '/api/admin/meters/:meterNo',
-      { config: admin, schema: { params: meterNoParam, response: { 200: meterDetailResponse } } },
+      {
+        config: admin,
+        schema: {
+          params: meterNoParam,
+          response: {
+            // with the implausible register jumps held for an operator (MQ-13), newest first
+            200: meterDetailResponse.extend({ registerHolds: z.array(registerHoldRow) }),
+          },
+        },
+      },
       async (req) => readMeterDetail(deps.db, callerOf(req), req.params.meterNo),
     );
     app.post(

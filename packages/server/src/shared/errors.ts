@@ -38,6 +38,12 @@ export const errorCatalogue = {
     status: 409,
     message: 'That transaction cannot be moved (already moved, or not a payment).',
   },
+  REGISTER_HOLD_NOT_FOUND: { status: 404, message: 'Held register jump not found.' },
+  REGISTER_HOLD_RESOLVED: { status: 409, message: 'That held register jump was already decided.' },
+  REGISTER_HOLD_ACTION_UNFIT: {
+    status: 409,
+    message: 'That decision does not fit what the meter reports now.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly.' },
   UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
