@@ -1156,6 +1156,7 @@ export class PaymentsService {
         type: 'payment',
         externalRef: `STK-${claimed.checkoutRequestId}`,
         phone: intent.phone,
+        paidBy: intent.user_id,
       });
       const transactionId = applied.result.transactionId;
       await tx.query(
@@ -1256,6 +1257,7 @@ function stkCredit(intent: IntentRow, receipt: string): CreditRequest {
     type: 'payment',
     externalRef: stkExternalRef(receipt),
     phone: intent.phone,
+    paidBy: intent.user_id,
   };
 }
 
