@@ -25,6 +25,7 @@ import {
   type LockedMeter,
 } from '../credit/credit.service';
 import { arrayLiteral, deferOrRun, type Db, type PipelinedQueryable, type Queryable } from '../db/db';
+import { mayHoldNul, withoutNul } from './callback-text';
 import { Batcher } from '../shared/batcher';
 import { assertMeterAccess, assertRecordAccess, SYSTEM, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -116,6 +117,8 @@ interface PendingPersist {
   body: string;
   remoteAddress: string;
   out?: PersistedCallback;
+  /** why this callback alone could not be stored, when its group fell back to one by one */
+  failed?: Error;
 }
 
 /** The stored callback's id, and its intent as it was then (all null when there is none). */
@@ -222,7 +225,7 @@ export class PaymentsService {
     this.persistBatcher = this.groupCommit<PendingPersist>(
       'umeme_payment_callback_store_batch_size',
       'STK callbacks stored per statement when they arrive together',
-      (items) => this.persistBatch(items),
+      (items) => this.persistGroup(items),
       // the callers see the error: their callbacks are answered 500 and Daraja delivers again
       (err, items) =>
         this.deps.logger.warn(
@@ -544,11 +547,22 @@ export class PaymentsService {
   ): Promise<CallbackOutcome> {
     // STK Query goes out while the callback is being stored: both are waits on other machines.
     // Whether its answer is used is decided once the stored row tells the intent's state.
+    let body = JSON.stringify(rawBody);
+    if (mayHoldNul(body)) {
+      // Kept as evidence with each NUL written out (see callback-text.ts), and settled as sent.
+      const escaped = withoutNul(rawBody);
+      body = JSON.stringify(escaped);
+      stkCallback = withoutNul(stkCallback);
+      this.deps.logger.warn(
+        { checkoutRequestId: stkCallback.CheckoutRequestID },
+        'callback with NUL characters stored with them escaped',
+      );
+    }
     const verdict = this.verifyEarly(stkCallback);
     const row = await this.persistStkCallback({
       checkoutRequestId: stkCallback.CheckoutRequestID,
       resultCode: stkCallback.ResultCode,
-      body: JSON.stringify(rawBody),
+      body,
       remoteAddress,
     });
     await this.hooks.afterCallbackPersisted?.(row.id);
@@ -594,6 +608,7 @@ export class PaymentsService {
   private async persistStkCallback(input: PendingPersist): Promise<PersistedCallback> {
     if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistBatcher.closed) {
       await this.persistBatcher.add(input);
+      if (input.failed !== undefined) throw input.failed;
     } else {
       this.persistingSingly++;
       try {
@@ -603,6 +618,30 @@ export class PaymentsService {
       }
     }
     return input.out!;
+  }
+
+  /**
+   * Stores a group of callbacks in one statement. If that fails, each is stored by a statement
+   * of its own (only on failure: the common path keeps its one round trip), so one callback that
+   * cannot be stored fails alone (PAY-11) and the others are answered 200 as usual.
+   */
+  private async persistGroup(items: PendingPersist[]): Promise<void> {
+    try {
+      await this.persistBatch(items);
+    } catch (err) {
+      if (items.length === 1) throw err;
+      this.deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), callbacks: items.length },
+        'storing a group of callbacks failed; storing them one by one',
+      );
+      await Promise.all(
+        items.map((item) =>
+          this.persistBatch([item]).catch((e: unknown) => {
+            item.failed = e instanceof Error ? e : new Error(String(e));
+          }),
+        ),
+      );
+    }
   }
 
   /**
