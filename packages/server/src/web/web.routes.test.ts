@@ -59,6 +59,7 @@ describe('web routes', () => {
       demo: true,
       virtualPhoneUrl: 'http://127.0.0.1:4321/emulator/phone',
       friendlyHours: off,
+      stkMaxKes: null,
     });
 
     const live = await newApp(newDist(), false, { demo: false, virtualPhoneUrl: url });
@@ -66,12 +67,14 @@ describe('web routes', () => {
       demo: false,
       virtualPhoneUrl: null,
       friendlyHours: off,
+      stkMaxKes: null,
     });
     const bare = await newApp(newDist());
     expect((await bare.inject({ url: '/api/config' })).json()).toEqual({
       demo: false,
       virtualPhoneUrl: null,
       friendlyHours: off,
+      stkMaxKes: null,
     });
   });
 
