@@ -403,6 +403,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           virtualPhoneUrl: () =>
             app.daraja.emulatorUrl === null ? null : `${app.daraja.emulatorUrl}/emulator/phone`,
           friendlyHours: () => operator.friendlyHours.status(),
+          stkMaxKes: config.STK_PUSH_MAX_KES,
         }),
       );
       app.http = http;

@@ -136,6 +136,12 @@ const envSchema = z.object({
   STK_PUSH_MAX_PER_PHONE: positiveInt.max(100_000).default(5),
   STK_PUSH_MAX_PER_METER: positiveInt.max(100_000).default(10),
   STK_PUSH_WINDOW_S: positiveInt.max(86_400).default(600),
+  /** prompts to a phone that is not the asking customer's own, from all such customers, per window */
+  STK_PUSH_MAX_PER_OTHER_PHONE: positiveInt.max(100_000).default(2),
+  /** prompts waiting on one phone at once (M-Pesa shows one at a time) */
+  STK_PUSH_MAX_PENDING_PER_PHONE: positiveInt.max(100_000).default(1),
+  /** largest STK push in whole KES; M-Pesa's own ceiling is 250,000 */
+  STK_PUSH_MAX_KES: positiveInt.min(10).max(250_000).default(10_000),
   /** how often the friendly-hours scheduler checks the schedule and the meters (issue 5 §4) */
   FRIENDLY_HOURS_TICK_S: positiveInt.max(3600).default(60),
   /** "about N hours of credit left" notice below this many hours at the recent rate (issue 5 §6) */

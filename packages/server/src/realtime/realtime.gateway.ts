@@ -30,6 +30,7 @@ import {
   balanceUpdatedFrom,
   crossedZero,
   mergeBalanceUpdates,
+  METER_ROOM_PREFIX,
   meterRoom,
   meterRooms,
   meterStatusFrom,
@@ -41,6 +42,7 @@ import {
 } from './realtime.events';
 import { REALTIME_LIMITS } from './realtime.limits';
 import { RealtimeService } from './realtime.service';
+import { guardRecovery } from './recovery-guard';
 import { mayReach, replayAdapter } from './replay-adapter';
 
 type UserCaller = Extract<Caller, { kind: 'user' }>;
@@ -126,6 +128,11 @@ export class RealtimeGateway {
       );
     this.nsp = this.io.of(SOCKET_NAMESPACE);
     this.service = new RealtimeService(deps.db);
+    guardRecovery(
+      this.nsp,
+      (session) => this.mayStillWatch((session.data as Partial<SocketData>).caller, session.rooms),
+      (err) => deps.logger.warn({ err }, 'could not check a recovered session; not recovered'),
+    );
     this.coalescer = new Coalescer<PendingUpdate>({
       windowMs: REALTIME_LIMITS.coalesceWindowMs,
       merge: (waiting, incoming) => ({
@@ -268,9 +275,28 @@ export class RealtimeGateway {
       this.deps.logger.warn({ err, meterNo: e.meterNo }, 'could not move sockets between meter rooms');
     }
     const local = [...this.nsp.sockets.values()].filter((s) => users.includes(s.data.caller.userId));
+    // A customer's subscribe_meter on the meter ends with its ownership (sockets on other
+    // instances drop it on their next snapshot, and a recovered session is checked again).
+    for (const socket of local) {
+      if (socket.data.caller.role !== 'admin' && socket.data.caller.userId === e.from)
+        socket.data.watched = socket.data.watched.filter((m) => m !== e.meterNo);
+    }
     await Promise.all(
       local.map((socket) => this.sendSnapshot(socket, (initial) => socket.emit('balance_initial', initial))),
     );
+  }
+
+  /**
+   * Whether a socket that held `rooms` when it dropped may have them all back: every meter
+   * room still passes the access rule for its caller (the meter did not change hands).
+   */
+  private async mayStillWatch(caller: UserCaller | undefined, rooms: readonly string[]): Promise<boolean> {
+    if (caller === undefined) return false;
+    const meterNos = rooms
+      .filter((r) => r.startsWith(METER_ROOM_PREFIX))
+      .map((r) => r.slice(METER_ROOM_PREFIX.length));
+    const entitled = await this.service.watchableMeters(caller, meterNos);
+    return meterNos.every((m) => entitled.has(m));
   }
 
   /** Sockets connected to this instance. */
@@ -424,10 +450,16 @@ export class RealtimeGateway {
         caller.userId,
         REALTIME_LIMITS.snapshotMeters,
       );
+      // Watched meters are checked again: one may have changed hands since it was subscribed.
+      if (socket.data.watched.length > 0) {
+        const still = await this.service.watchableMeters(caller, socket.data.watched);
+        socket.data.watched = socket.data.watched.filter((m) => still.has(m));
+      }
       const owned = new Set(meters.map((m) => meterRoom(m.meterNo)));
       const watched = new Set(socket.data.watched.map(meterRoom));
       for (const room of socket.rooms) {
-        if (room.startsWith('meter:') && !owned.has(room) && !watched.has(room)) void socket.leave(room);
+        if (room.startsWith(METER_ROOM_PREFIX) && !owned.has(room) && !watched.has(room))
+          void socket.leave(room);
       }
       await socket.join([...owned]);
       if (socket.connected) deliver({ meters, timestamp: Date.now() });

@@ -134,7 +134,12 @@ export class ReportsService {
     const start = `${month}-01`;
     const range = (col: string) =>
       `${col} >= ($2::date::timestamp AT TIME ZONE '${ZONE}') AND ${col} < (($2::date + interval '1 month')::timestamp AT TIME ZONE '${ZONE}')`;
-    const [meters, txs] = await Promise.all([
+    // A purchase is the payer's (transactions.user_id), whoever holds the meter now: a meter
+    // that changed hands shows each household only its own purchases, and its consumption and
+    // adjustments only since it was assigned to them (the audit log's last `meter.assigned`).
+    const heldSince = `COALESCE((SELECT max(a.created_at) FROM audit_log a
+              WHERE a.target = m.meter_no AND a.action = 'meter.assigned'), '-infinity'::timestamptz)`;
+    const [meters, txs, totals] = await Promise.all([
       this.db.query<{
         meter_no: string;
         paid: number;
@@ -146,13 +151,17 @@ export class ReportsService {
       }>(
         `SELECT m.meter_no, m.debt_cents, (m.credit_limit_mwh - m.energy_mwh) AS balance_mwh,
             (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM transactions t
-              WHERE t.meter_no = m.meter_no AND t.status = 'completed' AND t.amount_cents > 0 AND NOT t.demo AND ${range('t.completed_at')}) AS paid,
+              WHERE t.meter_no = m.meter_no AND t.user_id = $1 AND t.status = 'completed' AND t.amount_cents > 0 AND NOT t.demo
+                AND ${range('t.completed_at')}) AS paid,
+            (SELECT COALESCE(SUM(l.energy_mwh), 0)::bigint FROM ledger_entries l JOIN transactions t ON t.id = l.transaction_id
+              WHERE l.meter_no = m.meter_no AND t.user_id = $1 AND l.kind IN ('purchase', 'refund', 'reversal') AND NOT t.demo
+                AND ${range('l.created_at')}) AS bought,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries l
-              WHERE l.meter_no = m.meter_no AND l.kind IN ('purchase', 'refund', 'reversal') AND ${NOT_DEMO_LEDGER} AND ${range('l.created_at')}) AS bought,
-            (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries l
-              WHERE l.meter_no = m.meter_no AND l.kind IN ('adjustment', 'emergency') AND ${range('l.created_at')}) AS adjusted,
+              WHERE l.meter_no = m.meter_no AND l.kind IN ('adjustment', 'emergency') AND ${range('l.created_at')}
+                AND l.created_at >= ${heldSince}) AS adjusted,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM consumption_hourly h
-              WHERE h.meter_no = m.meter_no AND ${range('h.hour')}) AS consumed
+              WHERE h.meter_no = m.meter_no AND ${range('h.hour')}
+                AND h.hour >= date_trunc('hour', ${heldSince})) AS consumed
            FROM meters m WHERE m.user_id = $1 ORDER BY m.meter_no`,
         [userId, start],
       ),
@@ -168,8 +177,17 @@ export class ReportsService {
         created_at: Date | string;
       }>(
         `SELECT id, meter_no, type, source, status, amount_cents, energy_mwh, receipt, created_at FROM transactions t
-          WHERE t.meter_no IN (SELECT meter_no FROM meters WHERE user_id = $1) AND ${range('t.created_at')}
+          WHERE t.user_id = $1 AND ${range('t.created_at')}
           ORDER BY created_at LIMIT 1000`,
+        [userId, start],
+      ),
+      // Every purchase of the month, also on meters the user no longer holds.
+      this.db.query<{ paid: number; bought: number }>(
+        `SELECT (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM transactions t
+                  WHERE t.user_id = $1 AND t.status = 'completed' AND t.amount_cents > 0
+                    AND ${range('t.completed_at')}) AS paid,
+                (SELECT COALESCE(SUM(l.energy_mwh), 0)::bigint FROM ledger_entries l JOIN transactions t ON t.id = l.transaction_id
+                  WHERE t.user_id = $1 AND l.kind IN ('purchase', 'refund', 'reversal') AND ${range('l.created_at')}) AS bought`,
         [userId, start],
       ),
     ]);
@@ -200,8 +218,8 @@ export class ReportsService {
         at: new Date(t.created_at).toISOString(),
       })),
       totals: {
-        paidCents: meters.rows.reduce((s, m) => s + m.paid, 0),
-        boughtKwh: mwhToKwh(meters.rows.reduce((s, m) => s + m.bought, 0)),
+        paidCents: totals.rows[0]!.paid,
+        boughtKwh: mwhToKwh(totals.rows[0]!.bought),
         consumedKwh: mwhToKwh(meters.rows.reduce((s, m) => s + m.consumed, 0)),
       },
       url,

@@ -17,6 +17,12 @@ export const errorCatalogue = {
     message: 'A request with that Idempotency-Key is still being processed; try again shortly.',
   },
   PAYMENT_REJECTED: { status: 400, message: 'M-Pesa refused the payment request.' },
+  PAYMENT_AMOUNT_TOO_LARGE: { status: 400, message: 'That amount is above the most one payment may be.' },
+  PAYMENT_PROMPT_PENDING: {
+    status: 409,
+    message:
+      'A payment prompt is already waiting on this phone; answer or cancel it first, or try again in a minute.',
+  },
   PAYMENT_PROVIDER_ERROR: {
     status: 502,
     message: 'M-Pesa could not take the payment request right now; please try again shortly.',

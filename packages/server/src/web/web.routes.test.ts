@@ -65,6 +65,7 @@ describe('web routes', () => {
       paymentsEmulator: true,
       virtualPhoneUrl: 'http://127.0.0.1:4321/emulator/phone',
       friendlyHours: off,
+      stkMaxKes: null,
     });
 
     const staging = await newApp(newDist(), STAGING, { virtualPhoneUrl: url });
@@ -74,6 +75,7 @@ describe('web routes', () => {
       paymentsEmulator: true,
       virtualPhoneUrl: null,
       friendlyHours: off,
+      stkMaxKes: null,
     });
     const live = await newApp(newDist(), PRODUCTION, { virtualPhoneUrl: url });
     expect((await live.inject({ url: '/api/config' })).json()).toEqual({
@@ -82,6 +84,7 @@ describe('web routes', () => {
       paymentsEmulator: false,
       virtualPhoneUrl: null,
       friendlyHours: off,
+      stkMaxKes: null,
     });
   });
 

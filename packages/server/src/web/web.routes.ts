@@ -35,6 +35,8 @@ export interface WebRoutesOptions {
   virtualPhoneUrl?: () => string | null;
   /** Whether friendly hours are on now, and until when (issue 5 §4). */
   friendlyHours?: () => PublicConfig['friendlyHours'];
+  /** The largest STK push this server takes (`STK_PUSH_MAX_KES`), for the Buy panel's check. */
+  stkMaxKes?: number;
 }
 
 /** What the dashboard needs to know about this server before it can offer everything. */
@@ -54,6 +56,8 @@ export const publicConfigResponse = z.strictObject({
     /** the same instant as local "HH:MM" */
     untilLocalTime: z.string().nullable(),
   }),
+  /** the largest STK push in whole KES (STK_PUSH_MAX_KES); null when payments are not offered */
+  stkMaxKes: z.number().int().nullable(),
 });
 export type PublicConfig = z.infer<typeof publicConfigResponse>;
 
@@ -136,6 +140,7 @@ export const webRoutes =
             paymentsEmulator: opts.mode.payments === 'emulator',
             virtualPhoneUrl: demo ? (opts.virtualPhoneUrl?.() ?? null) : null,
             friendlyHours: opts.friendlyHours?.() ?? { active: false, until: null, untilLocalTime: null },
+            stkMaxKes: opts.stkMaxKes ?? null,
           };
         },
       );

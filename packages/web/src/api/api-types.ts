@@ -78,6 +78,8 @@ export interface PublicConfig {
   virtualPhoneUrl: string | null;
   /** friendly hours: the load is not cut now, and what is used is repaid from the next purchase */
   friendlyHours?: { active: boolean; until: string | null; untilLocalTime: string | null };
+  /** the largest STK push the server takes, whole KES (`STK_PUSH_MAX_KES`) */
+  stkMaxKes?: number | null;
 }
 
 export type Bucket = 'hour' | 'day';

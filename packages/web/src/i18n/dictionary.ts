@@ -92,6 +92,9 @@ export const en = {
   payWaitingHint: 'We sent a payment request of {amount} to {phone}. This page updates by itself.',
   payVirtualPhone: 'Open the virtual phone',
   payTooMany: 'Too many attempts. Wait a minute, then try again.',
+  payPromptPending:
+    'A payment prompt is already waiting on that phone. Answer or cancel it there, or try again in a minute.',
+  payAmountTooLarge: 'One payment can be at most KES {max}.',
   paySuccess: 'Payment received',
   payReceiptAmount: 'Amount paid',
   payReceiptEnergy: 'Electricity bought',
@@ -242,6 +245,9 @@ export const sw: Dictionary = {
   payWaitingHint: 'Tumetuma ombi la malipo ya {amount} kwa {phone}. Ukurasa huu utajisasisha wenyewe.',
   payVirtualPhone: 'Fungua simu ya majaribio',
   payTooMany: 'Majaribio mengi mno. Subiri dakika moja, kisha ujaribu tena.',
+  payPromptPending:
+    'Ombi la malipo tayari linasubiri kwenye simu hiyo. Lijibu au ulikatae huko, au ujaribu tena baada ya dakika moja.',
+  payAmountTooLarge: 'Malipo moja hayawezi kuzidi KES {max}.',
   paySuccess: 'Malipo yamepokelewa',
   payReceiptAmount: 'Kiasi kilicholipwa',
   payReceiptEnergy: 'Umeme ulionunuliwa',

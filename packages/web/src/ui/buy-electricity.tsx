@@ -73,7 +73,9 @@ export function BuyElectricity({ session, meterNo }: { session: LiveSession; met
   );
 
   const custom = customKes.trim();
-  const amountKes = custom === '' ? quickKes : parseAmountKes(custom);
+  // The server's ceiling once known (an operator may set it lower than M-Pesa's own).
+  const maxKes = Math.min(config?.stkMaxKes ?? MAX_AMOUNT_KES, MAX_AMOUNT_KES);
+  const amountKes = custom === '' ? (quickKes <= maxKes ? quickKes : null) : parseAmountKes(custom, maxKes);
   const normalizedPhone = normalizeKenyanPhone(phone);
 
   // Follow one payment: the socket's news when it comes, the intent's status every few seconds.
@@ -146,9 +148,15 @@ export function BuyElectricity({ session, meterNo }: { session: LiveSession; met
       });
     } catch (err) {
       setPhase({ name: 'form' });
-      if (err instanceof ApiError) setError(err.status === 429 ? t('payTooMany') : err.message);
+      if (err instanceof ApiError) setError(payErrorText(err));
       else setError(t('networkError'));
     }
+  }
+
+  function payErrorText(err: ApiError): string {
+    if (err.code === 'PAYMENT_PROMPT_PENDING') return t('payPromptPending');
+    if (err.code === 'PAYMENT_AMOUNT_TOO_LARGE') return t('payAmountTooLarge', { max: kes(maxKes) });
+    return err.status === 429 ? t('payTooMany') : err.message;
   }
 
   async function topUpDemo() {
@@ -329,7 +337,7 @@ export function BuyElectricity({ session, meterNo }: { session: LiveSession; met
         </fieldset>
         <p className="pay-estimate" data-testid="payment-estimate">
           {amountKes === null
-            ? t('payAmountInvalid', { min: MIN_AMOUNT_KES, max: kes(MAX_AMOUNT_KES) })
+            ? t('payAmountInvalid', { min: MIN_AMOUNT_KES, max: kes(maxKes) })
             : t('payEstimate', {
                 energy: formatKwh(locale, estimateKwh(amountKes)),
                 rate: TARIFF_KES_PER_KWH,
