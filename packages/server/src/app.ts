@@ -53,6 +53,7 @@ import { registerAuthHook, registerErrorHandlers } from './shared/http';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { limitNotFound } from './shared/not-found-limit';
 import { recordRoutes, type RouteRecord } from './shared/route-table';
+import { fastifyTrustProxy } from './shared/trust-proxy';
 import { reportsRoutes } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
 import { topupsRoutes } from './topups/topups.routes';
@@ -337,7 +338,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         bodyLimit: HTTP_BODY_LIMIT_BYTES,
         onProtoPoisoning: 'error',
         onConstructorPoisoning: 'error',
-        trustProxy: config.TRUST_PROXY,
+        trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
       }).withTypeProvider<ZodTypeProvider>();
       http.setValidatorCompiler(validatorCompiler);
       http.setSerializerCompiler(serializerCompiler);
