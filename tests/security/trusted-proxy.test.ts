@@ -96,16 +96,17 @@ describe('per-address rate limits behind one proxy (TRUST_PROXY=1)', () => {
     fetch(t.url + path, { headers: { 'x-forwarded-for': forwardedFor } }).then((r) => r.status);
 
   it('login attempts with a new spoofed left-most address each time are still counted for the one client', async () => {
-    const statuses: number[] = [];
-    for (let i = 0; i < LOGIN_RATE_LIMIT.max + 1; i++) {
-      const res = await fetch(`${t.url}/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.1.${i}.1, 41.90.7.7` },
-        body: JSON.stringify({ email: `nobody${i}@test.local`, password: 'wrong-password' }),
-      });
-      statuses.push(res.status);
-    }
-    expect(statuses.at(-1)).toBe(429);
+    // Malformed attempts count like any other (the limit comes before validation) and are cheap.
+    const statuses = await Promise.all(
+      Array.from({ length: LOGIN_RATE_LIMIT.max + 1 }, (_, i) =>
+        fetch(`${t.url}/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.1.${i}.1, 41.90.7.7` },
+          body: JSON.stringify({ email: `nobody${i}` }),
+        }).then((r) => r.status),
+      ),
+    );
+    expect(statuses.filter((s) => s === 429).length).toBe(1);
     // Another client behind the same proxy is not affected.
     const other = await fetch(`${t.url}/auth/login`, {
       method: 'POST',

@@ -52,6 +52,7 @@ import { EventBus } from './shared/events';
 import { registerAuthHook, registerErrorHandlers } from './shared/http';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { limitNotFound } from './shared/not-found-limit';
+import { GLOBAL_RATE_LIMIT, limitKey } from './shared/rate-limits';
 import { recordRoutes, type RouteRecord } from './shared/route-table';
 import { fastifyTrustProxy } from './shared/trust-proxy';
 import { reportsRoutes } from './reports/reports.routes';
@@ -348,12 +349,11 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         transform: jsonSchemaTransform,
       });
       recordRoutes(http, app.routes);
-      limitNotFound(http);
       registerErrorHandlers(http);
       await http.register(rateLimit, {
         global: true,
-        max: 600,
-        timeWindow: '1 minute',
+        ...GLOBAL_RATE_LIMIT,
+        keyGenerator: limitKey,
         errorResponseBuilder: (_req, ctx) => ({
           statusCode: 429,
           error: 'RATE_LIMITED',
@@ -361,6 +361,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }),
       });
       registerAuthHook(http, tokens);
+      limitNotFound(http);
       await http.register(
         healthRoutes({
           db,
