@@ -34,6 +34,7 @@ import { friendlyHoursRoutes } from './friendly-hours/friendly-hours.routes';
 import { FriendlyHoursService } from './friendly-hours/friendly-hours.service';
 import { ConsumptionService } from './consumption/consumption.service';
 import { healthRoutes } from './health/health.routes';
+import { startMetricsListener } from './health/metrics-listener';
 import { IngestService } from './ingest/ingest.service';
 import { DeviceCredentials } from './meters/device-credentials';
 import { MeterReportsService } from './meters/meter-reports.service';
@@ -113,6 +114,8 @@ export interface UmemeApp {
   readonly routes: RouteRecord[];
   httpUrl: string;
   mqttUrl: string;
+  /** the metrics listener (METRICS_PORT), or null */
+  metricsUrl: string | null;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -171,6 +174,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
     routes: [],
     httpUrl: '',
     mqttUrl: '',
+    metricsUrl: null,
     async start() {
       const db = config.DATABASE_URL
         ? await openPostgres({
@@ -368,6 +372,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           mqttConnected: () => mqtt.connected,
           metrics,
           ingestPending: () => ingest.pending,
+          metricsToken: config.METRICS_TOKEN ?? null,
         }),
       );
       await http.register(authRoutes(auth));
@@ -403,6 +408,25 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
       const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
       app.httpUrl = `http://${host}:${port}`;
+      if (config.METRICS_PORT !== undefined) {
+        const metricsPort = config.METRICS_PORT;
+        const listener = await startMetricsListener({
+          host: config.METRICS_HOST,
+          port: metricsPort,
+          registry: metrics.registry,
+          token: config.METRICS_TOKEN ?? null,
+          logger,
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') {
+            throw new StartupError(
+              `Metrics port ${metricsPort} is already in use. Set METRICS_PORT to a free port.`,
+            );
+          }
+          throw err;
+        });
+        onClose('metrics listener', () => listener.close());
+        app.metricsUrl = listener.url;
+      }
       const realtime = await RealtimeGateway.attach({
         httpServer: http.server,
         tokens,

@@ -121,6 +121,11 @@ const envSchema = z.object({
   INGEST_QUEUE_HIGH_WATER: positiveInt.default(20_000),
   INGEST_CONCURRENCY: positiveInt.max(16).default(3),
   TRUST_PROXY: trustProxy.default(false),
+  /** bearer token for GET /metrics (on both listeners); without it /metrics is absent from the public listener */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  /** a listener of its own for GET /metrics, on METRICS_HOST; unset = none */
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
   /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
   SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),
   // M-Pesa Daraja (design §7). Without DARAJA_CONSUMER_KEY the built-in emulator is used.

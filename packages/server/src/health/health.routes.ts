@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/db';
+import { AppError } from '../shared/errors';
 import type { Metrics } from '../shared/metrics';
+import { metricsTokenMatches } from './metrics-listener';
 
 export const healthRoutes =
   (deps: {
@@ -9,6 +11,8 @@ export const healthRoutes =
     mqttConnected: () => boolean;
     metrics: Metrics;
     ingestPending: () => number;
+    /** METRICS_TOKEN: without it, /metrics is absent from this (public) listener */
+    metricsToken: string | null;
   }): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
@@ -55,7 +59,13 @@ export const healthRoutes =
         });
       },
     );
-    app.get('/metrics', { config: { auth: 'public', rateLimit: false } }, async (_req, reply) => {
+    // Fails closed: the metrics say a lot about the fleet and the load, so on the public listener
+    // they need METRICS_TOKEN, and without one they are not here at all (see METRICS_PORT).
+    app.get('/metrics', { config: { auth: 'public' } }, async (req, reply) => {
+      if (deps.metricsToken === null) return reply.callNotFound();
+      if (!metricsTokenMatches(req.headers.authorization, deps.metricsToken)) {
+        throw new AppError('UNAUTHENTICATED', 'The metrics need the metrics token.');
+      }
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     });
   };
