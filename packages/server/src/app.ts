@@ -55,6 +55,7 @@ import { createMetrics, type Metrics } from './shared/metrics';
 import { limitNotFound } from './shared/not-found-limit';
 import { GLOBAL_RATE_LIMIT, limitKey } from './shared/rate-limits';
 import { recordRoutes, type RouteRecord } from './shared/route-table';
+import { registerSecurityHeaders } from './shared/security-headers';
 import { fastifyTrustProxy } from './shared/trust-proxy';
 import { reportsRoutes } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
@@ -354,6 +355,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       });
       recordRoutes(http, app.routes);
       registerErrorHandlers(http);
+      await registerSecurityHeaders(http, { publicUrl: config.PUBLIC_URL });
       await http.register(rateLimit, {
         global: true,
         ...GLOBAL_RATE_LIMIT,
