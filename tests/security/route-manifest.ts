@@ -7,6 +7,7 @@ import type { RouteAuth } from '../../packages/server/src/shared/http';
 export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /health': 'public',
   'GET /ready': 'public',
+  // its own bearer token (METRICS_TOKEN), absent (404) without one: tests/security/unauthenticated-surfaces.test.ts
   'GET /metrics': 'public',
   'POST /auth/register': 'public',
   'POST /auth/login': 'public',

@@ -34,6 +34,7 @@ import { friendlyHoursRoutes } from './friendly-hours/friendly-hours.routes';
 import { FriendlyHoursService } from './friendly-hours/friendly-hours.service';
 import { ConsumptionService } from './consumption/consumption.service';
 import { healthRoutes } from './health/health.routes';
+import { startMetricsListener } from './health/metrics-listener';
 import { IngestService } from './ingest/ingest.service';
 import { DeviceCredentials } from './meters/device-credentials';
 import { MeterReportsService } from './meters/meter-reports.service';
@@ -52,9 +53,12 @@ import { EventBus } from './shared/events';
 import { registerAuthHook, registerErrorHandlers } from './shared/http';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { limitNotFound } from './shared/not-found-limit';
+import { GLOBAL_RATE_LIMIT, limitKey } from './shared/rate-limits';
 import { recordRoutes, type RouteRecord } from './shared/route-table';
 import { registerHoldsRoutes } from './register-holds/register-holds.routes';
 import { RegisterHoldsService } from './register-holds/register-holds.service';
+import { registerSecurityHeaders } from './shared/security-headers';
+import { fastifyTrustProxy } from './shared/trust-proxy';
 import { reportsRoutes } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
 import { topupsRoutes } from './topups/topups.routes';
@@ -115,6 +119,8 @@ export interface UmemeApp {
   readonly routes: RouteRecord[];
   httpUrl: string;
   mqttUrl: string;
+  /** the metrics listener (METRICS_PORT), or null */
+  metricsUrl: string | null;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -173,6 +179,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
     routes: [],
     httpUrl: '',
     mqttUrl: '',
+    metricsUrl: null,
     async start() {
       const db = config.DATABASE_URL
         ? await openPostgres({
@@ -351,7 +358,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         bodyLimit: HTTP_BODY_LIMIT_BYTES,
         onProtoPoisoning: 'error',
         onConstructorPoisoning: 'error',
-        trustProxy: config.TRUST_PROXY,
+        trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
       }).withTypeProvider<ZodTypeProvider>();
       http.setValidatorCompiler(validatorCompiler);
       http.setSerializerCompiler(serializerCompiler);
@@ -361,12 +368,12 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         transform: jsonSchemaTransform,
       });
       recordRoutes(http, app.routes);
-      limitNotFound(http);
       registerErrorHandlers(http);
+      await registerSecurityHeaders(http, { publicUrl: config.PUBLIC_URL });
       await http.register(rateLimit, {
         global: true,
-        max: 600,
-        timeWindow: '1 minute',
+        ...GLOBAL_RATE_LIMIT,
+        keyGenerator: limitKey,
         errorResponseBuilder: (_req, ctx) => ({
           statusCode: 429,
           error: 'RATE_LIMITED',
@@ -374,6 +381,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }),
       });
       registerAuthHook(http, tokens);
+      limitNotFound(http);
       await http.register(
         healthRoutes({
           db,
@@ -381,6 +389,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           metrics,
           ingestPending: () => ingest.pending,
           mode: config.mode,
+          metricsToken: config.METRICS_TOKEN ?? null,
         }),
       );
       await http.register(authRoutes(auth));
@@ -418,6 +427,25 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
       const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
       app.httpUrl = `http://${host}:${port}`;
+      if (config.METRICS_PORT !== undefined) {
+        const metricsPort = config.METRICS_PORT;
+        const listener = await startMetricsListener({
+          host: config.METRICS_HOST,
+          port: metricsPort,
+          registry: metrics.registry,
+          token: config.METRICS_TOKEN ?? null,
+          logger,
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') {
+            throw new StartupError(
+              `Metrics port ${metricsPort} is already in use. Set METRICS_PORT to a free port.`,
+            );
+          }
+          throw err;
+        });
+        onClose('metrics listener', () => listener.close());
+        app.metricsUrl = listener.url;
+      }
       const realtime = await RealtimeGateway.attach({
         httpServer: http.server,
         tokens,

@@ -36,6 +36,52 @@ const ipList = z
   )
   .pipe(z.array(z.union([z.ipv4(), z.ipv6()])).max(256));
 
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6(), z.enum(PROXY_RANGE_NAMES)]);
+/**
+ * Whose X-Forwarded-For to believe: nobody (false), the last N hops (a proxy chain of known
+ * length), or only peers at these addresses/CIDRs. Trusting every hop (`true`) would let any
+ * client write its own address past the callback allow-list and the per-address rate limits.
+ */
+export const trustProxy = z
+  .string()
+  .trim()
+  .transform((text, ctx): false | number | string[] => {
+    const lower = text.toLowerCase();
+    if (lower === 'false' || lower === 'no' || lower === '0') return false;
+    if (lower === 'true' || lower === 'yes') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "'true' would trust an X-Forwarded-For written by any client; give the number of proxies in front of the server (1 behind one reverse proxy), or the proxies' own addresses or CIDRs, comma-separated (e.g. 10.0.0.0/8,loopback); false (the default) when nothing is in front",
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(lower)) {
+      const hops = Number(lower);
+      if (hops > MAX_TRUSTED_PROXY_HOPS) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_TRUSTED_PROXY_HOPS} proxy hops` });
+        return z.NEVER;
+      }
+      return hops === 0 ? false : hops;
+    }
+    const parts = text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+    const bad = parts.filter((part) => !proxyAddress.safeParse(part).success);
+    if (parts.length === 0 || parts.length > 64 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, a number of proxy hops, or up to 64 comma-separated proxy addresses or CIDRs${bad.length ? ` (not an address: ${bad.slice(0, 3).join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return parts;
+  });
+const MAX_TRUSTED_PROXY_HOPS = 16;
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().default('0.0.0.0'),
@@ -84,7 +130,12 @@ const envSchema = z.object({
   METER_RATED_POWER_DEFAULT_W: positiveInt.max(1_000_000).default(24_000),
   /** time at rated power a register may always grow on top of rated power × elapsed × 3/2 */
   REGISTER_JUMP_GRACE_S: z.coerce.number().int().min(0).max(86_400).default(900),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
+  /** bearer token for GET /metrics (on both listeners); without it /metrics is absent from the public listener */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  /** a listener of its own for GET /metrics, on METRICS_HOST; unset = none */
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
   /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
   SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),
   // M-Pesa Daraja (design §7): real Daraja with credentials; the built-in emulator only in the

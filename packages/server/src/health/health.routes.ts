@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/db';
 import type { Mode } from '../mode';
+import { AppError } from '../shared/errors';
 import type { Metrics } from '../shared/metrics';
+import { metricsTokenMatches } from './metrics-listener';
 
 /** Which mode runs and why (no secrets: the reasons name settings, never their values). */
 export const modeResponse = z.object({
@@ -19,6 +21,8 @@ export const healthRoutes =
     metrics: Metrics;
     ingestPending: () => number;
     mode: Mode;
+    /** METRICS_TOKEN: without it, /metrics is absent from this (public) listener */
+    metricsToken: string | null;
   }): FastifyPluginAsyncZod =>
   async (app) => {
     const mode = {
@@ -74,7 +78,13 @@ export const healthRoutes =
         });
       },
     );
-    app.get('/metrics', { config: { auth: 'public', rateLimit: false } }, async (_req, reply) => {
+    // Fails closed: the metrics say a lot about the fleet and the load, so on the public listener
+    // they need METRICS_TOKEN, and without one they are not here at all (see METRICS_PORT).
+    app.get('/metrics', { config: { auth: 'public' } }, async (req, reply) => {
+      if (deps.metricsToken === null) return reply.callNotFound();
+      if (!metricsTokenMatches(req.headers.authorization, deps.metricsToken)) {
+        throw new AppError('UNAUTHENTICATED', 'The metrics need the metrics token.');
+      }
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     });
   };

@@ -126,6 +126,8 @@ export class RealtimeGateway {
           recoveryMs,
         }),
       );
+    // Browsers use /balance only; the default namespace would take any socket, without a token.
+    this.io.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     this.nsp = this.io.of(SOCKET_NAMESPACE);
     this.service = new RealtimeService(deps.db);
     guardRecovery(

@@ -294,6 +294,10 @@ const esc = (s: string | number) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/** The statement page's one inline style block; its CSP allows exactly this, by hash. */
+export const STATEMENT_STYLE =
+  'body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}';
+
 export function statementHtml(s: Statement): string {
   const rows = s.transactions
     .map(
@@ -302,7 +306,7 @@ export function statementHtml(s: Statement): string {
     )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Umeme statement ${esc(s.period)}</title>
-<style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head>
+<style>${STATEMENT_STYLE}</style></head>
 <body><h1>Statement ${esc(s.period)}</h1><p>${esc(s.name)} &lt;${esc(s.email)}&gt;</p>
 <p>Paid KES ${esc(centsText(s.totals.paidCents))} · bought ${esc(s.totals.boughtKwh)} kWh · consumed ${esc(s.totals.consumedKwh)} kWh</p>
 <table><tr><th>Date</th><th>Meter</th><th>Type</th><th>Status</th><th>KES</th><th>kWh</th><th>Debt recovered KES</th></tr>${rows}</table></body></html>`;

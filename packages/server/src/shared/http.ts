@@ -13,6 +13,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     caller: Caller | null;
+    /** the user id of a verified bearer token, on any route: what rate limits count by */
+    account: string | null;
   }
 }
 
@@ -22,13 +24,25 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
 
 export function registerAuthHook(app: FastifyInstance, tokens: TokenService): void {
   app.decorateRequest('caller', null);
+  app.decorateRequest('account', null);
   app.addHook('onRequest', async (request) => {
     const level = routeAuth(request);
-    if (level === 'public' || level === 'device') return;
+    if (level === 'device') return;
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    if (level === 'public') {
+      // A signed-in browser on a public path (the page, an unknown path) is still counted by
+      // account; a bad token here is simply anonymous.
+      if (token)
+        request.account = await tokens.verify(token).then(
+          (c) => c.userId,
+          () => null,
+        );
+      return;
+    }
     if (!token) throw new AppError('UNAUTHENTICATED');
     const caller = await tokens.verify(token);
+    request.account = caller.userId;
     if (level === 'admin' && caller.role !== 'admin') throw new AppError('FORBIDDEN');
     request.caller = caller;
   });

@@ -64,7 +64,7 @@ export type PublicConfig = z.infer<typeof publicConfigResponse>;
 const NOT_BUILT_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Umeme</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem">
+<body>
 <h1>Umeme</h1>
 <p>The web dashboard has not been built yet. Run <code>npm run build:web</code> and reload this page.</p>
 <p>For development with hot reload, run <code>npm run dev</code> and open the address it prints.</p>
