@@ -10,6 +10,9 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /metrics': 'public',
   'POST /auth/register': 'public',
   'POST /auth/login': 'public',
+  // ends every session of the account (SEC-9)
+  'POST /auth/logout': 'user',
+  'POST /api/me/password': 'user',
   'GET /api/me': 'user',
   'GET /api/meters': 'user',
   'GET /api/meters/:meterNo': 'user',
@@ -48,6 +51,8 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /api/admin/transactions/:id/move': 'admin',
   'POST /api/meters/:meterNo/emergency': 'user',
   'GET /api/admin/users': 'admin',
+  'POST /api/admin/users/:id/disable': 'admin',
+  'POST /api/admin/users/:id/enable': 'admin',
   'GET /api/admin/alerts': 'admin',
   'POST /api/admin/alerts/:id/ack': 'admin',
   'GET /api/admin/audit': 'admin',
@@ -72,6 +77,7 @@ export const NON_JSON_ROUTES = new Set(['GET /metrics', 'GET /', 'GET /*']);
 export const SECRET_FIELD_ALLOW_LIST: Record<string, readonly string[]> = {
   'POST /auth/register': ['token'],
   'POST /auth/login': ['token'],
+  'POST /api/me/password': ['token'],
   'POST /api/meters': ['mqttPassword'],
   'POST /api/meters/:meterNo/rotate-secret': ['mqttPassword'],
   'POST /api/admin/meters/import': ['mqttPassword'],

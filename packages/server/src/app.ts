@@ -19,6 +19,7 @@ import { FleetLive } from './admin/fleet-live';
 import { OperatorAlertsService } from './admin/operator-alerts.service';
 import { authRoutes } from './auth/auth.routes';
 import { AuthService } from './auth/auth.service';
+import { SessionGuard } from './auth/sessions';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { creditRoutes } from './credit/credit.routes';
@@ -183,7 +184,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
 
       const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
       const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
-      const auth = new AuthService(db, tokens);
+      const sessions = new SessionGuard(db, tokens, bus);
+      const auth = new AuthService(db, tokens, bus);
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);
@@ -359,7 +361,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           message: `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
         }),
       });
-      registerAuthHook(http, tokens);
+      registerAuthHook(http, sessions);
       await http.register(
         healthRoutes({
           db,
@@ -403,7 +405,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       app.httpUrl = `http://${host}:${port}`;
       const realtime = await RealtimeGateway.attach({
         httpServer: http.server,
-        tokens,
+        sessions,
         db,
         bus,
         metrics,

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { callerOf } from '../shared/http';
-import { loginBody, registerBody, tokenResponse, userResponse } from './auth.schema';
+import { z } from 'zod';
+import { changePasswordBody, loginBody, registerBody, tokenResponse, userResponse } from './auth.schema';
 import type { AuthService } from './auth.service';
 
 export const LOGIN_RATE_LIMIT = { max: 10, timeWindow: '1 minute' } as const;
@@ -23,6 +24,16 @@ export const authRoutes =
         schema: { body: loginBody, response: { 200: tokenResponse } },
       },
       async (req) => auth.login(req.body.email, req.body.password),
+    );
+    // Ends every session of the account: each token it was given, on every device, and its sockets.
+    app.post('/auth/logout', { schema: { response: { 204: z.null() } } }, async (req, reply) => {
+      await auth.logout(callerOf(req));
+      return reply.status(204).send(null);
+    });
+    app.post(
+      '/api/me/password',
+      { schema: { body: changePasswordBody, response: { 200: tokenResponse } } },
+      async (req) => auth.changePassword(callerOf(req), req.body.currentPassword, req.body.newPassword),
     );
     app.get('/api/me', { schema: { response: { 200: userResponse } } }, async (req) => {
       const caller = callerOf(req);

@@ -20,6 +20,11 @@ export const loginBody = z.strictObject({
   password: z.string().max(200),
 });
 
+export const changePasswordBody = z.strictObject({
+  currentPassword: z.string().max(200),
+  newPassword: z.string().min(8, 'password must be at least 8 characters').max(200),
+});
+
 export const tokenResponse = z.object({ token: z.string(), user: z.lazy(() => userResponse) });
 
 export const userResponse = z.object({

@@ -1,7 +1,9 @@
 import type { Db } from '../db/db';
 import { assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
+import type { EventBus } from '../shared/events';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+import { bumpTokenVersion } from './sessions';
 import type { TokenService } from './tokens';
 import type { UserResponse } from './auth.schema';
 
@@ -13,6 +15,8 @@ interface UserRow {
   role: 'customer' | 'admin';
   locale: string;
   password_hash: string;
+  token_version: number;
+  disabled_at: Date | string | null;
 }
 
 const toUser = (r: UserRow): UserResponse => ({
@@ -28,7 +32,12 @@ export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly tokens: TokenService,
+    private readonly bus: EventBus,
   ) {}
+
+  private async signedIn(row: UserRow) {
+    return { token: await this.tokens.issue(row.id, row.role, row.token_version), user: toUser(row) };
+  }
 
   async register(input: { name: string; email: string; phone: string; password: string }) {
     const hash = await hashPassword(input.password);
@@ -39,7 +48,7 @@ export class AuthService {
     );
     const row = rows[0];
     if (!row) throw new AppError('EMAIL_TAKEN');
-    return { token: await this.tokens.issue(row.id, row.role), user: toUser(row) };
+    return this.signedIn(row);
   }
 
   async login(email: string, password: string) {
@@ -47,7 +56,33 @@ export class AuthService {
     const row = rows[0];
     const ok = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
     if (!row || !ok) throw new AppError('INVALID_CREDENTIALS');
-    return { token: await this.tokens.issue(row.id, row.role), user: toUser(row) };
+    // Told only to someone who knows the password.
+    if (row.disabled_at !== null) throw new AppError('ACCOUNT_DISABLED');
+    return this.signedIn(row);
+  }
+
+  /** Ends every session of the caller (every token and socket), not just this one. */
+  async logout(caller: Caller): Promise<void> {
+    if (caller.kind !== 'user') throw new AppError('UNAUTHENTICATED');
+    await bumpTokenVersion(this.db, caller.userId);
+    this.bus.emit('user_sessions_ended', { userId: caller.userId, reason: 'logout' });
+  }
+
+  /** Changes the caller's password; every other session ends, and this one gets a new token. */
+  async changePassword(caller: Caller, currentPassword: string, newPassword: string) {
+    if (caller.kind !== 'user') throw new AppError('UNAUTHENTICATED');
+    const { rows } = await this.db.query<UserRow>(`SELECT * FROM users WHERE id = $1`, [caller.userId]);
+    const row = rows[0];
+    if (!row) throw new AppError('UNAUTHENTICATED');
+    if (!(await verifyPassword(currentPassword, row.password_hash))) {
+      throw new AppError('CURRENT_PASSWORD_WRONG');
+    }
+    const updated = await this.db.query<UserRow>(
+      `UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1 RETURNING *`,
+      [row.id, await hashPassword(newPassword)],
+    );
+    this.bus.emit('user_sessions_ended', { userId: row.id, reason: 'password_changed' });
+    return this.signedIn(updated.rows[0]!);
   }
 
   async getUser(caller: Caller, userId: string): Promise<UserResponse> {
@@ -69,11 +104,10 @@ export class AuthService {
     const existing = rows[0];
     if (existing) {
       if (!(await verifyPassword(input.password, existing.password_hash)) || existing.role !== input.role) {
-        await this.db.query(`UPDATE users SET password_hash = $2, role = $3 WHERE id = $1`, [
-          existing.id,
-          await hashPassword(input.password),
-          input.role,
-        ]);
+        await this.db.query(
+          `UPDATE users SET password_hash = $2, role = $3, token_version = token_version + 1 WHERE id = $1`,
+          [existing.id, await hashPassword(input.password), input.role],
+        );
       }
       return existing.id;
     }

@@ -4,6 +4,12 @@ export const errorCatalogue = {
   UNAUTHENTICATED: { status: 401, message: 'Sign in first.' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
   FORBIDDEN: { status: 403, message: 'You may not do that.' },
+  ACCOUNT_DISABLED: {
+    status: 403,
+    message: 'This account is disabled. Ask the operator to enable it again.',
+  },
+  CURRENT_PASSWORD_WRONG: { status: 403, message: 'Your current password is not right.' },
+  CANNOT_DISABLE_SELF: { status: 409, message: 'You cannot disable your own account.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METER_NOT_FOUND: { status: 404, message: 'Meter not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import type { TokenService } from '../auth/tokens';
+import type { SessionGuard } from '../auth/sessions';
 import type { Caller } from './access';
 import { AppError, errorCatalogue } from './errors';
 
@@ -20,7 +20,7 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
   return request.routeOptions.config.auth ?? 'user';
 }
 
-export function registerAuthHook(app: FastifyInstance, tokens: TokenService): void {
+export function registerAuthHook(app: FastifyInstance, sessions: SessionGuard): void {
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (request) => {
     const level = routeAuth(request);
@@ -28,9 +28,9 @@ export function registerAuthHook(app: FastifyInstance, tokens: TokenService): vo
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const caller = await tokens.verify(token);
-    if (level === 'admin' && caller.role !== 'admin') throw new AppError('FORBIDDEN');
-    request.caller = caller;
+    const { kind, userId, role } = await sessions.authenticate(token);
+    if (level === 'admin' && role !== 'admin') throw new AppError('FORBIDDEN');
+    request.caller = { kind, userId, role };
   });
 }
 

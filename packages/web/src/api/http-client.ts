@@ -84,6 +84,8 @@ export function createHttpClient(opts: HttpClientOptions) {
       request<AuthAnswer>('POST', '/auth/login', { email, password }),
     register: (input: { name: string; email: string; phone: string; password: string }) =>
       request<AuthAnswer>('POST', '/auth/register', input),
+    /** Ends every session of the account on the server: each token and live link it has. */
+    logout: () => request<null>('POST', '/auth/logout'),
     me: () => request<ApiUser>('GET', '/api/me'),
     meters: () => request<MeterList>('GET', `/api/meters?limit=${METERS_PAGE_SIZE}`),
     meter: (meterNo: string) => request<ApiMeter>('GET', `/api/meters/${meterPath(meterNo)}`),
