@@ -19,6 +19,7 @@ import { FleetLive } from './admin/fleet-live';
 import { OperatorAlertsService } from './admin/operator-alerts.service';
 import { authRoutes } from './auth/auth.routes';
 import { AuthService } from './auth/auth.service';
+import { LoginBackoff } from './auth/login-backoff';
 import { SessionGuard } from './auth/sessions';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
@@ -185,7 +186,16 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
       const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
       const sessions = new SessionGuard(db, tokens, bus);
-      const auth = new AuthService(db, tokens, bus);
+      const auth = new AuthService(
+        db,
+        tokens,
+        bus,
+        new LoginBackoff(db, {
+          afterFailures: config.LOGIN_BACKOFF_AFTER_FAILURES,
+          baseS: config.LOGIN_BACKOFF_BASE_S,
+          maxS: config.LOGIN_BACKOFF_MAX_S,
+        }),
+      );
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);

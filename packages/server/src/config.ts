@@ -65,6 +65,11 @@ const envSchema = z.object({
   SOCKET_MAX_PER_USER: positiveInt.max(1000).default(20),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_S: positiveInt.default(12 * 3600),
+  /** consecutive failed sign-ins of one account (any address, any instance) before each next attempt waits */
+  LOGIN_BACKOFF_AFTER_FAILURES: positiveInt.max(100).default(5),
+  /** the first wait; it doubles with each further failure, up to LOGIN_BACKOFF_MAX_S */
+  LOGIN_BACKOFF_BASE_S: positiveInt.max(3600).default(2),
+  LOGIN_BACKOFF_MAX_S: positiveInt.max(86_400).default(300),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   DEMO: bool.default(true),

@@ -4,4 +4,7 @@ export const AUTH_LIMITS = {
   accountCacheTtlMs: 5_000,
   /** accounts remembered per instance; the oldest is forgotten first */
   accountCacheMaxEntries: 10_000,
+  /** how often an instance deletes back-off rows nobody has touched for backoffForgetAfterS */
+  backoffSweepEveryMs: 10 * 60_000,
+  backoffForgetAfterS: 24 * 3600,
 } as const;

@@ -2,7 +2,9 @@ import type { Db } from '../db/db';
 import { assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+import type { LoginBackoff } from './login-backoff';
+import { assertAcceptablePassword } from './password-policy';
+import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { bumpTokenVersion } from './sessions';
 import type { TokenService } from './tokens';
 import type { UserResponse } from './auth.schema';
@@ -33,6 +35,7 @@ export class AuthService {
     private readonly db: Db,
     private readonly tokens: TokenService,
     private readonly bus: EventBus,
+    private readonly backoff: LoginBackoff,
   ) {}
 
   private async signedIn(row: UserRow) {
@@ -40,6 +43,7 @@ export class AuthService {
   }
 
   async register(input: { name: string; email: string; phone: string; password: string }) {
+    assertAcceptablePassword(input.password, input.email);
     const hash = await hashPassword(input.password);
     const { rows } = await this.db.query<UserRow>(
       `INSERT INTO users (name, email, phone, password_hash, role) VALUES ($1, $2, $3, $4, 'customer')
@@ -52,10 +56,15 @@ export class AuthService {
   }
 
   async login(email: string, password: string) {
+    // Before the password is looked at: during a back-off it is not checked at all.
+    await this.backoff.claim(email);
     const { rows } = await this.db.query<UserRow>(`SELECT * FROM users WHERE email = $1`, [email]);
     const row = rows[0];
+    // An unknown address costs one hash too, so the answer's timing does not tell.
     const ok = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
     if (!row || !ok) throw new AppError('INVALID_CREDENTIALS');
+    await this.backoff.clear(email);
+    if (needsRehash(row.password_hash)) await this.rehash(row, password);
     // Told only to someone who knows the password.
     if (row.disabled_at !== null) throw new AppError('ACCOUNT_DISABLED');
     return this.signedIn(row);
@@ -74,15 +83,28 @@ export class AuthService {
     const { rows } = await this.db.query<UserRow>(`SELECT * FROM users WHERE id = $1`, [caller.userId]);
     const row = rows[0];
     if (!row) throw new AppError('UNAUTHENTICATED');
+    assertAcceptablePassword(newPassword, row.email);
+    // A stolen session must not become a way around the sign-in back-off.
+    await this.backoff.claim(row.email);
     if (!(await verifyPassword(currentPassword, row.password_hash))) {
       throw new AppError('CURRENT_PASSWORD_WRONG');
     }
+    await this.backoff.clear(row.email);
     const updated = await this.db.query<UserRow>(
       `UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1 RETURNING *`,
       [row.id, await hashPassword(newPassword)],
     );
     this.bus.emit('user_sessions_ended', { userId: row.id, reason: 'password_changed' });
     return this.signedIn(updated.rows[0]!);
+  }
+
+  /** Rewrites a hash made at an older setting, now that the password is known to be right. */
+  private async rehash(row: UserRow, password: string): Promise<void> {
+    await this.db.query(`UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, [
+      row.id,
+      row.password_hash,
+      await hashPassword(password),
+    ]);
   }
 
   async getUser(caller: Caller, userId: string): Promise<UserResponse> {

@@ -3,6 +3,7 @@ export const errorCatalogue = {
   BAD_REQUEST: { status: 400, message: 'The request is not valid.' },
   UNAUTHENTICATED: { status: 401, message: 'Sign in first.' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
+  WEAK_PASSWORD: { status: 400, message: 'Choose a less common password.' },
   FORBIDDEN: { status: 403, message: 'You may not do that.' },
   ACCOUNT_DISABLED: {
     status: 403,
@@ -46,6 +47,7 @@ export const errorCatalogue = {
   },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly.' },
+  LOGIN_BACKOFF: { status: 429, message: 'Too many wrong passwords for this account; try again shortly.' },
   UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -54,11 +56,15 @@ export type ErrorCode = keyof typeof errorCatalogue;
 
 export class AppError extends Error {
   readonly status: number;
+  /** seconds the client should wait (429): sent as `retryAfter` and the Retry-After header */
+  readonly retryAfterS: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message?: string,
+    opts: { retryAfterS?: number } = {},
   ) {
     super(message ?? errorCatalogue[code].message);
     this.status = errorCatalogue[code].status;
+    this.retryAfterS = opts.retryAfterS;
   }
 }

@@ -43,6 +43,12 @@ export function callerOf(request: FastifyRequest): Caller {
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
+      if (err.retryAfterS !== undefined) {
+        return reply
+          .status(err.status)
+          .header('retry-after', String(err.retryAfterS))
+          .send({ error: err.code, message: err.message, retryAfter: err.retryAfterS });
+      }
       return reply.status(err.status).send({ error: err.code, message: err.message });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
