@@ -10,6 +10,8 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /metrics': 'public',
   'POST /auth/register': 'public',
   'POST /auth/login': 'public',
+  // finishes a self-registration with the code sent to the address (issue 13, finding 12)
+  'POST /auth/verify': 'public',
   // ends every session of the account (SEC-9)
   'POST /auth/logout': 'user',
   'POST /api/me/password': 'user',
@@ -75,8 +77,8 @@ export const NON_JSON_ROUTES = new Set(['GET /metrics', 'GET /', 'GET /*']);
 
 /** Response fields that may carry a credential, and the only routes that may return them. */
 export const SECRET_FIELD_ALLOW_LIST: Record<string, readonly string[]> = {
-  'POST /auth/register': ['token'],
   'POST /auth/login': ['token'],
+  'POST /auth/verify': ['token'],
   'POST /api/me/password': ['token'],
   'POST /api/meters': ['mqttPassword'],
   'POST /api/meters/:meterNo/rotate-secret': ['mqttPassword'],

@@ -14,3 +14,16 @@ CREATE TABLE login_backoff (
   blocked_until timestamptz,
   updated_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Self-registration waits here until the code sent to the address comes back (finding 12):
+-- no account exists before that, so sign-in and registration answer alike for every address.
+CREATE TABLE pending_registrations (
+  email text PRIMARY KEY,
+  name text NOT NULL,
+  phone text NOT NULL,
+  password_hash text NOT NULL,
+  code_hash text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  expires_at timestamptz NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);

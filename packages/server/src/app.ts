@@ -20,6 +20,7 @@ import { OperatorAlertsService } from './admin/operator-alerts.service';
 import { authRoutes } from './auth/auth.routes';
 import { AuthService } from './auth/auth.service';
 import { LoginBackoff } from './auth/login-backoff';
+import { LogNotifier, NoNotifier, type Notifier } from './auth/notifier';
 import { SessionGuard } from './auth/sessions';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
@@ -72,6 +73,8 @@ export interface Services {
   db: Db;
   auth: AuthService;
   tokens: TokenService;
+  /** delivers registration codes; the development one keeps recent notices for tests */
+  notifier: Notifier;
   meters: MetersService;
   credit: CreditService;
   ingest: IngestService;
@@ -186,6 +189,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
       const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
       const sessions = new SessionGuard(db, tokens, bus);
+      const notifier: Notifier =
+        config.NOTIFIER === 'log' ? new LogNotifier(logger.child({ part: 'notifier' })) : new NoNotifier();
       const auth = new AuthService(
         db,
         tokens,
@@ -195,7 +200,9 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           baseS: config.LOGIN_BACKOFF_BASE_S,
           maxS: config.LOGIN_BACKOFF_MAX_S,
         }),
+        notifier,
       );
+      auth.onDeliveryFailed = (err) => logger.error({ err }, 'a registration message was not delivered');
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);
@@ -323,6 +330,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         db,
         auth,
         tokens,
+        notifier,
         meters,
         credit,
         ingest,

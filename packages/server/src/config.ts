@@ -70,6 +70,11 @@ const envSchema = z.object({
   /** the first wait; it doubles with each further failure, up to LOGIN_BACKOFF_MAX_S */
   LOGIN_BACKOFF_BASE_S: positiveInt.max(3600).default(2),
   LOGIN_BACKOFF_MAX_S: positiveInt.max(86_400).default(300),
+  /**
+   * who delivers registration codes: `log` writes them to the log (development and demos; refused
+   * in production), `none` closes self-registration. Default: `log`, `none` in production.
+   */
+  NOTIFIER: z.enum(['log', 'none']).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   DEMO: bool.default(true),
@@ -146,7 +151,8 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'NOTIFIER'> {
+  NOTIFIER: 'log' | 'none';
   /** true when no external broker is configured: we run Aedes in-process */
   embeddedBroker: boolean;
 }
@@ -175,8 +181,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration:\n  PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S',
     );
   }
+  if (r.data.NODE_ENV === 'production' && r.data.NOTIFIER === 'log') {
+    throw new ConfigError(
+      'Invalid configuration:\n  NOTIFIER: `log` writes registration codes to the log; not in production',
+    );
+  }
   return {
     ...r.data,
+    NOTIFIER: r.data.NOTIFIER ?? (r.data.NODE_ENV === 'production' ? 'none' : 'log'),
     LOG_FORMAT: r.data.LOG_FORMAT ?? (r.data.NODE_ENV === 'development' ? 'pretty' : 'json'),
     embeddedBroker: r.data.MQTT_URL === undefined,
   };

@@ -7,4 +7,8 @@ export const AUTH_LIMITS = {
   /** how often an instance deletes back-off rows nobody has touched for backoffForgetAfterS */
   backoffSweepEveryMs: 10 * 60_000,
   backoffForgetAfterS: 24 * 3600,
+  /** a registration code is good for this long, and for this many tries */
+  registrationCodeTtlS: 30 * 60,
+  registrationCodeMaxAttempts: 5,
+  registrationCodeDigits: 6,
 } as const;

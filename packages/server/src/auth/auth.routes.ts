@@ -1,10 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { callerOf } from '../shared/http';
 import { z } from 'zod';
-import { changePasswordBody, loginBody, registerBody, tokenResponse, userResponse } from './auth.schema';
+import {
+  changePasswordBody,
+  loginBody,
+  registerBody,
+  registrationResponse,
+  tokenResponse,
+  userResponse,
+  verifyBody,
+} from './auth.schema';
 import type { AuthService } from './auth.service';
 
 export const LOGIN_RATE_LIMIT = { max: 10, timeWindow: '1 minute' } as const;
+/** Per address; each code also dies after a few wrong tries (AUTH_LIMITS). */
+export const VERIFY_RATE_LIMIT = { max: 30, timeWindow: '1 minute' } as const;
 
 export const authRoutes =
   (auth: AuthService): FastifyPluginAsyncZod =>
@@ -13,9 +23,24 @@ export const authRoutes =
       '/auth/register',
       {
         config: { auth: 'public', rateLimit: LOGIN_RATE_LIMIT },
-        schema: { body: registerBody, response: { 201: tokenResponse } },
+        schema: { body: registerBody, response: { 202: registrationResponse } },
       },
-      async (req, reply) => reply.status(201).send(await auth.register(req.body)),
+      async (req, reply) => {
+        await auth.requestRegistration(req.body);
+        return reply.status(202).send({
+          status: 'verification_sent',
+          message:
+            'If this address can be registered, we have sent it a code. Enter the code to finish creating your account.',
+        });
+      },
+    );
+    app.post(
+      '/auth/verify',
+      {
+        config: { auth: 'public', rateLimit: VERIFY_RATE_LIMIT },
+        schema: { body: verifyBody, response: { 200: tokenResponse } },
+      },
+      async (req) => auth.verifyRegistration(req.body.email, req.body.code),
     );
     app.post(
       '/auth/login',

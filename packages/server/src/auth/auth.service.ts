@@ -1,8 +1,11 @@
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/db';
 import { assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
+import { AUTH_LIMITS } from './auth.limits';
 import type { LoginBackoff } from './login-backoff';
+import type { Notifier } from './notifier';
 import { assertAcceptablePassword } from './password-policy';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { bumpTokenVersion } from './sessions';
@@ -21,6 +24,10 @@ interface UserRow {
   disabled_at: Date | string | null;
 }
 
+/** Codes are kept hashed, bound to their address. */
+const codeHash = (email: string, code: string): string =>
+  createHash('sha256').update(`${email}\n${code}`).digest('hex');
+
 const toUser = (r: UserRow): UserResponse => ({
   id: r.id,
   name: r.name,
@@ -36,12 +43,109 @@ export class AuthService {
     private readonly tokens: TokenService,
     private readonly bus: EventBus,
     private readonly backoff: LoginBackoff,
+    private readonly notifier: Notifier,
   ) {}
 
   private async signedIn(row: UserRow) {
     return { token: await this.tokens.issue(row.id, row.role, row.token_version), user: toUser(row) };
   }
 
+  /**
+   * Self-registration, first step. The answer is the same whether or not the address has an
+   * account: a new address gets a code to finish with (`verifyRegistration`); the owner of an
+   * existing one is told that someone tried. Without a sender, registration is closed.
+   */
+  async requestRegistration(input: {
+    name: string;
+    email: string;
+    phone: string;
+    password: string;
+  }): Promise<void> {
+    if (!this.notifier.configured) throw new AppError('REGISTRATION_CLOSED');
+    assertAcceptablePassword(input.password, input.email);
+    // Hashed on both paths, so the time taken does not tell them apart.
+    const hash = await hashPassword(input.password);
+    const taken = await this.db.query(`SELECT 1 FROM users WHERE email = $1`, [input.email]);
+    if (taken.rowCount > 0) {
+      await this.deliver({ kind: 'registration_attempt', to: input.email });
+      return;
+    }
+    const code = String(randomInt(10 ** AUTH_LIMITS.registrationCodeDigits)).padStart(
+      AUTH_LIMITS.registrationCodeDigits,
+      '0',
+    );
+    await this.db.query(`DELETE FROM pending_registrations WHERE expires_at < now()`);
+    // A new request replaces an earlier one: only whoever reads the address's messages can finish.
+    await this.db.query(
+      `INSERT INTO pending_registrations (email, name, phone, password_hash, code_hash, attempts, expires_at)
+       VALUES ($1, $2, $3, $4, $5, 0, now() + make_interval(secs => $6))
+       ON CONFLICT (email) DO UPDATE SET name = $2, phone = $3, password_hash = $4, code_hash = $5,
+         attempts = 0, expires_at = now() + make_interval(secs => $6), created_at = now()`,
+      [
+        input.email,
+        input.name,
+        input.phone,
+        hash,
+        codeHash(input.email, code),
+        AUTH_LIMITS.registrationCodeTtlS,
+      ],
+    );
+    await this.deliver({ kind: 'verification_code', to: input.email, code });
+  }
+
+  /** Self-registration, second step: the code from the message creates the account and signs in. */
+  async verifyRegistration(email: string, code: string) {
+    const created = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{
+        name: string;
+        phone: string;
+        password_hash: string;
+        code_hash: string;
+        attempts: number;
+        live: boolean;
+      }>(
+        `SELECT name, phone, password_hash, code_hash, attempts, expires_at > now() AS live
+           FROM pending_registrations WHERE email = $1 FOR UPDATE`,
+        [email],
+      );
+      const pending = rows[0];
+      if (!pending) return null;
+      const expected = Buffer.from(pending.code_hash, 'hex');
+      const given = Buffer.from(codeHash(email, code), 'hex');
+      if (!pending.live || !timingSafeEqual(expected, given)) {
+        if (!pending.live || pending.attempts + 1 >= AUTH_LIMITS.registrationCodeMaxAttempts) {
+          await tx.query(`DELETE FROM pending_registrations WHERE email = $1`, [email]);
+        } else {
+          await tx.query(`UPDATE pending_registrations SET attempts = attempts + 1 WHERE email = $1`, [
+            email,
+          ]);
+        }
+        return null;
+      }
+      await tx.query(`DELETE FROM pending_registrations WHERE email = $1`, [email]);
+      const inserted = await tx.query<UserRow>(
+        `INSERT INTO users (name, email, phone, password_hash, role) VALUES ($1, $2, $3, $4, 'customer')
+         ON CONFLICT (email) DO NOTHING RETURNING *`,
+        [pending.name, email, pending.phone, pending.password_hash],
+      );
+      return inserted.rows[0] ?? null;
+    });
+    if (!created) throw new AppError('INVALID_CODE');
+    return this.signedIn(created);
+  }
+
+  private async deliver(notice: Parameters<Notifier['send']>[0]): Promise<void> {
+    // The answer must not differ when delivery fails; the failure is for the operators.
+    await this.notifier.send(notice).catch((err: unknown) => this.onDeliveryFailed?.(err));
+  }
+
+  /** Set by the app to log a failed delivery. */
+  onDeliveryFailed?: (err: unknown) => void;
+
+  /**
+   * Creates a verified customer account directly and signs it in (tests, benchmarks, operator
+   * tooling). Customers sign themselves up through `requestRegistration`.
+   */
   async register(input: { name: string; email: string; phone: string; password: string }) {
     assertAcceptablePassword(input.password, input.email);
     const hash = await hashPassword(input.password);

@@ -5,6 +5,14 @@ export const errorCatalogue = {
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
   WEAK_PASSWORD: { status: 400, message: 'Choose a less common password.' },
   FORBIDDEN: { status: 403, message: 'You may not do that.' },
+  REGISTRATION_CLOSED: {
+    status: 403,
+    message: 'You cannot create an account here yet. Ask the operator to create one for you.',
+  },
+  INVALID_CODE: {
+    status: 400,
+    message: 'That code is not right or has expired. Check the message, or register again for a new code.',
+  },
   ACCOUNT_DISABLED: {
     status: 403,
     message: 'This account is disabled. Ask the operator to enable it again.',
