@@ -53,7 +53,7 @@ describe('SEC-10 per-account login back-off', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp('pglite', BACKOFF);
-  });
+  }, 120_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -148,7 +148,7 @@ describe('SEC-10 the back-off is kept in the database', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 
   it.runIf(databases.includes('postgres'))(
     'two instances sharing one PostgreSQL database share the back-off',
@@ -177,6 +177,7 @@ describe('SEC-10 the back-off is kept in the database', () => {
         await db.drop();
       }
     },
+    180_000,
   );
 });
 

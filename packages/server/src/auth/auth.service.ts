@@ -166,7 +166,10 @@ export class AuthService {
     const row = rows[0];
     // An unknown address costs one hash too, so the answer's timing does not tell.
     const ok = await verifyPassword(password, row?.password_hash ?? (await dummyPasswordHash()));
-    if (!row || !ok) throw new AppError('INVALID_CREDENTIALS');
+    if (!row || !ok) {
+      await this.backoff.failed(email);
+      throw new AppError('INVALID_CREDENTIALS');
+    }
     await this.backoff.clear(email);
     if (needsRehash(row.password_hash)) await this.rehash(row, password);
     // Told only to someone who knows the password.
@@ -191,6 +194,7 @@ export class AuthService {
     // A stolen session must not become a way around the sign-in back-off.
     await this.backoff.claim(row.email);
     if (!(await verifyPassword(currentPassword, row.password_hash))) {
+      await this.backoff.failed(row.email);
       throw new AppError('CURRENT_PASSWORD_WRONG');
     }
     await this.backoff.clear(row.email);

@@ -56,6 +56,20 @@ export class LoginBackoff {
     );
   }
 
+  /**
+   * A wrong password: the wait, set when the attempt was claimed, runs again from now, so a
+   * slow check (a loaded server) does not eat into it.
+   */
+  async failed(email: string): Promise<void> {
+    const { afterFailures, baseS, maxS } = this.settings;
+    await this.db.query(
+      `UPDATE login_backoff
+          SET blocked_until = now() + make_interval(secs => LEAST($2 * power(2, failures - $3), $4))
+        WHERE email = $1 AND failures >= $3`,
+      [email, baseS, afterFailures, maxS],
+    );
+  }
+
   /** A successful sign-in: the count starts again. */
   async clear(email: string): Promise<void> {
     await this.db.query(`DELETE FROM login_backoff WHERE email = $1`, [email]);
