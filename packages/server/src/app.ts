@@ -19,6 +19,9 @@ import { FleetLive } from './admin/fleet-live';
 import { OperatorAlertsService } from './admin/operator-alerts.service';
 import { authRoutes } from './auth/auth.routes';
 import { AuthService } from './auth/auth.service';
+import { LoginBackoff } from './auth/login-backoff';
+import { LogNotifier, NoNotifier, type Notifier } from './auth/notifier';
+import { SessionGuard } from './auth/sessions';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { creditRoutes } from './credit/credit.routes';
@@ -76,6 +79,8 @@ export interface Services {
   db: Db;
   auth: AuthService;
   tokens: TokenService;
+  /** delivers registration codes; the development one keeps recent notices for tests */
+  notifier: Notifier;
   meters: MetersService;
   credit: CreditService;
   ingest: IngestService;
@@ -194,8 +199,23 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
 
       const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
       const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
-      const auth = new AuthService(db, tokens, config.mode.demo);
-      await closeDemoAccounts(auth, tokens, config, logger);
+      const sessions = new SessionGuard(db, tokens, bus, config.mode.demo);
+      const notifier: Notifier =
+        config.NOTIFIER === 'log' ? new LogNotifier(logger.child({ part: 'notifier' })) : new NoNotifier();
+      const auth = new AuthService(
+        db,
+        tokens,
+        bus,
+        new LoginBackoff(db, {
+          afterFailures: config.LOGIN_BACKOFF_AFTER_FAILURES,
+          baseS: config.LOGIN_BACKOFF_BASE_S,
+          maxS: config.LOGIN_BACKOFF_MAX_S,
+        }),
+        notifier,
+        config.mode.demo,
+      );
+      auth.onDeliveryFailed = (err) => logger.error({ err }, 'a registration message was not delivered');
+      await closeDemoAccounts(auth, config, logger);
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);
@@ -332,6 +352,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         db,
         auth,
         tokens,
+        notifier,
         meters,
         credit,
         ingest,
@@ -380,7 +401,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           message: `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
         }),
       });
-      registerAuthHook(http, tokens);
+      registerAuthHook(http, sessions);
       limitNotFound(http);
       await http.register(
         healthRoutes({
@@ -448,7 +469,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       }
       const realtime = await RealtimeGateway.attach({
         httpServer: http.server,
-        tokens,
+        sessions,
         db,
         bus,
         metrics,
@@ -515,12 +536,12 @@ async function closeHttp(http: FastifyInstance, drainMs: number): Promise<void> 
  * flagged are flagged first; outside demo mode every flagged account's sign-in and sessions,
  * even ones issued before, are refused.
  */
-async function closeDemoAccounts(auth: AuthService, tokens: TokenService, config: Config, logger: Logger) {
+async function closeDemoAccounts(auth: AuthService, config: Config, logger: Logger) {
   const flagged = await auth.flagLegacyDemoAccounts();
   if (flagged.length > 0) logger.warn({ emails: flagged }, 'accounts with the demo password flagged as demo');
   if (config.mode.demo) return;
+  // SessionGuard refuses their sessions and AuthService their sign-in outside demo mode.
   const ids = await auth.demoUserIds();
-  tokens.refuseUsers(ids);
   if (ids.length > 0) logger.warn({ accounts: ids.length }, 'demo accounts cannot sign in outside demo mode');
 }
 

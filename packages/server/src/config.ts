@@ -113,6 +113,16 @@ const envSchema = z.object({
   SOCKET_MAX_PER_USER: positiveInt.max(1000).default(20),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_S: positiveInt.default(12 * 3600),
+  /** consecutive failed sign-ins of one account (any address, any instance) before each next attempt waits */
+  LOGIN_BACKOFF_AFTER_FAILURES: positiveInt.max(100).default(5),
+  /** the first wait; it doubles with each further failure, up to LOGIN_BACKOFF_MAX_S */
+  LOGIN_BACKOFF_BASE_S: positiveInt.max(3600).default(2),
+  LOGIN_BACKOFF_MAX_S: positiveInt.max(86_400).default(300),
+  /**
+   * who delivers registration codes: `log` writes them to the log (development and demos; refused
+   * in production), `none` closes self-registration. Default: `log`, `none` in production.
+   */
+  NOTIFIER: z.enum(['log', 'none']).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
   /**
@@ -213,7 +223,9 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Omit<Env, 'DARAJA_SHORTCODE' | 'DARAJA_PASSKEY'> {
+export interface Config extends Omit<Env, 'DARAJA_SHORTCODE' | 'DARAJA_PASSKEY' | 'NOTIFIER'> {
+  /** who delivers registration codes; `none` in production unless set (never `log` there) */
+  NOTIFIER: 'log' | 'none';
   /** the setting, else the sandbox shortcode (production must set it: mode.ts) */
   DARAJA_SHORTCODE: string;
   /** the setting, else the sandbox passkey (production must set it: mode.ts) */
@@ -289,6 +301,9 @@ function completeConfig(env: Env): Config {
   if (env.PAYMENT_EXPIRE_S < env.PAYMENT_PENDING_TIMEOUT_S) {
     problems.push('PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S');
   }
+  if (env.NODE_ENV === 'production' && env.NOTIFIER === 'log') {
+    problems.push('NOTIFIER: `log` writes registration codes to the log; not in production');
+  }
   const resolved = resolveMode(env);
   if (!resolved.ok) problems.push(...resolved.problems);
   if (problems.length > 0 || !resolved.ok) throw invalid(problems);
@@ -296,6 +311,7 @@ function completeConfig(env: Env): Config {
     ...env,
     DARAJA_SHORTCODE: env.DARAJA_SHORTCODE ?? SANDBOX_SHORTCODE,
     DARAJA_PASSKEY: env.DARAJA_PASSKEY ?? SANDBOX_PASSKEY,
+    NOTIFIER: env.NOTIFIER ?? (env.NODE_ENV === 'production' ? 'none' : 'log'),
     LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
     embeddedBroker: env.MQTT_URL === undefined,
     mode: resolved.mode,

@@ -19,6 +19,9 @@ import {
   importResponse,
   meterDetailResponse,
   meterNoParam,
+  userAccessBody,
+  userAccessResponse,
+  userIdParam,
   usersQuery,
   usersResponse,
 } from './admin.schema';
@@ -139,6 +142,19 @@ export const adminRoutes =
       { config: admin, schema: { querystring: usersQuery, response: { 200: usersResponse } } },
       async (req) => deps.admin.users(callerOf(req), req.query),
     );
+    for (const [action, disabled] of [
+      ['disable', true],
+      ['enable', false],
+    ] as const) {
+      app.post(
+        `/api/admin/users/:id/${action}`,
+        {
+          config: admin,
+          schema: { params: userIdParam, body: userAccessBody, response: { 200: userAccessResponse } },
+        },
+        async (req) => deps.admin.setDisabled(callerOf(req), req.params.id, disabled, req.body.reason),
+      );
+    }
     app.get(
       '/api/admin/alerts',
       { config: admin, schema: { querystring: alertsQuery, response: { 200: alertsResponse } } },

@@ -209,8 +209,9 @@ export class AdminService {
       role: string;
       meters: string[] | null;
       created_at: Date | string;
+      disabled_at: Date | string | null;
     }>(
-      `SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at,
+      `SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at, u.disabled_at,
               (SELECT array_agg(m.meter_no ORDER BY m.meter_no) FROM meters m WHERE m.user_id = u.id) AS meters
          FROM users u ${where} ORDER BY u.email LIMIT $2`,
       params,
@@ -225,9 +226,36 @@ export class AdminService {
         role: u.role,
         meters: u.meters ?? [],
         createdAt: iso(u.created_at)!,
+        disabled: u.disabled_at !== null,
       })),
       next: rows.length > query.limit ? page[page.length - 1]!.email : null,
     };
+  }
+
+  /**
+   * Disables an account (its sessions end everywhere and it cannot sign in) or enables it
+   * again, audited. An enabled account signs in afresh: its old tokens stay ended.
+   */
+  async setDisabled(caller: Caller, userId: string, disabled: boolean, reason: string) {
+    assertAdmin(caller);
+    if (!UUID.test(userId)) throw new AppError('USER_NOT_FOUND');
+    if (disabled && actorId(caller) === userId) throw new AppError('CANNOT_DISABLE_SELF');
+    const row = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ disabled_at: Date | string | null }>(
+        `UPDATE users SET disabled_at = CASE WHEN $2::boolean THEN COALESCE(disabled_at, now()) END,
+                          token_version = token_version + CASE WHEN $2::boolean THEN 1 ELSE 0 END
+          WHERE id = $1 RETURNING disabled_at`,
+        [userId, disabled],
+      );
+      if (!rows[0]) throw new AppError('USER_NOT_FOUND');
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', $2, $3, $4)`,
+        [actorId(caller), disabled ? 'user.disabled' : 'user.enabled', userId, JSON.stringify({ reason })],
+      );
+      return rows[0];
+    });
+    if (disabled) this.bus?.emit('user_sessions_ended', { userId, reason: 'disabled' });
+    return { id: userId, disabled: row.disabled_at !== null, disabledAt: iso(row.disabled_at) };
   }
 
   /** Assigns a meter to a customer (or to nobody), audited. */

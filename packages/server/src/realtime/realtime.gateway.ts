@@ -12,11 +12,10 @@ import {
   type SubscribeMeterAck,
 } from '@umeme/protocol';
 import { Redis } from 'ioredis';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import type { TokenService } from '../auth/tokens';
+import type { SessionGuard } from '../auth/sessions';
 import type { Config } from '../config';
 import type { Db } from '../db/db';
 import type { Caller } from '../shared/access';
@@ -60,7 +59,7 @@ type BalanceSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 
 export interface RealtimeDeps {
   httpServer: HttpServer;
-  tokens: TokenService;
+  sessions: SessionGuard;
   db: Db;
   bus: EventBus;
   metrics: Metrics;
@@ -171,6 +170,12 @@ export class RealtimeGateway {
     this.listen('meter_changed', (c) => this.onMeterChanged(c));
     this.listen('meter_status', (e) => this.onMeterStatus(e));
     this.listen('meter_assigned', (e) => void this.onMeterAssigned(e));
+    // Logout, a password change or a disabled account: that user's sockets close on every
+    // instance (through the adapter); a reconnect meets the authentication again and fails.
+    this.listen('user_sessions_ended', (e) => {
+      this.refused.inc({ reason: `sessions_ended_${e.reason}` });
+      this.nsp.in(userRoom(e.userId)).disconnectSockets(true);
+    });
     this.listen('alert_changed', (a) => this.onAlertChanged(a));
     // Every open console refreshes its alert list when another operator acknowledges one.
     this.listen('alert_acknowledged', (e) =>
@@ -381,12 +386,13 @@ export class RealtimeGateway {
     if (typeof token !== 'string' || token.length === 0 || token.length > REALTIME_LIMITS.tokenMaxChars) {
       throw new AppError('UNAUTHENTICATED');
     }
-    const caller = await this.deps.tokens.verify(token);
+    const { kind, userId, role, expiresAtMs } = await this.deps.sessions.authenticate(token);
+    const caller: UserCaller = { kind, userId, role };
     if ((this.socketsPerUser.get(caller.userId) ?? 0) >= this.deps.config.SOCKET_MAX_PER_USER) {
       throw new TooManyConnections();
     }
     socket.data.caller = caller;
-    socket.data.tokenExpiresAtMs = (decodeJwt(token).exp ?? 0) * 1000;
+    socket.data.tokenExpiresAtMs = expiresAtMs;
     socket.data.watched = socket.recovered ? (socket.data.watched ?? []) : [];
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import type { TokenService } from '../auth/tokens';
+import type { SessionGuard } from '../auth/sessions';
 import type { Caller } from './access';
 import { AppError, errorCatalogue } from './errors';
 
@@ -22,7 +22,7 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
   return request.routeOptions.config.auth ?? 'user';
 }
 
-export function registerAuthHook(app: FastifyInstance, tokens: TokenService): void {
+export function registerAuthHook(app: FastifyInstance, sessions: SessionGuard): void {
   app.decorateRequest('caller', null);
   app.decorateRequest('account', null);
   app.addHook('onRequest', async (request) => {
@@ -34,17 +34,17 @@ export function registerAuthHook(app: FastifyInstance, tokens: TokenService): vo
       // A signed-in browser on a public path (the page, an unknown path) is still counted by
       // account; a bad token here is simply anonymous.
       if (token)
-        request.account = await tokens.verify(token).then(
+        request.account = await sessions.authenticate(token).then(
           (c) => c.userId,
           () => null,
         );
       return;
     }
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const caller = await tokens.verify(token);
-    request.account = caller.userId;
-    if (level === 'admin' && caller.role !== 'admin') throw new AppError('FORBIDDEN');
-    request.caller = caller;
+    const { kind, userId, role } = await sessions.authenticate(token);
+    request.account = userId;
+    if (level === 'admin' && role !== 'admin') throw new AppError('FORBIDDEN');
+    request.caller = { kind, userId, role };
   });
 }
 
@@ -57,6 +57,12 @@ export function callerOf(request: FastifyRequest): Caller {
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
+      if (err.retryAfterS !== undefined) {
+        return reply
+          .status(err.status)
+          .header('retry-after', String(err.retryAfterS))
+          .send({ error: err.code, message: err.message, retryAfter: err.retryAfterS });
+      }
       return reply.status(err.status).send({ error: err.code, message: err.message });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { AdminGate } from '../admin/admin-gate';
 import { isAdminPath } from '../admin/admin-routes';
+import { createHttpClient } from '../api/http-client';
 import { pickLocale, translate, type Locale } from '../i18n/i18n';
 import { LOCALE_STORAGE_KEY, loadAuth, saveAuth, type StoredAuth } from '../state/auth-storage';
 import { parseRoute } from '../state/routes';
@@ -48,6 +49,12 @@ export function App() {
   }, []);
 
   const signOut = useCallback(() => {
+    // The server ends the session too, so a copied token is worth nothing after sign-out.
+    const ending = loadAuth(window.localStorage, Date.now());
+    if (ending)
+      void createHttpClient({ token: () => ending.token })
+        .logout()
+        .catch(() => {});
     saveAuth(window.localStorage, null);
     setAuth(null);
     navigate('/signin', { replace: true });
