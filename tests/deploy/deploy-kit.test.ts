@@ -20,7 +20,7 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { serverSubscriptions } from '../../packages/protocol/src/topics';
-import { CONFIG_KEYS } from '../../packages/server/src/config';
+import { CONFIG_KEYS, loadConfig } from '../../packages/server/src/config';
 import { createMetrics } from '../../packages/server/src/shared/metrics';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -139,7 +139,9 @@ describe('deploy/compose.yaml', () => {
     for (const [name, service] of serverServices) {
       const env = serviceEnv(service);
       expect(env.NODE_ENV, name).toBe('production');
-      expect(env.TRUST_PROXY, name).toBe('true');
+      // one hop (Caddy), in a form the server accepts: `true` (every hop) is refused
+      expect(env.TRUST_PROXY, name).toBe('1');
+      expect(loadConfig({ TRUST_PROXY: env.TRUST_PROXY }).TRUST_PROXY, name).toBe(1);
       expect(env.PUBLIC_URL, name).toMatch(/^https:\/\//);
       for (const key of ['DATABASE_URL', 'MQTT_URL', 'REDIS_URL', 'MQTT_SERVER_PASSWORD', 'JWT_SECRET']) {
         expect(env[key] ?? env[`${key}_FILE`], `${name}: ${key} or ${key}_FILE`).toBeTruthy();
