@@ -191,15 +191,16 @@ describe('ingest resilience', () => {
         timestamp: ts,
       });
     const topic = `smartmeter/${m.meterNo}/consumption`;
-    await meter.publishAsync(topic, legacy(10, base), { qos: 1 });
-    await meter.publishAsync(topic, legacy(12.5, base + 1), { qos: 1 });
-    await meter.publishAsync(topic, legacy(12.5, base + 1), { qos: 1 }); // duplicate
-    await meter.publishAsync(topic, legacy(11, base), { qos: 1 }); // stale, older timestamp
-    await waitFor(async () => (await meterState(t, m.meterNo)).energy_mwh === 12_500_000, 'legacy total');
+    // within what a meter registered a moment ago can plausibly use (MQ-13: 6 kWh at 24 kW)
+    await meter.publishAsync(topic, legacy(1, base), { qos: 1 });
+    await meter.publishAsync(topic, legacy(1.25, base + 1), { qos: 1 });
+    await meter.publishAsync(topic, legacy(1.25, base + 1), { qos: 1 }); // duplicate
+    await meter.publishAsync(topic, legacy(1.1, base), { qos: 1 }); // stale, older timestamp
+    await waitFor(async () => (await meterState(t, m.meterNo)).energy_mwh === 1_250_000, 'legacy total');
     // firmware restarted without persistence: the total starts again from zero
-    await meter.publishAsync(topic, legacy(0.5, base + 2), { qos: 1 });
-    await meter.publishAsync(topic, legacy(1.5, base + 3), { qos: 1 });
-    await waitFor(async () => (await meterState(t, m.meterNo)).energy_mwh === 14_000_000, 'new epoch');
+    await meter.publishAsync(topic, legacy(0.05, base + 2), { qos: 1 });
+    await meter.publishAsync(topic, legacy(0.15, base + 3), { qos: 1 });
+    await waitFor(async () => (await meterState(t, m.meterNo)).energy_mwh === 1_400_000, 'new epoch');
     const audit = await t.app.services.db.query(
       `SELECT 1 FROM audit_log WHERE target = $1 AND action = 'meter.epoch_restarted'`,
       [m.meterNo],

@@ -21,6 +21,25 @@ describe.skipIf(!REDIS_URL)('two instances sharing Redis', () => {
     await b?.close();
   });
 
+  /**
+   * Each instance here has a database of its own; a token names an account that must exist
+   * where it is checked (SEC-9), so the customer is copied to B as it is, token version included.
+   */
+  async function customerOnBoth() {
+    const customer = await a.newCustomer();
+    const { rows } = await a.app.services.db.query<Record<string, unknown>>(
+      `SELECT * FROM users WHERE id = $1`,
+      [customer.id],
+    );
+    const row = rows[0]!;
+    const keys = Object.keys(row);
+    await b.app.services.db.query(
+      `INSERT INTO users (${keys.join(', ')}) VALUES (${keys.map((_, i) => `$${i + 1}`).join(', ')})`,
+      keys.map((k) => row[k]),
+    );
+    return customer;
+  }
+
   async function creditOnA(meterNo: string, tag: string): Promise<string> {
     const r = await a.app.services.credit.credit(SYSTEM, {
       meterNo,
@@ -33,7 +52,7 @@ describe.skipIf(!REDIS_URL)('two instances sharing Redis', () => {
   }
 
   it('delivers a change made on one instance once to sockets on both', async () => {
-    const customer = await a.newCustomer();
+    const customer = await customerOnBoth();
     const m = await a.newMeter({ userId: customer.id, openingCreditKwh: 1 });
     const onA = await openReadySocket(a.url, customer.token);
     const onB = await openReadySocket(b.url, customer.token);
@@ -52,7 +71,7 @@ describe.skipIf(!REDIS_URL)('two instances sharing Redis', () => {
   });
 
   it('recovers, on another instance’s socket, the events made on the first while it was away', async () => {
-    const customer = await a.newCustomer();
+    const customer = await customerOnBoth();
     const m = await a.newMeter({ userId: customer.id, openingCreditKwh: 1 });
     const onB = await openReadySocket(b.url, customer.token);
     await creditOnA(m.meterNo, 'R2-before');

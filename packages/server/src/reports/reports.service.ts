@@ -184,10 +184,11 @@ export class ReportsService {
       // Every purchase of the month, also on meters the user no longer holds.
       this.db.query<{ paid: number; bought: number }>(
         `SELECT (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM transactions t
-                  WHERE t.user_id = $1 AND t.status = 'completed' AND t.amount_cents > 0
+                  WHERE t.user_id = $1 AND t.status = 'completed' AND t.amount_cents > 0 AND NOT t.demo
                     AND ${range('t.completed_at')}) AS paid,
                 (SELECT COALESCE(SUM(l.energy_mwh), 0)::bigint FROM ledger_entries l JOIN transactions t ON t.id = l.transaction_id
-                  WHERE t.user_id = $1 AND l.kind IN ('purchase', 'refund', 'reversal') AND ${range('l.created_at')}) AS bought`,
+                  WHERE t.user_id = $1 AND l.kind IN ('purchase', 'refund', 'reversal') AND NOT t.demo
+                    AND ${range('l.created_at')}) AS bought`,
         [userId, start],
       ),
     ]);
