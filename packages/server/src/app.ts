@@ -9,6 +9,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { serverSubscriptions } from '@umeme/protocol';
+import { connectAsync as mqttConnectAsync } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { AlertsService } from './alerts/alerts.service';
 import { adjustmentsRoutes } from './adjustments/adjustments.routes';
@@ -40,6 +41,8 @@ import { MeterReportsService } from './meters/meter-reports.service';
 import { metersRoutes } from './meters/meters.routes';
 import { MetersService } from './meters/meters.service';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
+import { DynsecAccounts } from './mqtt/broker-accounts';
+import { DynsecControl } from './mqtt/dynsec';
 import { commandsRoutes } from './commands/commands.routes';
 import { CommandsService } from './commands/commands.service';
 import { CommandPublisher } from './mqtt/command-publisher';
@@ -103,6 +106,8 @@ export interface UmemeApp {
   http: FastifyInstance;
   mqtt: ServerMqttClient;
   broker: EmbeddedBroker | null;
+  /** the external broker's accounts, when the server manages them (MQTT_DYNSEC) */
+  brokerAccounts: DynsecAccounts | null;
   /** the browser realtime gateway, attached once listening */
   realtime: RealtimeGateway;
   /** Safaricom's Daraja, or the built-in emulator when DARAJA_CONSUMER_KEY is unset */
@@ -164,6 +169,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
     http: undefined as unknown as FastifyInstance,
     mqtt: undefined as unknown as ServerMqttClient,
     broker: null,
+    brokerAccounts: null,
     realtime: undefined as unknown as RealtimeGateway,
     daraja: undefined as unknown as DarajaHandle,
     routes: [],
@@ -247,14 +253,41 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         url.username = '';
         url.password = '';
         mqttUrl = url.toString().replace(/\/$/, '');
+        if (config.MQTT_DYNSEC) {
+          // MQTT_URL holds the dynsec admin account: it manages the accounts; ingest and
+          // commands use the server's own, narrower account.
+          const accounts = await manageBrokerAccounts(
+            config,
+            db,
+            mqttUrl,
+            { username, password },
+            {
+              metrics,
+              logger,
+              onClose,
+            },
+          );
+          meters.useBrokerAccounts(accounts.accounts);
+          app.brokerAccounts = accounts.accounts;
+          username = accounts.username;
+          password = accounts.password;
+          // Mosquitto ends a disabled or re-keyed client's session without its Last Will.
+          bus.on('device_credentials_changed', (e) => {
+            void reports
+              .applyStatus(e.meterNo, { meterNo: e.meterNo, status: 'offline' })
+              .catch((err: unknown) => {
+                logger.warn({ err, meterNo: e.meterNo }, 'marking a re-keyed meter offline failed');
+              });
+          });
+        }
       }
       app.mqttUrl = mqttUrl;
       const mqtt = new ServerMqttClient({
         url: mqttUrl,
         username,
         password,
-        clientId: `umeme-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
-        subscriptions: serverSubscriptions(!config.embeddedBroker),
+        clientId: `${config.DEPLOYMENT_NAME}-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
+        subscriptions: serverSubscriptions(!config.embeddedBroker, config.DEPLOYMENT_NAME),
         protocolVersion: config.embeddedBroker ? 4 : 5,
         logger: logger.child({ part: 'mqtt' }),
         backpressure: () => ingest.backpressure(),
@@ -459,6 +492,86 @@ async function closeHttp(http: FastifyInstance, drainMs: number): Promise<void> 
     await http.close();
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Connects the dynsec control client, makes the server's role and account, and reconciles the
+ * broker's meter accounts with the database. Any failure stops start-up: a broker whose
+ * accounts the server cannot check may still admit a revoked meter.
+ */
+async function manageBrokerAccounts(
+  config: Config,
+  db: Db,
+  mqttUrl: string,
+  admin: { username: string; password: string },
+  deps: { metrics: Metrics; logger: Logger; onClose: (part: string, close: () => Promise<void>) => void },
+): Promise<{ accounts: DynsecAccounts; username: string; password: string }> {
+  const { logger } = deps;
+  if (!admin.username || !admin.password) {
+    throw new StartupError(
+      'MQTT_DYNSEC needs the broker’s dynsec admin account in MQTT_URL (mqtt://user:password@host).',
+    );
+  }
+  const control = new DynsecControl({
+    url: mqttUrl,
+    username: admin.username,
+    password: admin.password,
+    clientId: `${config.DEPLOYMENT_NAME}-dynsec-${config.INSTANCE_ID}`,
+    logger: logger.child({ part: 'dynsec' }),
+  });
+  deps.onClose('dynsec control', () => control.close());
+  try {
+    await control.connect();
+  } catch (err) {
+    throw new StartupError(
+      `MQTT_DYNSEC: could not open the dynsec control connection: ${(err as Error).message}`,
+    );
+  }
+  const accounts = new DynsecAccounts(
+    control,
+    config.DEPLOYMENT_NAME,
+    deps.metrics,
+    logger.child({ part: 'dynsec' }),
+  );
+  const password = config.MQTT_SERVER_PASSWORD ?? (await persistentSecret(db, 'mqtt_server_password'));
+  const subscriptions = serverSubscriptions(true, config.DEPLOYMENT_NAME);
+  await accounts.setup(subscriptions, password);
+  // The broker may keep an account from another database: the server's own password wins.
+  if (
+    !(await canConnect(
+      mqttUrl,
+      accounts.serverUsername,
+      password,
+      `${config.DEPLOYMENT_NAME}-probe-${config.INSTANCE_ID}`,
+    ))
+  ) {
+    logger.warn('the server’s broker account had another password; resetting it');
+    await accounts.setup(subscriptions, password, true);
+  }
+  await accounts.reconcile(db);
+  return { accounts, username: accounts.serverUsername, password };
+}
+
+async function canConnect(
+  url: string,
+  username: string,
+  password: string,
+  clientId: string,
+): Promise<boolean> {
+  try {
+    const c = await mqttConnectAsync(url, {
+      username,
+      password,
+      clientId,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
+    await c.endAsync(true);
+    return true;
+  } catch {
+    return false;
   }
 }
 

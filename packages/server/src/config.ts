@@ -56,6 +56,16 @@ const envSchema = z.object({
   MQTT_PORT: port.default(1883),
   MQTT_SERVER_USERNAME: z.string().min(1).default('umeme-server'),
   MQTT_SERVER_PASSWORD: z.string().min(16).optional(),
+  /**
+   * with MQTT_URL: keep Mosquitto's dynamic-security plugin in step with the database (meter
+   * accounts and roles, the server's own account); MQTT_URL then carries the dynsec admin account
+   */
+  MQTT_DYNSEC: bool.default(false),
+  /** names this deployment's shared-subscription group, Redis keys and broker accounts */
+  DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,23}$/, 'must be 1 to 24 lowercase letters, digits or -, starting with a letter')
+    .default('umeme'),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -163,6 +173,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (r.data.DARAJA_CONSUMER_KEY !== undefined && r.data.DARAJA_CONSUMER_SECRET === undefined) {
     throw new ConfigError(
       'Invalid configuration:\n  DARAJA_CONSUMER_SECRET: required when DARAJA_CONSUMER_KEY is set',
+    );
+  }
+  if (r.data.MQTT_DYNSEC && r.data.MQTT_URL === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  MQTT_DYNSEC: needs MQTT_URL (the Mosquitto to manage, with its dynsec admin account)',
     );
   }
   if (r.data.PAYMENT_EXPIRE_S < r.data.PAYMENT_PENDING_TIMEOUT_S) {
