@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -215,6 +216,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
 
       // MQTT: the embedded broker, or an external one; the server always connects over TCP.
       let mqttUrl: string;
+      let serverMqttUrl: string | null = null;
       let username = config.MQTT_SERVER_USERNAME;
       let password = config.MQTT_SERVER_PASSWORD ?? '';
       if (config.embeddedBroker) {
@@ -222,6 +224,15 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         const broker = await startEmbeddedBroker({
           host: config.MQTT_HOST,
           port: config.MQTT_PORT,
+          plain: config.MQTT_PLAIN,
+          tls: config.MQTT_TLS_CERT
+            ? {
+                port: config.MQTT_TLS_PORT ?? 8883,
+                cert: readPem('MQTT_TLS_CERT', config.MQTT_TLS_CERT),
+                key: readPem('MQTT_TLS_KEY', config.MQTT_TLS_KEY!),
+                ...(config.MQTT_TLS_CA ? { ca: readPem('MQTT_TLS_CA', config.MQTT_TLS_CA) } : {}),
+              }
+            : null,
           serverUsername: username,
           serverPassword: password,
           devices,
@@ -231,7 +242,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }).catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') {
             throw new StartupError(
-              `MQTT port ${config.MQTT_PORT} is already in use (another broker?). Set MQTT_PORT to a free port, or MQTT_URL to use that broker.`,
+              `MQTT port ${config.MQTT_PORT}${config.MQTT_TLS_CERT ? ` or TLS port ${config.MQTT_TLS_PORT ?? 8883}` : ''} is already in use (another broker?). Set MQTT_PORT (MQTT_TLS_PORT) to a free port, or MQTT_URL to use that broker.`,
             );
           }
           throw err;
@@ -245,7 +256,10 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           }
         });
         const host = config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST;
-        mqttUrl = `mqtt://${host}:${broker.port}`;
+        // app.mqttUrl is where meters connect; the server itself uses broker.serverUrl.
+        mqttUrl =
+          broker.port !== null ? `mqtt://${host}:${broker.port}` : `mqtts://${host}:${broker.tlsPort}`;
+        serverMqttUrl = broker.serverUrl;
       } else {
         const url = new URL(config.MQTT_URL!);
         if (url.username) username = decodeURIComponent(url.username);
@@ -282,8 +296,11 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }
       }
       app.mqttUrl = mqttUrl;
+      const brokerCa =
+        !config.embeddedBroker && config.MQTT_TLS_CA ? readPem('MQTT_TLS_CA', config.MQTT_TLS_CA) : undefined;
       const mqtt = new ServerMqttClient({
-        url: mqttUrl,
+        url: serverMqttUrl ?? mqttUrl,
+        ...(brokerCa ? { ca: brokerCa } : {}),
         username,
         password,
         clientId: `${config.DEPLOYMENT_NAME}-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
@@ -518,6 +535,7 @@ async function manageBrokerAccounts(
     username: admin.username,
     password: admin.password,
     clientId: `${config.DEPLOYMENT_NAME}-dynsec-${config.INSTANCE_ID}`,
+    ...(config.MQTT_TLS_CA ? { ca: readPem('MQTT_TLS_CA', config.MQTT_TLS_CA) } : {}),
     logger: logger.child({ part: 'dynsec' }),
   });
   deps.onClose('dynsec control', () => control.close());
@@ -572,6 +590,16 @@ async function canConnect(
     return true;
   } catch {
     return false;
+  }
+}
+
+function readPem(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new StartupError(
+      `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 

@@ -54,6 +54,14 @@ const envSchema = z.object({
     .optional(),
   MQTT_HOST: z.string().default('0.0.0.0'),
   MQTT_PORT: port.default(1883),
+  /** embedded broker: false turns the plain listener for meters off (TLS only) */
+  MQTT_PLAIN: bool.default(true),
+  /** embedded broker: MQTT over TLS on this port when MQTT_TLS_CERT and MQTT_TLS_KEY are set */
+  MQTT_TLS_PORT: port.optional(),
+  /** PEM files: the broker's certificate (chain) and key; MQTT_TLS_CA adds a CA chain (embedded), or is the CA trusted for an mqtts:// MQTT_URL */
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  MQTT_TLS_CA: z.string().min(1).optional(),
   MQTT_SERVER_USERNAME: z.string().min(1).default('umeme-server'),
   MQTT_SERVER_PASSWORD: z.string().min(16).optional(),
   /**
@@ -175,6 +183,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       'Invalid configuration:\n  DARAJA_CONSUMER_SECRET: required when DARAJA_CONSUMER_KEY is set',
     );
   }
+  const tlsProblem = mqttTlsProblem(r.data);
+  if (tlsProblem) throw new ConfigError(`Invalid configuration:\n  ${tlsProblem}`);
   if (r.data.MQTT_DYNSEC && r.data.MQTT_URL === undefined) {
     throw new ConfigError(
       'Invalid configuration:\n  MQTT_DYNSEC: needs MQTT_URL (the Mosquitto to manage, with its dynsec admin account)',
@@ -190,6 +200,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     LOG_FORMAT: r.data.LOG_FORMAT ?? (r.data.NODE_ENV === 'development' ? 'pretty' : 'json'),
     embeddedBroker: r.data.MQTT_URL === undefined,
   };
+}
+
+function mqttTlsProblem(e: Env): string | null {
+  const external = e.MQTT_URL !== undefined;
+  if (external) {
+    if (e.MQTT_TLS_CERT || e.MQTT_TLS_KEY || e.MQTT_TLS_PORT !== undefined || !e.MQTT_PLAIN)
+      return 'MQTT_TLS_CERT: the MQTT_TLS_* listener settings and MQTT_PLAIN are for the embedded broker; with MQTT_URL use mqtts:// (and MQTT_TLS_CA for a private CA)';
+    if (e.MQTT_TLS_CA && !e.MQTT_URL!.startsWith('mqtts://'))
+      return 'MQTT_TLS_CA: set for an mqtt:// MQTT_URL; use mqtts:// to reach the broker over TLS';
+    return null;
+  }
+  if ((e.MQTT_TLS_CERT === undefined) !== (e.MQTT_TLS_KEY === undefined))
+    return 'MQTT_TLS_CERT: MQTT_TLS_CERT and MQTT_TLS_KEY go together';
+  const tls = e.MQTT_TLS_CERT !== undefined;
+  if (!tls && (e.MQTT_TLS_PORT !== undefined || e.MQTT_TLS_CA !== undefined))
+    return 'MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY';
+  if (!e.MQTT_PLAIN && !tls)
+    return 'MQTT_PLAIN: false needs MQTT_TLS_CERT and MQTT_TLS_KEY (meters need a listener)';
+  if (!e.MQTT_PLAIN && e.DEMO)
+    return 'MQTT_PLAIN: the demo meters connect over plain MQTT; set DEMO=false to turn plain MQTT off';
+  return null;
 }
 
 /** A test/embedded configuration: in-memory database, ephemeral ports, no demo. */

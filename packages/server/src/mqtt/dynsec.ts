@@ -137,6 +137,8 @@ export class DynsecControl {
       username: string;
       password: string;
       clientId: string;
+      /** the CA that signed an mqtts:// broker's certificate, when it is a private one */
+      ca?: Buffer;
       logger: Logger;
     },
   ) {}
