@@ -63,7 +63,7 @@ function portAnswers(port: number): Promise<boolean> {
  * its config and state in a temporary directory (never the machine's 1883).
  */
 export async function startOwnMosquitto(
-  opts: { extraConfig?: string[]; dynsec?: boolean } = {},
+  opts: { extraConfig?: string[]; dynsec?: boolean; anonymous?: boolean } = {},
 ): Promise<OwnMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'umeme-mosq-'));
   const port = await freePort();
@@ -84,7 +84,7 @@ export async function startOwnMosquitto(
     [
       'user root',
       'per_listener_settings false',
-      'allow_anonymous false',
+      `allow_anonymous ${opts.anonymous === true ? 'true' : 'false'}`,
       'persistence false',
       'log_dest stderr',
       'log_type error',
