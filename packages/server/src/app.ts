@@ -42,6 +42,7 @@ import { MeterReportsService } from './meters/meter-reports.service';
 import { metersRoutes } from './meters/meters.routes';
 import { MetersService } from './meters/meters.service';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
+import { authHookRoutes } from './mqtt/auth-hook.routes';
 import { DynsecAccounts } from './mqtt/broker-accounts';
 import { DynsecControl } from './mqtt/dynsec';
 import { commandsRoutes } from './commands/commands.routes';
@@ -420,6 +421,17 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       );
       await http.register(authRoutes(auth));
       await http.register(metersRoutes(meters, reports, devices));
+      if (config.MQTT_AUTH_HOOK_SECRET) {
+        await http.register(
+          authHookRoutes({
+            secret: config.MQTT_AUTH_HOOK_SECRET,
+            serverUsername: config.MQTT_SERVER_USERNAME,
+            serverPassword: config.MQTT_SERVER_PASSWORD,
+            devices,
+            metrics,
+          }),
+        );
+      }
       await http.register(creditRoutes(credit, config.NODE_ENV !== 'production'));
       await http.register(transactionsRoutes(new TransactionsService(db)));
       await http.register(consumptionRoutes(new ConsumptionService(db)));

@@ -69,6 +69,11 @@ const envSchema = z.object({
    * accounts and roles, the server's own account); MQTT_URL then carries the dynsec admin account
    */
   MQTT_DYNSEC: bool.default(false),
+  /**
+   * the shared secret a broker's HTTP auth calls must carry (EMQX, mosquitto-go-auth); without
+   * it the /mqtt/* hook routes do not exist
+   */
+  MQTT_AUTH_HOOK_SECRET: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
   /** names this deployment's shared-subscription group, Redis keys and broker accounts */
   DEPLOYMENT_NAME: z
     .string()

@@ -74,12 +74,14 @@ function authError(code: 2 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code });
 }
 
-function serverMayPublish(topic: string): boolean {
+/** The server publishes commands only. */
+export function serverMayPublish(topic: string): boolean {
   const parts = topic.split('/');
   return parts.length === 4 && parts[0] === TOPIC_ROOT && parts[2] === 'command';
 }
 
-function serverMaySubscribe(filter: string): boolean {
+/** The server subscribes to meters' report topics, shared or not; never to commands. */
+export function serverMaySubscribe(filter: string): boolean {
   const plain = filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter;
   return plain.startsWith(`${TOPIC_ROOT}/`) && !plain.includes('/command/');
 }
