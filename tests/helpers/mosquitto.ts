@@ -99,24 +99,31 @@ export async function startOwnMosquitto(
     ].join('\n'),
   );
   let logText = '';
-  let child: ChildProcess;
+  let child: ChildProcess | undefined;
+  // A test process that dies without its afterAll must not leave a broker running.
+  const killOnExit = () => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
   const launch = async () => {
-    child = spawn(MOSQUITTO_BIN, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr!.on('data', (d: Buffer) => {
+    const proc = spawn(MOSQUITTO_BIN, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = proc;
+    proc.stderr!.on('data', (d: Buffer) => {
       logText = (logText + d.toString('utf8')).slice(-200_000);
     });
     for (let i = 0; i < 500; i++) {
-      if (child.exitCode !== null) throw new Error(`mosquitto exited: ${logText}`);
+      if (proc.exitCode !== null) throw new Error(`mosquitto exited: ${logText}`);
       if (await portAnswers(port)) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`mosquitto did not listen on ${port}: ${logText}`);
   };
   const kill = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
     await exited;
     clearTimeout(timer);
   };
@@ -134,6 +141,7 @@ export async function startOwnMosquitto(
     },
     async stop() {
       await kill();
+      process.off('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },
   };
