@@ -108,7 +108,7 @@ export async function startOwnMosquitto(
   const launch = async () => {
     const proc = spawn(MOSQUITTO_BIN, ['-c', confFile], { stdio: ['ignore', 'ignore', 'pipe'] });
     child = proc;
-    proc.stderr!.on('data', (d: Buffer) => {
+    proc.stderr.on('data', (d: Buffer) => {
       logText = (logText + d.toString('utf8')).slice(-200_000);
     });
     for (let i = 0; i < 500; i++) {
