@@ -38,13 +38,16 @@ async function main(): Promise<void> {
     [METERS],
   );
   await db.query(
-    `INSERT INTO meters (meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, relay, status, last_seen, power_w, fw)
+    `INSERT INTO meters (meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, relay, status, last_seen, power_w, fw,
+                         register_at_ms)
      SELECT 'B' || lpad(i::text, 6, '0'),
             (SELECT id FROM users WHERE email = 'owner' || ((i % ($1::int / 2)) + 1) || '@bench.local'),
             0, (i * 7919) % 20000000, (i * 104729) % 15000000,
             CASE WHEN i % 7 = 0 THEN 'off' ELSE 'on' END,
             CASE WHEN i % 11 = 0 THEN 'offline' ELSE 'online' END,
-            now() - (i % 600) * interval '1 second', (i * 37) % 3000, '2.1.' || (i % 4)
+            now() - (i % 600) * interval '1 second', (i * 37) % 3000, '2.1.' || (i % 4),
+            -- registers last grew a day ago, so the measured reports are plausible (MQ-13) and take the common path
+            (extract(epoch FROM now() - interval '1 day') * 1000)::bigint
        FROM generate_series(1, $1::int) i`,
     [METERS],
   );

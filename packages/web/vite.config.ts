@@ -50,6 +50,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: false,
+    /** the licences of the npm packages in the bundle, served beside it (README: Deploy) */
+    license: { fileName: 'licenses.md' },
   },
   server: {
     host: true,

@@ -2,7 +2,14 @@
 import type { MqttClient } from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectAsMeter, startTestApp, v2Report, waitFor, type TestApp } from '../helpers/app';
+import {
+  connectAsMeter,
+  startTestApp,
+  v2Report,
+  verificationCode,
+  waitFor,
+  type TestApp,
+} from '../helpers/app';
 import {
   balanceKwhShown,
   ensureWebBuilt,
@@ -19,7 +26,7 @@ const meterClients: MqttClient[] = [];
 
 beforeAll(async () => {
   await ensureWebBuilt();
-  [t, browser] = await Promise.all([startTestApp(), launchChromium()]);
+  [t, browser] = await Promise.all([startTestApp('pglite', { DEMO: true }), launchChromium()]);
 }, 180_000);
 
 afterAll(async () => {
@@ -225,7 +232,8 @@ describe('dashboard in Chromium', () => {
     await page.click('[data-testid="language-switch"] button[lang="sw"]');
     expect(await page.textContent('h1')).toBe('Fungua akaunti');
     await page.fill('input[name="name"]', 'Amina Njeri');
-    await page.fill('input[name="email"]', `amina${Date.now()}@example.ke`);
+    const email = `amina${Date.now()}@example.ke`;
+    await page.fill('input[name="email"]', email);
     await page.fill('input[name="phone"]', '0812 345 678');
     await page.fill('input[name="password"]', 'a-long-password');
     await page.click('[data-testid="auth-submit"]');
@@ -234,6 +242,11 @@ describe('dashboard in Chromium', () => {
     );
     await page.fill('input[name="phone"]', '0712 345 678');
     await page.click('[data-testid="auth-submit"]');
+    // The code goes to the address (the development notifier keeps it); the screen asks for it.
+    await page.waitForSelector('[data-testid="verify-step"]');
+    expect(await page.textContent('h1')).toBe('Angalia ujumbe wako');
+    await page.fill('input[name="code"]', verificationCode(t, email));
+    await page.click('[data-testid="verify-submit"]');
     await page.waitForSelector('[data-testid="no-meters"]');
     await page.reload();
     await page.waitForSelector('[data-testid="no-meters"]');

@@ -24,7 +24,7 @@ let meterClient: MqttClient | null = null;
 
 beforeAll(async () => {
   await ensureWebBuilt();
-  [t, browser] = await Promise.all([startTestApp(), launchChromium()]);
+  [t, browser] = await Promise.all([startTestApp('pglite', { DEMO: true }), launchChromium()]);
 }, 180_000);
 
 afterAll(async () => {

@@ -95,7 +95,7 @@ describe('the native meter against the real server', () => {
 
   beforeAll(async () => {
     await buildFirmware();
-    t = await startTestApp('pglite');
+    t = await startTestApp('pglite', { DEMO: true });
     stateDir = mkdtempSync(join(tmpdir(), 'umeme-native-'));
   }, BUILD_TIMEOUT_MS);
 

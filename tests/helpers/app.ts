@@ -112,16 +112,28 @@ export async function startTestApp(
     async newCustomer() {
       const email = `c${randomBytes(5).toString('hex')}@test.local`;
       const password = 'customer-pass-1';
-      const r = await api<{ token: string; user: { id: string } }>('POST', '/auth/register', {
+      const r = await api('POST', '/auth/register', {
         name: 'Test Customer',
         email,
         phone: '254712345678',
         password,
       });
-      if (r.status !== 201) throw new Error(`register failed: ${JSON.stringify(r.body)}`);
-      return { id: r.body.user.id, token: r.body.token, email, password };
+      if (r.status !== 202) throw new Error(`register failed: ${JSON.stringify(r.body)}`);
+      const v = await api<{ token: string; user: { id: string } }>('POST', '/auth/verify', {
+        email,
+        code: verificationCode({ app }, email),
+      });
+      if (v.status !== 200) throw new Error(`verify failed: ${JSON.stringify(v.body)}`);
+      return { id: v.body.user.id, token: v.body.token, email, password };
     },
   };
+}
+
+/** The code the development notifier sent to `email` for finishing a registration. */
+export function verificationCode(t: Pick<TestApp, 'app'>, email: string): string {
+  const notice = t.app.services.notifier.lastNoticeFor(email.toLowerCase());
+  if (notice?.kind !== 'verification_code') throw new Error(`no verification code was sent to ${email}`);
+  return notice.code;
 }
 
 /** A raw MQTT client acting as a meter. */

@@ -8,7 +8,7 @@ const limitOf = (payload: Buffer) => (JSON.parse(payload.toString()) as { credit
 describe.each(databases)('crediting on %s', (db) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(db);
+    t = await startTestApp(db, { DEMO: true });
   });
   afterAll(async () => {
     await t?.close();

@@ -9,7 +9,8 @@ const FILE = join(import.meta.dirname, '..', '..', 'docs', 'openapi.json');
 describe('OpenAPI document', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp();
+    // The demo: its top-up route (POST /daraja/simulate, demo only) is documented too.
+    t = await startTestApp('pglite', { DEMO: true });
   });
   afterAll(async () => {
     await t?.close();

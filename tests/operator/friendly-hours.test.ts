@@ -11,7 +11,7 @@ let t: TestApp;
 const meters: VirtualMeter[] = [];
 beforeAll(async () => {
   // Ticks are driven by the test: the background one would only repeat the last.
-  t = await startTestApp('pglite', { FRIENDLY_HOURS_TICK_S: 3600 });
+  t = await startTestApp('pglite', { FRIENDLY_HOURS_TICK_S: 3600, DEMO: true });
 });
 afterAll(async () => {
   for (const m of meters) await m.close().catch(() => {});

@@ -195,7 +195,7 @@ describe('secrets in logs', () => {
       );
       return rows[0]?.status === 'succeeded';
     }, 'the payment');
-    const pay = await post(`${app.daraja.emulatorUrl}/emulator/c2b/pay`, {
+    const pay = await app.daraja.emulator!.payBill({
       msisdn: phone.local,
       amount: 50,
       billRefNumber: meterNo,

@@ -19,20 +19,23 @@ describe.each(databases)('paybill on %s', (db) => {
     await t?.close();
   });
 
-  /** A customer pays the paybill from their phone, through the emulator and our registered URLs. */
+  /**
+   * A customer pays the paybill from their phone, through the emulator and our registered URLs
+   * (played in-process: the emulator's HTTP paybill page is the demo's only).
+   */
   const payBill = async (
     billRefNumber: string,
     amount: number,
     msisdnFormat?: 'plain' | 'masked' | 'hashed',
   ) => {
-    const res = await post<C2bPlay>(`${t.app.daraja.emulatorUrl}/emulator/c2b/pay`, {
+    const res = await emulatorOf(t).payBill({
       msisdn: '0712345678',
       amount,
       billRefNumber,
       ...(msisdnFormat ? { msisdnFormat } : {}),
     });
     expect(res.status).toBe(200);
-    return res.body;
+    return res.body as C2bPlay;
   };
 
   const c2bBody = (billRef: string, transId: string, amount = '100.00') => ({

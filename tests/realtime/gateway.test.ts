@@ -8,7 +8,7 @@ import { connected, openReadySocket, openSocket } from '../helpers/sockets';
 describe('realtime gateway', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp('pglite', { JWT_SECRET: 'x'.repeat(40), SOCKET_MAX_PER_USER: 3 });
+    t = await startTestApp('pglite', { JWT_SECRET: 'x'.repeat(40), SOCKET_MAX_PER_USER: 3, DEMO: true });
   });
   afterAll(async () => {
     await t?.close();
@@ -31,7 +31,7 @@ describe('realtime gateway', () => {
   it('refuses a socket whose token has expired', async () => {
     const customer = await t.newCustomer();
     const key = new TextEncoder().encode('x'.repeat(40));
-    const expired = await new SignJWT({ role: 'customer' })
+    const expired = await new SignJWT({ role: 'customer', tv: 0 })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(customer.id)
       .setIssuer('umeme')
@@ -129,7 +129,7 @@ describe('realtime gateway', () => {
     const customer = await t.newCustomer();
     const key = new TextEncoder().encode('x'.repeat(40));
     const nowS = Math.floor(Date.now() / 1000);
-    const shortLived = await new SignJWT({ role: 'customer' })
+    const shortLived = await new SignJWT({ role: 'customer', tv: 0 })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(customer.id)
       .setIssuer('umeme')

@@ -10,7 +10,7 @@ describe('event order and coalescing', () => {
   let t: TestApp;
   const meters: MqttClient[] = [];
   beforeAll(async () => {
-    t = await startTestApp();
+    t = await startTestApp('pglite', { DEMO: true });
   });
   afterAll(async () => {
     await Promise.all(meters.map((m) => m.endAsync()));

@@ -7,9 +7,15 @@ import type { RouteAuth } from '../../packages/server/src/shared/http';
 export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /health': 'public',
   'GET /ready': 'public',
+  // its own bearer token (METRICS_TOKEN), absent (404) without one: tests/security/unauthenticated-surfaces.test.ts
   'GET /metrics': 'public',
   'POST /auth/register': 'public',
   'POST /auth/login': 'public',
+  // finishes a self-registration with the code sent to the address (issue 13, finding 12)
+  'POST /auth/verify': 'public',
+  // ends every session of the account (SEC-9)
+  'POST /auth/logout': 'user',
+  'POST /api/me/password': 'user',
   'GET /api/me': 'user',
   'GET /api/meters': 'user',
   'GET /api/meters/:meterNo': 'user',
@@ -49,8 +55,15 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /api/admin/meters/:meterNo/config': 'admin',
   'POST /api/admin/meters/:meterNo/adjustments': 'admin',
   'POST /api/admin/transactions/:id/move': 'admin',
+  // implausible register jumps held by ingest (MQ-13): list and decide, with a reason
+  'GET /api/admin/register-holds': 'admin',
+  'POST /api/admin/register-holds/:id/accept': 'admin',
+  'POST /api/admin/register-holds/:id/reset-epoch': 'admin',
+  'POST /api/admin/register-holds/:id/dismiss': 'admin',
   'POST /api/meters/:meterNo/emergency': 'user',
   'GET /api/admin/users': 'admin',
+  'POST /api/admin/users/:id/disable': 'admin',
+  'POST /api/admin/users/:id/enable': 'admin',
   'GET /api/admin/alerts': 'admin',
   'POST /api/admin/alerts/:id/ack': 'admin',
   'GET /api/admin/audit': 'admin',
@@ -79,8 +92,9 @@ export const NON_JSON_ROUTES = new Set([
 
 /** Response fields that may carry a credential, and the only routes that may return them. */
 export const SECRET_FIELD_ALLOW_LIST: Record<string, readonly string[]> = {
-  'POST /auth/register': ['token'],
   'POST /auth/login': ['token'],
+  'POST /auth/verify': ['token'],
+  'POST /api/me/password': ['token'],
   'POST /api/meters': ['mqttPassword'],
   'POST /api/meters/:meterNo/rotate-secret': ['mqttPassword'],
   'POST /api/admin/meters/import': ['mqttPassword'],

@@ -15,7 +15,8 @@ import {
 } from './helpers';
 import { NON_JSON_ROUTES, ROUTE_MANIFEST, SECRET_FIELD, SECRET_FIELD_ALLOW_LIST } from './route-manifest';
 
-const t = await startTestApp();
+// The demo: its top-up route (POST /daraja/simulate) is guarded here too.
+const t = await startTestApp('pglite', { DEMO: true });
 const a = await t.newCustomer();
 const b = await t.newCustomer();
 const meterA = await t.newMeter({ userId: a.id, openingCreditKwh: 5 });

@@ -179,3 +179,23 @@ export type {
   /** Input of predictedLowOpen. */
   ForecastInputs,
 } from './low-balance-forecast';
+
+// Register plausibility (issue 13 finding 4, MQ-13).
+export {
+  DEFAULT_RATED_POWER_W,
+  DEFAULT_REGISTER_GRACE_MS,
+  REGISTER_MARGIN_NUMERATOR,
+  REGISTER_MARGIN_DENOMINATOR,
+  /** rated power × (elapsed × 3/2 + grace), in mWh. */
+  plausibleRegisterGrowthMwh,
+  /** Whether a report's register jump is held for an operator. */
+  registerJumpVerdict,
+  /** E0, C and E moved up together: the operator's register-epoch reset. */
+  rebaseRegister,
+} from './register-plausibility';
+export type {
+  /** Input of registerJumpVerdict. */
+  RegisterJumpInput,
+  /** Output of registerJumpVerdict. */
+  RegisterJumpVerdict,
+} from './register-plausibility';

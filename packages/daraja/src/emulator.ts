@@ -80,6 +80,12 @@ export interface DarajaEmulatorOptions {
    * (`GET /emulator/phone`) instead of resolving by themselves.
    */
   demo?: boolean;
+  /**
+   * `POST /emulator/c2b/pay`, a customer paying the paybill over HTTP. Default on; a server
+   * outside its demo turns it off (it credits without money) and plays payments in-process with
+   * `payBill` instead.
+   */
+  c2bPayRoute?: boolean;
   /** Shown in the prompt text. */
   businessName?: string;
   promptTimeoutMs?: number;
@@ -150,6 +156,11 @@ export interface DarajaEmulatorControls {
   revokeTokens(): void;
   /** Resolves once no callback or C2B delivery is in flight. */
   idle(): Promise<void>;
+  /**
+   * A customer pays the paybill: the same as `POST /emulator/c2b/pay` (body and answer), from
+   * inside the process, so that it needs no route.
+   */
+  payBill(body: unknown): Promise<{ status: number; body: unknown }>;
   readonly calls: Readonly<EmulatorCallCounters>;
   /** By CheckoutRequestID, oldest first; capped, the oldest evicted first. */
   readonly transactions: ReadonlyMap<string, EmulatedStkTransaction>;
@@ -721,18 +732,22 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
   });
 
   // Emulator only: a customer pays the paybill from their phone ------------------------------------------
-  app.post('/emulator/c2b/pay', async (request, reply) => {
-    const parsed = c2bPaySchema.safeParse(request.body);
-    if (!parsed.success) return sendError(reply, 400, '400.002.05', 'Invalid Request Payload');
+  async function payBill(body: unknown): Promise<{ status: number; body: unknown }> {
+    const refuse = (errorCode: string, errorMessage: string) => ({
+      status: 400,
+      body: { requestId: requestId(), errorCode, errorMessage },
+    });
+    const parsed = c2bPaySchema.safeParse(body);
+    if (!parsed.success) return refuse('400.002.05', 'Invalid Request Payload');
     const input = parsed.data;
     const msisdn = normalizeMsisdn(input.msisdn);
-    if (msisdn === null) return badRequest(reply, 'Msisdn');
+    if (msisdn === null) return refuse('400.002.02', 'Bad Request - Invalid Msisdn');
     const cents = Math.round(input.amount * 100);
-    if (Math.abs(cents - input.amount * 100) > 1e-6) return badRequest(reply, 'Amount');
+    if (Math.abs(cents - input.amount * 100) > 1e-6)
+      return refuse('400.002.02', 'Bad Request - Invalid Amount');
     const code = input.shortCode ?? shortCode;
     const registration = registrations.get(code);
-    if (registration === undefined)
-      return sendError(reply, 400, '400.003.01', 'No URLs registered for ShortCode');
+    if (registration === undefined) return refuse('400.003.01', 'No URLs registered for ShortCode');
 
     const shownMsisdn =
       input.msisdnFormat === 'masked'
@@ -803,12 +818,21 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
       'emulator paybill payment',
     );
     return {
-      TransID: transId,
-      outcome: record.outcome,
-      validation: record.validation ?? null,
-      confirmation: record.confirmation ?? null,
+      status: 200,
+      body: {
+        TransID: transId,
+        outcome: record.outcome,
+        validation: record.validation ?? null,
+        confirmation: record.confirmation ?? null,
+      },
     };
-  });
+  }
+  if (options.c2bPayRoute !== false) {
+    app.post('/emulator/c2b/pay', async (request, reply) => {
+      const answer = await payBill(request.body);
+      return reply.code(answer.status).send(answer.body);
+    });
+  }
 
   // Demo: the virtual phone ---------------------------------------------------------------------------------
   if (options.demo === true) {
@@ -887,6 +911,7 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
+    payBill,
     calls,
     transactions,
     c2bTransactions,

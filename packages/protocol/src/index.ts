@@ -3,3 +3,4 @@ export * from './topics';
 export * from './mqtt-payloads';
 export * from './socket-events';
 export { METER_NO_PATTERN_SOURCE } from './limits';
+export { RECEIPT_STYLE } from './print-styles';

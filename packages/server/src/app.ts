@@ -21,6 +21,9 @@ import { FleetLive } from './admin/fleet-live';
 import { OperatorAlertsService } from './admin/operator-alerts.service';
 import { authRoutes } from './auth/auth.routes';
 import { AuthService } from './auth/auth.service';
+import { LoginBackoff } from './auth/login-backoff';
+import { LogNotifier, NoNotifier, type Notifier } from './auth/notifier';
+import { SessionGuard } from './auth/sessions';
 import { TokenService } from './auth/tokens';
 import type { Config } from './config';
 import { creditRoutes } from './credit/credit.routes';
@@ -36,6 +39,7 @@ import { friendlyHoursRoutes } from './friendly-hours/friendly-hours.routes';
 import { FriendlyHoursService } from './friendly-hours/friendly-hours.service';
 import { ConsumptionService } from './consumption/consumption.service';
 import { healthRoutes } from './health/health.routes';
+import { startMetricsListener } from './health/metrics-listener';
 import { IngestService } from './ingest/ingest.service';
 import { DeviceCredentials } from './meters/device-credentials';
 import { MeterReportsService } from './meters/meter-reports.service';
@@ -57,7 +61,12 @@ import { EventBus } from './shared/events';
 import { registerAuthHook, registerErrorHandlers } from './shared/http';
 import { createMetrics, type Metrics } from './shared/metrics';
 import { limitNotFound } from './shared/not-found-limit';
+import { GLOBAL_RATE_LIMIT, limitKey } from './shared/rate-limits';
 import { recordRoutes, type RouteRecord } from './shared/route-table';
+import { registerHoldsRoutes } from './register-holds/register-holds.routes';
+import { RegisterHoldsService } from './register-holds/register-holds.service';
+import { registerSecurityHeaders } from './shared/security-headers';
+import { fastifyTrustProxy } from './shared/trust-proxy';
 import { reportsRoutes } from './reports/reports.routes';
 import { ReportsService } from './reports/reports.service';
 import { topupsRoutes } from './topups/topups.routes';
@@ -75,6 +84,8 @@ export interface Services {
   db: Db;
   auth: AuthService;
   tokens: TokenService;
+  /** delivers registration codes; the development one keeps recent notices for tests */
+  notifier: Notifier;
   meters: MetersService;
   credit: CreditService;
   ingest: IngestService;
@@ -93,6 +104,8 @@ export interface Services {
     friendlyHours: FriendlyHoursService;
     /** "about N hours of credit left" notices (issue 5 §6) */
     forecast: LowBalanceForecastService;
+    /** decisions on implausible register jumps held by ingest (MQ-13) */
+    registerHolds: RegisterHoldsService;
   };
   payments: PaymentsModule;
   topups: TopupsService;
@@ -112,12 +125,14 @@ export interface UmemeApp {
   brokerAccounts: DynsecAccounts | null;
   /** the browser realtime gateway, attached once listening */
   realtime: RealtimeGateway;
-  /** Safaricom's Daraja, or the built-in emulator when DARAJA_CONSUMER_KEY is unset */
+  /** Safaricom's Daraja, or the built-in emulator when `config.mode.payments` says so */
   daraja: DarajaHandle;
   /** every HTTP route, as registered: the security tests are generated from it */
   readonly routes: RouteRecord[];
   httpUrl: string;
   mqttUrl: string;
+  /** the metrics listener (METRICS_PORT), or null */
+  metricsUrl: string | null;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -177,6 +192,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
     routes: [],
     httpUrl: '',
     mqttUrl: '',
+    metricsUrl: null,
     async start() {
       const db = config.DATABASE_URL
         ? await openPostgres({
@@ -191,7 +207,23 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
 
       const jwtSecret = config.JWT_SECRET ?? (await persistentSecret(db, 'jwt_secret'));
       const tokens = new TokenService(jwtSecret, config.JWT_TTL_S);
-      const auth = new AuthService(db, tokens);
+      const sessions = new SessionGuard(db, tokens, bus, config.mode.demo);
+      const notifier: Notifier =
+        config.NOTIFIER === 'log' ? new LogNotifier(logger.child({ part: 'notifier' })) : new NoNotifier();
+      const auth = new AuthService(
+        db,
+        tokens,
+        bus,
+        new LoginBackoff(db, {
+          afterFailures: config.LOGIN_BACKOFF_AFTER_FAILURES,
+          baseS: config.LOGIN_BACKOFF_BASE_S,
+          maxS: config.LOGIN_BACKOFF_MAX_S,
+        }),
+        notifier,
+        config.mode.demo,
+      );
+      auth.onDeliveryFailed = (err) => logger.error({ err }, 'a registration message was not delivered');
+      await closeDemoAccounts(auth, config, logger);
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);
@@ -202,17 +234,25 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         // PGlite is one connection: batches queue behind each other anyway
         concurrency: db.kind === 'postgres' ? config.INGEST_CONCURRENCY : 1,
         highWater: config.INGEST_QUEUE_HIGH_WATER,
+        defaultRatedPowerW: config.METER_RATED_POWER_DEFAULT_W,
+        registerGraceMs: config.REGISTER_JUMP_GRACE_S * 1000,
       });
       const reports = new MeterReportsService(db, alerts, bus, logger);
       const router = new MessageRouter(ingest, reports, metrics, logger);
 
       if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-        await auth.ensureUser({
-          email: config.ADMIN_EMAIL.toLowerCase(),
+        const email = config.ADMIN_EMAIL.toLowerCase();
+        const admin = await auth.bootstrapAdmin({
+          email,
           password: config.ADMIN_PASSWORD,
           name: 'Administrator',
-          role: 'admin',
         });
+        if (admin.created) logger.info({ email }, 'operator account created from ADMIN_EMAIL');
+        else if (admin.role !== 'admin' || admin.demo)
+          logger.warn(
+            { email, role: admin.role, demo: admin.demo },
+            'ADMIN_EMAIL names an existing account that is not a usable operator; it is left as it is',
+          );
       }
 
       // MQTT: the embedded broker, or an external one; the server always connects over TCP.
@@ -333,6 +373,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           thresholdMinutes: Math.round(config.LOW_BALANCE_FORECAST_HOURS * 60),
           intervalMs: config.LOW_BALANCE_FORECAST_INTERVAL_S * 1000,
         }),
+        registerHolds: new RegisterHoldsService(db, bus, alerts, logger.child({ part: 'register-holds' })),
       };
       operator.commands.start();
       operator.alerts.start();
@@ -362,6 +403,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         db,
         auth,
         tokens,
+        notifier,
         meters,
         credit,
         ingest,
@@ -388,7 +430,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         bodyLimit: HTTP_BODY_LIMIT_BYTES,
         onProtoPoisoning: 'error',
         onConstructorPoisoning: 'error',
-        trustProxy: config.TRUST_PROXY,
+        trustProxy: fastifyTrustProxy(config.TRUST_PROXY),
       }).withTypeProvider<ZodTypeProvider>();
       http.setValidatorCompiler(validatorCompiler);
       http.setSerializerCompiler(serializerCompiler);
@@ -398,25 +440,28 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         transform: jsonSchemaTransform,
       });
       recordRoutes(http, app.routes);
-      limitNotFound(http);
       registerErrorHandlers(http);
+      await registerSecurityHeaders(http, { publicUrl: config.PUBLIC_URL });
       await http.register(rateLimit, {
         global: true,
-        max: 600,
-        timeWindow: '1 minute',
+        ...GLOBAL_RATE_LIMIT,
+        keyGenerator: limitKey,
         errorResponseBuilder: (_req, ctx) => ({
           statusCode: 429,
           error: 'RATE_LIMITED',
           message: `Too many requests; try again in ${Math.ceil(ctx.ttl / 1000)} s.`,
         }),
       });
-      registerAuthHook(http, tokens);
+      registerAuthHook(http, sessions);
+      limitNotFound(http);
       await http.register(
         healthRoutes({
           db,
           mqttConnected: () => mqtt.connected,
           metrics,
           ingestPending: () => ingest.pending,
+          mode: config.mode,
+          metricsToken: config.METRICS_TOKEN ?? null,
         }),
       );
       await http.register(authRoutes(auth));
@@ -432,7 +477,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           }),
         );
       }
-      await http.register(creditRoutes(credit, config.NODE_ENV !== 'production'));
+      // The demo top-up credits without payment: the demo only (404 everywhere else).
+      await http.register(creditRoutes(credit, config.mode.demo));
       await http.register(transactionsRoutes(new TransactionsService(db)));
       await http.register(consumptionRoutes(new ConsumptionService(db)));
       await http.register(payments.routes);
@@ -440,15 +486,16 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(adminRoutes({ db, admin: operator.admin, alerts: operator.alerts, meters }));
       await http.register(commandsRoutes(operator.commands));
       await http.register(adjustmentsRoutes(operator.adjustments));
+      await http.register(registerHoldsRoutes(operator.registerHolds));
       await http.register(reportsRoutes(operator.reports));
       await http.register(friendlyHoursRoutes(operator.friendlyHours));
       await http.register(
         webRoutes({
-          demoTopUp: config.NODE_ENV !== 'production',
-          demo: config.DEMO,
+          mode: config.mode,
           virtualPhoneUrl: () =>
             app.daraja.emulatorUrl === null ? null : `${app.daraja.emulatorUrl}/emulator/phone`,
           friendlyHours: () => operator.friendlyHours.status(),
+          stkMaxKes: config.STK_PUSH_MAX_KES,
         }),
       );
       app.http = http;
@@ -463,9 +510,28 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
       const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;
       app.httpUrl = `http://${host}:${port}`;
+      if (config.METRICS_PORT !== undefined) {
+        const metricsPort = config.METRICS_PORT;
+        const listener = await startMetricsListener({
+          host: config.METRICS_HOST,
+          port: metricsPort,
+          registry: metrics.registry,
+          token: config.METRICS_TOKEN ?? null,
+          logger,
+        }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'EADDRINUSE') {
+            throw new StartupError(
+              `Metrics port ${metricsPort} is already in use. Set METRICS_PORT to a free port.`,
+            );
+          }
+          throw err;
+        });
+        onClose('metrics listener', () => listener.close());
+        app.metricsUrl = listener.url;
+      }
       const realtime = await RealtimeGateway.attach({
         httpServer: http.server,
-        tokens,
+        sessions,
         db,
         bus,
         metrics,
@@ -482,7 +548,10 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       );
       onClose('fleet live', async () => fleetLive.close());
       await payments.afterListen();
-      logger.info({ http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind }, 'umeme started');
+      logger.info(
+        { http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind, mode: config.mode },
+        `umeme started in ${config.mode.name} mode`,
+      );
     },
     async close() {
       // Each step is bounded: one part that hangs (a peer that never answers) must not keep the
@@ -613,6 +682,20 @@ function readPem(variable: string, path: string): Buffer {
       `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
+}
+
+/**
+ * Demo accounts (users.demo) exist for demo mode only. Accounts the demo made before they were
+ * flagged are flagged first; outside demo mode every flagged account's sign-in and sessions,
+ * even ones issued before, are refused.
+ */
+async function closeDemoAccounts(auth: AuthService, config: Config, logger: Logger) {
+  const flagged = await auth.flagLegacyDemoAccounts();
+  if (flagged.length > 0) logger.warn({ emails: flagged }, 'accounts with the demo password flagged as demo');
+  if (config.mode.demo) return;
+  // SessionGuard refuses their sessions and AuthService their sign-in outside demo mode.
+  const ids = await auth.demoUserIds();
+  if (ids.length > 0) logger.warn({ accounts: ids.length }, 'demo accounts cannot sign in outside demo mode');
 }
 
 async function persistentSecret(db: Db, key: string): Promise<string> {

@@ -1,5 +1,9 @@
+import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { resolveMode, SANDBOX_PASSKEY, SANDBOX_SHORTCODE, type Mode } from './mode';
+
+export { SANDBOX_PASSKEY } from './mode';
 
 /**
  * All configuration, parsed once from the environment at start-up. Nothing else reads
@@ -12,8 +16,6 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
 
-/** Safaricom's published sandbox passkey for shortcode 174379: not a secret. */
-export const SANDBOX_PASSKEY = 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919';
 /** Daraja refuses C2B URLs containing these words, and the token is part of those URLs. */
 export const DARAJA_FORBIDDEN_URL_WORDS = /m-?pesa|safaricom|exe|cmd|sql|query/i;
 /** At most 96 characters: the token is a path segment, and the router refuses longer ones. */
@@ -33,6 +35,52 @@ const ipList = z
       .filter((part) => part.length > 0),
   )
   .pipe(z.array(z.union([z.ipv4(), z.ipv6()])).max(256));
+
+/** Names proxy-addr (Fastify's trustProxy) knows for address ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const proxyAddress = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6(), z.enum(PROXY_RANGE_NAMES)]);
+/**
+ * Whose X-Forwarded-For to believe: nobody (false), the last N hops (a proxy chain of known
+ * length), or only peers at these addresses/CIDRs. Trusting every hop (`true`) would let any
+ * client write its own address past the callback allow-list and the per-address rate limits.
+ */
+export const trustProxy = z
+  .string()
+  .trim()
+  .transform((text, ctx): false | number | string[] => {
+    const lower = text.toLowerCase();
+    if (lower === 'false' || lower === 'no' || lower === '0') return false;
+    if (lower === 'true' || lower === 'yes') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          "'true' would trust an X-Forwarded-For written by any client; give the number of proxies in front of the server (1 behind one reverse proxy), or the proxies' own addresses or CIDRs, comma-separated (e.g. 10.0.0.0/8,loopback); false (the default) when nothing is in front",
+      });
+      return z.NEVER;
+    }
+    if (/^\d+$/.test(lower)) {
+      const hops = Number(lower);
+      if (hops > MAX_TRUSTED_PROXY_HOPS) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_TRUSTED_PROXY_HOPS} proxy hops` });
+        return z.NEVER;
+      }
+      return hops === 0 ? false : hops;
+    }
+    const parts = text
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+    const bad = parts.filter((part) => !proxyAddress.safeParse(part).success);
+    if (parts.length === 0 || parts.length > 64 || bad.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be false, a number of proxy hops, or up to 64 comma-separated proxy addresses or CIDRs${bad.length ? ` (not an address: ${bad.slice(0, 3).join(', ')})` : ''}`,
+      });
+      return z.NEVER;
+    }
+    return parts;
+  });
+const MAX_TRUSTED_PROXY_HOPS = 16;
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -88,28 +136,56 @@ const envSchema = z.object({
   SOCKET_MAX_PER_USER: positiveInt.max(1000).default(20),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   JWT_TTL_S: positiveInt.default(12 * 3600),
+  /** consecutive failed sign-ins of one account (any address, any instance) before each next attempt waits */
+  LOGIN_BACKOFF_AFTER_FAILURES: positiveInt.max(100).default(5),
+  /** the first wait; it doubles with each further failure, up to LOGIN_BACKOFF_MAX_S */
+  LOGIN_BACKOFF_BASE_S: positiveInt.max(3600).default(2),
+  LOGIN_BACKOFF_MAX_S: positiveInt.max(86_400).default(300),
+  /**
+   * who delivers registration codes: `log` writes them to the log (development and demos; refused
+   * in production), `none` closes self-registration. Default: `log`, `none` in production.
+   */
+  NOTIFIER: z.enum(['log', 'none']).optional(),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(8).optional(),
-  DEMO: bool.default(true),
+  /**
+   * The demo (demo accounts, simulated meters, emulator with virtual phone, demo top-up). Unset:
+   * on only when no production setting is present (see mode.ts). Refused with NODE_ENV=production.
+   */
+  DEMO: bool.optional(),
   DEMO_METERS: z.coerce.number().int().min(0).max(1000).default(3),
   DEMO_INTERVAL_S: z.coerce.number().min(0.1).max(3600).default(5),
   INGEST_BATCH_MAX: positiveInt.max(10_000).default(1000),
   INGEST_BATCH_DELAY_MS: z.coerce.number().int().min(0).max(1000).default(2),
   INGEST_QUEUE_HIGH_WATER: positiveInt.default(20_000),
   INGEST_CONCURRENCY: positiveInt.max(16).default(3),
-  TRUST_PROXY: bool.default(false),
+  /** rated power of a meter without its own max load: a register growing faster is held (MQ-13) */
+  METER_RATED_POWER_DEFAULT_W: positiveInt.max(1_000_000).default(24_000),
+  /** time at rated power a register may always grow on top of rated power × elapsed × 3/2 */
+  REGISTER_JUMP_GRACE_S: z.coerce.number().int().min(0).max(86_400).default(900),
+  TRUST_PROXY: trustProxy.default(false),
+  /** bearer token for GET /metrics (on both listeners); without it /metrics is absent from the public listener */
+  METRICS_TOKEN: z.string().min(32, 'must be at least 32 characters').max(512).optional(),
+  /** a listener of its own for GET /metrics, on METRICS_HOST; unset = none */
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
   /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
   SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),
-  // M-Pesa Daraja (design §7). Without DARAJA_CONSUMER_KEY the built-in emulator is used.
+  // M-Pesa Daraja (design §7): real Daraja with credentials; the built-in emulator only in the
+  // demo or with DARAJA_EMULATOR=true, never in production (mode.ts).
   DARAJA_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
+  /** the built-in emulator serves payments (staging); refused with NODE_ENV=production */
+  DARAJA_EMULATOR: bool.optional(),
+  /** overrides the Daraja API base that DARAJA_ENV picks (a staging proxy) */
+  DARAJA_BASE_URL: z.url().optional(),
   DARAJA_CONSUMER_KEY: z.string().min(1).max(256).optional(),
   DARAJA_CONSUMER_SECRET: z.string().min(1).max(256).optional(),
   DARAJA_SHORTCODE: z
     .string()
     .regex(/^\d{5,7}$/, 'must be a 5 to 7 digit shortcode')
-    .default('174379'),
-  /** the public sandbox passkey by default; production gets its own from Safaricom */
-  DARAJA_PASSKEY: z.string().min(1).max(512).default(SANDBOX_PASSKEY),
+    .optional(),
+  /** the public sandbox passkey by default outside production; production must set its own */
+  DARAJA_PASSKEY: z.string().min(1).max(512).optional(),
   /** the secret in our callback URLs; generated once and kept in the database when unset */
   DARAJA_CALLBACK_TOKEN: callbackToken.optional(),
   /** comma-separated addresses allowed to deliver callbacks; empty = any address */
@@ -144,6 +220,12 @@ const envSchema = z.object({
   STK_PUSH_MAX_PER_PHONE: positiveInt.max(100_000).default(5),
   STK_PUSH_MAX_PER_METER: positiveInt.max(100_000).default(10),
   STK_PUSH_WINDOW_S: positiveInt.max(86_400).default(600),
+  /** prompts to a phone that is not the asking customer's own, from all such customers, per window */
+  STK_PUSH_MAX_PER_OTHER_PHONE: positiveInt.max(100_000).default(2),
+  /** prompts waiting on one phone at once (M-Pesa shows one at a time) */
+  STK_PUSH_MAX_PENDING_PER_PHONE: positiveInt.max(100_000).default(1),
+  /** largest STK push in whole KES; M-Pesa's own ceiling is 250,000 */
+  STK_PUSH_MAX_KES: positiveInt.min(10).max(250_000).default(10_000),
   /** how often the friendly-hours scheduler checks the schedule and the meters (issue 5 §4) */
   FRIENDLY_HOURS_TICK_S: positiveInt.max(3600).default(60),
   /** "about N hours of credit left" notice below this many hours at the recent rate (issue 5 §6) */
@@ -164,14 +246,67 @@ const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
-export interface Config extends Env {
+export interface Config extends Omit<Env, 'DARAJA_SHORTCODE' | 'DARAJA_PASSKEY' | 'NOTIFIER'> {
+  /** who delivers registration codes; `none` in production unless set (never `log` there) */
+  NOTIFIER: 'log' | 'none';
+  /** the setting, else the sandbox shortcode (production must set it: mode.ts) */
+  DARAJA_SHORTCODE: string;
+  /** the setting, else the sandbox passkey (production must set it: mode.ts) */
+  DARAJA_PASSKEY: string;
   /** true when no external broker is configured: we run Aedes in-process */
   embeddedBroker: boolean;
+  /** how this server runs, decided once from the settings (mode.ts) */
+  mode: Mode;
 }
 
 export class ConfigError extends Error {}
 
+/** Every variable the server reads; each may instead be given as `<NAME>_FILE`. */
+export const CONFIG_KEYS: readonly string[] = Object.keys(envSchema.shape);
+
+/** A secret file larger than this is a mistake (a certificate bundle, /dev/zero), not a value. */
+const SECRET_FILE_MAX_BYTES = 64 * 1024;
+
+/**
+ * Docker and Kubernetes secrets arrive as files: `X_FILE=/run/secrets/x` sets X to that file's
+ * content, without its trailing newline. Setting both X and X_FILE, or naming a file that cannot
+ * be read or is empty, is an error that names the variable and the path, never the content.
+ */
+export function resolveFileVariables(
+  env: Record<string, string | undefined>,
+): Record<string, string | undefined> {
+  const resolved = { ...env };
+  const problems: string[] = [];
+  for (const key of CONFIG_KEYS) {
+    const fileVar = `${key}_FILE`;
+    const path = env[fileVar];
+    if (path === undefined || path === '') continue;
+    if (env[key] !== undefined && env[key] !== '') {
+      problems.push(`  ${key}: set either ${key} or ${fileVar}, not both`);
+      continue;
+    }
+    try {
+      const stat = statSync(path);
+      if (!stat.isFile()) throw new Error('not a regular file');
+      if (stat.size > SECRET_FILE_MAX_BYTES) throw new Error(`larger than ${SECRET_FILE_MAX_BYTES} bytes`);
+      const value = readFileSync(path, 'utf8').replace(/[\r\n]+$/, '');
+      if (value === '') throw new Error('empty');
+      resolved[key] = value;
+    } catch (err) {
+      const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      problems.push(`  ${key}: cannot read ${fileVar} ${path}: ${reason}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+  return resolved;
+}
+
+function invalid(lines: string[]): ConfigError {
+  return new ConfigError(`Invalid configuration:\n${lines.map((l) => `  ${l}`).join('\n')}`);
+}
+
 export function loadConfig(env: Record<string, string | undefined>): Config {
+  env = resolveFileVariables(env);
   const picked = Object.fromEntries(
     Object.keys(envSchema.shape).flatMap((k) => {
       const v = env[k];
@@ -179,31 +314,40 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     }),
   );
   const r = envSchema.safeParse(picked);
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  if (!r.success) throw invalid(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return completeConfig(r.data);
+}
+
+/** Checks what no single variable can, resolves the mode and fills in what follows from it. */
+function completeConfig(env: Env): Config {
+  const problems: string[] = [];
+  if (env.PAYMENT_EXPIRE_S < env.PAYMENT_PENDING_TIMEOUT_S) {
+    problems.push('PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S');
   }
-  if (r.data.DARAJA_CONSUMER_KEY !== undefined && r.data.DARAJA_CONSUMER_SECRET === undefined) {
-    throw new ConfigError(
-      'Invalid configuration:\n  DARAJA_CONSUMER_SECRET: required when DARAJA_CONSUMER_KEY is set',
+  if (env.NODE_ENV === 'production' && env.NOTIFIER === 'log') {
+    problems.push('NOTIFIER: `log` writes registration codes to the log; not in production');
+  }
+  const tlsProblem = mqttTlsProblem(env);
+  if (tlsProblem) problems.push(tlsProblem);
+  if (env.MQTT_DYNSEC && env.MQTT_URL === undefined) {
+    problems.push('MQTT_DYNSEC: needs MQTT_URL (the Mosquitto to manage, with its dynsec admin account)');
+  }
+  const resolved = resolveMode(env);
+  if (!resolved.ok) problems.push(...resolved.problems);
+  else if (resolved.mode.demo && !env.MQTT_PLAIN) {
+    problems.push(
+      'MQTT_PLAIN: the demo meters connect over plain MQTT; set DEMO=false to turn plain MQTT off',
     );
   }
-  const tlsProblem = mqttTlsProblem(r.data);
-  if (tlsProblem) throw new ConfigError(`Invalid configuration:\n  ${tlsProblem}`);
-  if (r.data.MQTT_DYNSEC && r.data.MQTT_URL === undefined) {
-    throw new ConfigError(
-      'Invalid configuration:\n  MQTT_DYNSEC: needs MQTT_URL (the Mosquitto to manage, with its dynsec admin account)',
-    );
-  }
-  if (r.data.PAYMENT_EXPIRE_S < r.data.PAYMENT_PENDING_TIMEOUT_S) {
-    throw new ConfigError(
-      'Invalid configuration:\n  PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S',
-    );
-  }
+  if (problems.length > 0 || !resolved.ok) throw invalid(problems);
   return {
-    ...r.data,
-    LOG_FORMAT: r.data.LOG_FORMAT ?? (r.data.NODE_ENV === 'development' ? 'pretty' : 'json'),
-    embeddedBroker: r.data.MQTT_URL === undefined,
+    ...env,
+    DARAJA_SHORTCODE: env.DARAJA_SHORTCODE ?? SANDBOX_SHORTCODE,
+    DARAJA_PASSKEY: env.DARAJA_PASSKEY ?? SANDBOX_PASSKEY,
+    NOTIFIER: env.NOTIFIER ?? (env.NODE_ENV === 'production' ? 'none' : 'log'),
+    LOG_FORMAT: env.LOG_FORMAT ?? (env.NODE_ENV === 'development' ? 'pretty' : 'json'),
+    embeddedBroker: env.MQTT_URL === undefined,
+    mode: resolved.mode,
   };
 }
 
@@ -223,26 +367,34 @@ function mqttTlsProblem(e: Env): string | null {
     return 'MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY';
   if (!e.MQTT_PLAIN && !tls)
     return 'MQTT_PLAIN: false needs MQTT_TLS_CERT and MQTT_TLS_KEY (meters need a listener)';
-  if (!e.MQTT_PLAIN && e.DEMO)
-    return 'MQTT_PLAIN: the demo meters connect over plain MQTT; set DEMO=false to turn plain MQTT off';
   return null;
 }
 
-/** A test/embedded configuration: in-memory database, ephemeral ports, no demo. */
+/**
+ * A test/embedded configuration: in-memory database, ephemeral ports, no demo, and the Daraja
+ * emulator unless the overrides give Daraja credentials or NODE_ENV=production. The overrides
+ * are merged before the mode is resolved, so `{ DEMO: true }` is a demo and a production
+ * override must be a valid production configuration.
+ */
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return {
-    ...loadConfig({
-      NODE_ENV: 'test',
-      PORT: '0',
-      MQTT_PORT: '0',
-      DEMO: 'false',
-      LOG_LEVEL: 'silent',
-      // A test's afterAll hook has 60 s: a hung part must not use them all.
-      SHUTDOWN_STEP_TIMEOUT_MS: '5000',
-    }),
+  const { mode: _mode, embeddedBroker: _embedded, ...settings } = overrides;
+  const base = envSchema.parse({
+    NODE_ENV: 'test',
+    PORT: '0',
+    MQTT_PORT: '0',
+    DEMO: 'false',
+    LOG_LEVEL: 'silent',
+    // A test's afterAll hook has 60 s: a hung part must not use them all.
+    SHUTDOWN_STEP_TIMEOUT_MS: '5000',
+  });
+  const merged: Env = {
+    ...base,
     HOST: '127.0.0.1',
     MQTT_HOST: '127.0.0.1',
     DATA_DIR: ':memory:',
-    ...overrides,
+    ...settings,
   };
+  const realDaraja = merged.DARAJA_CONSUMER_KEY !== undefined || merged.NODE_ENV === 'production';
+  if (!('DARAJA_EMULATOR' in settings) && !realDaraja) merged.DARAJA_EMULATOR = true;
+  return completeConfig(merged);
 }

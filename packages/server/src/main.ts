@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
-      console.error(err.message);
+      console.error(`Umeme will not start.\n${err.message}`);
       process.exit(2);
     }
     throw err;
@@ -69,7 +69,12 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  if (config.DEMO) stopDemo = await startDemo(app);
+  if (config.mode.demo) stopDemo = await startDemo(app);
 }
 
-void main();
+// A start-up that fails in an unforeseen way must not end with exit code 0: supervisors
+// (Docker, systemd) restart only a process that failed.
+main().catch((err: unknown) => {
+  console.error('Umeme could not start:', err);
+  process.exit(1);
+});

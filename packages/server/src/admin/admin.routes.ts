@@ -19,10 +19,14 @@ import {
   importResponse,
   meterDetailResponse,
   meterNoParam,
+  userAccessBody,
+  userAccessResponse,
+  userIdParam,
   usersQuery,
   usersResponse,
 } from './admin.schema';
 import type { AdminService } from './admin.service';
+import { registerHoldRow } from '../register-holds/register-holds.schema';
 import { readMeterDetail } from './meter-detail';
 import type { OperatorAlertsService } from './operator-alerts.service';
 import { OPERATOR_LIMITS as L } from './operator.limits';
@@ -45,7 +49,16 @@ export const adminRoutes =
     );
     app.get(
       '/api/admin/meters/:meterNo',
-      { config: admin, schema: { params: meterNoParam, response: { 200: meterDetailResponse } } },
+      {
+        config: admin,
+        schema: {
+          params: meterNoParam,
+          response: {
+            // with the implausible register jumps held for an operator (MQ-13), newest first
+            200: meterDetailResponse.extend({ registerHolds: z.array(registerHoldRow) }),
+          },
+        },
+      },
       async (req) => readMeterDetail(deps.db, callerOf(req), req.params.meterNo),
     );
     app.post(
@@ -129,6 +142,19 @@ export const adminRoutes =
       { config: admin, schema: { querystring: usersQuery, response: { 200: usersResponse } } },
       async (req) => deps.admin.users(callerOf(req), req.query),
     );
+    for (const [action, disabled] of [
+      ['disable', true],
+      ['enable', false],
+    ] as const) {
+      app.post(
+        `/api/admin/users/:id/${action}`,
+        {
+          config: admin,
+          schema: { params: userIdParam, body: userAccessBody, response: { 200: userAccessResponse } },
+        },
+        async (req) => deps.admin.setDisabled(callerOf(req), req.params.id, disabled, req.body.reason),
+      );
+    }
     app.get(
       '/api/admin/alerts',
       { config: admin, schema: { querystring: alertsQuery, response: { 200: alertsResponse } } },

@@ -155,15 +155,26 @@ export const usersResponse = z.object({
       role: z.string(),
       meters: z.array(z.string()),
       createdAt: z.string(),
+      disabled: z.boolean(),
     }),
   ),
   next: z.string().nullable(),
+});
+
+export const userIdParam = z.strictObject({ id: z.uuid() });
+export const userAccessResponse = z.object({
+  id: z.string(),
+  disabled: z.boolean(),
+  disabledAt: z.string().nullable(),
 });
 
 export const reasonField = z.string().trim().min(1, 'a reason is required').max(L.reasonMaxChars);
 
 /** Moving a meter changes who pays for it and who sees it, so the operator says why. */
 export const assignBody = z.strictObject({ userId: z.uuid().nullable(), reason: reasonField });
+
+/** Disabling or enabling an account changes who may sign in, so the operator says why. */
+export const userAccessBody = z.strictObject({ reason: reasonField });
 
 export const importBody = z.strictObject({ csv: z.string().min(1).max(L.importCsvMaxChars) });
 export const importResponse = z.object({

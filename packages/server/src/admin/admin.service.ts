@@ -1,4 +1,4 @@
-import { mwhToKwh } from '@umeme/protocol';
+import { METER_NO_PATTERN_SOURCE, mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
 import type { EventBus } from '../shared/events';
 import { assertAdmin, type Caller } from '../shared/access';
@@ -61,26 +61,46 @@ const SORT_SQL = {
 } as const;
 
 type Cursor = [string | number | null, string];
+type SortKey = keyof typeof SORT_SQL;
 
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
-function decodeCursor(text: string): Cursor {
+const meterNoPattern = new RegExp(METER_NO_PATTERN_SOURCE);
+/** What `to_char(…, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` writes for a lastSeen cursor. */
+const CURSOR_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+
+/** Whether a cursor value has the type its sort key's SQL compares it as. */
+const validCursorValue: Record<SortKey, (v: unknown) => boolean> = {
+  meterNo: (v) => v === null,
+  balance: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  power: (v) => typeof v === 'number' && Number.isSafeInteger(v),
+  lastSeen: (v) =>
+    typeof v === 'string' &&
+    CURSOR_TIMESTAMP.test(v) &&
+    !Number.isNaN(Date.parse(v)) &&
+    new Date(v).toISOString().slice(0, 19) === v.slice(0, 19),
+};
+
+/** A cursor is client input: each part is checked against the sort key before it reaches SQL. */
+function decodeCursor(text: string, key: SortKey): Cursor {
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(v) &&
-      v.length === 2 &&
-      typeof v[1] === 'string' &&
-      (typeof v[0] === 'string' || typeof v[0] === 'number' || v[0] === null)
-    ) {
-      return v as Cursor;
-    }
+    v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
-    /* fall through */
+    v = undefined;
   }
-  throw new AppError('BAD_REQUEST', 'The cursor is not valid.');
+  if (
+    Array.isArray(v) &&
+    v.length === 2 &&
+    typeof v[1] === 'string' &&
+    meterNoPattern.test(v[1]) &&
+    validCursorValue[key](v[0])
+  ) {
+    return v as Cursor;
+  }
+  throw new AppError('BAD_REQUEST', 'The cursor is not valid for this sort order.');
 }
 
 /** Fleet list, users, assignment: the admin's read and housekeeping side. */
@@ -124,12 +144,12 @@ export class AdminService {
     }
     const filterWhere = [...where];
     const desc = query.sort.startsWith('-');
-    const key = (desc ? query.sort.slice(1) : query.sort) as keyof typeof SORT_SQL;
+    const key = (desc ? query.sort.slice(1) : query.sort) as SortKey;
     const expr = SORT_SQL[key];
     const dir = desc ? 'DESC' : 'ASC';
     const cmp = desc ? '<' : '>';
     if (query.cursor) {
-      const [value, meterNo] = decodeCursor(query.cursor);
+      const [value, meterNo] = decodeCursor(query.cursor, key);
       if (expr === null) where.push(`m.meter_no ${cmp} ${p(meterNo)}`);
       else if (key === 'lastSeen')
         where.push(`(${expr}, m.meter_no) ${cmp} (${p(value)}::timestamptz, ${p(meterNo)})`);
@@ -189,8 +209,9 @@ export class AdminService {
       role: string;
       meters: string[] | null;
       created_at: Date | string;
+      disabled_at: Date | string | null;
     }>(
-      `SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at,
+      `SELECT u.id, u.email, u.name, u.phone, u.role, u.created_at, u.disabled_at,
               (SELECT array_agg(m.meter_no ORDER BY m.meter_no) FROM meters m WHERE m.user_id = u.id) AS meters
          FROM users u ${where} ORDER BY u.email LIMIT $2`,
       params,
@@ -205,9 +226,36 @@ export class AdminService {
         role: u.role,
         meters: u.meters ?? [],
         createdAt: iso(u.created_at)!,
+        disabled: u.disabled_at !== null,
       })),
       next: rows.length > query.limit ? page[page.length - 1]!.email : null,
     };
+  }
+
+  /**
+   * Disables an account (its sessions end everywhere and it cannot sign in) or enables it
+   * again, audited. An enabled account signs in afresh: its old tokens stay ended.
+   */
+  async setDisabled(caller: Caller, userId: string, disabled: boolean, reason: string) {
+    assertAdmin(caller);
+    if (!UUID.test(userId)) throw new AppError('USER_NOT_FOUND');
+    if (disabled && actorId(caller) === userId) throw new AppError('CANNOT_DISABLE_SELF');
+    const row = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ disabled_at: Date | string | null }>(
+        `UPDATE users SET disabled_at = CASE WHEN $2::boolean THEN COALESCE(disabled_at, now()) END,
+                          token_version = token_version + CASE WHEN $2::boolean THEN 1 ELSE 0 END
+          WHERE id = $1 RETURNING disabled_at`,
+        [userId, disabled],
+      );
+      if (!rows[0]) throw new AppError('USER_NOT_FOUND');
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', $2, $3, $4)`,
+        [actorId(caller), disabled ? 'user.disabled' : 'user.enabled', userId, JSON.stringify({ reason })],
+      );
+      return rows[0];
+    });
+    if (disabled) this.bus?.emit('user_sessions_ended', { userId, reason: 'disabled' });
+    return { id: userId, disabled: row.disabled_at !== null, disabledAt: iso(row.disabled_at) };
   }
 
   /** Assigns a meter to a customer (or to nobody), audited. */

@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { FLEET_SELECT, iso, toAuditRow, toFleetRow, type AuditDbRow, type FleetDbRow } from './admin.service';
+import { holdsOfMeter } from '../register-holds/register-holds.service';
 import { OPERATOR_LIMITS as L } from './operator.limits';
 
 export interface AlertDbRow {
@@ -86,19 +87,23 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
   );
   const m = rows[0];
   if (!m) throw new AppError('METER_NOT_FOUND');
-  const [ledger, status, alerts, readings, commands, audit] = await Promise.all([
+  const [ledger, status, alerts, readings, commands, audit, registerHolds] = await Promise.all([
     db.query<{
       id: number | string;
       kind: string;
       energy_mwh: number;
       amount_cents: number;
       credit_limit_after_mwh: number;
+      running_mwh: number;
       transaction_id: string | null;
       memo: string | null;
       created_at: Date | string;
     }>(
-      `SELECT id, kind, energy_mwh, amount_cents, credit_limit_after_mwh, transaction_id, memo, created_at
-         FROM ledger_entries WHERE meter_no = $1 ORDER BY id DESC LIMIT $2`,
+      `SELECT id, kind, energy_mwh, amount_cents, credit_limit_after_mwh, transaction_id, memo, created_at,
+              running_mwh
+         FROM (SELECT *, SUM(energy_mwh) OVER (ORDER BY id)::bigint AS running_mwh
+                 FROM ledger_entries WHERE meter_no = $1) l
+        ORDER BY id DESC LIMIT $2`,
       [meterNo, L.detailLedgerRows],
     ),
     db.query<{ status: string; relay: string | null; at: Date | string }>(
@@ -129,6 +134,7 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
         ORDER BY id DESC LIMIT $2`,
       [meterNo, L.detailAudit],
     ),
+    holdsOfMeter(db, meterNo, L.detailRegisterHolds),
   ]);
   return {
     meter: {
@@ -152,7 +158,7 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
       energyMwh: e.energy_mwh,
       amountCents: e.amount_cents,
       creditLimitAfterMwh: e.credit_limit_after_mwh,
-      runningCreditMwh: e.credit_limit_after_mwh - m.e0_mwh,
+      runningCreditMwh: e.running_mwh,
       transactionId: e.transaction_id,
       memo: e.memo,
       at: iso(e.created_at)!,
@@ -168,5 +174,6 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
     })),
     commands: commands.rows.map(toCommandRow),
     audit: audit.rows.map(toAuditRow),
+    registerHolds,
   };
 }

@@ -14,6 +14,7 @@ export const OPERATOR_LIMITS = {
   detailAlerts: 50,
   detailCommands: 50,
   detailAudit: 50,
+  detailRegisterHolds: 10,
   reasonMaxChars: 256,
   /** largest single adjustment, either sign */
   adjustmentMaxKwh: 100_000,

@@ -16,7 +16,9 @@ export type AlertKind =
   /** an operator's command was not acknowledged in time */
   | 'command_expired'
   /** credit will run out within hours at the recent rate of use (issue 5 §6) */
-  | 'predicted_low';
+  | 'predicted_low'
+  /** a register jump beyond rated power × elapsed time is held for an operator (MQ-13) */
+  | 'register_anomaly';
 type Severity = AlertChanged['severity'];
 
 export interface BalanceInput {

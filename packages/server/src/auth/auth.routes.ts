@@ -1,9 +1,24 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { callerOf } from '../shared/http';
-import { loginBody, registerBody, tokenResponse, userResponse } from './auth.schema';
+import { z } from 'zod';
+import {
+  changePasswordBody,
+  loginBody,
+  registerBody,
+  registrationResponse,
+  tokenResponse,
+  userResponse,
+  verifyBody,
+} from './auth.schema';
 import type { AuthService } from './auth.service';
 
-export const LOGIN_RATE_LIMIT = { max: 10, timeWindow: '1 minute' } as const;
+/**
+ * Per address, so generous: many customers share one carrier-NAT address. Guessing one
+ * account's password is slowed per account; this bounds the password-hashing work per address.
+ */
+export const LOGIN_RATE_LIMIT = { max: 60, timeWindow: '1 minute' } as const;
+/** Per address; each code also dies after a few wrong tries (AUTH_LIMITS). */
+export const VERIFY_RATE_LIMIT = { max: 30, timeWindow: '1 minute' } as const;
 
 export const authRoutes =
   (auth: AuthService): FastifyPluginAsyncZod =>
@@ -12,9 +27,24 @@ export const authRoutes =
       '/auth/register',
       {
         config: { auth: 'public', rateLimit: LOGIN_RATE_LIMIT },
-        schema: { body: registerBody, response: { 201: tokenResponse } },
+        schema: { body: registerBody, response: { 202: registrationResponse } },
       },
-      async (req, reply) => reply.status(201).send(await auth.register(req.body)),
+      async (req, reply) => {
+        await auth.requestRegistration(req.body);
+        return reply.status(202).send({
+          status: 'verification_sent',
+          message:
+            'If this address can be registered, we have sent it a code. Enter the code to finish creating your account.',
+        });
+      },
+    );
+    app.post(
+      '/auth/verify',
+      {
+        config: { auth: 'public', rateLimit: VERIFY_RATE_LIMIT },
+        schema: { body: verifyBody, response: { 200: tokenResponse } },
+      },
+      async (req) => auth.verifyRegistration(req.body.email, req.body.code),
     );
     app.post(
       '/auth/login',
@@ -23,6 +53,16 @@ export const authRoutes =
         schema: { body: loginBody, response: { 200: tokenResponse } },
       },
       async (req) => auth.login(req.body.email, req.body.password),
+    );
+    // Ends every session of the account: each token it was given, on every device, and its sockets.
+    app.post('/auth/logout', { schema: { response: { 204: z.null() } } }, async (req, reply) => {
+      await auth.logout(callerOf(req));
+      return reply.status(204).send(null);
+    });
+    app.post(
+      '/api/me/password',
+      { schema: { body: changePasswordBody, response: { 200: tokenResponse } } },
+      async (req) => auth.changePassword(callerOf(req), req.body.currentPassword, req.body.newPassword),
     );
     app.get('/api/me', { schema: { response: { 200: userResponse } } }, async (req) => {
       const caller = callerOf(req);

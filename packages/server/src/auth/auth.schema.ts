@@ -20,6 +20,28 @@ export const loginBody = z.strictObject({
   password: z.string().max(200),
 });
 
+export const verifyBody = z.strictObject({
+  email: z
+    .string()
+    .max(254)
+    .transform((e) => e.toLowerCase()),
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{4,10}$/, 'the code is the digits in the message'),
+});
+
+/** One answer for every address, new or taken: nothing here tells whether an account exists. */
+export const registrationResponse = z.object({
+  status: z.literal('verification_sent'),
+  message: z.string(),
+});
+
+export const changePasswordBody = z.strictObject({
+  currentPassword: z.string().max(200),
+  newPassword: z.string().min(8, 'password must be at least 8 characters').max(200),
+});
+
 export const tokenResponse = z.object({ token: z.string(), user: z.lazy(() => userResponse) });
 
 export const userResponse = z.object({

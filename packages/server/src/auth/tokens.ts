@@ -1,10 +1,17 @@
 import { SignJWT, jwtVerify } from 'jose';
-import type { Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
+
+/** What a valid token says; whether its account still stands is the SessionGuard's question. */
+export interface TokenClaims {
+  userId: string;
+  role: 'customer' | 'admin';
+  /** the account's token version when the token was issued (claim `tv`) */
+  tokenVersion: number;
+  expiresAtMs: number;
+}
 
 export class TokenService {
   private readonly key: Uint8Array;
-
   constructor(
     secret: string,
     private readonly ttlS: number,
@@ -12,8 +19,8 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(userId: string, role: 'customer' | 'admin'): Promise<string> {
-    return new SignJWT({ role })
+  async issue(userId: string, role: 'customer' | 'admin', tokenVersion = 0): Promise<string> {
+    return new SignJWT({ role, tv: tokenVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
       .setIssuedAt()
@@ -22,15 +29,26 @@ export class TokenService {
       .sign(this.key);
   }
 
-  /** Returns the caller or throws UNAUTHENTICATED (bad signature, expired, malformed). */
-  async verify(token: string): Promise<Extract<Caller, { kind: 'user' }>> {
+  /** The token's claims, or UNAUTHENTICATED (bad signature, expired, no expiry, malformed). */
+  async verify(token: string): Promise<TokenClaims> {
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: 'umeme', algorithms: ['HS256'] });
-      const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: 'umeme',
+        algorithms: ['HS256'],
+        // A token without an expiry would be good forever.
+        requiredClaims: ['exp', 'sub'],
+      });
+      const { role, tv, sub, exp } = payload;
+      if (
+        typeof sub !== 'string' ||
+        (role !== 'customer' && role !== 'admin') ||
+        typeof tv !== 'number' ||
+        !Number.isSafeInteger(tv) ||
+        typeof exp !== 'number'
+      ) {
         throw new Error('bad claims');
       }
-      return { kind: 'user', userId: payload.sub, role };
+      return { userId: sub, role, tokenVersion: tv, expiresAtMs: exp * 1000 };
     } catch {
       throw new AppError('UNAUTHENTICATED', 'Your session is not valid; sign in again.');
     }

@@ -18,8 +18,9 @@ export const creditResponse = z.object({
 });
 
 /**
- * `POST /daraja/simulate {meter_no, amount}`: the original system's development endpoint,
- * kept for demos and firmware tests. Refused in production.
+ * `POST /daraja/simulate {meter_no, amount}`: the demo top-up, crediting without payment.
+ * Registered in demo mode only (404 in every other mode); its credits are demo money
+ * (`transactions.demo`, source 'simulate') and never count as revenue.
  */
 export const creditRoutes =
   (credit: CreditService, enabled: boolean): FastifyPluginAsyncZod =>

@@ -31,6 +31,12 @@ export interface CreditRequest {
   type: TransactionType;
   phone?: string | null;
   createdBy?: string | null;
+  /**
+   * Whose purchase it is, when someone asked for it (an STK push, a top-up request): it stays
+   * theirs on statements, lists and receipts even if the meter changed hands before the money
+   * landed. Otherwise the meter's owner at the time of the credit.
+   */
+  paidBy?: string | null;
 }
 
 export interface CreditResult {
@@ -176,7 +182,7 @@ export class CreditService {
        SELECT id FROM t`,
       [
         req.meterNo,
-        meter.user_id,
+        req.paidBy ?? meter.user_id,
         req.type,
         req.source,
         req.amountCents,
@@ -371,7 +377,7 @@ export class CreditService {
         WHERE meters.meter_no = v.meter_no`,
       values: [
         arrayLiteral(taken.map((x) => x.req.meterNo)),
-        arrayLiteral(taken.map((x) => locked.get(x.req.meterNo)!.user_id)),
+        arrayLiteral(taken.map((x) => x.req.paidBy ?? locked.get(x.req.meterNo)!.user_id)),
         arrayLiteral(taken.map((x) => x.req.type)),
         arrayLiteral(taken.map((x) => x.req.source)),
         arrayLiteral(taken.map((x) => x.req.amountCents)),

@@ -1,8 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MIGRATIONS_DIR } from '../shared/package-dir';
 import type { Db } from './db';
-
-export const MIGRATIONS_DIR = join(import.meta.dirname, '..', '..', 'migrations');
 
 /** Applies pending migrations in file-name order, each in its own transaction, under a lock. */
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {

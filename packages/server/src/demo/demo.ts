@@ -1,25 +1,33 @@
 import type { UmemeApp } from '../app';
 import { SYSTEM } from '../shared/access';
+import { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-accounts';
 
-export const DEMO_ADMIN = { email: 'admin@umeme.local', password: 'umeme-admin', name: 'Demo Operator' };
-export const DEMO_CUSTOMER = {
-  email: 'wanjiku@umeme.local',
-  password: 'umeme-demo',
-  name: 'Wanjiku Kamau',
-  phone: '254712345678',
-};
+export { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-accounts';
 
 /**
  * Demo mode: a demo operator and customer, and simulated meters that speak real MQTT to
  * the broker with their own credentials. Returns a function that stops the meters.
  */
 export async function startDemo(app: UmemeApp): Promise<() => Promise<void>> {
+  if (!app.config.mode.demo) throw new Error('startDemo outside demo mode');
   const { auth, meters } = app.services;
-  await auth.ensureUser({ ...DEMO_ADMIN, role: 'admin' });
-  const customerId = await auth.ensureUser({ ...DEMO_CUSTOMER, role: 'customer' });
+  const adminId = await auth.ensureDemoUser({ ...DEMO_ADMIN, role: 'admin' });
+  const customerId = await auth.ensureDemoUser({ ...DEMO_CUSTOMER, role: 'customer' });
+  for (const [account, id] of [
+    [DEMO_ADMIN, adminId],
+    [DEMO_CUSTOMER, customerId],
+  ] as const) {
+    if (id === null) {
+      app.logger.warn(
+        { email: account.email },
+        'an account the demo did not create has this demo email: left as it is, without the demo password',
+      );
+    }
+  }
+  // The demo's meters belong to its customer; never to an account that only shares the email.
   const count = app.config.DEMO_METERS;
   const creds: { meterNo: string; secret: string }[] = [];
-  for (let i = 1; i <= count; i++) {
+  for (let i = 1; customerId !== null && i <= count; i++) {
     const meterNo = `DEMO-${String(i).padStart(3, '0')}`;
     try {
       const r = await meters.register(SYSTEM, {
@@ -39,8 +47,8 @@ export async function startDemo(app: UmemeApp): Promise<() => Promise<void>> {
   const stop = await startDemoFleet(app, creds);
   app.logger.info(
     `\n  Umeme demo is running at ${app.httpUrl}\n` +
-      `  Customer: ${DEMO_CUSTOMER.email} / ${DEMO_CUSTOMER.password}\n` +
-      `  Operator: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}\n` +
+      (customerId === null ? '' : `  Customer: ${DEMO_CUSTOMER.email} / ${DEMO_CUSTOMER.password}\n`) +
+      (adminId === null ? '' : `  Operator: ${DEMO_ADMIN.email} / ${DEMO_ADMIN.password}\n`) +
       `  MQTT broker: ${app.mqttUrl} (${creds.length} simulated meters)\n`,
   );
   return stop;

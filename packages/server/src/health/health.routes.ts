@@ -1,7 +1,18 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Db } from '../db/db';
+import type { Mode } from '../mode';
+import { AppError } from '../shared/errors';
 import type { Metrics } from '../shared/metrics';
+import { metricsTokenMatches } from './metrics-listener';
+
+/** Which mode runs and why (no secrets: the reasons name settings, never their values). */
+export const modeResponse = z.object({
+  name: z.enum(['demo', 'staging', 'production', 'development']),
+  demo: z.boolean(),
+  payments: z.enum(['daraja', 'emulator']),
+  reasons: z.array(z.string()),
+});
 
 export const healthRoutes =
   (deps: {
@@ -9,15 +20,24 @@ export const healthRoutes =
     mqttConnected: () => boolean;
     metrics: Metrics;
     ingestPending: () => number;
+    mode: Mode;
+    /** METRICS_TOKEN: without it, /metrics is absent from this (public) listener */
+    metricsToken: string | null;
   }): FastifyPluginAsyncZod =>
   async (app) => {
+    const mode = {
+      name: deps.mode.name,
+      demo: deps.mode.demo,
+      payments: deps.mode.payments,
+      reasons: deps.mode.reasons,
+    };
     app.get(
       '/health',
       {
         config: { auth: 'public', rateLimit: false },
-        schema: { response: { 200: z.object({ status: z.literal('ok') }) } },
+        schema: { response: { 200: z.object({ status: z.literal('ok'), mode: modeResponse }) } },
       },
-      async () => ({ status: 'ok' as const }),
+      async () => ({ status: 'ok' as const, mode }),
     );
     app.get(
       '/ready',
@@ -30,12 +50,14 @@ export const healthRoutes =
               database: z.boolean(),
               broker: z.boolean(),
               ingestPending: z.number(),
+              mode: modeResponse,
             }),
             503: z.object({
               status: z.string(),
               database: z.boolean(),
               broker: z.boolean(),
               ingestPending: z.number(),
+              mode: modeResponse,
             }),
           },
         },
@@ -52,10 +74,17 @@ export const healthRoutes =
           database,
           broker,
           ingestPending: deps.ingestPending(),
+          mode,
         });
       },
     );
-    app.get('/metrics', { config: { auth: 'public', rateLimit: false } }, async (_req, reply) => {
+    // Fails closed: the metrics say a lot about the fleet and the load, so on the public listener
+    // they need METRICS_TOKEN, and without one they are not here at all (see METRICS_PORT).
+    app.get('/metrics', { config: { auth: 'public' } }, async (req, reply) => {
+      if (deps.metricsToken === null) return reply.callNotFound();
+      if (!metricsTokenMatches(req.headers.authorization, deps.metricsToken)) {
+        throw new AppError('UNAUTHENTICATED', 'The metrics need the metrics token.');
+      }
       return reply.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
     });
   };

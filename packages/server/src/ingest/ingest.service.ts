@@ -7,7 +7,7 @@ import { tamperAlerts, tamperSuspected } from '../alerts/tamper-rules';
 import { Batcher } from '../shared/batcher';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
-import { applyEnergyReport } from '@umeme/core';
+import { applyEnergyReport, registerJumpVerdict, type EnergyReportResult } from '@umeme/core';
 
 /** One decoded consumption report, energy already in integer mWh. */
 export interface ConsumptionItem {
@@ -28,6 +28,10 @@ export interface IngestOptions {
   maxDelayMs: number;
   concurrency: number;
   highWater: number;
+  /** rated power of a meter without its own max load (MQ-13) */
+  defaultRatedPowerW: number;
+  /** time at rated power a register may always grow (MQ-13) */
+  registerGraceMs: number;
 }
 
 interface MeterRow {
@@ -48,7 +52,28 @@ interface MeterRow {
   meter_balance_mwh: number | null;
   low_balance_mwh: number;
   max_load_w: number | null;
+  register_at_ms: number;
+  held_from_mwh: number | null;
   open_alerts: string[] | null;
+}
+
+/** Reports of one meter held in this batch: an implausible register jump (MQ-13). */
+interface HeldJump {
+  kind: 'v2' | 'legacy';
+  /** the applied register when the first of them was held */
+  baseEnergyMwh: number;
+  heldFromMwh: number;
+  /** the last one received, and what it would set */
+  latestEnergyMwh: number;
+  latestEpochOffsetMwh: number;
+  latestRawMwh: number;
+  latestSeq: number;
+  reports: number;
+  allowedMwh: number;
+  elapsedMs: number;
+  ratedPowerW: number;
+  firstReceivedMs: number;
+  lastReceivedMs: number;
 }
 
 interface RegisterState {
@@ -72,6 +97,13 @@ interface MeterUpdate {
   reports: number;
   /** energy debited from reports saying the relay was off when it already was (tamper rule) */
   relayOffDebitMwh: number;
+  /** server time the register last grew: the next growth is judged against the time since */
+  registerAtMs: number;
+  /** lowest held register of the meter's open hold, or null */
+  heldFromMwh: number | null;
+  held: HeldJump | null;
+  /** the newest report that changed anything was debited, not held (only tracked under a hold) */
+  backOnRegister: boolean | null;
   hourly: Map<number, { energyMwh: number; maxPowerW: number | null; reports: number }>;
 }
 
@@ -105,7 +137,7 @@ export class IngestService {
     private readonly alerts: AlertsService,
     private readonly metrics: Metrics,
     private readonly logger: Logger,
-    opts: IngestOptions,
+    private readonly opts: IngestOptions,
   ) {
     const count = Math.max(1, opts.concurrency);
     this.shards = Array.from(
@@ -174,7 +206,7 @@ export class IngestService {
       const { rows } = await tx.query<MeterRow>(
         `SELECT meter_no, user_id, e0_mwh, energy_mwh, credit_limit_mwh, legacy_raw_mwh, epoch_offset_mwh,
                 last_report_ts, last_seq, relay, status, status_changed_ms, power_w, event_seq, meter_balance_mwh,
-                low_balance_mwh, max_load_w,
+                low_balance_mwh, max_load_w, register_at_ms, held_from_mwh,
                 (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
                   AS open_alerts
            FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
@@ -200,6 +232,10 @@ export class IngestService {
           epochRestarted: false,
           reports: 0,
           relayOffDebitMwh: 0,
+          registerAtMs: row.register_at_ms,
+          heldFromMwh: row.held_from_mwh,
+          held: null,
+          backOnRegister: null,
           hourly: new Map(),
         });
       }
@@ -217,27 +253,8 @@ export class IngestService {
           item.kind,
           { reportTs: item.reportTs, lastReportTs: u.state.lastReportTs },
         );
-        u.state = {
-          ...u.state,
-          energyMwh: folded.newLastEnergyMwh,
-          epochOffsetMwh: folded.newEpochOffsetMwh,
-          legacyRawMwh: item.kind === 'legacy' && newer ? item.energyMwh : u.state.legacyRawMwh,
-          lastReportTs: Math.max(u.state.lastReportTs ?? 0, item.reportTs),
-        };
         u.reports++;
-        if (folded.epochRestarted) u.epochRestarted = true;
-        if (folded.debitedMwh > 0 && item.relay === 'off' && u.relay === 'off') {
-          u.relayOffDebitMwh += folded.debitedMwh;
-        }
-        if (folded.debitedMwh > 0) {
-          u.debitedMwh += folded.debitedMwh;
-          const hour = Math.floor(item.receivedAtMs / HOUR_MS) * HOUR_MS;
-          const h = u.hourly.get(hour) ?? { energyMwh: 0, maxPowerW: null, reports: 0 };
-          h.energyMwh += folded.debitedMwh;
-          h.reports++;
-          if (item.powerW !== null) h.maxPowerW = Math.max(h.maxPowerW ?? 0, Math.round(item.powerW));
-          u.hourly.set(hour, h);
-        }
+        const relayWasOff = u.relay === 'off';
         // Live readings (power, relay, meter's own balance) follow the newest report only.
         if (newer) {
           if (item.powerW !== null) u.powerW = Math.round(item.powerW);
@@ -246,11 +263,36 @@ export class IngestService {
         }
         if (item.kind === 'v2') u.maxSeq = Math.max(u.maxSeq ?? 0, item.seq);
         u.lastSeenMs = Math.max(u.lastSeenMs, item.receivedAtMs);
+        // Arithmetic on what the batch already read: a jump beyond rated power × elapsed is held.
+        if (folded.debitedMwh > 0 && this.holdJump(u, item, folded)) continue;
+        u.state = {
+          ...u.state,
+          energyMwh: folded.newLastEnergyMwh,
+          epochOffsetMwh: folded.newEpochOffsetMwh,
+          legacyRawMwh: item.kind === 'legacy' && newer ? item.energyMwh : u.state.legacyRawMwh,
+          lastReportTs: Math.max(u.state.lastReportTs ?? 0, item.reportTs),
+        };
+        if (folded.epochRestarted) u.epochRestarted = true;
+        if (folded.debitedMwh > 0 && item.relay === 'off' && relayWasOff) {
+          u.relayOffDebitMwh += folded.debitedMwh;
+        }
+        if (folded.debitedMwh > 0) {
+          u.debitedMwh += folded.debitedMwh;
+          u.registerAtMs = Math.max(u.registerAtMs, item.receivedAtMs);
+          if (u.heldFromMwh !== null) u.backOnRegister = true;
+          const hour = Math.floor(item.receivedAtMs / HOUR_MS) * HOUR_MS;
+          const h = u.hourly.get(hour) ?? { energyMwh: 0, maxPowerW: null, reports: 0 };
+          h.energyMwh += folded.debitedMwh;
+          h.reports++;
+          if (item.powerW !== null) h.maxPowerW = Math.max(h.maxPowerW ?? 0, Math.round(item.powerW));
+          u.hourly.set(hour, h);
+        }
       }
       if (unknown > 0) this.metrics.ingestReports.inc({ outcome: 'unknown_meter' }, unknown);
       const list = [...updates.values()].filter((u) => u.reports > 0);
       if (list.length === 0) return;
       await this.writeBatch(tx, items, updates, list);
+      await this.writeHolds(tx, list);
       const balances: BalanceInput[] = [];
       for (const u of list) {
         const previousBalanceMwh = u.row.credit_limit_mwh - u.row.energy_mwh;
@@ -308,6 +350,7 @@ export class IngestService {
         if (open.length > 0 || tamperSuspected(tamperInput)) {
           for (const d of tamperAlerts(tamperInput)) if (open.includes(d.kind) !== d.open) toChange.push(d);
         }
+        if (u.held && !open.includes('register_anomaly')) toChange.push(registerAnomalyAlert(u, u.held));
         if (open.includes('connection_lost') && (isOnline(u.row.status) || comesOnline(u))) {
           toChange.push({
             meterNo: u.row.meter_no,
@@ -331,6 +374,118 @@ export class IngestService {
     this.alerts.publish(alertChanges);
     // A meter that reports less credit than it has missed a command/balance: send it again.
     for (const meterNo of lagging) this.bus.emit('republish_credit_limit', { meterNo });
+  }
+
+  /**
+   * Holds the report when its register jump is implausible (MQ-13): nothing is debited, the
+   * applied register stays, and the report is kept for the operator. Returns whether it was held.
+   */
+  private holdJump(u: MeterUpdate, item: ConsumptionItem, folded: EnergyReportResult): boolean {
+    const maxLoad = u.row.max_load_w;
+    const ratedPowerW = maxLoad !== null && maxLoad > 0 ? maxLoad : this.opts.defaultRatedPowerW;
+    const verdict = registerJumpVerdict({
+      lastEnergyMwh: u.state.energyMwh,
+      candidateEnergyMwh: folded.newLastEnergyMwh,
+      debitedMwh: folded.debitedMwh,
+      lastGrowthAtMs: u.registerAtMs,
+      receivedAtMs: item.receivedAtMs,
+      ratedPowerW,
+      graceMs: this.opts.registerGraceMs,
+      heldFromMwh: u.heldFromMwh,
+    });
+    if (!verdict.hold) return false;
+    const latest = {
+      latestEnergyMwh: folded.newLastEnergyMwh,
+      latestEpochOffsetMwh: folded.newEpochOffsetMwh,
+      latestRawMwh: item.energyMwh,
+      latestSeq: item.seq,
+      kind: item.kind,
+    };
+    if (u.held === null) {
+      u.held = {
+        ...latest,
+        baseEnergyMwh: u.state.energyMwh,
+        heldFromMwh: folded.newLastEnergyMwh,
+        reports: 1,
+        allowedMwh: verdict.allowedMwh,
+        elapsedMs: verdict.elapsedMs,
+        ratedPowerW,
+        firstReceivedMs: item.receivedAtMs,
+        lastReceivedMs: item.receivedAtMs,
+      };
+    } else {
+      Object.assign(u.held, latest);
+      u.held.heldFromMwh = Math.min(u.held.heldFromMwh, folded.newLastEnergyMwh);
+      u.held.reports++;
+      u.held.lastReceivedMs = Math.max(u.held.lastReceivedMs, item.receivedAtMs);
+    }
+    u.heldFromMwh = Math.min(u.heldFromMwh ?? folded.newLastEnergyMwh, folded.newLastEnergyMwh);
+    u.backOnRegister = false;
+    return true;
+  }
+
+  /**
+   * The held jumps of a batch and the meters' lowest held registers, in one statement; it runs
+   * only for batches with a held report or a meter under a hold, never in the common case.
+   */
+  private async writeHolds(tx: Queryable, list: MeterUpdate[]): Promise<void> {
+    const held = list.filter((u) => u.held !== null);
+    const backOn = list.filter((u) => u.held === null && u.backOnRegister === true);
+    if (held.length === 0 && backOn.length === 0) return;
+    const h = held.map((u) => ({ meterNo: u.row.meter_no, back: u.backOnRegister === true, ...u.held! }));
+    for (const x of h) {
+      this.logger.warn(
+        {
+          meterNo: x.meterNo,
+          baseEnergyMwh: x.baseEnergyMwh,
+          heldFromMwh: x.heldFromMwh,
+          allowedMwh: x.allowedMwh,
+        },
+        'implausible register jump held for an operator',
+      );
+    }
+    await tx.query(
+      `WITH h AS (
+         INSERT INTO register_holds AS rh (meter_no, report_kind, base_energy_mwh, held_from_mwh, latest_energy_mwh,
+                latest_epoch_offset_mwh, latest_raw_mwh, latest_seq, reports, allowed_mwh, elapsed_ms, rated_power_w,
+                first_received_ms, last_received_ms, back_on_register)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
+                              $7::bigint[], $8::bigint[], $9::int[], $10::bigint[], $11::bigint[], $12::int[],
+                              $13::bigint[], $14::bigint[], $15::bool[])
+         ON CONFLICT (meter_no) WHERE status = 'held' DO UPDATE SET
+           report_kind = EXCLUDED.report_kind,
+           held_from_mwh = LEAST(rh.held_from_mwh, EXCLUDED.held_from_mwh),
+           latest_energy_mwh = EXCLUDED.latest_energy_mwh,
+           latest_epoch_offset_mwh = EXCLUDED.latest_epoch_offset_mwh,
+           latest_raw_mwh = EXCLUDED.latest_raw_mwh,
+           latest_seq = EXCLUDED.latest_seq,
+           reports = rh.reports + EXCLUDED.reports,
+           last_received_ms = GREATEST(rh.last_received_ms, EXCLUDED.last_received_ms),
+           back_on_register = EXCLUDED.back_on_register
+         RETURNING meter_no, held_from_mwh),
+       b AS (
+         UPDATE register_holds SET back_on_register = true
+          WHERE status = 'held' AND meter_no = ANY($16::text[]))
+       UPDATE meters m SET held_from_mwh = h.held_from_mwh FROM h WHERE m.meter_no = h.meter_no`,
+      [
+        arrayLiteral(h.map((x) => x.meterNo)),
+        arrayLiteral(h.map((x) => x.kind)),
+        arrayLiteral(h.map((x) => x.baseEnergyMwh)),
+        arrayLiteral(h.map((x) => x.heldFromMwh)),
+        arrayLiteral(h.map((x) => x.latestEnergyMwh)),
+        arrayLiteral(h.map((x) => x.latestEpochOffsetMwh)),
+        arrayLiteral(h.map((x) => x.latestRawMwh)),
+        arrayLiteral(h.map((x) => x.latestSeq)),
+        arrayLiteral(h.map((x) => x.reports)),
+        arrayLiteral(h.map((x) => x.allowedMwh)),
+        arrayLiteral(h.map((x) => x.elapsedMs)),
+        arrayLiteral(h.map((x) => x.ratedPowerW)),
+        arrayLiteral(h.map((x) => x.firstReceivedMs)),
+        arrayLiteral(h.map((x) => x.lastReceivedMs)),
+        arrayLiteral(h.map((x) => x.back)),
+        arrayLiteral(backOn.map((u) => u.row.meter_no)),
+      ],
+    );
   }
 
   /**
@@ -370,6 +525,7 @@ export class IngestService {
            legacy_raw_mwh = u.legacy_raw_mwh,
            epoch_offset_mwh = u.epoch_offset_mwh,
            last_report_ts = u.last_report_ts,
+           register_at_ms = u.register_at_ms,
            last_seq = u.last_seq,
            power_w = u.power_w,
            relay = u.relay,
@@ -378,9 +534,9 @@ export class IngestService {
            status = CASE WHEN u.comes_online THEN 'online' ELSE m.status END,
            event_seq = m.event_seq + 1
          FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                     $7::int[], $8::text[], $9::bigint[], $10::bigint[], $11::bool[])
+                     $7::int[], $8::text[], $9::bigint[], $10::bigint[], $11::bool[], $23::bigint[])
            AS u(meter_no, energy_mwh, legacy_raw_mwh, epoch_offset_mwh, last_report_ts, last_seq,
-                power_w, relay, meter_balance_mwh, last_seen_ms, comes_online)
+                power_w, relay, meter_balance_mwh, last_seen_ms, comes_online, register_at_ms)
          WHERE m.meter_no = u.meter_no),
        r AS (
          INSERT INTO readings (meter_no, seq, energy_mwh, power_w, reported_at, received_at)
@@ -419,7 +575,25 @@ export class IngestService {
         arrayLiteral(hourly.map((h) => h.energyMwh)),
         arrayLiteral(hourly.map((h) => h.maxPowerW)),
         arrayLiteral(hourly.map((h) => h.reports)),
+        arrayLiteral(list.map((u) => u.registerAtMs)),
       ],
     );
   }
+}
+
+/** The anomaly alert a held jump opens (once: it stays open until an operator decides). */
+function registerAnomalyAlert(u: MeterUpdate, held: HeldJump): Parameters<AlertsService['apply']>[1][number] {
+  const kwh = (mwh: number) => (mwh / 1_000_000).toLocaleString('en-US', { maximumFractionDigits: 3 });
+  return {
+    meterNo: u.row.meter_no,
+    userId: u.row.user_id,
+    kind: 'register_anomaly',
+    open: true,
+    severity: 'critical',
+    message:
+      `Register jump held: the meter reported ${kwh(held.latestEnergyMwh)} kWh, ` +
+      `${kwh(held.latestEnergyMwh - held.baseEnergyMwh)} kWh above its register, more than ` +
+      `${held.ratedPowerW} W could use since its last report (at most ${kwh(held.allowedMwh)} kWh). ` +
+      'Nothing was debited: accept the jump or reset the register epoch.',
+  };
 }

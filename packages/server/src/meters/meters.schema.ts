@@ -19,6 +19,8 @@ export const registerMeterBody = z.strictObject({
   initialRegisterKwh: kwhInput.optional(),
   emergencyCreditKwh: kwhInput.optional(),
   lowBalanceKwh: kwhInput.optional(),
+  /** rated maximum load; unset: METER_RATED_POWER_DEFAULT_W bounds the register's growth (MQ-13) */
+  maxLoadW: z.number().int().min(1).max(1_000_000).optional(),
 });
 export type RegisterMeterBody = z.infer<typeof registerMeterBody>;
 

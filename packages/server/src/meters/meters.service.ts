@@ -135,8 +135,9 @@ export class MetersService {
         if (u.rowCount === 0) throw new AppError('USER_NOT_FOUND');
       }
       const inserted = await tx.query(
-        `INSERT INTO meters (meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, emergency_credit_mwh, low_balance_mwh)
-         VALUES ($1, $2, $3, $4, $3, $5, $6) ON CONFLICT (meter_no) DO NOTHING`,
+        `INSERT INTO meters (meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, emergency_credit_mwh, low_balance_mwh,
+                             max_load_w)
+         VALUES ($1, $2, $3, $4, $3, $5, $6, $7) ON CONFLICT (meter_no) DO NOTHING`,
         [
           body.meterNo,
           userId,
@@ -144,6 +145,7 @@ export class MetersService {
           e0Mwh + openingMwh,
           kwhToMwh(body.emergencyCreditKwh ?? 0),
           kwhToMwh(body.lowBalanceKwh ?? 2),
+          body.maxLoadW ?? null,
         ],
       );
       if (inserted.rowCount === 0) throw new AppError('METER_EXISTS');

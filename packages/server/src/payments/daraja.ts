@@ -13,10 +13,10 @@ export interface DarajaHandle {
 }
 
 /**
- * With DARAJA_CONSUMER_KEY: a client for Safaricom's sandbox or production. Without: the
- * emulator on 127.0.0.1 (it POSTs to whatever URL it is given, so it is never exposed), with
- * throw-away credentials, and a client pointed at it. Demo mode lets a person answer prompts on
- * the emulator's virtual phone page.
+ * As `config.mode.payments` decides (mode.ts): a client for Safaricom's sandbox or production
+ * (or DARAJA_BASE_URL, a staging proxy); or the emulator on 127.0.0.1 (it POSTs to whatever URL
+ * it is given, so it is never exposed), with throw-away credentials, and a client pointed at it.
+ * Only the demo gets the emulator's own pages (virtual phone, prompt answers, paybill payments).
  */
 export async function startDaraja(
   config: Config,
@@ -29,14 +29,30 @@ export async function startDaraja(
     logger: clientLogger,
     timeoutMs: DARAJA_REQUEST_TIMEOUT_MS,
   };
-  if (config.DARAJA_CONSUMER_KEY !== undefined && config.DARAJA_CONSUMER_SECRET !== undefined) {
-    const client = new DarajaClient({
-      ...common,
-      baseUrl: baseUrlFor(config.DARAJA_ENV),
-      consumerKey: config.DARAJA_CONSUMER_KEY,
-      consumerSecret: config.DARAJA_CONSUMER_SECRET,
-    });
-    return { client, emulator: null, emulatorUrl: null, close: () => client.close() };
+  const { mode } = config;
+  switch (mode.payments) {
+    case 'daraja': {
+      if (config.DARAJA_CONSUMER_KEY === undefined || config.DARAJA_CONSUMER_SECRET === undefined) {
+        throw new Error('payments by Daraja without credentials: mode.ts should have refused');
+      }
+      const baseUrl = config.DARAJA_BASE_URL ?? baseUrlFor(config.DARAJA_ENV);
+      if (config.DARAJA_BASE_URL !== undefined) {
+        clientLogger.warn({ baseUrl }, 'DARAJA_BASE_URL: Daraja requests go to this address');
+      }
+      const client = new DarajaClient({
+        ...common,
+        baseUrl,
+        consumerKey: config.DARAJA_CONSUMER_KEY,
+        consumerSecret: config.DARAJA_CONSUMER_SECRET,
+      });
+      clientLogger.info({ env: config.DARAJA_ENV, baseUrl }, "payments go to Safaricom's Daraja");
+      return { client, emulator: null, emulatorUrl: null, close: () => client.close() };
+    }
+    case 'emulator':
+      break;
+  }
+  if (config.NODE_ENV === 'production') {
+    throw new Error('the Daraja emulator in production: mode.ts should have refused');
   }
   const credentials = {
     consumerKey: `emulator-${randomBytes(8).toString('hex')}`,
@@ -47,14 +63,20 @@ export async function startDaraja(
     shortCode: config.DARAJA_SHORTCODE,
     passkey: config.DARAJA_PASSKEY,
     defaultDelayMs: config.DARAJA_EMULATOR_DELAY_MS,
-    demo: config.DEMO,
+    demo: mode.demo,
+    c2bPayRoute: mode.demo,
     logger: logger.child({ part: 'daraja-emulator' }),
   });
   const emulatorUrl = await emulator.listen({ port: 0, host: '127.0.0.1' });
   const client = new DarajaClient({ ...common, ...credentials, baseUrl: emulatorUrl });
-  clientLogger.info(
-    { emulatorUrl, demo: config.DEMO },
-    'no DARAJA_CONSUMER_KEY: using the built-in Daraja emulator',
+  if (config.DARAJA_BASE_URL !== undefined) {
+    clientLogger.warn('DARAJA_BASE_URL is ignored: the built-in emulator serves payments');
+  }
+  clientLogger.warn(
+    { emulatorUrl, mode: mode.name },
+    mode.demo
+      ? 'DEMO: payments go to the built-in Daraja emulator; no real money moves'
+      : 'STAGING: payments go to the built-in Daraja emulator, which approves them; no real money moves. Never use this with real customers.',
   );
   return {
     client,

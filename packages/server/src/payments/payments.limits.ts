@@ -8,6 +8,12 @@ import { darajaLimits } from '@umeme/daraja';
 export const STK_MIN_AMOUNT_KES = 10;
 /** Daraja's own per-transaction ceiling for M-Pesa Express. */
 export const STK_MAX_AMOUNT_KES = darajaLimits.MAX_STK_AMOUNT_KES;
+/**
+ * How long a prompt still pending (or unknown) blocks the next push to its phone. M-Pesa shows a
+ * prompt for about a minute; past this an intent we have not heard about no longer blocks
+ * (reconciliation settles it), so a lost callback cannot lock a phone out.
+ */
+export const STK_PROMPT_BLOCKS_S = 180;
 /** Shown on the customer's phone as the purpose; Daraja keeps 13 characters. */
 export const STK_TRANSACTION_DESC = 'Electricity';
 

@@ -70,6 +70,9 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
       verifyWithQuery: config.DARAJA_VERIFY_WITH_QUERY,
       maxPushesPerPhone: config.STK_PUSH_MAX_PER_PHONE,
       maxPushesPerMeter: config.STK_PUSH_MAX_PER_METER,
+      maxPushesPerOtherPhone: config.STK_PUSH_MAX_PER_OTHER_PHONE,
+      maxPendingPerPhone: config.STK_PUSH_MAX_PENDING_PER_PHONE,
+      maxPushKes: config.STK_PUSH_MAX_KES,
       pushWindowS: config.STK_PUSH_WINDOW_S,
       // PGlite runs one transaction at a time: batching would only queue behind it.
       settleSingleMax: db.kind === 'pglite' ? Number.MAX_SAFE_INTEGER : config.PAYMENT_SETTLE_SINGLE_MAX,

@@ -25,6 +25,7 @@ import {
   type LockedMeter,
 } from '../credit/credit.service';
 import { arrayLiteral, deferOrRun, type Db, type PipelinedQueryable, type Queryable } from '../db/db';
+import { mayHoldNul, withoutNul } from './callback-text';
 import { Batcher } from '../shared/batcher';
 import { assertMeterAccess, assertRecordAccess, SYSTEM, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -32,7 +33,12 @@ import type { AlertChanged, EventBus, PaymentFailed, PaymentSucceeded } from '..
 import type { Metrics } from '../shared/metrics';
 import { findMeterOwner } from '../shared/meter-owner';
 import { maskPhone } from '../transactions/transactions.service';
-import { IDEMPOTENCY_POLL_MS, IDEMPOTENCY_WAIT_MS, STK_TRANSACTION_DESC } from './payments.limits';
+import {
+  IDEMPOTENCY_POLL_MS,
+  IDEMPOTENCY_WAIT_MS,
+  STK_PROMPT_BLOCKS_S,
+  STK_TRANSACTION_DESC,
+} from './payments.limits';
 import type {
   ErrorBody,
   IntentResponse,
@@ -45,6 +51,12 @@ export interface PaymentsConfig {
   verifyWithQuery: boolean;
   maxPushesPerPhone: number;
   maxPushesPerMeter: number;
+  /** prompts per window to a phone that is not the asking customer's own */
+  maxPushesPerOtherPhone: number;
+  /** prompts waiting on one phone at once */
+  maxPendingPerPhone: number;
+  /** largest push, whole KES */
+  maxPushKes: number;
   pushWindowS: number;
   /** callbacks settling one by one at once, beyond which confirmed successes settle in batches */
   settleSingleMax: number;
@@ -116,6 +128,8 @@ interface PendingPersist {
   body: string;
   remoteAddress: string;
   out?: PersistedCallback;
+  /** why this callback alone could not be stored, when its group fell back to one by one */
+  failed?: Error;
 }
 
 /** The stored callback's id, and its intent as it was then (all null when there is none). */
@@ -222,7 +236,7 @@ export class PaymentsService {
     this.persistBatcher = this.groupCommit<PendingPersist>(
       'umeme_payment_callback_store_batch_size',
       'STK callbacks stored per statement when they arrive together',
-      (items) => this.persistBatch(items),
+      (items) => this.persistGroup(items),
       // the callers see the error: their callbacks are answered 500 and Daraja delivers again
       (err, items) =>
         this.deps.logger.warn(
@@ -289,6 +303,12 @@ export class PaymentsService {
     if (phone === null) {
       throw new AppError('BAD_REQUEST', 'phoneNumber must be a Kenyan mobile number such as 0712345678.');
     }
+    if (body.amount > this.deps.config.maxPushKes) {
+      throw new AppError(
+        'PAYMENT_AMOUNT_TOO_LARGE',
+        `One payment can be at most KES ${this.deps.config.maxPushKes.toLocaleString('en-KE')}.`,
+      );
+    }
     const amountCents = kesToCents(body.amount);
     const requestHash = createHash('sha256')
       .update(JSON.stringify([body.meterNo, phone, amountCents]))
@@ -342,17 +362,40 @@ export class PaymentsService {
       };
       const before = await existing();
       if (before) return before;
-      const counts = await tx.query<{ phone_n: number; meter_n: number }>(
-        `SELECT count(*) FILTER (WHERE phone = $1)::int AS phone_n, count(*) FILTER (WHERE meter_no = $2)::int AS meter_n
-           FROM payment_intents
-          WHERE (phone = $1 OR meter_no = $2) AND created_at > now() - make_interval(secs => $3)`,
-        [phone, meterNo, config.pushWindowS],
+      // Counted in the database, so every limit holds across instances. A prompt still pending
+      // (or unknown: it may be on the phone) blocks the next one, as M-Pesa itself does, for as
+      // long as M-Pesa shows a prompt; pushes by customers whose own phone it is not count
+      // against a tighter limit, so nobody can flood a stranger's phone with prompts.
+      const counts = await tx.query<{
+        phone_n: number;
+        meter_n: number;
+        other_n: number;
+        pending_n: number;
+        own_phone: string | null;
+      }>(
+        `SELECT count(*) FILTER (WHERE i.phone = $1 AND i.created_at > now() - make_interval(secs => $3))::int AS phone_n,
+                count(*) FILTER (WHERE i.meter_no = $2 AND i.created_at > now() - make_interval(secs => $3))::int AS meter_n,
+                count(*) FILTER (WHERE i.phone = $1 AND i.created_at > now() - make_interval(secs => $3)
+                                   AND u.phone IS DISTINCT FROM $1)::int AS other_n,
+                count(*) FILTER (WHERE i.phone = $1 AND i.status IN ('pending', 'unknown')
+                                   AND i.created_at > now() - make_interval(secs => $4))::int AS pending_n,
+                (SELECT phone FROM users WHERE id = $5) AS own_phone
+           FROM payment_intents i JOIN users u ON u.id = i.user_id
+          WHERE (i.phone = $1 OR i.meter_no = $2) AND i.created_at > now() - make_interval(secs => greatest($3, $4))`,
+        [phone, meterNo, config.pushWindowS, STK_PROMPT_BLOCKS_S, userId],
       );
-      const recent = counts.rows[0] ?? { phone_n: 0, meter_n: 0 };
+      const recent = counts.rows[0] ?? { phone_n: 0, meter_n: 0, other_n: 0, pending_n: 0, own_phone: null };
+      if (recent.pending_n >= config.maxPendingPerPhone) throw new AppError('PAYMENT_PROMPT_PENDING');
       if (recent.phone_n >= config.maxPushesPerPhone) {
         throw new AppError(
           'RATE_LIMITED',
           'Too many payment requests for this phone number; try again in a few minutes.',
+        );
+      }
+      if (recent.own_phone !== phone && recent.other_n >= config.maxPushesPerOtherPhone) {
+        throw new AppError(
+          'RATE_LIMITED',
+          'Too many payment requests to this phone number, which is not your own; try again later or ask its owner to pay.',
         );
       }
       if (recent.meter_n >= config.maxPushesPerMeter) {
@@ -544,11 +587,22 @@ export class PaymentsService {
   ): Promise<CallbackOutcome> {
     // STK Query goes out while the callback is being stored: both are waits on other machines.
     // Whether its answer is used is decided once the stored row tells the intent's state.
+    let body = JSON.stringify(rawBody);
+    if (mayHoldNul(body)) {
+      // Kept as evidence with each NUL written out (see callback-text.ts), and settled as sent.
+      const escaped = withoutNul(rawBody);
+      body = JSON.stringify(escaped);
+      stkCallback = withoutNul(stkCallback);
+      this.deps.logger.warn(
+        { checkoutRequestId: stkCallback.CheckoutRequestID },
+        'callback with NUL characters stored with them escaped',
+      );
+    }
     const verdict = this.verifyEarly(stkCallback);
     const row = await this.persistStkCallback({
       checkoutRequestId: stkCallback.CheckoutRequestID,
       resultCode: stkCallback.ResultCode,
-      body: JSON.stringify(rawBody),
+      body,
       remoteAddress,
     });
     await this.hooks.afterCallbackPersisted?.(row.id);
@@ -594,6 +648,7 @@ export class PaymentsService {
   private async persistStkCallback(input: PendingPersist): Promise<PersistedCallback> {
     if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistBatcher.closed) {
       await this.persistBatcher.add(input);
+      if (input.failed !== undefined) throw input.failed;
     } else {
       this.persistingSingly++;
       try {
@@ -603,6 +658,30 @@ export class PaymentsService {
       }
     }
     return input.out!;
+  }
+
+  /**
+   * Stores a group of callbacks in one statement. If that fails, each is stored by a statement
+   * of its own (only on failure: the common path keeps its one round trip), so one callback that
+   * cannot be stored fails alone (PAY-11) and the others are answered 200 as usual.
+   */
+  private async persistGroup(items: PendingPersist[]): Promise<void> {
+    try {
+      await this.persistBatch(items);
+    } catch (err) {
+      if (items.length === 1) throw err;
+      this.deps.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), callbacks: items.length },
+        'storing a group of callbacks failed; storing them one by one',
+      );
+      await Promise.all(
+        items.map((item) =>
+          this.persistBatch([item]).catch((e: unknown) => {
+            item.failed = e instanceof Error ? e : new Error(String(e));
+          }),
+        ),
+      );
+    }
   }
 
   /**
@@ -1156,6 +1235,7 @@ export class PaymentsService {
         type: 'payment',
         externalRef: `STK-${claimed.checkoutRequestId}`,
         phone: intent.phone,
+        paidBy: intent.user_id,
       });
       const transactionId = applied.result.transactionId;
       await tx.query(
@@ -1256,6 +1336,7 @@ function stkCredit(intent: IntentRow, receipt: string): CreditRequest {
     type: 'payment',
     externalRef: stkExternalRef(receipt),
     phone: intent.phone,
+    paidBy: intent.user_id,
   };
 }
 

@@ -24,7 +24,8 @@ import type { AlertChanged, DomainEvents, MeterChanged, PaymentFailed } from '..
 
 export const ADMINS_ROOM = 'admins';
 export const userRoom = (userId: string): string => `user:${userId}`;
-export const meterRoom = (meterNo: string): string => `meter:${meterNo}`;
+export const METER_ROOM_PREFIX = 'meter:';
+export const meterRoom = (meterNo: string): string => `${METER_ROOM_PREFIX}${meterNo}`;
 
 /** Who hears about a meter: whoever watches it and its owner's sockets. */
 export function meterRooms(meterNo: string, userId: string | null): string[] {

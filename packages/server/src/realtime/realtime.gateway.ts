@@ -12,11 +12,10 @@ import {
   type SubscribeMeterAck,
 } from '@umeme/protocol';
 import { Redis } from 'ioredis';
-import { decodeJwt } from 'jose';
 import type { Logger } from 'pino';
 import { Counter, Gauge } from 'prom-client';
 import { Server, type Namespace, type Socket } from 'socket.io';
-import type { TokenService } from '../auth/tokens';
+import type { SessionGuard } from '../auth/sessions';
 import type { Config } from '../config';
 import type { Db } from '../db/db';
 import type { Caller } from '../shared/access';
@@ -30,6 +29,7 @@ import {
   balanceUpdatedFrom,
   crossedZero,
   mergeBalanceUpdates,
+  METER_ROOM_PREFIX,
   meterRoom,
   meterRooms,
   meterStatusFrom,
@@ -41,6 +41,7 @@ import {
 } from './realtime.events';
 import { REALTIME_LIMITS } from './realtime.limits';
 import { RealtimeService } from './realtime.service';
+import { guardRecovery } from './recovery-guard';
 import { mayReach, replayAdapter } from './replay-adapter';
 
 type UserCaller = Extract<Caller, { kind: 'user' }>;
@@ -58,7 +59,7 @@ type BalanceSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterSer
 
 export interface RealtimeDeps {
   httpServer: HttpServer;
-  tokens: TokenService;
+  sessions: SessionGuard;
   db: Db;
   bus: EventBus;
   metrics: Metrics;
@@ -132,8 +133,15 @@ export class RealtimeGateway {
           recoveryMs,
         }),
       );
+    // Browsers use /balance only; the default namespace would take any socket, without a token.
+    this.io.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     this.nsp = this.io.of(SOCKET_NAMESPACE);
     this.service = new RealtimeService(deps.db);
+    guardRecovery(
+      this.nsp,
+      (session) => this.mayStillWatch((session.data as Partial<SocketData>).caller, session.rooms),
+      (err) => deps.logger.warn({ err }, 'could not check a recovered session; not recovered'),
+    );
     this.coalescer = new Coalescer<PendingUpdate>({
       windowMs: REALTIME_LIMITS.coalesceWindowMs,
       merge: (waiting, incoming) => ({
@@ -170,6 +178,12 @@ export class RealtimeGateway {
     this.listen('meter_changed', (c) => this.onMeterChanged(c));
     this.listen('meter_status', (e) => this.onMeterStatus(e));
     this.listen('meter_assigned', (e) => void this.onMeterAssigned(e));
+    // Logout, a password change or a disabled account: that user's sockets close on every
+    // instance (through the adapter); a reconnect meets the authentication again and fails.
+    this.listen('user_sessions_ended', (e) => {
+      this.refused.inc({ reason: `sessions_ended_${e.reason}` });
+      this.nsp.in(userRoom(e.userId)).disconnectSockets(true);
+    });
     this.listen('alert_changed', (a) => this.onAlertChanged(a));
     // Every open console refreshes its alert list when another operator acknowledges one.
     this.listen('alert_acknowledged', (e) =>
@@ -276,9 +290,28 @@ export class RealtimeGateway {
       this.deps.logger.warn({ err, meterNo: e.meterNo }, 'could not move sockets between meter rooms');
     }
     const local = [...this.nsp.sockets.values()].filter((s) => users.includes(s.data.caller.userId));
+    // A customer's subscribe_meter on the meter ends with its ownership (sockets on other
+    // instances drop it on their next snapshot, and a recovered session is checked again).
+    for (const socket of local) {
+      if (socket.data.caller.role !== 'admin' && socket.data.caller.userId === e.from)
+        socket.data.watched = socket.data.watched.filter((m) => m !== e.meterNo);
+    }
     await Promise.all(
       local.map((socket) => this.sendSnapshot(socket, (initial) => socket.emit('balance_initial', initial))),
     );
+  }
+
+  /**
+   * Whether a socket that held `rooms` when it dropped may have them all back: every meter
+   * room still passes the access rule for its caller (the meter did not change hands).
+   */
+  private async mayStillWatch(caller: UserCaller | undefined, rooms: readonly string[]): Promise<boolean> {
+    if (caller === undefined) return false;
+    const meterNos = rooms
+      .filter((r) => r.startsWith(METER_ROOM_PREFIX))
+      .map((r) => r.slice(METER_ROOM_PREFIX.length));
+    const entitled = await this.service.watchableMeters(caller, meterNos);
+    return meterNos.every((m) => entitled.has(m));
   }
 
   /** Sockets connected to this instance. */
@@ -361,12 +394,13 @@ export class RealtimeGateway {
     if (typeof token !== 'string' || token.length === 0 || token.length > REALTIME_LIMITS.tokenMaxChars) {
       throw new AppError('UNAUTHENTICATED');
     }
-    const caller = await this.deps.tokens.verify(token);
+    const { kind, userId, role, expiresAtMs } = await this.deps.sessions.authenticate(token);
+    const caller: UserCaller = { kind, userId, role };
     if ((this.socketsPerUser.get(caller.userId) ?? 0) >= this.deps.config.SOCKET_MAX_PER_USER) {
       throw new TooManyConnections();
     }
     socket.data.caller = caller;
-    socket.data.tokenExpiresAtMs = (decodeJwt(token).exp ?? 0) * 1000;
+    socket.data.tokenExpiresAtMs = expiresAtMs;
     socket.data.watched = socket.recovered ? (socket.data.watched ?? []) : [];
   }
 
@@ -432,10 +466,16 @@ export class RealtimeGateway {
         caller.userId,
         REALTIME_LIMITS.snapshotMeters,
       );
+      // Watched meters are checked again: one may have changed hands since it was subscribed.
+      if (socket.data.watched.length > 0) {
+        const still = await this.service.watchableMeters(caller, socket.data.watched);
+        socket.data.watched = socket.data.watched.filter((m) => still.has(m));
+      }
       const owned = new Set(meters.map((m) => meterRoom(m.meterNo)));
       const watched = new Set(socket.data.watched.map(meterRoom));
       for (const room of socket.rooms) {
-        if (room.startsWith('meter:') && !owned.has(room) && !watched.has(room)) void socket.leave(room);
+        if (room.startsWith(METER_ROOM_PREFIX) && !owned.has(room) && !watched.has(room))
+          void socket.leave(room);
       }
       await socket.join([...owned]);
       if (socket.connected) deliver({ meters, timestamp: Date.now() });

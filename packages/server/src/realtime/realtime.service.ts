@@ -21,6 +21,30 @@ export class RealtimeService {
     return rows.map(snapshotFrom);
   }
 
+  /**
+   * Which of `meterNos` the caller may watch now, by the one access rule (one statement for all
+   * of them): a watched meter is re-checked on every (re)connection and snapshot, since it may
+   * have changed hands since it was subscribed.
+   */
+  async watchableMeters(caller: Caller, meterNos: readonly string[]): Promise<Set<string>> {
+    if (meterNos.length === 0) return new Set();
+    const { rows } = await this.db.query<{ meter_no: string; user_id: string | null }>(
+      `SELECT meter_no, user_id FROM meters WHERE meter_no = ANY($1::text[])`,
+      [meterNos],
+    );
+    const owners = new Map(rows.map((r) => [r.meter_no, { userId: r.user_id }]));
+    const entitled = new Set<string>();
+    for (const meterNo of meterNos) {
+      try {
+        assertMeterAccess(caller, meterNo, owners.get(meterNo) ?? null);
+        entitled.add(meterNo);
+      } catch {
+        // not found or not theirs: not watchable
+      }
+    }
+    return entitled;
+  }
+
   async snapshotForMeter(caller: Caller, meterNo: string): Promise<MeterSnapshot> {
     assertMeterAccess(caller, meterNo, await findMeterOwner(this.db, meterNo));
     const { rows } = await this.db.query<SnapshotRow>(`${SNAPSHOT_SELECT} WHERE meter_no = $1`, [meterNo]);

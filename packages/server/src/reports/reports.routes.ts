@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { callerOf } from '../shared/http';
 import { AppError } from '../shared/errors';
+import { STATEMENT_CSP } from '../shared/security-headers';
 import {
   dailyQuery,
   monthlyQuery,
@@ -53,7 +54,11 @@ export const reportsRoutes =
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${name}.csv"`)
           .send(statementCsv(statement));
-      if (format === 'html') return reply.type('text/html; charset=utf-8').send(statementHtml(statement));
+      if (format === 'html')
+        return reply
+          .type('text/html; charset=utf-8')
+          .header('content-security-policy', STATEMENT_CSP)
+          .send(statementHtml(statement));
       return statement;
     };
     app.get(

@@ -9,6 +9,12 @@ import type { ReportRow, Statement } from './reports.schema';
 /** Reporting days and months are Kenyan (design §7: Daraja timestamps are in Kenyan time). */
 const ZONE = 'Africa/Nairobi';
 const SOLD_KINDS = ['purchase', 'refund', 'reversal'];
+/**
+ * Demo money (`transactions.demo`: the demo top-up) is not money: it never counts as revenue or
+ * sales. A ledger entry `l` belongs to it when its transaction does (refunds of a moved demo
+ * credit point at the demo transaction too).
+ */
+const NOT_DEMO_LEDGER = `NOT EXISTS (SELECT 1 FROM transactions d WHERE d.id = l.transaction_id AND d.demo)`;
 
 type Unit = 'day' | 'month';
 
@@ -55,13 +61,13 @@ export class ReportsService {
     const [money, ledger, consumed] = await Promise.all([
       this.db.query<{ period: string; source: string; cents: number }>(
         `SELECT ${period('completed_at')} AS period, source, SUM(amount_cents)::bigint AS cents FROM transactions
-          WHERE status = 'completed' AND amount_cents > 0 AND ${range('completed_at')}
+          WHERE status = 'completed' AND amount_cents > 0 AND NOT demo AND ${range('completed_at')}
           GROUP BY 1, 2`,
         params,
       ),
       this.db.query<{ period: string; kind: string; mwh: number; cents: number }>(
-        `SELECT ${period('created_at')} AS period, kind, SUM(energy_mwh)::bigint AS mwh, SUM(amount_cents)::bigint AS cents
-           FROM ledger_entries WHERE ${range('created_at')} GROUP BY 1, 2`,
+        `SELECT ${period('l.created_at')} AS period, l.kind, SUM(l.energy_mwh)::bigint AS mwh, SUM(l.amount_cents)::bigint AS cents
+           FROM ledger_entries l WHERE ${range('l.created_at')} AND ${NOT_DEMO_LEDGER} GROUP BY 1, 2`,
         params,
       ),
       this.db.query<{ period: string; mwh: number; meters: number }>(
@@ -128,7 +134,12 @@ export class ReportsService {
     const start = `${month}-01`;
     const range = (col: string) =>
       `${col} >= ($2::date::timestamp AT TIME ZONE '${ZONE}') AND ${col} < (($2::date + interval '1 month')::timestamp AT TIME ZONE '${ZONE}')`;
-    const [meters, txs] = await Promise.all([
+    // A purchase is the payer's (transactions.user_id), whoever holds the meter now: a meter
+    // that changed hands shows each household only its own purchases, and its consumption and
+    // adjustments only since it was assigned to them (the audit log's last `meter.assigned`).
+    const heldSince = `COALESCE((SELECT max(a.created_at) FROM audit_log a
+              WHERE a.target = m.meter_no AND a.action = 'meter.assigned'), '-infinity'::timestamptz)`;
+    const [meters, txs, totals] = await Promise.all([
       this.db.query<{
         meter_no: string;
         paid: number;
@@ -140,13 +151,17 @@ export class ReportsService {
       }>(
         `SELECT m.meter_no, m.debt_cents, (m.credit_limit_mwh - m.energy_mwh) AS balance_mwh,
             (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM transactions t
-              WHERE t.meter_no = m.meter_no AND t.status = 'completed' AND t.amount_cents > 0 AND ${range('t.completed_at')}) AS paid,
+              WHERE t.meter_no = m.meter_no AND t.user_id = $1 AND t.status = 'completed' AND t.amount_cents > 0 AND NOT t.demo
+                AND ${range('t.completed_at')}) AS paid,
+            (SELECT COALESCE(SUM(l.energy_mwh), 0)::bigint FROM ledger_entries l JOIN transactions t ON t.id = l.transaction_id
+              WHERE l.meter_no = m.meter_no AND t.user_id = $1 AND l.kind IN ('purchase', 'refund', 'reversal') AND NOT t.demo
+                AND ${range('l.created_at')}) AS bought,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries l
-              WHERE l.meter_no = m.meter_no AND l.kind IN ('purchase', 'refund', 'reversal') AND ${range('l.created_at')}) AS bought,
-            (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM ledger_entries l
-              WHERE l.meter_no = m.meter_no AND l.kind IN ('adjustment', 'emergency') AND ${range('l.created_at')}) AS adjusted,
+              WHERE l.meter_no = m.meter_no AND l.kind IN ('adjustment', 'emergency') AND ${range('l.created_at')}
+                AND l.created_at >= ${heldSince}) AS adjusted,
             (SELECT COALESCE(SUM(energy_mwh), 0)::bigint FROM consumption_hourly h
-              WHERE h.meter_no = m.meter_no AND ${range('h.hour')}) AS consumed
+              WHERE h.meter_no = m.meter_no AND ${range('h.hour')}
+                AND h.hour >= date_trunc('hour', ${heldSince})) AS consumed
            FROM meters m WHERE m.user_id = $1 ORDER BY m.meter_no`,
         [userId, start],
       ),
@@ -162,8 +177,17 @@ export class ReportsService {
         created_at: Date | string;
       }>(
         `SELECT id, meter_no, type, source, status, amount_cents, energy_mwh, receipt, created_at FROM transactions t
-          WHERE t.meter_no IN (SELECT meter_no FROM meters WHERE user_id = $1) AND ${range('t.created_at')}
+          WHERE t.user_id = $1 AND ${range('t.created_at')}
           ORDER BY created_at LIMIT 1000`,
+        [userId, start],
+      ),
+      // Every purchase of the month, also on meters the user no longer holds.
+      this.db.query<{ paid: number; bought: number }>(
+        `SELECT (SELECT COALESCE(SUM(amount_cents), 0)::bigint FROM transactions t
+                  WHERE t.user_id = $1 AND t.status = 'completed' AND t.amount_cents > 0
+                    AND ${range('t.completed_at')}) AS paid,
+                (SELECT COALESCE(SUM(l.energy_mwh), 0)::bigint FROM ledger_entries l JOIN transactions t ON t.id = l.transaction_id
+                  WHERE t.user_id = $1 AND l.kind IN ('purchase', 'refund', 'reversal') AND ${range('l.created_at')}) AS bought`,
         [userId, start],
       ),
     ]);
@@ -194,8 +218,8 @@ export class ReportsService {
         at: new Date(t.created_at).toISOString(),
       })),
       totals: {
-        paidCents: meters.rows.reduce((s, m) => s + m.paid, 0),
-        boughtKwh: mwhToKwh(meters.rows.reduce((s, m) => s + m.bought, 0)),
+        paidCents: totals.rows[0]!.paid,
+        boughtKwh: mwhToKwh(totals.rows[0]!.bought),
         consumedKwh: mwhToKwh(meters.rows.reduce((s, m) => s + m.consumed, 0)),
       },
       url,
@@ -270,6 +294,10 @@ const esc = (s: string | number) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
+/** The statement page's one inline style block; its CSP allows exactly this, by hash. */
+export const STATEMENT_STYLE =
+  'body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}';
+
 export function statementHtml(s: Statement): string {
   const rows = s.transactions
     .map(
@@ -278,7 +306,7 @@ export function statementHtml(s: Statement): string {
     )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>Umeme statement ${esc(s.period)}</title>
-<style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style></head>
+<style>${STATEMENT_STYLE}</style></head>
 <body><h1>Statement ${esc(s.period)}</h1><p>${esc(s.name)} &lt;${esc(s.email)}&gt;</p>
 <p>Paid KES ${esc(centsText(s.totals.paidCents))} · bought ${esc(s.totals.boughtKwh)} kWh · consumed ${esc(s.totals.consumedKwh)} kWh</p>
 <table><tr><th>Date</th><th>Meter</th><th>Type</th><th>Status</th><th>KES</th><th>kWh</th><th>Debt recovered KES</th></tr>${rows}</table></body></html>`;

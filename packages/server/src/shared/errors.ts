@@ -3,7 +3,22 @@ export const errorCatalogue = {
   BAD_REQUEST: { status: 400, message: 'The request is not valid.' },
   UNAUTHENTICATED: { status: 401, message: 'Sign in first.' },
   INVALID_CREDENTIALS: { status: 401, message: 'Wrong email or password.' },
+  WEAK_PASSWORD: { status: 400, message: 'Choose a less common password.' },
   FORBIDDEN: { status: 403, message: 'You may not do that.' },
+  REGISTRATION_CLOSED: {
+    status: 403,
+    message: 'You cannot create an account here yet. Ask the operator to create one for you.',
+  },
+  INVALID_CODE: {
+    status: 400,
+    message: 'That code is not right or has expired. Check the message, or register again for a new code.',
+  },
+  ACCOUNT_DISABLED: {
+    status: 403,
+    message: 'This account is disabled. Ask the operator to enable it again.',
+  },
+  CURRENT_PASSWORD_WRONG: { status: 403, message: 'Your current password is not right.' },
+  CANNOT_DISABLE_SELF: { status: 409, message: 'You cannot disable your own account.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METER_NOT_FOUND: { status: 404, message: 'Meter not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },
@@ -17,6 +32,12 @@ export const errorCatalogue = {
     message: 'A request with that Idempotency-Key is still being processed; try again shortly.',
   },
   PAYMENT_REJECTED: { status: 400, message: 'M-Pesa refused the payment request.' },
+  PAYMENT_AMOUNT_TOO_LARGE: { status: 400, message: 'That amount is above the most one payment may be.' },
+  PAYMENT_PROMPT_PENDING: {
+    status: 409,
+    message:
+      'A payment prompt is already waiting on this phone; answer or cancel it first, or try again in a minute.',
+  },
   PAYMENT_PROVIDER_ERROR: {
     status: 502,
     message: 'M-Pesa could not take the payment request right now; please try again shortly.',
@@ -38,8 +59,15 @@ export const errorCatalogue = {
     status: 409,
     message: 'That transaction cannot be moved (already moved, or not a payment).',
   },
+  REGISTER_HOLD_NOT_FOUND: { status: 404, message: 'Held register jump not found.' },
+  REGISTER_HOLD_RESOLVED: { status: 409, message: 'That held register jump was already decided.' },
+  REGISTER_HOLD_ACTION_UNFIT: {
+    status: 409,
+    message: 'That decision does not fit what the meter reports now.',
+  },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly.' },
+  LOGIN_BACKOFF: { status: 429, message: 'Too many wrong passwords for this account; try again shortly.' },
   UNAVAILABLE: { status: 503, message: 'A dependency is unavailable.' },
   INTERNAL: { status: 500, message: 'Something went wrong on our side.' },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -48,11 +76,15 @@ export type ErrorCode = keyof typeof errorCatalogue;
 
 export class AppError extends Error {
   readonly status: number;
+  /** seconds the client should wait (429): sent as `retryAfter` and the Retry-After header */
+  readonly retryAfterS: number | undefined;
   constructor(
     readonly code: ErrorCode,
     message?: string,
+    opts: { retryAfterS?: number } = {},
   ) {
     super(message ?? errorCatalogue[code].message);
     this.status = errorCatalogue[code].status;
+    this.retryAfterS = opts.retryAfterS;
   }
 }

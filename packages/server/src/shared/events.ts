@@ -76,6 +76,8 @@ export interface DomainEvents {
   /** an operator assigned or dismissed an orphan callback (after commit) */
   payment_orphan_resolved: [{ callbackId: string; resolution: 'assigned' | 'dismissed' }];
   payment_failed: [PaymentFailed];
+  /** a user's token version moved (logout, password change, disabled): every session ends (after commit) */
+  user_sessions_ended: [{ userId: string; reason: 'logout' | 'password_changed' | 'disabled' }];
   meter_status: [
     {
       meterNo: string;

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import type { TokenService } from '../auth/tokens';
+import type { SessionGuard } from '../auth/sessions';
 import type { Caller } from './access';
 import { AppError, errorCatalogue } from './errors';
 
@@ -13,6 +13,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     caller: Caller | null;
+    /** the user id of a verified bearer token, on any route: what rate limits count by */
+    account: string | null;
   }
 }
 
@@ -20,17 +22,29 @@ export function routeAuth(request: FastifyRequest): RouteAuth {
   return request.routeOptions.config.auth ?? 'user';
 }
 
-export function registerAuthHook(app: FastifyInstance, tokens: TokenService): void {
+export function registerAuthHook(app: FastifyInstance, sessions: SessionGuard): void {
   app.decorateRequest('caller', null);
+  app.decorateRequest('account', null);
   app.addHook('onRequest', async (request) => {
     const level = routeAuth(request);
-    if (level === 'public' || level === 'device') return;
+    if (level === 'device') return;
     const header = request.headers.authorization;
     const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    if (level === 'public') {
+      // A signed-in browser on a public path (the page, an unknown path) is still counted by
+      // account; a bad token here is simply anonymous.
+      if (token)
+        request.account = await sessions.authenticate(token).then(
+          (c) => c.userId,
+          () => null,
+        );
+      return;
+    }
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const caller = await tokens.verify(token);
-    if (level === 'admin' && caller.role !== 'admin') throw new AppError('FORBIDDEN');
-    request.caller = caller;
+    const { kind, userId, role } = await sessions.authenticate(token);
+    request.account = userId;
+    if (level === 'admin' && role !== 'admin') throw new AppError('FORBIDDEN');
+    request.caller = { kind, userId, role };
   });
 }
 
@@ -43,6 +57,12 @@ export function callerOf(request: FastifyRequest): Caller {
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | AppError, request: FastifyRequest, reply: FastifyReply) => {
     if (err instanceof AppError) {
+      if (err.retryAfterS !== undefined) {
+        return reply
+          .status(err.status)
+          .header('retry-after', String(err.retryAfterS))
+          .send({ error: err.code, message: err.message, retryAfter: err.retryAfterS });
+      }
       return reply.status(err.status).send({ error: err.code, message: err.message });
     }
     if (hasZodFastifySchemaValidationErrors(err)) {

@@ -74,6 +74,7 @@ export class TopupsService {
           type: 'topup',
           externalRef: `TOPUP-${request.id}`,
           createdBy: adminId,
+          paidBy: request.user_id,
         });
       }
       const updated = await tx.query<TopupRow>(

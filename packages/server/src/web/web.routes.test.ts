@@ -32,52 +32,65 @@ function newDist(): string {
   return dir;
 }
 
+const PRODUCTION: WebRoutesOptions['mode'] = { name: 'production', demo: false, payments: 'daraja' };
+const DEMO: WebRoutesOptions['mode'] = { name: 'demo', demo: true, payments: 'emulator' };
+const STAGING: WebRoutesOptions['mode'] = { name: 'staging', demo: false, payments: 'emulator' };
+
 async function newApp(
   distDir: string,
-  demoTopUp = false,
-  more: Partial<Pick<WebRoutesOptions, 'demo' | 'virtualPhoneUrl' | 'friendlyHours'>> = {},
+  mode: WebRoutesOptions['mode'] = PRODUCTION,
+  more: Partial<Pick<WebRoutesOptions, 'virtualPhoneUrl' | 'friendlyHours'>> = {},
 ): Promise<FastifyInstance> {
   const app = Fastify();
   // As in app.ts: route schemas are zod.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandlers(app);
-  await app.register(webRoutes({ distDir, demoTopUp, ...more }));
+  await app.register(webRoutes({ distDir, mode, ...more }));
   app.get('/api/known', async () => ({ ok: true }));
   apps.push(app);
   return app;
 }
 
 describe('web routes', () => {
-  it('GET /api/config tells the dashboard about demo mode and the virtual phone, only in demo mode', async () => {
+  it('GET /api/config tells the dashboard the mode, the emulator and the virtual phone (demo only)', async () => {
     const url = () => 'http://127.0.0.1:4321/emulator/phone';
-    const demo = await newApp(newDist(), true, { demo: true, virtualPhoneUrl: url });
+    const demo = await newApp(newDist(), DEMO, { virtualPhoneUrl: url });
     const res = await demo.inject({ url: '/api/config' });
     expect(res.statusCode).toBe(200);
     const off = { active: false, until: null, untilLocalTime: null };
     expect(res.json()).toEqual({
+      mode: 'demo',
       demo: true,
+      paymentsEmulator: true,
       virtualPhoneUrl: 'http://127.0.0.1:4321/emulator/phone',
       friendlyHours: off,
+      stkMaxKes: null,
     });
 
-    const live = await newApp(newDist(), false, { demo: false, virtualPhoneUrl: url });
-    expect((await live.inject({ url: '/api/config' })).json()).toEqual({
+    const staging = await newApp(newDist(), STAGING, { virtualPhoneUrl: url });
+    expect((await staging.inject({ url: '/api/config' })).json()).toEqual({
+      mode: 'staging',
       demo: false,
+      paymentsEmulator: true,
       virtualPhoneUrl: null,
       friendlyHours: off,
+      stkMaxKes: null,
     });
-    const bare = await newApp(newDist());
-    expect((await bare.inject({ url: '/api/config' })).json()).toEqual({
+    const live = await newApp(newDist(), PRODUCTION, { virtualPhoneUrl: url });
+    expect((await live.inject({ url: '/api/config' })).json()).toEqual({
+      mode: 'production',
       demo: false,
+      paymentsEmulator: false,
       virtualPhoneUrl: null,
       friendlyHours: off,
+      stkMaxKes: null,
     });
   });
 
   it('GET /api/config says whether friendly hours are on and until when', async () => {
     const on = { active: true, until: '2025-11-19T04:00:00.000Z', untilLocalTime: '07:00' };
-    const app = await newApp(newDist(), false, { friendlyHours: () => on });
+    const app = await newApp(newDist(), PRODUCTION, { friendlyHours: () => on });
     expect((await app.inject({ url: '/api/config' })).json()).toMatchObject({ friendlyHours: on });
   });
 
@@ -131,15 +144,6 @@ describe('web routes', () => {
       expect(res.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(res.body).not.toContain('"name"');
     }
-  });
-
-  it('development servers mark the page so it offers the demo top-up', async () => {
-    const dev = await newApp(newDist(), true);
-    expect((await dev.inject({ url: '/' })).body).toContain(
-      '<meta name="umeme-demo-top-up" content="on"></head>',
-    );
-    const prod = await newApp(newDist(), false);
-    expect((await prod.inject({ url: '/' })).body).not.toContain('umeme-demo-top-up');
   });
 
   it('without a build, page paths explain how to build the app', async () => {

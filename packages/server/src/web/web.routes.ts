@@ -1,14 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-
-/** Where `npm run build:web` puts the dashboard. */
-export const DEFAULT_WEB_DIST_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+import { DEFAULT_WEB_DIST_DIR } from '../shared/package-dir';
+import type { Mode } from '../mode';
 
 /** Paths that belong to the API, never to the single-page app: unknown ones stay JSON 404s. */
 const API_PREFIXES = [
@@ -28,19 +26,27 @@ const ASSET_MAX_AGE_MS = 365 * 24 * 3600 * 1000;
 
 export interface WebRoutesOptions {
   distDir?: string;
-  /** Development servers offer the demo top-up (`POST /daraja/simulate`) in the dashboard. */
-  demoTopUp: boolean;
-  /** Demo mode (`DEMO`): the dashboard may point at the Daraja emulator's virtual phone. */
-  demo?: boolean;
+  /**
+   * How the server runs: in the demo the dashboard offers the demo top-up and the emulator's
+   * virtual phone; whenever the emulator serves payments every page says so.
+   */
+  mode: Pick<Mode, 'name' | 'demo' | 'payments'>;
   /** The emulator's virtual phone page, in demo mode with the built-in emulator; else null. */
   virtualPhoneUrl?: () => string | null;
   /** Whether friendly hours are on now, and until when (issue 5 §4). */
   friendlyHours?: () => PublicConfig['friendlyHours'];
+  /** The largest STK push this server takes (`STK_PUSH_MAX_KES`), for the Buy panel's check. */
+  stkMaxKes?: number;
 }
 
 /** What the dashboard needs to know about this server before it can offer everything. */
 export const publicConfigResponse = z.strictObject({
+  /** demo, staging, production or development (the server's mode) */
+  mode: z.enum(['demo', 'staging', 'production', 'development']),
+  /** the demo: demo accounts, the demo top-up (`POST /daraja/simulate`), the virtual phone */
   demo: z.boolean(),
+  /** payments go to the built-in Daraja emulator: no real money moves (every page shows a banner) */
+  paymentsEmulator: z.boolean(),
   virtualPhoneUrl: z.string().nullable(),
   /** friendly hours: the load is not cut now; use is repaid from the next purchase */
   friendlyHours: z.strictObject({
@@ -50,13 +56,15 @@ export const publicConfigResponse = z.strictObject({
     /** the same instant as local "HH:MM" */
     untilLocalTime: z.string().nullable(),
   }),
+  /** the largest STK push in whole KES (STK_PUSH_MAX_KES); null when payments are not offered */
+  stkMaxKes: z.number().int().nullable(),
 });
 export type PublicConfig = z.infer<typeof publicConfigResponse>;
 
 const NOT_BUILT_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Umeme</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 3rem auto; padding: 0 1rem">
+<body>
 <h1>Umeme</h1>
 <p>The web dashboard has not been built yet. Run <code>npm run build:web</code> and reload this page.</p>
 <p>For development with hot reload, run <code>npm run dev</code> and open the address it prints.</p>
@@ -90,9 +98,7 @@ export const webRoutes =
       const info = await stat(indexPath).catch(() => null);
       if (!info) return null;
       if (cachedIndex?.mtimeMs !== info.mtimeMs) {
-        const html = await readFile(indexPath, 'utf8');
-        const marker = opts.demoTopUp ? '<meta name="umeme-demo-top-up" content="on">' : '';
-        cachedIndex = { mtimeMs: info.mtimeMs, html: html.replace('</head>', `${marker}</head>`) };
+        cachedIndex = { mtimeMs: info.mtimeMs, html: await readFile(indexPath, 'utf8') };
       }
       return cachedIndex.html;
     }
@@ -127,11 +133,14 @@ export const webRoutes =
         '/api/config',
         { config: { auth: 'public' }, schema: { response: { 200: publicConfigResponse } } },
         async () => {
-          const demo = opts.demo ?? false;
+          const demo = opts.mode.demo;
           return {
+            mode: opts.mode.name,
             demo,
+            paymentsEmulator: opts.mode.payments === 'emulator',
             virtualPhoneUrl: demo ? (opts.virtualPhoneUrl?.() ?? null) : null,
             friendlyHours: opts.friendlyHours?.() ?? { active: false, until: null, untilLocalTime: null },
+            stkMaxKes: opts.stkMaxKes ?? null,
           };
         },
       );

@@ -112,7 +112,43 @@ export interface MeterDetail {
   }[];
   commands: CommandRow[];
   audit: AuditRow[];
+  registerHolds: RegisterHold[];
 }
+
+/** What an operator may decide about a held register jump (MQ-13). */
+export type HoldAction = 'accept' | 'reset_epoch' | 'dismiss';
+
+/** An implausible register jump held by ingest; mirrors register-holds.schema.ts. */
+export interface RegisterHold {
+  id: number;
+  meterNo: string;
+  status: 'held' | 'accepted' | 'rebased' | 'dismissed';
+  reportKind: 'v2' | 'legacy';
+  baseEnergyMwh: number;
+  appliedEnergyMwh: number;
+  heldFromMwh: number;
+  heldEnergyMwh: number;
+  allowedMwh: number;
+  elapsedMs: number;
+  ratedPowerW: number;
+  reports: number;
+  firstReceivedAt: string;
+  lastReceivedAt: string;
+  backOnRegister: boolean;
+  actions: HoldAction[];
+  openedAt: string;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  reason: string | null;
+  debitedMwh: number | null;
+  rebasedMwh: number | null;
+}
+
+const HOLD_ACTION_PATH: Record<HoldAction, string> = {
+  accept: 'accept',
+  reset_epoch: 'reset-epoch',
+  dismiss: 'dismiss',
+};
 
 export interface ReportRow {
   period: string;
@@ -379,6 +415,13 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
         `/api/admin/alerts?open=${open}&limit=100${before ? `&before=${before}` : ''}`,
       ),
     ack: (id: number) => json<AlertRow>('POST', `/api/admin/alerts/${id}/ack`),
+    registerHolds: () => json<{ holds: RegisterHold[] }>('GET', '/api/admin/register-holds?status=held'),
+    decideHold: (id: number, action: HoldAction, reason: string) =>
+      json<{ hold: RegisterHold; meter: { balanceMwh: number } }>(
+        'POST',
+        `/api/admin/register-holds/${id}/${HOLD_ACTION_PATH[action]}`,
+        { reason },
+      ),
     report: (unit: 'daily' | 'monthly', from: string, to: string) =>
       json<Report>('GET', reportPath(unit, from, to)),
     reportCsv: async (unit: 'daily' | 'monthly', from: string, to: string) =>

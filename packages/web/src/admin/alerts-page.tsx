@@ -1,16 +1,23 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AlertRow } from './admin-api';
+import type { AlertRow, RegisterHold } from './admin-api';
 import type { AdminContext } from './admin-console';
 import { ErrorAlert, LoadMore, useCoalescedRefresh } from './admin-kit';
 import { AlertsList } from './meter-detail-page';
+import { RegisterHoldCard } from './register-hold-card';
 
 export function AlertsPage({ ctx }: { ctx: AdminContext }) {
   const [open, setOpen] = useState(true);
   const [alerts, setAlerts] = useState<AlertRow[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [holds, setHolds] = useState<RegisterHold[]>([]);
 
   const load = useCallback(() => {
+    // Held register jumps wait for a decision here as well as on the meter's page (MQ-13).
+    ctx.api.registerHolds().then(
+      (r) => setHolds(r.holds),
+      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+    );
     ctx.api.alerts(open).then(
       (r) => {
         setAlerts(r.alerts);
@@ -73,6 +80,9 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
         </div>
       </div>
       <ErrorAlert error={error} />
+      {holds.map((h) => (
+        <RegisterHoldCard key={h.id} ctx={ctx} hold={h} onDone={load} showMeter />
+      ))}
       {alerts ? (
         <AlertsList ctx={ctx} alerts={alerts} onChanged={load} showMeter />
       ) : (

@@ -8,6 +8,7 @@ import { MeterNoField, ReasonField, SubmitButton, SubmitRow, useSubmit } from '.
 import { AdminLink, EmptyRow, ErrorAlert, errorText, NoticeLine, RotateSecret } from './admin-kit';
 import { adminAuditPath } from './admin-routes';
 import { MeterUsage } from './meter-usage';
+import { RegisterHoldCard } from './register-hold-card';
 
 const RELAY_ACTIONS: { action: RelayAction; label: string; hint: string }[] = [
   { action: 'connect', label: 'Connect', hint: 'Close the relay now, whatever the balance' },
@@ -192,6 +193,12 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
         <MeterUsage ctx={ctx} meterNo={m.meterNo} />
         <DeviceCard ctx={ctx} meter={m} onDone={load} />
       </div>
+
+      {detail.registerHolds
+        .filter((h) => h.status === 'held')
+        .map((h) => (
+          <RegisterHoldCard key={h.id} ctx={ctx} hold={h} onDone={load} />
+        ))}
 
       <AlertsList ctx={ctx} alerts={detail.alerts} onChanged={load} />
 

@@ -70,10 +70,16 @@ export interface PaymentIntent {
 
 /** `GET /api/config` (public). */
 export interface PublicConfig {
+  mode: 'demo' | 'staging' | 'production' | 'development';
+  /** the demo: the demo top-up and the emulator's virtual phone */
   demo: boolean;
+  /** payments go to the built-in Daraja emulator: every page shows a banner */
+  paymentsEmulator: boolean;
   virtualPhoneUrl: string | null;
   /** friendly hours: the load is not cut now, and what is used is repaid from the next purchase */
   friendlyHours?: { active: boolean; until: string | null; untilLocalTime: string | null };
+  /** the largest STK push the server takes, whole KES (`STK_PUSH_MAX_KES`) */
+  stkMaxKes?: number | null;
 }
 
 export type Bucket = 'hour' | 'day';

@@ -82,8 +82,13 @@ export function createHttpClient(opts: HttpClientOptions) {
   return {
     login: (email: string, password: string) =>
       request<AuthAnswer>('POST', '/auth/login', { email, password }),
+    /** Sends a code to the address; the same answer whether or not it already has an account. */
     register: (input: { name: string; email: string; phone: string; password: string }) =>
-      request<AuthAnswer>('POST', '/auth/register', input),
+      request<{ status: 'verification_sent'; message: string }>('POST', '/auth/register', input),
+    verifyRegistration: (email: string, code: string) =>
+      request<AuthAnswer>('POST', '/auth/verify', { email, code }),
+    /** Ends every session of the account on the server: each token and live link it has. */
+    logout: () => request<null>('POST', '/auth/logout'),
     me: () => request<ApiUser>('GET', '/api/me'),
     meters: () => request<MeterList>('GET', `/api/meters?limit=${METERS_PAGE_SIZE}`),
     meter: (meterNo: string) => request<ApiMeter>('GET', `/api/meters/${meterPath(meterNo)}`),

@@ -13,6 +13,13 @@ describe('payment panel rules', () => {
     expect(parseAmountKes('')).toBeNull();
   });
 
+  it('holds to the server’s own ceiling (STK_PUSH_MAX_KES) when it is lower than M-Pesa’s', () => {
+    expect(parseAmountKes('10000', 10_000)).toBe(10_000);
+    expect(parseAmountKes('10001', 10_000)).toBeNull();
+    expect(parseAmountKes('250000', 300_000)).toBe(250_000);
+    expect(parseAmountKes('250001', 300_000)).toBeNull();
+  });
+
   it('estimates kWh at the flat 20 KES/kWh', () => {
     expect(estimateKwh(100)).toBe(5);
     expect(estimateKwh(50)).toBe(2.5);

@@ -9,16 +9,17 @@ import { TARIFF_KES_PER_KWH } from './format';
 export const QUICK_AMOUNTS_KES = [50, 100, 200, 500] as const;
 /** The server's STK push limits (packages/server/src/payments/payments.limits.ts). */
 export const MIN_AMOUNT_KES = 10;
+/** M-Pesa's own ceiling; the server's (`stkMaxKes` in `GET /api/config`) is usually lower. */
 export const MAX_AMOUNT_KES = 250_000;
 /** Sockets deliver at most once: the panel also asks for the intent this often. */
 export const INTENT_POLL_MS = 3000;
 
-/** A whole number of shillings within the limits, or null. */
-export function parseAmountKes(input: string): number | null {
+/** A whole number of shillings within the limits (`maxKes`: the server's ceiling), or null. */
+export function parseAmountKes(input: string, maxKes: number = MAX_AMOUNT_KES): number | null {
   const trimmed = input.trim();
   if (!/^\d{1,7}$/.test(trimmed)) return null;
   const kes = Number(trimmed);
-  return kes >= MIN_AMOUNT_KES && kes <= MAX_AMOUNT_KES ? kes : null;
+  return kes >= MIN_AMOUNT_KES && kes <= Math.min(maxKes, MAX_AMOUNT_KES) ? kes : null;
 }
 
 /**

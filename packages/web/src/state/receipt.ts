@@ -3,6 +3,7 @@
  * defensively, then laid out once (facts, the split, totals, information lines) for both the
  * on-screen view and the downloadable HTML file.
  */
+import { RECEIPT_STYLE } from '@umeme/protocol';
 import type { MessageKey } from '../i18n/dictionary';
 import { intlLocale, type Locale, type MessageParams } from '../i18n/i18n';
 import { formatKes, formatKwh, formatNumber } from './format';
@@ -224,14 +225,7 @@ export function receiptHtml(display: ReceiptDisplay, locale: Locale, appName: st
   return `<!doctype html>
 <html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(`${appName} — ${display.title}`)}</title>
-<style>
-body{font:15px/1.45 system-ui,sans-serif;color:#15201a;max-width:420px;margin:24px auto;padding:0 16px}
-h1{font-size:18px;margin:0 0 4px}h2{font-size:13px;text-transform:uppercase;letter-spacing:.04em;color:#5a655f;margin:18px 0 6px}
-table{width:100%;border-collapse:collapse}th{text-align:left;font-weight:400;color:#5a655f;padding:5px 0;vertical-align:top}
-td{text-align:right;font-variant-numeric:tabular-nums;padding:5px 0 5px 12px;white-space:nowrap;vertical-align:top}
-th small{display:block;font-size:12px}.total th,.total td{font-weight:700;color:#15201a;border-top:2px solid #15201a}
-p.info{background:#e3f1ea;padding:8px 10px;border-radius:8px}
-</style></head><body>
+<style>${RECEIPT_STYLE}</style></head><body>
 <h1>${escapeHtml(appName)}</h1><p>${escapeHtml(display.title)}</p>
 <table>${display.facts.map((f) => row(f.label, f.value)).join('')}</table>
 <h2>${escapeHtml(display.splitTitle)}</h2>

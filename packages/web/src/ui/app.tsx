@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { AdminGate } from '../admin/admin-gate';
 import { isAdminPath } from '../admin/admin-routes';
+import { createHttpClient } from '../api/http-client';
 import { pickLocale, translate, type Locale } from '../i18n/i18n';
 import { LOCALE_STORAGE_KEY, loadAuth, saveAuth, type StoredAuth } from '../state/auth-storage';
 import { parseRoute } from '../state/routes';
 import { AuthScreen } from './auth-screen';
 import { I18nContext, type I18n } from './i18n-context';
+import { ModeBanner } from './mode-banner';
 import { navigate, usePathname } from './navigation';
 import { SignedIn } from './signed-in';
 
@@ -47,6 +49,12 @@ export function App() {
   }, []);
 
   const signOut = useCallback(() => {
+    // The server ends the session too, so a copied token is worth nothing after sign-out.
+    const ending = loadAuth(window.localStorage, Date.now());
+    if (ending)
+      void createHttpClient({ token: () => ending.token })
+        .logout()
+        .catch(() => {});
     saveAuth(window.localStorage, null);
     setAuth(null);
     navigate('/signin', { replace: true });
@@ -60,6 +68,7 @@ export function App() {
 
   return (
     <I18nContext.Provider value={i18n}>
+      <ModeBanner />
       {auth && isAdminPath(pathname) ? (
         <AdminGate key={auth.token} auth={auth} onSignOut={signOut} />
       ) : auth ? (

@@ -22,6 +22,33 @@ export function AuthScreen({
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** after sign-up: the address a code was sent to, waiting for that code */
+  const [pendingEmail, setPendingEmail] = useState<string | null>(null);
+  const [code, setCode] = useState('');
+
+  async function run(step: () => Promise<void>) {
+    setBusy(true);
+    try {
+      await step();
+    } catch (err) {
+      if (err instanceof ApiError) setError(err.message);
+      else if (err instanceof NetworkError) setError(t('networkError'));
+      else setError(String(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function confirm(e: FormEvent) {
+    e.preventDefault();
+    setError(null);
+    const email = pendingEmail;
+    if (email === null) return;
+    await run(async () => {
+      const answer = await http.verifyRegistration(email, code.trim());
+      onSignedIn({ token: answer.token, user: answer.user });
+    });
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -34,32 +61,90 @@ export function AuthScreen({
         return;
       }
     }
-    setBusy(true);
-    try {
-      const answer =
-        mode === 'signin'
-          ? await http.login(email.trim(), password)
-          : await http.register({
-              name: name.trim(),
-              email: email.trim(),
-              phone: normalizedPhone ?? '',
-              password,
-            });
-      onSignedIn({ token: answer.token, user: answer.user });
-    } catch (err) {
-      if (err instanceof ApiError) setError(err.message);
-      else if (err instanceof NetworkError) setError(t('networkError'));
-      else setError(String(err));
-    } finally {
-      setBusy(false);
-    }
+    await run(async () => {
+      if (mode === 'signin') {
+        const answer = await http.login(email.trim(), password);
+        onSignedIn({ token: answer.token, user: answer.user });
+        return;
+      }
+      // The server answers the same for a new and a taken address; the code decides.
+      await http.register({
+        name: name.trim(),
+        email: email.trim(),
+        phone: normalizedPhone ?? '',
+        password,
+      });
+      setCode('');
+      setPendingEmail(email.trim().toLowerCase());
+    });
   }
 
   const switchTo = (target: 'signin' | 'signup') => (e: MouseEvent) => {
     e.preventDefault();
     setError(null);
+    setPendingEmail(null);
     navigate(`/${target}`);
   };
+
+  if (mode === 'signup' && pendingEmail !== null) {
+    return (
+      <div className="auth">
+        <div className="auth-top">
+          <div className="brand">
+            <BoltLogo size={36} />
+            <span className="brand-name">{t('appName')}</span>
+          </div>
+          <LanguageSwitch />
+        </div>
+        <main className="auth-card card" data-testid="verify-step">
+          <h1>{t('checkMessages')}</h1>
+          <p className="muted">{t('codeSent', { email: pendingEmail })}</p>
+          <form onSubmit={(e) => void confirm(e)}>
+            <label className="field">
+              <span>{t('codeLabel')}</span>
+              <input
+                name="code"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                pattern="[0-9]*"
+                maxLength={10}
+                required
+                value={code}
+                onChange={(e) => setCode(e.target.value)}
+              />
+              <small className="muted">{t('codeHint')}</small>
+            </label>
+            {error && (
+              <p className="form-error" role="alert" data-testid="auth-error">
+                {error}
+              </p>
+            )}
+            <button
+              className="button primary block"
+              type="submit"
+              disabled={busy}
+              data-testid="verify-submit"
+            >
+              {busy ? t('working') : t('confirmCode')}
+            </button>
+          </form>
+          <p className="auth-switch">
+            <a
+              href="/signup"
+              onClick={(e) => {
+                e.preventDefault();
+                setError(null);
+                setPendingEmail(null);
+              }}
+              data-testid="start-over"
+            >
+              {t('startOver')}
+            </a>
+          </p>
+        </main>
+      </div>
+    );
+  }
 
   return (
     <div className="auth">

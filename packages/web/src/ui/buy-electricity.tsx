@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { PaymentIntent, PublicConfig } from '../api/api-types';
+import { loadPublicConfig } from '../api/public-config';
 import { ApiError } from '../api/http-client';
 import type { LiveSession } from '../live/live-session';
 import {
@@ -33,30 +34,11 @@ type Phase =
   | { name: 'succeeded'; intent: PaymentIntent | null; amountKes: number; energyKwh: number | null }
   | { name: 'failed'; reason: string; resultCode: number | null };
 
-let configRequest: Promise<PublicConfig | null> | null = null;
-
-/** `GET /api/config`, once per page load; without it the panel simply shows no demo link. */
-function loadPublicConfig(session: LiveSession): Promise<PublicConfig | null> {
-  configRequest ??= session.http.publicConfig().catch(() => {
-    configRequest = null;
-    return null;
-  });
-  return configRequest;
-}
-
 /**
  * The "Buy electricity" panel: M-Pesa STK push for this meter, followed live (socket events,
  * with polling of the payment intent as a fallback since sockets deliver at most once).
  */
-export function BuyElectricity({
-  session,
-  meterNo,
-  demoTopUp,
-}: {
-  session: LiveSession;
-  meterNo: string;
-  demoTopUp: boolean;
-}) {
+export function BuyElectricity({ session, meterNo }: { session: LiveSession; meterNo: string }) {
   const { t, locale } = useI18n();
   const kes = (v: number) => formatKes(locale, v).replace(/\.00$/, '');
   const [phone, setPhone] = useState('');
@@ -76,7 +58,7 @@ export function BuyElectricity({
         if (live && me.phone && !phoneTouched.current) setPhone(me.phone);
       })
       .catch(() => {});
-    void loadPublicConfig(session).then((c) => {
+    void loadPublicConfig().then((c) => {
       if (live) setConfig(c);
     });
     return () => {
@@ -91,7 +73,9 @@ export function BuyElectricity({
   );
 
   const custom = customKes.trim();
-  const amountKes = custom === '' ? quickKes : parseAmountKes(custom);
+  // The server's ceiling once known (an operator may set it lower than M-Pesa's own).
+  const maxKes = Math.min(config?.stkMaxKes ?? MAX_AMOUNT_KES, MAX_AMOUNT_KES);
+  const amountKes = custom === '' ? (quickKes <= maxKes ? quickKes : null) : parseAmountKes(custom, maxKes);
   const normalizedPhone = normalizeKenyanPhone(phone);
 
   // Follow one payment: the socket's news when it comes, the intent's status every few seconds.
@@ -164,9 +148,15 @@ export function BuyElectricity({
       });
     } catch (err) {
       setPhase({ name: 'form' });
-      if (err instanceof ApiError) setError(err.status === 429 ? t('payTooMany') : err.message);
+      if (err instanceof ApiError) setError(payErrorText(err));
       else setError(t('networkError'));
     }
+  }
+
+  function payErrorText(err: ApiError): string {
+    if (err.code === 'PAYMENT_PROMPT_PENDING') return t('payPromptPending');
+    if (err.code === 'PAYMENT_AMOUNT_TOO_LARGE') return t('payAmountTooLarge', { max: kes(maxKes) });
+    return err.status === 429 ? t('payTooMany') : err.message;
   }
 
   async function topUpDemo() {
@@ -347,7 +337,7 @@ export function BuyElectricity({
         </fieldset>
         <p className="pay-estimate" data-testid="payment-estimate">
           {amountKes === null
-            ? t('payAmountInvalid', { min: MIN_AMOUNT_KES, max: kes(MAX_AMOUNT_KES) })
+            ? t('payAmountInvalid', { min: MIN_AMOUNT_KES, max: kes(maxKes) })
             : t('payEstimate', {
                 energy: formatKwh(locale, estimateKwh(amountKes)),
                 rate: TARIFF_KES_PER_KWH,
@@ -366,7 +356,8 @@ export function BuyElectricity({
         >
           {sending ? t('paySending') : t('payButton', { amount: amountKes === null ? '' : kes(amountKes) })}
         </button>
-        {demoTopUp && (
+        {/* The demo top-up credits without payment: the server offers it in the demo only. */}
+        {config?.demo === true && (
           <button
             className="link-button small"
             type="button"

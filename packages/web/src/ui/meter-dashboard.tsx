@@ -14,12 +14,10 @@ export function MeterDashboard({
   session,
   state,
   meterNo,
-  demoTopUp,
 }: {
   session: LiveSession;
   state: SessionState;
   meterNo: string;
-  demoTopUp: boolean;
 }) {
   const { t } = useI18n();
   useEffect(() => session.openMeter(meterNo), [session, meterNo]);
@@ -49,7 +47,7 @@ export function MeterDashboard({
       <div className="column">
         <BalanceCard meter={meter} link={state.link} averageRateKw={rateKw} />
         <StatusCard meter={meter} />
-        <BuyElectricity session={session} meterNo={meterNo} demoTopUp={demoTopUp} />
+        <BuyElectricity session={session} meterNo={meterNo} />
       </div>
       <div className="column">
         <UsageCard hourly={hourly} daily={state.usage[usageKey(meterNo, 'day')]} />

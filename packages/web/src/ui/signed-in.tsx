@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useEffect, useState, useSyncExternalStore } from 'react';
 import { io } from 'socket.io-client';
 import { SOCKET_NAMESPACE } from '@umeme/protocol';
 import { createHttpClient } from '../api/http-client';
@@ -61,10 +61,6 @@ export function SignedIn({
   const state = useSyncExternalStore(session.subscribe, session.getState);
   const firstMeter = state.meterNos[0];
   const currentMeterNo = route.name === 'meter' ? route.meterNo : null;
-  const demoTopUp = useMemo(
-    () => import.meta.env.DEV || document.querySelector('meta[name="umeme-demo-top-up"]') !== null,
-    [],
-  );
 
   useEffect(() => {
     if ((route.name === 'home' || route.name === 'unknown') && firstMeter) {
@@ -74,15 +70,7 @@ export function SignedIn({
 
   let body;
   if (currentMeterNo !== null) {
-    body = (
-      <MeterDashboard
-        key={currentMeterNo}
-        session={session}
-        state={state}
-        meterNo={currentMeterNo}
-        demoTopUp={demoTopUp}
-      />
-    );
+    body = <MeterDashboard key={currentMeterNo} session={session} state={state} meterNo={currentMeterNo} />;
   } else if (state.metersStatus === 'loading' || firstMeter) {
     body = <p className="center muted">{t('loading')}</p>;
   } else if (state.metersStatus === 'error') {
