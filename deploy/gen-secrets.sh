@@ -27,6 +27,9 @@ new database_url "postgres://umeme:$(head -n 1 secrets/postgres_password)@postgr
 new redis_password "$(openssl rand -hex 32)"
 new redis_url "redis://:$(head -n 1 secrets/redis_password)@redis:6379"
 new mqtt_admin_password "$(openssl rand -hex 32)"
+# The servers manage the broker's accounts through its dynamic-security admin (MQTT_DYNSEC);
+# the user name is compose.yaml's MQTT_ADMIN_USERNAME.
+new mqtt_url "mqtt://umeme-admin:$(head -n 1 secrets/mqtt_admin_password)@mosquitto:1883"
 new mqtt_server_password "$(openssl rand -hex 32)"
 new jwt_secret "$(openssl rand -base64 48)"
 new admin_password "$(openssl rand -base64 18)"

@@ -1,5 +1,5 @@
 // Protects the deployment kit in deploy/: what can be checked without Docker (compose, Dockerfile, systemd, alert rules) and the Mosquitto configuration on the real broker.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import mqtt, { type IClientOptions } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { serverSubscriptions } from '../../packages/protocol/src/topics';
 import { CONFIG_KEYS, loadConfig } from '../../packages/server/src/config';
 import { createMetrics } from '../../packages/server/src/shared/metrics';
 
@@ -147,6 +146,61 @@ describe('deploy/compose.yaml', () => {
         expect(env[key] ?? env[`${key}_FILE`], `${name}: ${key} or ${key}_FILE`).toBeTruthy();
       }
       expect(env.DEMO, `${name}: production mode refuses the demo; DEMO is not set`).toBeUndefined();
+    }
+  });
+
+  it("lets the servers manage Mosquitto's dynamic security through the broker's admin account", () => {
+    const mosquitto = serviceEnv(compose.services.mosquitto!);
+    for (const [name, service] of serverServices) {
+      const env = serviceEnv(service);
+      expect(env.MQTT_DYNSEC, name).toBe('true');
+      // accepted with an mqtt:// admin URL inside the compose network
+      expect(
+        loadConfig({
+          MQTT_DYNSEC: env.MQTT_DYNSEC,
+          MQTT_URL: 'mqtt://umeme-admin:x@mosquitto:1883',
+          DARAJA_EMULATOR: 'true',
+        }).MQTT_DYNSEC,
+        name,
+      ).toBe(true);
+      // the admin URL (with its password) from a secret; the server's own account password too
+      expect(env.MQTT_URL_FILE, name).toBe('/run/secrets/mqtt_url');
+      expect(env.MQTT_URL, name).toBeUndefined();
+      expect(env.MQTT_SERVER_PASSWORD_FILE, name).toBe('/run/secrets/mqtt_server_password');
+      // ignored in dynsec mode: the account is umeme-{DEPLOYMENT_NAME}-server
+      expect(env.MQTT_SERVER_USERNAME, name).toBeUndefined();
+      expect(loadConfig({ DEPLOYMENT_NAME: env.DEPLOYMENT_NAME }).DEPLOYMENT_NAME, name).toBe('umeme');
+    }
+    // The broker knows only its admin: no server password or hand-made accounts in its service.
+    expect(Object.keys(mosquitto).filter((key) => key.startsWith('MQTT_SERVER'))).toEqual([]);
+    expect(compose.services.mosquitto!.secrets).not.toContain('mqtt_server_password');
+    expect(mosquitto.MQTT_ADMIN_USERNAME).toBe('umeme-admin');
+  });
+
+  it('has gen-secrets.sh write the mqtt_url secret from the admin password it generates', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'umeme-gen-secrets-'));
+    try {
+      writeFileSync(join(dir, 'gen-secrets.sh'), read('deploy/gen-secrets.sh'));
+      execFileSync('sh', [join(dir, 'gen-secrets.sh')], { stdio: 'ignore' });
+      const secret = (name: string) => readFileSync(join(dir, 'secrets', name), 'utf8').trimEnd();
+      const url = new URL(secret('mqtt_url'));
+      expect(url.protocol).toBe('mqtt:');
+      expect(`${url.hostname}:${url.port}`).toBe('mosquitto:1883');
+      expect(decodeURIComponent(url.username)).toBe(
+        serviceEnv(compose.services.mosquitto!).MQTT_ADMIN_USERNAME,
+      );
+      expect(decodeURIComponent(url.password)).toBe(secret('mqtt_admin_password'));
+      for (const name of Object.keys(compose.secrets ?? {})) {
+        const file = compose.secrets![name]!.file!.replace('./secrets/', '');
+        if (
+          !['daraja_consumer_key', 'daraja_consumer_secret', 'daraja_passkey'].includes(name) &&
+          !file.startsWith('mqtt-server.')
+        ) {
+          expect(existsSync(join(dir, 'secrets', file)), `gen-secrets.sh writes ${file}`).toBe(true);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
@@ -376,7 +430,6 @@ describe.skipIf(missingTools.length > 0)(
     let output = '';
     const ports = { plain: 0, tls: 0 };
     const adminPassword = randomBytes(24).toString('hex');
-    const serverPassword = randomBytes(24).toString('hex');
 
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'umeme-mosquitto-'));
@@ -410,7 +463,6 @@ describe.skipIf(missingTools.length > 0)(
         { stdio: 'ignore' },
       );
       writeFileSync(join(secrets, 'mqtt_admin_password'), `${adminPassword}\n`);
-      writeFileSync(join(secrets, 'mqtt_server_password'), `${serverPassword}\n`);
 
       // The committed file with only its paths and ports changed; each change must apply.
       let conf = read('deploy/mosquitto/mosquitto.conf');
@@ -453,8 +505,6 @@ describe.skipIf(missingTools.length > 0)(
           MOSQUITTO_CONF: join(dir, 'mosquitto.conf'),
           DYNSEC_FILE: join(dir, 'data/dynamic-security.json'),
           MQTT_ADMIN_PASSWORD_FILE: join(secrets, 'mqtt_admin_password'),
-          MQTT_SERVER_PASSWORD_FILE: join(secrets, 'mqtt_server_password'),
-          MQTT_LOCAL_PORT: String(ports.plain),
         },
       });
       broker.stdout!.on('data', (d: Buffer) => (output += d.toString()));
@@ -507,22 +557,60 @@ describe.skipIf(missingTools.length > 0)(
       expect(await tryConnect(url, { ca })).toMatch(/not authori[sz]ed/i);
     });
 
-    it("gives the server's account exactly what the server subscribes to, over MQTT 5 as the server connects", async () => {
-      const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.plain}`, {
-        reconnectPeriod: 0,
-        protocolVersion: 5,
-        clean: false,
-        clientId: 'umeme-server-test',
-        username: 'umeme-server',
-        password: serverPassword,
-      });
-      try {
-        const granted = await client.subscribeAsync(serverSubscriptions(true), { qos: 1 });
-        expect(granted.map((g) => [g.topic, g.qos])).toEqual(serverSubscriptions(true).map((t) => [t, 1]));
-        await expect(client.subscribeAsync('#', { qos: 1 })).rejects.toThrow(/not authori[sz]ed/i);
-      } finally {
-        await client.endAsync();
-      }
+    /** `mosquitto_ctrl dynsec …` as the admin, through the plain listener; its stdout. */
+    function dynsec(...args: string[]): string {
+      return execFileSync(
+        'mosquitto_ctrl',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(ports.plain),
+          '-u',
+          'umeme-admin',
+          '-P',
+          adminPassword,
+          'dynsec',
+          ...args,
+        ],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 },
+      );
+    }
+    const lines = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+
+    it('creates the admin account only: no hand-made server account, role or ACL (the server makes them)', () => {
+      expect(lines(dynsec('listClients'))).toEqual(['umeme-admin']);
+      // `dynsec init` makes only its own admin role
+      expect(lines(dynsec('listRoles'))).toEqual(['admin']);
+      expect(lines(dynsec('listGroups'))).toEqual([]);
+    });
+
+    it('refuses to start when dynsec init cannot write its state or the admin password is missing', () => {
+      const run = (dynsecFile: string, passwordFile: string) =>
+        spawnSync('sh', [join(DEPLOY, 'mosquitto/entrypoint.sh')], {
+          encoding: 'utf8',
+          timeout: 10_000,
+          env: {
+            PATH: '/usr/sbin:/usr/bin:/bin',
+            MOSQUITTO_CONF: join(dir, 'mosquitto.conf'),
+            DYNSEC_FILE: dynsecFile,
+            MQTT_ADMIN_PASSWORD_FILE: passwordFile,
+          },
+        });
+      const unwritable = join(dir, 'no-such-dir/dynamic-security.json');
+      const failedInit = run(unwritable, join(dir, 'secrets/mqtt_admin_password'));
+      expect(failedInit.status, failedInit.stderr).toBe(1);
+      expect(failedInit.stderr).toMatch(/dynsec init/);
+      expect(existsSync(unwritable)).toBe(false);
+      const fresh = join(dir, 'data/fresh.json');
+      const noPassword = run(fresh, join(dir, 'secrets/no-such-secret'));
+      expect(noPassword.status).toBe(1);
+      expect(noPassword.stderr).toContain('MQTT_ADMIN_PASSWORD_FILE');
+      expect(existsSync(fresh)).toBe(false);
     });
 
     it('starts again from its saved state: the accounts stay and nothing is initialised twice', async () => {
@@ -538,10 +626,8 @@ describe.skipIf(missingTools.length > 0)(
         async () => (await tryConnect(url, { username: 'umeme-admin', password: adminPassword })) === null,
         'the broker to accept the admin again',
       );
-      expect(
-        await tryConnect(url, { username: 'umeme-server', password: serverPassword, protocolVersion: 5 }),
-      ).toBeNull();
       expect(await tryConnect(url, {})).toMatch(/not authori[sz]ed/i);
+      expect(lines(dynsec('listClients'))).toEqual(['umeme-admin']);
       expect(output).not.toContain('initialised');
     });
   },

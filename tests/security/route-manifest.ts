@@ -22,6 +22,9 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /api/meters': 'admin',
   'POST /api/meters/:meterNo/rotate-secret': 'admin',
   'POST /api/meters/:meterNo/revoke': 'admin',
+  // broker accounts (issue 14): meters that cannot connect, and new secrets in bulk (audited, CSV once)
+  'GET /api/admin/meters/unprovisioned': 'admin',
+  'POST /api/admin/meters/rotate-secrets': 'admin',
   'POST /api/meters/:meterNo/balance': 'device',
   'POST /api/meters/:meterNo/status': 'device',
   'GET /api/meters/:meterNo/consumption': 'user',
@@ -79,7 +82,13 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
 };
 
 /** Routes that answer something other than JSON, so they have no response schema. */
-export const NON_JSON_ROUTES = new Set(['GET /metrics', 'GET /', 'GET /*']);
+export const NON_JSON_ROUTES = new Set([
+  'GET /metrics',
+  'GET /',
+  'GET /*',
+  // a CSV of new device secrets, returned once
+  'POST /api/admin/meters/rotate-secrets',
+]);
 
 /** Response fields that may carry a credential, and the only routes that may return them. */
 export const SECRET_FIELD_ALLOW_LIST: Record<string, readonly string[]> = {

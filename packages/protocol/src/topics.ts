@@ -17,8 +17,8 @@ export const commandTopic = (meterNo: string, kind: CommandKind): string =>
   `${TOPIC_ROOT}/${meterNo}/command/${kind}`;
 
 /** Subscriptions the server uses; with an external broker ingest is shared between instances. */
-export const serverSubscriptions = (shared: boolean): string[] => {
-  const prefix = shared ? `$share/${SHARED_GROUP}/` : '';
+export const serverSubscriptions = (shared: boolean, group: string = SHARED_GROUP): string[] => {
+  const prefix = shared ? `$share/${group}/` : '';
   return [
     `${prefix}${TOPIC_ROOT}/+/consumption`,
     `${prefix}${TOPIC_ROOT}/+/balance`,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { serverSubscriptions } from '@umeme/protocol';
+import { connectAsync as mqttConnectAsync } from 'mqtt';
 import pino, { type Logger } from 'pino';
 import { AlertsService } from './alerts/alerts.service';
 import { adjustmentsRoutes } from './adjustments/adjustments.routes';
@@ -44,6 +46,9 @@ import { MeterReportsService } from './meters/meter-reports.service';
 import { metersRoutes } from './meters/meters.routes';
 import { MetersService } from './meters/meters.service';
 import { startEmbeddedBroker, type EmbeddedBroker } from './mqtt/broker';
+import { authHookRoutes } from './mqtt/auth-hook.routes';
+import { DynsecAccounts } from './mqtt/broker-accounts';
+import { DynsecControl } from './mqtt/dynsec';
 import { commandsRoutes } from './commands/commands.routes';
 import { CommandsService } from './commands/commands.service';
 import { CommandPublisher } from './mqtt/command-publisher';
@@ -116,6 +121,8 @@ export interface UmemeApp {
   http: FastifyInstance;
   mqtt: ServerMqttClient;
   broker: EmbeddedBroker | null;
+  /** the external broker's accounts, when the server manages them (MQTT_DYNSEC) */
+  brokerAccounts: DynsecAccounts | null;
   /** the browser realtime gateway, attached once listening */
   realtime: RealtimeGateway;
   /** Safaricom's Daraja, or the built-in emulator when `config.mode.payments` says so */
@@ -179,6 +186,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
     http: undefined as unknown as FastifyInstance,
     mqtt: undefined as unknown as ServerMqttClient,
     broker: null,
+    brokerAccounts: null,
     realtime: undefined as unknown as RealtimeGateway,
     daraja: undefined as unknown as DarajaHandle,
     routes: [],
@@ -249,6 +257,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
 
       // MQTT: the embedded broker, or an external one; the server always connects over TCP.
       let mqttUrl: string;
+      let serverMqttUrl: string | null = null;
       let username = config.MQTT_SERVER_USERNAME;
       let password = config.MQTT_SERVER_PASSWORD ?? '';
       if (config.embeddedBroker) {
@@ -256,6 +265,15 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         const broker = await startEmbeddedBroker({
           host: config.MQTT_HOST,
           port: config.MQTT_PORT,
+          plain: config.MQTT_PLAIN,
+          tls: config.MQTT_TLS_CERT
+            ? {
+                port: config.MQTT_TLS_PORT ?? 8883,
+                cert: readPem('MQTT_TLS_CERT', config.MQTT_TLS_CERT),
+                key: readPem('MQTT_TLS_KEY', config.MQTT_TLS_KEY!),
+                ...(config.MQTT_TLS_CA ? { ca: readPem('MQTT_TLS_CA', config.MQTT_TLS_CA) } : {}),
+              }
+            : null,
           serverUsername: username,
           serverPassword: password,
           devices,
@@ -265,7 +283,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }).catch((err: NodeJS.ErrnoException) => {
           if (err.code === 'EADDRINUSE') {
             throw new StartupError(
-              `MQTT port ${config.MQTT_PORT} is already in use (another broker?). Set MQTT_PORT to a free port, or MQTT_URL to use that broker.`,
+              `MQTT port ${config.MQTT_PORT}${config.MQTT_TLS_CERT ? ` or TLS port ${config.MQTT_TLS_PORT ?? 8883}` : ''} is already in use (another broker?). Set MQTT_PORT (MQTT_TLS_PORT) to a free port, or MQTT_URL to use that broker.`,
             );
           }
           throw err;
@@ -279,7 +297,10 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           }
         });
         const host = config.MQTT_HOST === '0.0.0.0' ? '127.0.0.1' : config.MQTT_HOST;
-        mqttUrl = `mqtt://${host}:${broker.port}`;
+        // app.mqttUrl is where meters connect; the server itself uses broker.serverUrl.
+        mqttUrl =
+          broker.port !== null ? `mqtt://${host}:${broker.port}` : `mqtts://${host}:${broker.tlsPort}`;
+        serverMqttUrl = broker.serverUrl;
       } else {
         const url = new URL(config.MQTT_URL!);
         if (url.username) username = decodeURIComponent(url.username);
@@ -287,14 +308,44 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         url.username = '';
         url.password = '';
         mqttUrl = url.toString().replace(/\/$/, '');
+        if (config.MQTT_DYNSEC) {
+          // MQTT_URL holds the dynsec admin account: it manages the accounts; ingest and
+          // commands use the server's own, narrower account.
+          const accounts = await manageBrokerAccounts(
+            config,
+            db,
+            mqttUrl,
+            { username, password },
+            {
+              metrics,
+              logger,
+              onClose,
+            },
+          );
+          meters.useBrokerAccounts(accounts.accounts);
+          app.brokerAccounts = accounts.accounts;
+          username = accounts.username;
+          password = accounts.password;
+          // Mosquitto ends a disabled or re-keyed client's session without its Last Will.
+          bus.on('device_credentials_changed', (e) => {
+            void reports
+              .applyStatus(e.meterNo, { meterNo: e.meterNo, status: 'offline' })
+              .catch((err: unknown) => {
+                logger.warn({ err, meterNo: e.meterNo }, 'marking a re-keyed meter offline failed');
+              });
+          });
+        }
       }
       app.mqttUrl = mqttUrl;
+      const brokerCa =
+        !config.embeddedBroker && config.MQTT_TLS_CA ? readPem('MQTT_TLS_CA', config.MQTT_TLS_CA) : undefined;
       const mqtt = new ServerMqttClient({
-        url: mqttUrl,
+        url: serverMqttUrl ?? mqttUrl,
+        ...(brokerCa ? { ca: brokerCa } : {}),
         username,
         password,
-        clientId: `umeme-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
-        subscriptions: serverSubscriptions(!config.embeddedBroker),
+        clientId: `${config.DEPLOYMENT_NAME}-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
+        subscriptions: serverSubscriptions(!config.embeddedBroker, config.DEPLOYMENT_NAME),
         protocolVersion: config.embeddedBroker ? 4 : 5,
         logger: logger.child({ part: 'mqtt' }),
         backpressure: () => ingest.backpressure(),
@@ -415,6 +466,17 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       );
       await http.register(authRoutes(auth));
       await http.register(metersRoutes(meters, reports, devices));
+      if (config.MQTT_AUTH_HOOK_SECRET) {
+        await http.register(
+          authHookRoutes({
+            secret: config.MQTT_AUTH_HOOK_SECRET,
+            serverUsername: config.MQTT_SERVER_USERNAME,
+            serverPassword: config.MQTT_SERVER_PASSWORD,
+            devices,
+            metrics,
+          }),
+        );
+      }
       // The demo top-up credits without payment: the demo only (404 everywhere else).
       await http.register(creditRoutes(credit, config.mode.demo));
       await http.register(transactionsRoutes(new TransactionsService(db)));
@@ -528,6 +590,97 @@ async function closeHttp(http: FastifyInstance, drainMs: number): Promise<void> 
     await http.close();
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/**
+ * Connects the dynsec control client, makes the server's role and account, and reconciles the
+ * broker's meter accounts with the database. Any failure stops start-up: a broker whose
+ * accounts the server cannot check may still admit a revoked meter.
+ */
+async function manageBrokerAccounts(
+  config: Config,
+  db: Db,
+  mqttUrl: string,
+  admin: { username: string; password: string },
+  deps: { metrics: Metrics; logger: Logger; onClose: (part: string, close: () => Promise<void>) => void },
+): Promise<{ accounts: DynsecAccounts; username: string; password: string }> {
+  const { logger } = deps;
+  if (!admin.username || !admin.password) {
+    throw new StartupError(
+      'MQTT_DYNSEC needs the broker’s dynsec admin account in MQTT_URL (mqtt://user:password@host).',
+    );
+  }
+  const control = new DynsecControl({
+    url: mqttUrl,
+    username: admin.username,
+    password: admin.password,
+    clientId: `${config.DEPLOYMENT_NAME}-dynsec-${config.INSTANCE_ID}`,
+    ...(config.MQTT_TLS_CA ? { ca: readPem('MQTT_TLS_CA', config.MQTT_TLS_CA) } : {}),
+    logger: logger.child({ part: 'dynsec' }),
+  });
+  deps.onClose('dynsec control', () => control.close());
+  try {
+    await control.connect();
+  } catch (err) {
+    throw new StartupError(
+      `MQTT_DYNSEC: could not open the dynsec control connection: ${(err as Error).message}`,
+    );
+  }
+  const accounts = new DynsecAccounts(
+    control,
+    config.DEPLOYMENT_NAME,
+    deps.metrics,
+    logger.child({ part: 'dynsec' }),
+  );
+  const password = config.MQTT_SERVER_PASSWORD ?? (await persistentSecret(db, 'mqtt_server_password'));
+  const subscriptions = serverSubscriptions(true, config.DEPLOYMENT_NAME);
+  await accounts.setup(subscriptions, password);
+  // The broker may keep an account from another database: the server's own password wins.
+  if (
+    !(await canConnect(
+      mqttUrl,
+      accounts.serverUsername,
+      password,
+      `${config.DEPLOYMENT_NAME}-probe-${config.INSTANCE_ID}`,
+    ))
+  ) {
+    logger.warn('the server’s broker account had another password; resetting it');
+    await accounts.setup(subscriptions, password, true);
+  }
+  await accounts.reconcile(db);
+  return { accounts, username: accounts.serverUsername, password };
+}
+
+async function canConnect(
+  url: string,
+  username: string,
+  password: string,
+  clientId: string,
+): Promise<boolean> {
+  try {
+    const c = await mqttConnectAsync(url, {
+      username,
+      password,
+      clientId,
+      clean: true,
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+    });
+    await c.endAsync(true);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function readPem(variable: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new StartupError(
+      `${variable}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
 }
 

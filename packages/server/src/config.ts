@@ -102,8 +102,31 @@ const envSchema = z.object({
     .optional(),
   MQTT_HOST: z.string().default('0.0.0.0'),
   MQTT_PORT: port.default(1883),
+  /** embedded broker: false turns the plain listener for meters off (TLS only) */
+  MQTT_PLAIN: bool.default(true),
+  /** embedded broker: MQTT over TLS on this port when MQTT_TLS_CERT and MQTT_TLS_KEY are set */
+  MQTT_TLS_PORT: port.optional(),
+  /** PEM files: the broker's certificate (chain) and key; MQTT_TLS_CA adds a CA chain (embedded), or is the CA trusted for an mqtts:// MQTT_URL */
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  MQTT_TLS_CA: z.string().min(1).optional(),
   MQTT_SERVER_USERNAME: z.string().min(1).default('umeme-server'),
   MQTT_SERVER_PASSWORD: z.string().min(16).optional(),
+  /**
+   * with MQTT_URL: keep Mosquitto's dynamic-security plugin in step with the database (meter
+   * accounts and roles, the server's own account); MQTT_URL then carries the dynsec admin account
+   */
+  MQTT_DYNSEC: bool.default(false),
+  /**
+   * the shared secret a broker's HTTP auth calls must carry (EMQX, mosquitto-go-auth); without
+   * it the /mqtt/* hook routes do not exist
+   */
+  MQTT_AUTH_HOOK_SECRET: z.string().min(32, 'must be at least 32 characters').max(256).optional(),
+  /** names this deployment's shared-subscription group, Redis keys and broker accounts */
+  DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,23}$/, 'must be 1 to 24 lowercase letters, digits or -, starting with a letter')
+    .default('umeme'),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
@@ -304,8 +327,18 @@ function completeConfig(env: Env): Config {
   if (env.NODE_ENV === 'production' && env.NOTIFIER === 'log') {
     problems.push('NOTIFIER: `log` writes registration codes to the log; not in production');
   }
+  const tlsProblem = mqttTlsProblem(env);
+  if (tlsProblem) problems.push(tlsProblem);
+  if (env.MQTT_DYNSEC && env.MQTT_URL === undefined) {
+    problems.push('MQTT_DYNSEC: needs MQTT_URL (the Mosquitto to manage, with its dynsec admin account)');
+  }
   const resolved = resolveMode(env);
   if (!resolved.ok) problems.push(...resolved.problems);
+  else if (resolved.mode.demo && !env.MQTT_PLAIN) {
+    problems.push(
+      'MQTT_PLAIN: the demo meters connect over plain MQTT; set DEMO=false to turn plain MQTT off',
+    );
+  }
   if (problems.length > 0 || !resolved.ok) throw invalid(problems);
   return {
     ...env,
@@ -316,6 +349,25 @@ function completeConfig(env: Env): Config {
     embeddedBroker: env.MQTT_URL === undefined,
     mode: resolved.mode,
   };
+}
+
+function mqttTlsProblem(e: Env): string | null {
+  const external = e.MQTT_URL !== undefined;
+  if (external) {
+    if (e.MQTT_TLS_CERT || e.MQTT_TLS_KEY || e.MQTT_TLS_PORT !== undefined || !e.MQTT_PLAIN)
+      return 'MQTT_TLS_CERT: the MQTT_TLS_* listener settings and MQTT_PLAIN are for the embedded broker; with MQTT_URL use mqtts:// (and MQTT_TLS_CA for a private CA)';
+    if (e.MQTT_TLS_CA && !e.MQTT_URL!.startsWith('mqtts://'))
+      return 'MQTT_TLS_CA: set for an mqtt:// MQTT_URL; use mqtts:// to reach the broker over TLS';
+    return null;
+  }
+  if ((e.MQTT_TLS_CERT === undefined) !== (e.MQTT_TLS_KEY === undefined))
+    return 'MQTT_TLS_CERT: MQTT_TLS_CERT and MQTT_TLS_KEY go together';
+  const tls = e.MQTT_TLS_CERT !== undefined;
+  if (!tls && (e.MQTT_TLS_PORT !== undefined || e.MQTT_TLS_CA !== undefined))
+    return 'MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY';
+  if (!e.MQTT_PLAIN && !tls)
+    return 'MQTT_PLAIN: false needs MQTT_TLS_CERT and MQTT_TLS_KEY (meters need a listener)';
+  return null;
 }
 
 /**

@@ -53,6 +53,8 @@ export interface FleetOptions {
   /** Epoch ms at which simulated time starts; default clock(). */
   startMs?: number;
   loadModelFactory?: (meterNo: string, seed: number) => LoadModel;
+  /** see VirtualMeterOptions.retainPresence */
+  retainPresence?: boolean;
   log?: (line: string) => void;
 }
 
@@ -154,6 +156,9 @@ export class Fleet {
           ...(this.options.lowBalanceMwh !== undefined ? { lowBalanceMwh: this.options.lowBalanceMwh } : {}),
           legacy: this.options.legacy ?? false,
           faults: this.options.faults ?? {},
+          ...(this.options.retainPresence !== undefined
+            ? { retainPresence: this.options.retainPresence }
+            : {}),
           ...(state ? { initialState: state } : {}),
           startMs,
           ...(this.options.connectTimeoutMs !== undefined

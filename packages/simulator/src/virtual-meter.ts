@@ -100,6 +100,11 @@ export interface VirtualMeterOptions {
   connectTimeoutMs?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * Publish presence (online, the offline Last Will) retained, as the firmware does (default).
+   * false leaves nothing retained on the broker: the server's demo on a shared broker.
+   */
+  retainPresence?: boolean;
 }
 
 export interface MeterReport {
@@ -158,6 +163,7 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
   private readonly reconnectMinMs: number;
   private readonly reconnectMaxMs: number;
   private readonly wifiRssi: number;
+  private readonly retainPresence: boolean;
 
   private energy: number;
   private creditLimit: number;
@@ -198,6 +204,7 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
 
   constructor(options: VirtualMeterOptions) {
     super();
+    this.retainPresence = options.retainPresence ?? true;
     if (!METER_NO_PATTERN.test(options.meterNo))
       throw new RangeError(`invalid meter number: ${options.meterNo}`);
     this.meterNo = options.meterNo;
@@ -454,7 +461,10 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
       }
       const offline = JSON.stringify(this.statusPayload('offline'));
       await withTimeout(
-        client.publishAsync(meterTopic(this.meterNo, 'status'), offline, { qos: 1, retain: true }),
+        client.publishAsync(meterTopic(this.meterNo, 'status'), offline, {
+          qos: 1,
+          retain: this.retainPresence,
+        }),
         MQTT_CLOSE_TIMEOUT_MS,
       ).catch(() => undefined);
     }
@@ -485,7 +495,7 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
         topic: meterTopic(this.meterNo, 'status'),
         payload: Buffer.from(JSON.stringify({ meterNo: this.meterNo, status: 'offline' })),
         qos: 1,
-        retain: true,
+        retain: this.retainPresence,
       },
     });
     this.client = client;
@@ -757,7 +767,7 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
     const client = this.client;
     if (client === null || !this.isConnected) return;
     const payload = this.statusPayload(status);
-    const retain = status === 'online';
+    const retain = status === 'online' && this.retainPresence;
     client.publish(meterTopic(this.meterNo, 'status'), JSON.stringify(payload), { qos: 1, retain }, () => {
       this.emit('status', payload);
     });

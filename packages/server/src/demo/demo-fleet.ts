@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { mwhAsKwhText } from '@umeme/protocol';
+import { commandTopic, mwhAsKwhText } from '@umeme/protocol';
 import { Fleet } from '@umeme/simulator';
 import type { UmemeApp } from '../app';
 
@@ -17,6 +17,8 @@ export async function startDemoFleet(
     lowBalanceMwh: 2_000_000,
     realtime: true,
     seed: 254,
+    // On an external broker (shared, persistent) the demo leaves nothing retained behind.
+    retainPresence: app.config.embeddedBroker,
     log: (line) => app.logger.debug({ part: 'simulator' }, line),
   });
   await fleet.start();
@@ -42,5 +44,22 @@ export async function startDemoFleet(
   return async () => {
     clearInterval(summary);
     await fleet.stop();
+    if (!app.config.embeddedBroker) await clearRetainedCommands(app, credentials);
   };
+}
+
+/** Empty retained payloads delete the demo meters' retained commands from an external broker. */
+export async function clearRetainedCommands(
+  app: UmemeApp,
+  credentials: { meterNo: string }[],
+): Promise<void> {
+  await Promise.all(
+    credentials.flatMap(({ meterNo }) =>
+      (['balance', 'relay', 'config'] as const).map((kind) =>
+        app.mqtt.publish(commandTopic(meterNo, kind), '', true).catch((err: unknown) => {
+          app.logger.warn({ err, meterNo }, 'clearing a demo meter’s retained command failed');
+        }),
+      ),
+    ),
+  );
 }

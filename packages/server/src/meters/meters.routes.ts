@@ -6,6 +6,7 @@ import { callerOf } from '../shared/http';
 import type { DeviceCredentials } from './device-credentials';
 import type { MeterReportsService } from './meter-reports.service';
 import {
+  bulkRotateBody,
   listMetersQuery,
   meterListResponse,
   meterNoParam,
@@ -13,7 +14,19 @@ import {
   registeredMeterResponse,
   registerMeterBody,
 } from './meters.schema';
-import type { MetersService } from './meters.service';
+import type { MetersService, RotatedSecret } from './meters.service';
+
+/** CSV for re-flashing; a value starting with = + - @ is quoted with ' so a spreadsheet never runs it. */
+function secretsCsv(rows: RotatedSecret[]): string {
+  const cell = (v: string) => {
+    const safe = /^[=+\-@]/.test(v) ? `'${v}` : v;
+    return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  };
+  const lines = rows.map((r) =>
+    [r.meterNo, r.mqttUsername, r.mqttClientId, r.mqttPassword, r.error ?? ''].map(cell).join(','),
+  );
+  return ['meterNo,mqttUsername,mqttClientId,mqttPassword,error', ...lines, ''].join('\r\n');
+}
 
 const credentialsResponse = z.object({
   mqttUsername: z.string(),
@@ -70,6 +83,27 @@ export const metersRoutes =
       async (req) => {
         await meters.revoke(callerOf(req), req.params.meterNo);
         return { ok: true as const };
+      },
+    );
+    app.get(
+      '/api/admin/meters/unprovisioned',
+      {
+        config: { auth: 'admin' },
+        schema: { response: { 200: z.object({ managed: z.boolean(), meters: z.array(z.string()) }) } },
+      },
+      async (req) => meters.unprovisioned(callerOf(req)),
+    );
+    // New secrets for many meters, once, as a CSV download for re-flashing (issue 14).
+    app.post(
+      '/api/admin/meters/rotate-secrets',
+      { config: { auth: 'admin' }, schema: { body: bulkRotateBody } },
+      async (req, reply) => {
+        const rows = await meters.rotateSecrets(callerOf(req), req.body);
+        return reply
+          .type('text/csv; charset=utf-8')
+          .header('content-disposition', 'attachment; filename="meter-secrets.csv"')
+          .header('cache-control', 'no-store')
+          .send(secretsCsv(rows));
       },
     );
     app.post(

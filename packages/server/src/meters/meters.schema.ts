@@ -72,3 +72,17 @@ export const simulateBody = z.strictObject({
   amount: z.number().positive().max(1_000_000),
   reference: z.string().min(1).max(64).optional(),
 });
+
+export const bulkRotateBody = z
+  .strictObject({
+    meterNos: z
+      .array(z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE)))
+      .max(5000)
+      .optional(),
+    /** every active meter without an account on the managed broker */
+    unprovisioned: z.boolean().optional(),
+    reason: z.string().trim().min(3).max(500),
+  })
+  .refine((b) => (b.meterNos?.length ?? 0) > 0 || b.unprovisioned === true, {
+    message: 'name meterNos, or set unprovisioned',
+  });

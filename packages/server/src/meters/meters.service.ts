@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
+import type { MeterBrokerAccounts } from '../mqtt/broker-accounts';
 import { hashDeviceSecret, newDeviceSecret, type DeviceCredentials } from './device-credentials';
 import type { MeterResponse, RegisterMeterBody } from './meters.schema';
 
@@ -60,12 +61,34 @@ export const METER_SELECT = `SELECT m.meter_no, m.user_id, u.name AS owner_name,
   m.publish_interval_s, m.event_seq, m.created_at
   FROM meters m LEFT JOIN users u ON u.id = m.user_id`;
 
+export interface RotatedSecret {
+  meterNo: string;
+  mqttUsername: string;
+  mqttClientId: string;
+  /** empty when this meter's rotation failed (its old secret still holds) */
+  mqttPassword: string;
+  error: string | null;
+}
+
+/** meters rotated by one bulk request at most */
+export const BULK_ROTATE_MAX = 5000;
+/** rotations (database + broker) in flight at once during a bulk request */
+const BULK_ROTATE_CONCURRENCY = 8;
+
 export class MetersService {
+  /** the external broker's account store (Mosquitto dynamic security), when the server manages one */
+  private broker: MeterBrokerAccounts | null = null;
+
   constructor(
     private readonly db: Db,
     private readonly devices: DeviceCredentials,
     private readonly bus: EventBus,
   ) {}
+
+  /** From now on, every secret change is made on the broker too, inside the same transaction. */
+  useBrokerAccounts(broker: MeterBrokerAccounts): void {
+    this.broker = broker;
+  }
 
   async get(caller: Caller, meterNo: string): Promise<MeterResponse> {
     const { rows } = await this.db.query<MeterRow>(`${METER_SELECT} WHERE m.meter_no = $1`, [meterNo]);
@@ -150,6 +173,8 @@ export class MetersService {
           JSON.stringify({ userId, e0Mwh, openingMwh }),
         ],
       );
+      // Last: a broker that refuses the account rolls the registration back.
+      await this.broker?.provisionMeter(body.meterNo, secret);
     });
     this.bus.emit('credit_limit_changed', {
       meterNo: body.meterNo,
@@ -166,34 +191,97 @@ export class MetersService {
   }
 
   /** Issues a new device secret; the old one stops working at once. */
-  async rotateSecret(caller: Caller, meterNo: string) {
+  async rotateSecret(caller: Caller, meterNo: string, audit?: { bulk: true; reason: string }) {
     assertAdmin(caller);
     const secret = newDeviceSecret();
-    const r = await this.db.query(
-      `UPDATE device_credentials SET secret_hash = $2, created_at = now(), revoked_at = NULL WHERE meter_no = $1`,
-      [meterNo, hashDeviceSecret(secret)],
-    );
-    if (r.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+    await this.db.transaction(async (tx) => {
+      const r = await tx.query(
+        `UPDATE device_credentials SET secret_hash = $2, created_at = now(), revoked_at = NULL WHERE meter_no = $1`,
+        [meterNo, hashDeviceSecret(secret)],
+      );
+      if (r.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', 'meter.secret_rotated', $2, $3)`,
+        [caller.kind === 'user' ? caller.userId : null, meterNo, JSON.stringify(audit ?? {})],
+      );
+      await this.broker?.provisionMeter(meterNo, secret);
+    });
     this.devices.forget(meterNo);
-    await this.db.query(
-      `INSERT INTO audit_log (actor_id, actor_kind, action, target) VALUES ($1, 'user', 'meter.secret_rotated', $2)`,
-      [caller.kind === 'user' ? caller.userId : null, meterNo],
-    );
     this.bus.emit('device_credentials_changed', { meterNo, change: 'rotated' });
     return { mqttUsername: meterNo, mqttPassword: secret, mqttClientId: meterNo };
   }
 
   async revoke(caller: Caller, meterNo: string): Promise<void> {
     assertAdmin(caller);
-    const r = await this.db.query(`UPDATE device_credentials SET revoked_at = now() WHERE meter_no = $1`, [
-      meterNo,
-    ]);
-    if (r.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+    await this.db.transaction(async (tx) => {
+      const r = await tx.query(`UPDATE device_credentials SET revoked_at = now() WHERE meter_no = $1`, [
+        meterNo,
+      ]);
+      if (r.rowCount === 0) throw new AppError('METER_NOT_FOUND');
+      await tx.query(
+        `INSERT INTO audit_log (actor_id, actor_kind, action, target) VALUES ($1, 'user', 'meter.revoked', $2)`,
+        [caller.kind === 'user' ? caller.userId : null, meterNo],
+      );
+      await this.broker?.disableMeter(meterNo);
+    });
     this.devices.forget(meterNo);
-    await this.db.query(
-      `INSERT INTO audit_log (actor_id, actor_kind, action, target) VALUES ($1, 'user', 'meter.revoked', $2)`,
-      [caller.kind === 'user' ? caller.userId : null, meterNo],
-    );
     this.bus.emit('device_credentials_changed', { meterNo, change: 'revoked' });
+  }
+
+  /**
+   * Active meters that cannot connect to the managed broker (registered before the server kept
+   * its accounts, or made there by hand); empty when the server manages no broker.
+   */
+  async unprovisioned(caller: Caller): Promise<{ managed: boolean; meters: string[] }> {
+    assertAdmin(caller);
+    if (!this.broker) return { managed: false, meters: [] };
+    return { managed: true, meters: await this.broker.unprovisioned(this.db) };
+  }
+
+  /**
+   * New secrets for many meters at once (for re-flashing), each through rotateSecret: its own
+   * transaction, audit row and broker change. The secrets exist only in the returned list.
+   */
+  async rotateSecrets(
+    caller: Caller,
+    body: { meterNos?: string[] | undefined; unprovisioned?: boolean | undefined; reason: string },
+  ): Promise<RotatedSecret[]> {
+    assertAdmin(caller);
+    const wanted = new Set(body.meterNos ?? []);
+    if (body.unprovisioned) for (const m of (await this.unprovisioned(caller)).meters) wanted.add(m);
+    const meterNos = [...wanted].sort();
+    if (meterNos.length > BULK_ROTATE_MAX) {
+      throw new AppError('BAD_REQUEST', `At most ${BULK_ROTATE_MAX} meters per request.`);
+    }
+    const { rows } = await this.db.query<{ meter_no: string }>(
+      `SELECT meter_no FROM device_credentials WHERE meter_no = ANY($1::text[])`,
+      [meterNos],
+    );
+    const present = new Set(rows.map((r) => r.meter_no));
+    const missing = meterNos.filter((m) => !present.has(m));
+    if (missing.length > 0)
+      throw new AppError('METER_NOT_FOUND', `No such meter: ${missing.slice(0, 5).join(', ')}`);
+    const out: RotatedSecret[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < meterNos.length) {
+        const meterNo = meterNos[next++]!;
+        // One failure must not lose the secrets already issued: it is reported on its own line.
+        try {
+          const r = await this.rotateSecret(caller, meterNo, { bulk: true, reason: body.reason });
+          out.push({ meterNo, ...r, error: null });
+        } catch (err) {
+          out.push({
+            meterNo,
+            mqttUsername: meterNo,
+            mqttClientId: meterNo,
+            mqttPassword: '',
+            error: err instanceof AppError ? err.code : 'BROKER_UNAVAILABLE',
+          });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(BULK_ROTATE_CONCURRENCY, meterNos.length) }, worker));
+    return out.sort((a, b) => (a.meterNo < b.meterNo ? -1 : 1));
   }
 }

@@ -1,4 +1,5 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { meterMayPublish, meterMaySubscribe, METER_NO_PATTERN, TOPIC_ROOT } from '@umeme/protocol';
 import type { Logger } from 'pino';
@@ -30,9 +31,20 @@ export interface PublishGate {
   whenOpen(): Promise<void> | null;
 }
 
+/** MQTT over TLS for meters (issue 14): PEM certificate chain and key, optional extra CA chain. */
+export interface BrokerTls {
+  port: number;
+  cert: Buffer;
+  key: Buffer;
+  ca?: Buffer;
+}
+
 export interface EmbeddedBrokerOptions {
   host: string;
   port: number;
+  /** false: no plain MQTT listener for meters; the server reaches the broker on a loopback listener of its own */
+  plain: boolean;
+  tls: BrokerTls | null;
   serverUsername: string;
   serverPassword: string;
   devices: DeviceAuthenticator;
@@ -42,7 +54,12 @@ export interface EmbeddedBrokerOptions {
 }
 
 export interface EmbeddedBroker {
-  port: number;
+  /** the plain listener for meters, or null when plain MQTT is off */
+  port: number | null;
+  /** the TLS listener for meters, or null without TLS */
+  tlsPort: number | null;
+  /** where the server's own client connects: the plain listener, or a loopback one only it may use */
+  serverUrl: string;
   aedes: Aedes;
   /** Ends a meter's session (its secret changed); its Last Will goes out. True if it was connected. */
   disconnectMeter(meterNo: string): boolean;
@@ -51,17 +68,20 @@ export interface EmbeddedBroker {
 
 type Identity = { kind: 'server' } | { kind: 'meter'; meterNo: string };
 const identities = new WeakMap<Client, Identity>();
+const serverOnlySockets = new WeakSet<Socket>();
 
 function authError(code: 2 | 4 | 5, message: string): AuthenticateError {
   return Object.assign(new Error(message), { returnCode: code });
 }
 
-function serverMayPublish(topic: string): boolean {
+/** The server publishes commands only. */
+export function serverMayPublish(topic: string): boolean {
   const parts = topic.split('/');
   return parts.length === 4 && parts[0] === TOPIC_ROOT && parts[2] === 'command';
 }
 
-function serverMaySubscribe(filter: string): boolean {
+/** The server subscribes to meters' report topics, shared or not; never to commands. */
+export function serverMaySubscribe(filter: string): boolean {
   const plain = filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter;
   return plain.startsWith(`${TOPIC_ROOT}/`) && !plain.includes('/command/');
 }
@@ -120,6 +140,12 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   aedes.authenticate = (client, username, password, done) => {
     const secret = password?.toString('utf8') ?? '';
+    // The loopback listener that replaces plain MQTT is the server's alone.
+    if (serverOnlySockets.has(client.conn as Socket) && username !== opts.serverUsername) {
+      metrics.mqttAuthFailures.inc({ reason: 'server_listener' });
+      done(authError(5, 'not authorized'), false);
+      return;
+    }
     if (!username || !secret) {
       metrics.mqttAuthFailures.inc({ reason: 'no_credentials' });
       done(authError(4, 'credentials required'), false);
@@ -222,18 +248,59 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     logger.debug({ err: err.message }, 'mqtt connection error');
   });
 
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
+  const servers: Server[] = [];
+  const listen = async (server: Server, port: number, host: string): Promise<number> => {
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  };
+  const closeServers = () =>
+    Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  let port: number | null = null;
+  let tlsPort: number | null = null;
+  let serverUrl: string;
+  try {
+    if (opts.plain) {
+      port = await listen(createServer(aedes.handle), opts.port, opts.host);
+      serverUrl = `mqtt://${opts.host === '0.0.0.0' || opts.host === '::' ? '127.0.0.1' : opts.host}:${port}`;
+    } else {
+      const internal = await listen(
+        createServer((socket) => {
+          serverOnlySockets.add(socket);
+          aedes.handle(socket);
+        }),
+        0,
+        '127.0.0.1',
+      );
+      serverUrl = `mqtt://127.0.0.1:${internal}`;
+    }
+    if (opts.tls) {
+      const { cert, key, ca } = opts.tls;
+      const tlsServer = createTlsServer(
+        { cert, key, ...(ca ? { ca } : {}), minVersion: 'TLSv1.2' },
+        aedes.handle,
+      );
+      tlsServer.on('tlsClientError', (err) =>
+        logger.debug({ err: err.message }, 'mqtt tls handshake failed'),
+      );
+      tlsPort = await listen(tlsServer, opts.tls.port, opts.host);
+    }
+  } catch (err) {
+    await closeServers();
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    throw err;
+  }
   return {
     port,
+    tlsPort,
+    serverUrl,
     aedes,
     disconnectMeter(meterNo: string): boolean {
       // The client id of a meter is its meter number (enforced at authentication).
@@ -248,8 +315,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         if (backlogTimer) clearInterval(backlogTimer);
         for (const w of backlogWaiters.splice(0)) w();
         aedes.close(() => {
-          server.close(() => resolve());
-          // closeAllConnections is for http; for net we destroy via aedes.close above.
+          void closeServers().then(() => resolve());
         });
       }),
   };

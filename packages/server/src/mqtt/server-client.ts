@@ -5,6 +5,8 @@ export type MessageHandler = (topic: string, payload: Buffer) => Promise<void> |
 
 export interface ServerClientOptions {
   url: string;
+  /** the CA that signed an mqtts:// broker's certificate, when it is a private one */
+  ca?: Buffer;
   username: string;
   password: string;
   clientId: string;
@@ -51,6 +53,7 @@ export class ServerMqttClient {
       connectTimeout: 10_000,
       resubscribe: true,
       manualConnect: true,
+      ...(opts.ca ? { ca: opts.ca } : {}),
     };
     this.client = mqtt.connect(opts.url, options);
     const inner = this.client as unknown as DeferrableClient;

@@ -64,7 +64,7 @@ export interface RealtimeDeps {
   bus: EventBus;
   metrics: Metrics;
   logger: Logger;
-  config: Pick<Config, 'REDIS_URL' | 'SOCKET_RECOVERY_S' | 'SOCKET_MAX_PER_USER'>;
+  config: Pick<Config, 'REDIS_URL' | 'SOCKET_RECOVERY_S' | 'SOCKET_MAX_PER_USER' | 'DEPLOYMENT_NAME'>;
 }
 
 interface PendingUpdate {
@@ -80,6 +80,15 @@ const meterNoPattern = new RegExp(METER_NO_PATTERN_SOURCE);
  * instance emits only the changes it made itself; with Redis the adapter carries them to the
  * sockets of every other instance.
  */
+/** The Redis stream, channel and key names of a deployment's Socket.IO adapter. */
+export function redisNames(deployment: string) {
+  return {
+    streamName: `${deployment}:socket.io`,
+    channelPrefix: `${deployment}:socket.io`,
+    sessionKeyPrefix: `${deployment}:socket.io:session:`,
+  };
+}
+
 export class RealtimeGateway {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
   readonly nsp: BalanceNamespace;
@@ -108,9 +117,8 @@ export class RealtimeGateway {
       ...(redis
         ? {
             adapter: createAdapter(withSettledSessionWrites(redis, deps.logger), {
-              streamName: 'umeme:socket.io',
-              channelPrefix: 'umeme:socket.io',
-              sessionKeyPrefix: 'umeme:socket.io:session:',
+              // Named per deployment: two deployments on one Redis must not read each other's events.
+              ...redisNames(deps.config.DEPLOYMENT_NAME),
               maxLen: REALTIME_LIMITS.redisStreamMaxLen,
               blockTimeInMs: REALTIME_LIMITS.redisBlockMs,
               onlyPlaintext: true,

@@ -24,6 +24,17 @@ export function createMetrics() {
       labelNames: ['action'] as const,
       registers: [registry],
     }),
+    dynsecDrift: new Counter({
+      name: 'umeme_mqtt_dynsec_drift_total',
+      help: 'Differences between the broker accounts (Mosquitto dynamic security) and the database found at reconciliation, by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    dynsecUnprovisioned: new Gauge({
+      name: 'umeme_mqtt_dynsec_unprovisioned_meters',
+      help: 'Active meters without a broker account at the last reconciliation (rotate and re-flash them)',
+      registers: [registry],
+    }),
     ingestReports: new Counter({
       name: 'umeme_ingest_reports_total',
       help: 'Consumption reports applied, by outcome',
