@@ -1,6 +1,6 @@
 // Protects the meter-to-server path end to end: the native build of the firmware, as a real MQTT client of
 // the real server, is credited, switches on, consumes to its limit, switches off, and the server's E equals
-// the meter's register exactly (design §3); it also survives a restart and a crash.
+// the meter's register exactly (docs/design.md §3); it also survives a restart and a crash.
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

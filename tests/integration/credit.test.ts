@@ -1,4 +1,4 @@
-// Protects the crediting service and credit-limit delivery to meters (design §3 invariants 1, 2, 4; MQ-4, MQ-5).
+// Protects the crediting service and credit-limit delivery to meters (docs/design.md §3 invariants 1, 2, 4; MQ-4, MQ-5).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import { connectAsMeter, databases, meterState, startTestApp, waitFor, type TestApp } from '../helpers/app';

@@ -1,4 +1,4 @@
-// Protects the credit protocol's ingest path: reports over real MQTT into the ledger (design §3, MQ-1).
+// Protects the credit protocol's ingest path: reports over real MQTT into the ledger (docs/design.md §3, MQ-1).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectAsMeter,

@@ -1,4 +1,4 @@
-// Protects the ledger under concurrency: credits racing duplicated and reordered reports (design §3 invariants 1–3).
+// Protects the ledger under concurrency: credits racing duplicated and reordered reports (docs/design.md §3 invariants 1–3).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import {

@@ -1,4 +1,4 @@
-// Protects device authentication and the per-meter MQTT ACL (design §4; MQ-7, MQ-8, MQ-9).
+// Protects device authentication and the per-meter MQTT ACL (docs/design.md §4; MQ-7, MQ-8, MQ-9).
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

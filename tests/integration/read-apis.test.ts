@@ -1,4 +1,4 @@
-// Protects the dashboard's read APIs: transaction history pages and consumption series (design §6).
+// Protects the dashboard's read APIs: transaction history pages and consumption series (docs/design.md §6).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import { connectAsMeter, startTestApp, v2Report, waitFor, type TestApp } from '../helpers/app';

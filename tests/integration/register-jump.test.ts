@@ -1,4 +1,4 @@
-// Protects accounts from implausible register jumps (issue 13 finding 4, MQ-13): held, not debited, resolved by an audited operator decision with design §3's invariants exact.
+// Protects accounts from implausible register jumps (issue 13 finding 4, MQ-13): held, not debited, resolved by an audited operator decision with docs/design.md §3's invariants exact.
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';

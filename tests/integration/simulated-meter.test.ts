@@ -1,4 +1,4 @@
-// Protects the end-to-end credit loop with a simulated meter: consume to the limit, go dark, come back on payment (design §3 invariant 4).
+// Protects the end-to-end credit loop with a simulated meter: consume to the limit, go dark, come back on payment (docs/design.md §3 invariant 4).
 import { ConstantLoadModel, VirtualMeter } from '@umeme/simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';

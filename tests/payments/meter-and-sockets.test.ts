@@ -13,7 +13,7 @@ import {
   type Payer,
 } from './helpers';
 
-/** The firmware's credit rule (design §3): the relay is closed iff E < C (no emergency credit here). */
+/** The firmware's credit rule (docs/design.md §3): the relay is closed iff E < C (no emergency credit here). */
 const relayClosed = (energyKwh: number, creditLimitKwh: number) => energyKwh < creditLimitKwh;
 
 interface WatchedMeter {

@@ -1,4 +1,4 @@
-// Protects the browser realtime gateway's contract: who may connect, what they receive on (re)connect, credits at once (design §5).
+// Protects the browser realtime gateway's contract: who may connect, what they receive on (re)connect, credits at once (docs/design.md §5).
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { balanceInitialSchema, balanceUpdatedSchema, transactionCompletedSchema } from '@umeme/protocol';

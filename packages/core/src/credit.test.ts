@@ -1,4 +1,4 @@
-// Protects the credit protocol's arithmetic (design §3) against the vectors the firmware shares.
+// Protects the credit protocol's arithmetic (docs/design.md §3) against the vectors the firmware shares.
 // The import boundary is for production code; tests need their runner.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * Credit-protocol arithmetic (design §3): the meter-owned energy register E and the
+ * Credit-protocol arithmetic (docs/design.md §3): the meter-owned energy register E and the
  * server-owned credit limit C only grow, balance = C − E, and the relay is closed iff
  * E < C + emergency credit. Every function is pure; the server persists what they return.
  */

@@ -1,7 +1,7 @@
 /**
  * Friendly hours (issue 5 §4): nights, Sundays and public holidays when the load is never
  * cut for lack of credit. What is used then drives the balance C − E below zero and the next
- * purchase repays it by raising C (design §3). Pure: instants in, answers out.
+ * purchase repays it by raising C (docs/design.md §3). Pure: instants in, answers out.
  */
 import { assertSafeInteger, roundHalfEvenDiv } from './money';
 

@@ -81,7 +81,7 @@ export type {
   EnergyQuote,
 } from './tariff';
 
-// Credit protocol (design §3).
+// Credit protocol (docs/design.md §3).
 export {
   /** Applies one consumption report to the register state: what to debit. */
   applyEnergyReport,

@@ -1,6 +1,6 @@
 /**
  * The tariff engine: turns an amount paid into energy plus a receipt, line by line, the
- * way Kenyan prepaid tokens are sold (design §2). Pure and integer-only.
+ * way Kenyan prepaid tokens are sold (docs/design.md §2). Pure and integer-only.
  *
  * Two prices are kept for any quantity of energy:
  * - the receipt price T(e): every line rounded half-even to the cent, percentage levies

@@ -302,7 +302,7 @@ export function c2bConfirmationAck(): C2bConfirmationResponse {
 // ---------------------------------------------------------------------------------------------
 // Result codes
 
-/** Result codes met in practice (design §7), with the reason we show to a customer. */
+/** Result codes met in practice (docs/design.md §7), with the reason we show to a customer. */
 export const RESULT_CODE_REASONS: Readonly<Record<number, string>> = {
   0: 'Payment received',
   1: 'Insufficient M-Pesa balance',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_WIRE_QUANTITY, METER_NO_PATTERN_SOURCE } from './limits';
 
-/** Meter → server and server → meter payloads (design §4). Unknown fields are stripped. */
+/** Meter → server and server → meter payloads (docs/design.md §4). Unknown fields are stripped. */
 
 export const MAX_MQTT_PAYLOAD_BYTES = 2048;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Socket.IO namespace `/balance` events (design §5). Energy values are kWh and money KES on
+ * Socket.IO namespace `/balance` events (docs/design.md §5). Energy values are kWh and money KES on
  * the wire; `timestamp` and `lastSeen` are Unix milliseconds. Every meter event carries `seq`,
  * the meter's event sequence number, so a client that sees a gap refetches over HTTP.
  *

@@ -1,6 +1,6 @@
 import { METER_NO_PATTERN_SOURCE } from './limits';
 
-/** MQTT topic layout (design §4): `smartmeter/{meterNo}/...`. */
+/** MQTT topic layout (docs/design.md §4): `smartmeter/{meterNo}/...`. */
 
 export const TOPIC_ROOT = 'smartmeter';
 export const SHARED_GROUP = 'umeme';

@@ -171,7 +171,7 @@ const envSchema = z.object({
   METRICS_HOST: z.string().default('127.0.0.1'),
   /** on shutdown, how long one part (HTTP, MQTT, database…) may take before the next closes anyway */
   SHUTDOWN_STEP_TIMEOUT_MS: positiveInt.max(600_000).default(15_000),
-  // M-Pesa Daraja (design §7): real Daraja with credentials; the built-in emulator only in the
+  // M-Pesa Daraja (docs/design.md §7): real Daraja with credentials; the built-in emulator only in the
   // demo or with DARAJA_EMULATOR=true, never in production (mode.ts).
   DARAJA_ENV: z.enum(['sandbox', 'production']).default('sandbox'),
   /** the built-in emulator serves payments (staging); refused with NODE_ENV=production */

@@ -64,7 +64,7 @@ describe('credential sources', () => {
   });
 });
 
-/** A stand-in for the server's documented contract (design §6), so the client can be tested before the server exists. */
+/** A stand-in for the server's documented contract (docs/design.md §6), so the client can be tested before the server exists. */
 interface StubServer {
   url: string;
   registered: Map<string, { openingCreditKwh: number }>;

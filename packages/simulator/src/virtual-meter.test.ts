@@ -1,4 +1,4 @@
-// Protects the simulated meter's side of the credit protocol (design §3–4) over a real broker on TCP.
+// Protects the simulated meter's side of the credit protocol (docs/design.md §3–4) over a real broker on TCP.
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {

@@ -36,7 +36,7 @@ import {
 } from './load-model';
 
 /**
- * A simulated prepaid meter speaking the Umeme protocol (design §3–4) over real MQTT.
+ * A simulated prepaid meter speaking the Umeme protocol (docs/design.md §3–4) over real MQTT.
  * It owns the energy register E (integer mWh, never decreasing) and keeps the largest credit
  * limit C it has been sent; the relay is closed iff E < C + emergency credit, unless overridden.
  * Time only moves through `tick`, so tests drive it as fast as they like and a seed replays.

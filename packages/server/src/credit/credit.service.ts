@@ -165,7 +165,7 @@ export class CreditService {
     assertQuote(quote, req.amountCents);
     const receipt = await withFriendlyDebtLine(tx, meter, quote);
     const creditLimitMwh = meter.credit_limit_mwh + quote.energyMwh;
-    // Invariant 2 of design §3 (C = E0 + Σ ledger), on the ledger as read under the lock plus
+    // Invariant 2 of docs/design.md §3 (C = E0 + Σ ledger), on the ledger as read under the lock plus
     // the entry written below.
     assertLedgerSum(req.meterNo, meter.e0_mwh, known.ledger_mwh + quote.energyMwh, creditLimitMwh);
     // The transaction, its ledger entry and the new C in one statement.
@@ -672,7 +672,7 @@ function assertLedgerSum(meterNo: string, e0Mwh: number, ledgerMwh: number, cred
   }
 }
 
-/** Invariant 2 of design §3: C = E0 + Σ ledger, checked inside the writing transaction. */
+/** Invariant 2 of docs/design.md §3: C = E0 + Σ ledger, checked inside the writing transaction. */
 export async function assertLedgerInvariant(
   tx: Queryable,
   meterNo: string,

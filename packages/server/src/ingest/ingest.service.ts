@@ -121,7 +121,7 @@ function comesOnline(u: MeterUpdate): boolean {
 
 /**
  * Applies consumption reports in small batches, one database transaction per batch
- * (design §8). Duplicates, reordering and stale reports fold to no-ops (design §3).
+ * (docs/design.md §8). Duplicates, reordering and stale reports fold to no-ops (docs/design.md §3).
  */
 export class IngestService {
   /**

@@ -87,7 +87,7 @@ export function serverMaySubscribe(filter: string): boolean {
 }
 
 /**
- * Aedes on a real TCP port with per-meter credentials and the ACL of design §4: a meter
+ * Aedes on a real TCP port with per-meter credentials and the ACL of docs/design.md §4: a meter
  * publishes only under its own prefix and subscribes only to its own command/#.
  */
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {

@@ -24,7 +24,7 @@ const REPUBLISH_MIN_INTERVAL_MS = 10_000;
 /**
  * Publishes `command/balance` (retained, QoS 1) whenever C changes, when a meter comes
  * online, and for every meter at start-up: a broker restart may have lost retained
- * messages, and the server owns C (design §1, MQ-2, MQ-5).
+ * messages, and the server owns C (docs/design.md §1, MQ-2, MQ-5).
  * Requests are coalesced per meter so a burst costs one publish of the latest value.
  */
 export class CommandPublisher {

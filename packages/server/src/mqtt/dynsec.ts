@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 /**
  * Mosquitto's dynamic-security plugin, driven over `$CONTROL/dynamic-security/v1` (Mosquitto
  * 2.0): the server keeps one broker client per meter (username = client id = meter number)
- * and one for its own instances, each with a role that allows exactly what design §4 allows.
+ * and one for its own instances, each with a role that allows exactly what docs/design.md §4 allows.
  *
  * One role per meter: Mosquitto 2.0's dynsec matches ACL topics literally (no `%c`/`%u`
  * substitution; that arrived after 2.0), so a shared role cannot say "its own meter number".

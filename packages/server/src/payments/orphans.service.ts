@@ -50,7 +50,7 @@ interface OrphanPayment {
 }
 
 /**
- * Operator review of orphan callbacks (design §7): STK callbacks whose CheckoutRequestID matched
+ * Operator review of orphan callbacks (docs/design.md §7): STK callbacks whose CheckoutRequestID matched
  * no intent. An admin assigns one to a meter — credited once through the crediting service under
  * the M-Pesa receipt, the same key an intent's credit uses — or dismisses it; both need a reason
  * and leave an audit row. The callback row is locked while deciding, so two operators cannot

@@ -41,7 +41,7 @@ export interface PaymentsModule {
   close(): Promise<void>;
 }
 
-/** Wires the payments capability (design §7): Daraja or its emulator, services, routes, reconciliation. */
+/** Wires the payments capability (docs/design.md §7): Daraja or its emulator, services, routes, reconciliation. */
 export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsModule> {
   const { config, db, logger } = deps;
   const log = logger.child({ part: 'payments' });

@@ -125,7 +125,7 @@ export const paymentsRoutes =
       },
       async (req) => (await c2b.confirm(req.body, req.ip)).ack,
     );
-    // Operator review of callbacks that matched no payment request (design §7).
+    // Operator review of callbacks that matched no payment request (docs/design.md §7).
     app.get(
       '/api/admin/payments/orphans',
       {

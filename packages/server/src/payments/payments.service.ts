@@ -203,7 +203,7 @@ interface Settled {
 }
 
 /**
- * M-Pesa Express payments (design §7): the intent, the push, the callback and its settlement.
+ * M-Pesa Express payments (docs/design.md §7): the intent, the push, the callback and its settlement.
  * The intent row is the guard of each payment: every path that settles one locks it first, so
  * callbacks, their duplicates and reconciliation cannot credit it twice; the credit's
  * `externalRef` is a second, independent guard.

@@ -1,4 +1,4 @@
-// Protects the coalescing rule of design §5: at most one value per key per window, the latest, never late by more than a window.
+// Protects the coalescing rule of docs/design.md §5: at most one value per key per window, the latest, never late by more than a window.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Coalescer } from './coalescer';
 

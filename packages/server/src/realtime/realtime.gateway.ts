@@ -75,7 +75,7 @@ interface PendingUpdate {
 const meterNoPattern = new RegExp(METER_NO_PATTERN_SOURCE);
 
 /**
- * The browser realtime gateway (design §5): Socket.IO namespace `/balance` on the app's HTTP
+ * The browser realtime gateway (docs/design.md §5): Socket.IO namespace `/balance` on the app's HTTP
  * server. It turns domain events into socket events for the rooms entitled to them. Each
  * instance emits only the changes it made itself; with Redis the adapter carries them to the
  * sockets of every other instance.

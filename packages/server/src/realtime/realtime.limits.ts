@@ -1,6 +1,6 @@
 /** Limits of the browser realtime gateway, each named once. */
 export const REALTIME_LIMITS = {
-  /** consumption-driven balance updates per meter: at most one per window (design §5) */
+  /** consumption-driven balance updates per meter: at most one per window (docs/design.md §5) */
   coalesceWindowMs: 1000,
   /** meters in one balance_initial; a customer with more reads the rest over HTTP */
   snapshotMeters: 200,

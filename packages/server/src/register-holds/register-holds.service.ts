@@ -117,7 +117,7 @@ export async function holdsOfMeter(
  * register, the hold, the audit entry and the alert, and checks C = E0 + Σ ledger.
  * - accept: the jump was genuine use: E moves to the held register and the difference is debited.
  * - reset_epoch: the meter's register was replaced or reset: E0, C and E move up by the jump
- *   together (design §3 stays exact: balance, Σ ledger = C − E0 and debited = E − E0 unchanged)
+ *   together (docs/design.md §3 stays exact: balance, Σ ledger = C − E0 and debited = E − E0 unchanged)
  *   and the meter gets the re-based C.
  * - dismiss: the meter went back to its old register (a glitch): nothing changes but the hold.
  */
@@ -230,7 +230,7 @@ export class RegisterHoldsService {
       );
       if (debitedMwh !== null) {
         // The accepted use lands in the hour the jump was first reported: hourly rollups keep
-        // summing to E − E0 (design §3 invariant 3).
+        // summing to E − E0 (docs/design.md §3 invariant 3).
         await tx.query(
           `INSERT INTO consumption_hourly (meter_no, hour, energy_mwh, max_power_w, reports)
            VALUES ($1, to_timestamp($2 / 1000.0), $3, NULL, 1)

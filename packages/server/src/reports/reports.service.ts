@@ -6,7 +6,7 @@ import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import type { ReportRow, Statement } from './reports.schema';
 
-/** Reporting days and months are Kenyan (design §7: Daraja timestamps are in Kenyan time). */
+/** Reporting days and months are Kenyan (docs/design.md §2; Daraja timestamps are in Kenyan time too). */
 const ZONE = 'Africa/Nairobi';
 const SOLD_KINDS = ['purchase', 'refund', 'reversal'];
 /**

@@ -1,5 +1,5 @@
 /**
- * Shapes of the HTTP API (design §6) as the web app uses them, and tolerant readers for the
+ * Shapes of the HTTP API (docs/design.md §6) as the web app uses them, and tolerant readers for the
  * consumption and transaction answers: those routes were written alongside this app, so the
  * readers accept the field names the server may reasonably choose and skip what they cannot read.
  */

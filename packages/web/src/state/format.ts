@@ -1,6 +1,6 @@
 import { intlLocale, translate, type Locale } from '../i18n/i18n';
 
-/** The flat tariff (design §2); used only to show what a balance is worth, never to bill. */
+/** The flat tariff (docs/design.md §2); used only to show what a balance is worth, never to bill. */
 export const TARIFF_KES_PER_KWH = 20;
 
 const MS_PER_MINUTE = 60_000;

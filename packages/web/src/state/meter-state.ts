@@ -2,7 +2,7 @@ import type { BalanceUpdated, MeterSnapshot } from '@umeme/protocol';
 import type { ApiMeter } from '../api/api-types';
 import { epochToMs, isoToMs } from './format';
 
-/** What the dashboard knows about one meter. kWh are for display only (design §2). */
+/** What the dashboard knows about one meter. kWh are for display only (docs/design.md §2). */
 export interface MeterView {
   meterNo: string;
   ownerName: string | null;
@@ -107,7 +107,7 @@ export function applyBalanceUpdated(m: MeterView, e: BalanceUpdated): EventOutco
       ...m,
       balanceKwh: e.newBalance,
       energyTotalKwh,
-      // C − E = balance (design §3)
+      // C − E = balance (docs/design.md §3)
       creditLimitKwh: e.creditLimit ?? e.newBalance + energyTotalKwh,
       powerW: e.powerW === undefined ? m.powerW : e.powerW,
       relay: e.relay ?? m.relay,

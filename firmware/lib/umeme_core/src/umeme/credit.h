@@ -1,4 +1,4 @@
-// The meter's half of the credit protocol (design §3): it owns the energy register E and
+// The meter's half of the credit protocol (docs/design.md §3): it owns the energy register E and
 // keeps the largest credit limit C the server has sent. Pure functions, checked against
 // packages/protocol/vectors/credit.json.
 #pragma once

@@ -6,7 +6,7 @@
 
 namespace umeme {
 
-// 1 kWh = 1,000,000 mWh (design §2).
+// 1 kWh = 1,000,000 mWh (docs/design.md §2).
 inline constexpr int64_t kMwhPerKwh = 1'000'000;
 
 // packages/protocol MAX_MQTT_PAYLOAD_BYTES: larger payloads are dropped unread.

@@ -1,4 +1,4 @@
-// MQTT payloads of design §4, mirroring the zod schemas in
+// MQTT payloads of docs/design.md §4, mirroring the zod schemas in
 // packages/protocol/src/mqtt-payloads.ts field for field. Decoders accept exactly what
 // the schemas accept (unknown fields are ignored); anything else is rejected whole, so a
 // bad command can never change meter state.
