@@ -30,6 +30,8 @@ export interface TestApp {
     userId?: string;
   }): Promise<TestMeterCreds>;
   newCustomer(): Promise<{ id: string; token: string; email: string; password: string }>;
+  /** Credits a meter through the ledger as the demo top-up would (demo money), in any mode. */
+  creditKes(meterNo: string, kes: number): Promise<void>;
 }
 
 export interface TestMeterCreds {
@@ -108,6 +110,15 @@ export async function startTestApp(
         ...(opts.userId ? { userId: opts.userId } : {}),
       });
       return { meterNo, secret: r.mqttPassword };
+    },
+    async creditKes(meterNo, kes) {
+      await app.services.credit.credit(SYSTEM, {
+        meterNo,
+        amountCents: kes * 100,
+        source: 'simulate',
+        type: 'simulate',
+        externalRef: `test-${randomBytes(6).toString('hex')}`,
+      });
     },
     async newCustomer() {
       const email = `c${randomBytes(5).toString('hex')}@test.local`;

@@ -206,9 +206,7 @@ describe.skipIf(unavailable !== null)('Mosquitto with dynamic security managed b
       expect(s.credit_limit_mwh).toBe(5_000_000);
     }
     // every meter still gets its own credit limit, and only its own
-    await Promise.all(
-      meters.map((m) => t.api('POST', '/daraja/simulate', { meter_no: m.meterNo, amount: 20 }, t.adminToken)),
-    );
+    await Promise.all(meters.map((m) => t.creditKes(m.meterNo, 20)));
     for (const m of meters)
       await waitFor(() => ownLimits.get(m.meterNo)!.includes(6), `limit of ${m.meterNo}`);
     expect(foreign).toEqual([]);

@@ -39,7 +39,7 @@ describe('embedded broker over TLS with plain MQTT off', () => {
     await waitFor(() => limits.includes(2), 'retained credit limit over TLS');
     await c.publishAsync(`smartmeter/${m.meterNo}/consumption`, v2Report(m.meterNo, 1, 0.5), { qos: 1 });
     await waitFor(async () => (await meterState(t, m.meterNo)).energy_mwh === 500_000, 'report applied');
-    await t.api('POST', '/daraja/simulate', { meter_no: m.meterNo, amount: 20 }, t.adminToken);
+    await t.creditKes(m.meterNo, 20);
     await waitFor(() => limits.includes(3), 'new credit limit over TLS');
     await c.endAsync();
   });
@@ -83,7 +83,7 @@ describe('embedded broker over TLS with plain MQTT off', () => {
   });
 
   it('refuses settings that would leave meters without a listener or half a key pair', () => {
-    const base = { NODE_ENV: 'test', DEMO: 'false' };
+    const base = { NODE_ENV: 'test', DEMO: 'false', DARAJA_EMULATOR: 'true' };
     expect(() => loadConfig({ ...base, MQTT_PLAIN: 'false' })).toThrow(/MQTT_PLAIN/);
     expect(() => loadConfig({ ...base, MQTT_TLS_CERT: '/x.crt' })).toThrow(/MQTT_TLS_KEY/);
     expect(() => loadConfig({ ...base, MQTT_TLS_PORT: '8883' })).toThrow(/MQTT_TLS_PORT/);
