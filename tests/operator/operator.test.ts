@@ -189,6 +189,39 @@ describe('remote commands', () => {
 });
 
 describe('alerts', () => {
+  it('a meter whose own balance disagrees with the server in either direction opens balance_mismatch', async () => {
+    const m = await t.newMeter({ openingCreditKwh: 10 });
+    const meter = await connectAsMeter(t.mqttUrl, m);
+    const send = (seq: number, kwh: number, remainingBalance: number) =>
+      meter.publishAsync(
+        `smartmeter/${m.meterNo}/consumption`,
+        v2Report(m.meterNo, seq, kwh, { remainingBalance }),
+        { qos: 1 },
+      );
+    const mismatchMessage = async () => {
+      const { rows } = await t.app.services.db.query<{ message: string }>(
+        `SELECT message FROM alerts WHERE meter_no = $1 AND kind = 'balance_mismatch' AND closed_at IS NULL`,
+        [m.meterNo],
+      );
+      return rows[0]?.message ?? null;
+    };
+    await send(1, 0.1, 9.9);
+    await waitFor(
+      async () => (await meterState(t, m.meterNo)).energy_mwh === 100_000,
+      'first report applied',
+    );
+    expect(await mismatchMessage()).toBeNull();
+    // More credit than granted: the supply would stay on unpaid.
+    await send(2, 0.2, 15);
+    expect(await waitFor(mismatchMessage, 'mismatch above')).toContain('more credit');
+    await send(3, 0.3, 9.7);
+    await waitFor(async () => (await mismatchMessage()) === null, 'mismatch closed when they agree');
+    // Less credit than granted: a lost command/balance would leave a paying customer in the dark.
+    await send(4, 0.4, 4.6);
+    expect(await waitFor(mismatchMessage, 'mismatch below')).toContain('less credit');
+    await meter.endAsync();
+  });
+
   it('tamper alerts open on consumption with the relay off and on power above the rating, and close again', async () => {
     const m = await t.newMeter({ openingCreditKwh: 50 });
     await admin('POST', `/api/admin/meters/${m.meterNo}/config`, {

@@ -1,4 +1,4 @@
-// Protects the relay rule and credit-limit keeping against packages/protocol/vectors/credit.json.
+// Protects the relay rule, the low-balance rule and credit-limit keeping against packages/protocol/vectors/credit.json.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -39,6 +39,16 @@ TEST_CASE("every relay vector gives the same decision") {
                               vector.at("emergencyMwh").get<int64_t>(),
                               overrideFrom(vector.at("override").get<std::string>())) ==
           vector.at("relayClosed").get<bool>());
+  }
+}
+
+TEST_CASE("every low-balance vector gives the same answer") {
+  const auto vectors = fixtures::loadVectors("credit.json").at("lowBalance");
+  REQUIRE(vectors.size() > 0);
+  for (const auto& vector : vectors) {
+    INFO(vector.dump());
+    CHECK(isLowBalance(vector.at("energyMwh").get<int64_t>(), vector.at("creditLimitMwh").get<int64_t>(),
+                       vector.at("lowBalanceMwh").get<int64_t>()) == vector.at("low").get<bool>());
   }
 }
 

@@ -1,93 +1,85 @@
-// Protects the alert rules: which alerts a meter's state should have open.
+// Protects the balance alert rules: which alerts a meter's balance should have open.
 // The import boundary is for production code; tests need their runner.
 import { describe, expect, it } from 'vitest';
-import { diffAlerts, evaluateAlerts, type AlertInputs } from './alerts';
+import vectors from '../../protocol/vectors/credit.json';
+import {
+  BALANCE_TOLERANCE_MWH,
+  balanceAlertFlags,
+  balanceAlerts,
+  isLowBalance,
+  meterBalanceDisagreement,
+  type BalanceAlertInput,
+} from './alerts';
 
-const NOW_MS = Date.parse('2024-05-01T12:00:00Z');
-
-/** A healthy meter: 10 kWh left, heard from just now, agreeing with the server. */
-function newMeterState(overrides: Partial<AlertInputs> = {}): AlertInputs {
+/** A healthy meter: 10 kWh left, threshold 2 kWh, agreeing with the server. */
+function newMeterState(overrides: Partial<BalanceAlertInput> = {}): BalanceAlertInput {
   return {
+    meterNo: 'M1',
+    userId: null,
     balanceMwh: 10_000_000,
-    lowBalanceThresholdMwh: 2_000_000,
-    lastSeenMs: NOW_MS - 1000,
-    nowMs: NOW_MS,
-    expectedIntervalMs: 30_000,
-    meterReportedBalanceMwh: 10_000_000,
-    balanceToleranceMwh: 50_000,
+    lowBalanceMwh: 2_000_000,
+    meterBalanceMwh: 10_000_000,
     ...overrides,
   };
 }
 
-describe('alert rules', () => {
-  it('opens nothing for a healthy meter', () => {
-    expect(evaluateAlerts(newMeterState())).toEqual([]);
+const open = (input: BalanceAlertInput) =>
+  Object.entries(balanceAlertFlags(input))
+    .filter(([, isOpen]) => isOpen)
+    .map(([kind]) => kind);
+
+describe('balance alert rules', () => {
+  it('a healthy meter has no alert open', () => {
+    expect(open(newMeterState())).toEqual([]);
   });
 
-  it('opens low_balance at and below the threshold while credit remains', () => {
-    expect(evaluateAlerts(newMeterState({ balanceMwh: 2_000_001, meterReportedBalanceMwh: null }))).toEqual(
-      [],
+  it('low balance opens below the threshold, not at it, and zero balance supersedes it', () => {
+    expect(open(newMeterState({ balanceMwh: 2_000_000, meterBalanceMwh: null }))).toEqual([]);
+    expect(open(newMeterState({ balanceMwh: 1_999_999, meterBalanceMwh: null }))).toEqual(['low_balance']);
+    expect(open(newMeterState({ balanceMwh: 1, meterBalanceMwh: null }))).toEqual(['low_balance']);
+    expect(open(newMeterState({ balanceMwh: 0, meterBalanceMwh: null }))).toEqual(['zero_balance']);
+    expect(open(newMeterState({ balanceMwh: -400, meterBalanceMwh: null }))).toEqual(['zero_balance']);
+  });
+
+  it('a meter reporting more or less credit than the server beyond the tolerance is a mismatch', () => {
+    const at = (meterBalanceMwh: number) => open(newMeterState({ meterBalanceMwh }));
+    expect(at(10_000_000 + BALANCE_TOLERANCE_MWH)).toEqual([]);
+    expect(at(10_000_000 - BALANCE_TOLERANCE_MWH)).toEqual([]);
+    expect(at(10_000_000 + BALANCE_TOLERANCE_MWH + 1)).toEqual(['balance_mismatch']);
+    expect(at(10_000_000 - BALANCE_TOLERANCE_MWH - 1)).toEqual(['balance_mismatch']);
+    expect(open(newMeterState({ meterBalanceMwh: null }))).toEqual([]);
+  });
+
+  it('says which side the meter is on, so the server re-sends the limit only when the meter lags', () => {
+    expect(meterBalanceDisagreement(1_000_000, 2_000_000)).toBe('above');
+    expect(meterBalanceDisagreement(1_000_000, 0)).toBe('below');
+    expect(meterBalanceDisagreement(1_000_000, 1_000_000)).toBeNull();
+    expect(meterBalanceDisagreement(1_000_000, null)).toBeNull();
+  });
+
+  it('words each alert with its side and amounts', () => {
+    const [zero, low, mismatch] = balanceAlerts(
+      newMeterState({ balanceMwh: -1_230_000, meterBalanceMwh: 0 }),
     );
-    expect(evaluateAlerts(newMeterState({ balanceMwh: 2_000_000, meterReportedBalanceMwh: null }))).toEqual([
-      'low_balance',
-    ]);
-    expect(evaluateAlerts(newMeterState({ balanceMwh: 1, meterReportedBalanceMwh: null }))).toEqual([
-      'low_balance',
-    ]);
+    expect(zero).toMatchObject({ kind: 'zero_balance', open: true, severity: 'critical' });
+    expect(zero!.message).toContain('-1.23 kWh');
+    expect(low).toMatchObject({ kind: 'low_balance', open: false });
+    expect(mismatch).toMatchObject({ kind: 'balance_mismatch', open: true });
+    expect(mismatch!.message).toContain('more credit');
   });
 
-  it('opens zero_balance instead of low_balance once credit is used up or overdrawn', () => {
-    expect(evaluateAlerts(newMeterState({ balanceMwh: 0, meterReportedBalanceMwh: null }))).toEqual([
-      'zero_balance',
-    ]);
-    expect(evaluateAlerts(newMeterState({ balanceMwh: -400, meterReportedBalanceMwh: null }))).toEqual([
-      'zero_balance',
-    ]);
+  it('refuses fractional energy: a programmer error, not input', () => {
+    expect(() => isLowBalance(0.5, 1)).toThrow(RangeError);
+    expect(() => isLowBalance(1, -1)).toThrow(RangeError);
+    expect(() => meterBalanceDisagreement(1, 0.5)).toThrow(RangeError);
   });
+});
 
-  it('opens connection_lost only after three missed intervals', () => {
-    expect(evaluateAlerts(newMeterState({ lastSeenMs: NOW_MS - 90_000 }))).toEqual([]);
-    expect(evaluateAlerts(newMeterState({ lastSeenMs: NOW_MS - 90_001 }))).toEqual(['connection_lost']);
-    expect(
-      evaluateAlerts(newMeterState({ lastSeenMs: NOW_MS - 30_001, missedIntervalsBeforeLost: 1 })),
-    ).toEqual(['connection_lost']);
-  });
-
-  it('does not call a meter that has never been heard from lost', () => {
-    expect(evaluateAlerts(newMeterState({ lastSeenMs: null }))).toEqual([]);
-  });
-
-  it('opens balance_mismatch when the meter and the server disagree beyond the tolerance, either way', () => {
-    expect(evaluateAlerts(newMeterState({ meterReportedBalanceMwh: 10_050_000 }))).toEqual([]);
-    expect(evaluateAlerts(newMeterState({ meterReportedBalanceMwh: 9_950_000 }))).toEqual([]);
-    expect(evaluateAlerts(newMeterState({ meterReportedBalanceMwh: 10_050_001 }))).toEqual([
-      'balance_mismatch',
-    ]);
-    expect(evaluateAlerts(newMeterState({ meterReportedBalanceMwh: 9_949_999 }))).toEqual([
-      'balance_mismatch',
-    ]);
-    expect(evaluateAlerts(newMeterState({ meterReportedBalanceMwh: null }))).toEqual([]);
-  });
-
-  it('lists several alerts at once, most urgent first', () => {
-    const state = newMeterState({
-      balanceMwh: -1,
-      lastSeenMs: NOW_MS - 3_600_000,
-      meterReportedBalanceMwh: 5_000_000,
-    });
-    expect(evaluateAlerts(state)).toEqual(['zero_balance', 'connection_lost', 'balance_mismatch']);
-  });
-
-  it('refuses non-integer quantities', () => {
-    expect(() => evaluateAlerts(newMeterState({ balanceMwh: 0.5 }))).toThrow(RangeError);
-    expect(() => evaluateAlerts(newMeterState({ balanceToleranceMwh: -1 }))).toThrow(RangeError);
-  });
-
-  it('tells which alerts to open and which to close', () => {
-    expect(diffAlerts(['low_balance', 'connection_lost'], ['zero_balance', 'connection_lost'])).toEqual({
-      toOpen: ['zero_balance'],
-      toClose: ['low_balance'],
-    });
-    expect(diffAlerts([], [])).toEqual({ toOpen: [], toClose: [] });
-  });
+describe('shared low-balance vectors', () => {
+  it.each(vectors.lowBalance)(
+    'low=$low at E=$energyMwh, C=$creditLimitMwh, threshold=$lowBalanceMwh',
+    ({ energyMwh, creditLimitMwh, lowBalanceMwh, low }) => {
+      expect(isLowBalance(creditLimitMwh - energyMwh, lowBalanceMwh)).toBe(low);
+    },
+  );
 });

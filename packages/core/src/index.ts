@@ -115,22 +115,39 @@ export type {
   RelayDecision,
 } from './credit';
 
-// Alert rules.
+// Alert rules (docs/design.md §3.6).
 export {
-  /** All alert kinds, most urgent first. */
-  ALERT_KINDS,
   /** Report intervals missed before connection_lost. */
   DEFAULT_MISSED_INTERVALS_BEFORE_LOST,
-  /** Alerts that should be open for a meter now. */
-  evaluateAlerts,
-  /** Alerts to open and close. */
-  diffAlerts,
+  /** How far the meter's balance may differ from the server's before balance_mismatch. */
+  BALANCE_TOLERANCE_MWH,
+  BALANCE_ALERT_KINDS,
+  /** balance < threshold: the meter's low_balance status and the server's alert. */
+  isLowBalance,
+  /** 'above' | 'below' | null: the meter's balance against the server's. */
+  meterBalanceDisagreement,
+  /** Whether zero_balance, low_balance and balance_mismatch should be open. */
+  balanceAlertFlags,
+  /** One balance alert with its severity and message. */
+  balanceAlert,
+  /** All balance alerts, open or closed. */
+  balanceAlerts,
+  RELAY_OFF_TOLERANCE_MWH,
+  /** Hot-path shortcut: whether a tamper alert should be open. */
+  tamperSuspected,
+  /** tamper_relay and power_over_rated, open or closed. */
+  tamperAlerts,
 } from './alerts';
 export type {
-  /** low_balance | zero_balance | connection_lost | balance_mismatch. */
+  /** Every alert kind. */
   AlertKind,
-  /** Input of evaluateAlerts. */
-  AlertInputs,
+  AlertSeverity,
+  /** An alert a rule says should be open or closed. */
+  AlertDecision,
+  BalanceAlertKind,
+  BalanceAlertInput,
+  TamperAlertKind,
+  TamperInput,
 } from './alerts';
 
 // Friendly hours (issue 5 §4).

@@ -2,5 +2,6 @@ export * from './units';
 export * from './topics';
 export * from './mqtt-payloads';
 export * from './socket-events';
+export * from './meter-status';
 export { METER_NO_PATTERN_SOURCE } from './limits';
 export { RECEIPT_STYLE } from './print-styles';

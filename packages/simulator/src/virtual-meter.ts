@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { isLowBalance, mergeCreditLimitMwh, relayShouldClose, type RelayOverride } from '@umeme/core';
 import { connect, type MqttClient } from 'mqtt';
 import {
   commandBalanceSchema,
@@ -70,7 +71,7 @@ export interface MeterState {
   remainderWattMs: number;
 }
 
-export type RelayOverride = 'auto' | 'connect' | 'disconnect';
+export type { RelayOverride };
 
 export interface VirtualMeterOptions {
   meterNo: string;
@@ -590,7 +591,7 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
     if (!decoded.ok) return this.rejectCommand('balance');
     const limitMwh = kwhToMwh(decoded.value.creditLimit);
     // C only grows on the meter: a stale, duplicated or reordered command cannot take credit away
-    if (limitMwh > this.creditLimit) {
+    if (mergeCreditLimitMwh(this.creditLimit, limitMwh) !== this.creditLimit) {
       this.creditLimit = limitMwh;
       this.emit('creditLimit', limitMwh);
       const relayBefore = this.closed;
@@ -638,19 +639,20 @@ export class VirtualMeter extends EventEmitter<VirtualMeterEvents> {
 
   // ---- relay ----------------------------------------------------------------------------
 
+  /** The firmware's relay rule, checked against the shared vectors: core's, not a copy. */
   private decideRelay(): boolean {
-    switch (this.override) {
-      case 'connect':
-        return true;
-      case 'disconnect':
-        return false;
-      case 'auto':
-        return this.energy < this.creditLimit + this.emergencyCredit;
-    }
+    return relayShouldClose({
+      energyMwh: this.energy,
+      creditLimitMwh: this.creditLimit,
+      emergencyMwh: this.emergencyCredit,
+      override: this.override,
+      // The meter knows no friendly hours: the server sends `connect` for them.
+      friendlyHours: false,
+    });
   }
 
   private isLowBalance(): boolean {
-    return this.creditLimit - this.energy < this.lowBalance;
+    return isLowBalance(this.creditLimit - this.energy, this.lowBalance);
   }
 
   private updateRelay(): void {

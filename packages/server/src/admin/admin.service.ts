@@ -1,4 +1,4 @@
-import { METER_NO_PATTERN_SOURCE, mwhToKwh } from '@umeme/protocol';
+import { isOnlineStatus, METER_NO_PATTERN_SOURCE, mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
 import type { EventBus } from '../shared/events';
 import { assertAdmin, type Caller } from '../shared/access';
@@ -25,8 +25,6 @@ export interface FleetDbRow {
 export const iso = (d: Date | string | null): string | null =>
   d === null ? null : new Date(d).toISOString();
 
-export const isOnline = (status: string): boolean => status !== 'offline' && status !== 'never_seen';
-
 export function toFleetRow(r: FleetDbRow): FleetRow {
   return {
     meterNo: r.meter_no,
@@ -37,7 +35,7 @@ export function toFleetRow(r: FleetDbRow): FleetRow {
     balanceMwh: r.balance_mwh,
     powerW: r.power_w,
     relay: r.relay,
-    online: isOnline(r.status),
+    online: isOnlineStatus(r.status),
     status: r.status,
     lastSeen: iso(r.last_seen),
     fw: r.fw,

@@ -1,11 +1,10 @@
-import { mwhToKwh } from '@umeme/protocol';
+import { isOnlineStatus, mwhToKwh } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
 import { ADMINS_ROOM, userRoom } from '../realtime/realtime.events';
 import { mayReach } from '../realtime/replay-adapter';
 import type { EventBus, MeterChanged } from '../shared/events';
 import type { AdminService } from './admin.service';
-import { isOnline } from './admin.service';
 import { OPERATOR_LIMITS as L } from './operator.limits';
 
 /** One changed row of the fleet table, as the admins room receives it in `fleet_update`. */
@@ -47,7 +46,7 @@ export class FleetLive {
         powerW: c.powerW,
         relay: c.relay,
         status: c.status,
-        online: isOnline(c.status),
+        online: isOnlineStatus(c.status),
         lastSeen: c.lastSeen,
       });
     const onStatus = (e: {
@@ -62,7 +61,7 @@ export class FleetLive {
         seq: e.eventSeq,
         relay: e.relay,
         status: e.status,
-        online: isOnline(e.status),
+        online: isOnlineStatus(e.status),
         lastSeen: e.lastSeen,
       });
       admin

@@ -1,3 +1,4 @@
+import { OFFLINE_METER_STATUSES } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
 import type { Db } from '../db/db';
@@ -101,11 +102,11 @@ export class OperatorAlertsService {
         `UPDATE meters m SET status = 'offline', status_changed_ms = NULL, event_seq = event_seq + 1
           WHERE m.meter_no IN (
             SELECT meter_no FROM meters
-             WHERE status NOT IN ('offline', 'never_seen') AND last_seen IS NOT NULL
+             WHERE status <> ALL($4::text[]) AND last_seen IS NOT NULL
                AND last_seen < $1::timestamptz - (publish_interval_s * $2::int) * interval '1 second'
              ORDER BY meter_no LIMIT $3 FOR UPDATE SKIP LOCKED)
           RETURNING m.meter_no, m.user_id, m.event_seq, m.relay`,
-        [now, L.missedIntervalsBeforeLost, L.connectionSweepBatch],
+        [now, L.missedIntervalsBeforeLost, L.connectionSweepBatch, OFFLINE_METER_STATUSES],
       );
       const changes = [];
       for (const r of rows)

@@ -1,107 +1,28 @@
+import {
+  BALANCE_ALERT_KINDS,
+  balanceAlert,
+  balanceAlertFlags,
+  balanceAlerts,
+  meterBalanceDisagreement,
+  type AlertDecision,
+  type BalanceAlertInput,
+} from '@umeme/core';
 import type { Queryable } from '../db/db';
 import type { AlertChanged, EventBus } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
 
-export type AlertKind =
-  | 'low_balance'
-  | 'zero_balance'
-  | 'balance_mismatch'
-  | 'connection_lost'
-  /** a payment callback disagreed with its intent or with STK Query: operators look */
-  | 'payment_mismatch'
-  /** suspected tamper: the relay is reported off while consumption still grows */
-  | 'tamper_relay'
-  /** suspected tamper or fault: power above the meter's rated maximum */
-  | 'power_over_rated'
-  /** an operator's command was not acknowledged in time */
-  | 'command_expired'
-  /** credit will run out within hours at the recent rate of use (issue 5 §6) */
-  | 'predicted_low'
-  /** a register jump beyond rated power × elapsed time is held for an operator (MQ-13) */
-  | 'register_anomaly';
-type Severity = AlertChanged['severity'];
-
-export interface BalanceInput {
-  meterNo: string;
-  userId: string | null;
-  balanceMwh: number;
+/** A meter's balance as the ingest and credit paths see it after their writes. */
+export interface BalanceInput extends BalanceAlertInput {
   creditLimitMwh: number;
   energyMwh: number;
-  lowBalanceMwh: number;
-  meterBalanceMwh: number | null;
 }
 
-/** The meter's view may lag the server's by this much before it counts as disagreement. */
-export const BALANCE_TOLERANCE_MWH = 10_000;
+/** An alert to open or close; predicted_low also carries the hours left for the customer's notice. */
+type Desired = AlertDecision & { hoursLeft?: number };
 
-interface Desired {
-  meterNo: string;
-  userId: string | null;
-  kind: AlertKind;
-  open: boolean;
-  severity: Severity;
-  message: string;
-  /** predicted_low: whole hours of credit left, for the customer's notification */
-  hoursLeft?: number;
-}
-
-type BalanceKind = 'zero_balance' | 'low_balance' | 'balance_mismatch';
-const BALANCE_KINDS: readonly BalanceKind[] = ['zero_balance', 'low_balance', 'balance_mismatch'];
-
-/** Pure: whether each balance alert should be open for this meter state. */
-export function balanceAlertFlags(input: BalanceInput): Record<BalanceKind, boolean> {
-  const zero = input.balanceMwh <= 0;
-  // A meter claiming a higher credit limit than we granted is suspicious; a lower one only
-  // means it has not yet received the latest command/balance.
-  const meterLimit = input.meterBalanceMwh === null ? null : input.meterBalanceMwh + input.energyMwh;
-  return {
-    zero_balance: zero,
-    low_balance: !zero && input.balanceMwh <= input.lowBalanceMwh,
-    balance_mismatch: meterLimit !== null && meterLimit > input.creditLimitMwh + BALANCE_TOLERANCE_MWH,
-  };
-}
-
-function balanceAlert(input: BalanceInput, kind: BalanceKind, open: boolean): Desired {
-  const base = { meterNo: input.meterNo, userId: input.userId, kind, open };
-  switch (kind) {
-    case 'zero_balance':
-      return {
-        ...base,
-        severity: 'critical',
-        message: `Credit exhausted (${formatKwh(input.balanceMwh)} kWh); the supply is cut until a purchase.`,
-      };
-    case 'low_balance':
-      return {
-        ...base,
-        severity: 'warning',
-        message: `Low balance: ${formatKwh(input.balanceMwh)} kWh left.`,
-      };
-    case 'balance_mismatch':
-      return {
-        ...base,
-        severity: 'warning',
-        message: 'The meter reports more credit than the server granted.',
-      };
-  }
-}
-
-/** Pure: which balance alerts should be open for this meter state. */
-export function balanceAlerts(input: BalanceInput): Desired[] {
-  const flags = balanceAlertFlags(input);
-  return BALANCE_KINDS.map((kind) => balanceAlert(input, kind, flags[kind]));
-}
-
-/** Two decimals for messages, without floating-point formatting of ledger values. */
-function formatKwh(mwh: number): string {
-  const sign = mwh < 0 ? '-' : '';
-  const centiKwh = Math.round(Math.abs(mwh) / 10_000);
-  return `${sign}${Math.floor(centiKwh / 100)}.${String(centiKwh % 100).padStart(2, '0')}`;
-}
-
-/** True when the meter evidently has not seen the current credit limit. */
+/** True when the meter evidently has not taken the current credit limit: send it again. */
 export function meterLagsCreditLimit(input: BalanceInput): boolean {
-  if (input.meterBalanceMwh === null) return false;
-  return input.meterBalanceMwh + input.energyMwh < input.creditLimitMwh - BALANCE_TOLERANCE_MWH;
+  return meterBalanceDisagreement(input.balanceMwh, input.meterBalanceMwh) === 'below';
 }
 
 /** Opens and closes alerts in bulk inside the caller's transaction; events go out after commit. */
@@ -169,7 +90,7 @@ export class AlertsService {
     for (const input of inputs) {
       const flags = balanceAlertFlags(input);
       const open = openNow.get(input.meterNo) ?? [];
-      for (const kind of BALANCE_KINDS) {
+      for (const kind of BALANCE_ALERT_KINDS) {
         if (open.includes(kind) !== flags[kind]) desired.push(balanceAlert(input, kind, flags[kind]));
       }
     }

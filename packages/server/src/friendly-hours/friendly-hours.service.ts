@@ -6,8 +6,9 @@ import {
   validateFriendlySchedule,
   type FriendlySchedule,
 } from '@umeme/core';
+import { isOnlineStatus } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { actorId, isOnline } from '../admin/admin.service';
+import { actorId } from '../admin/admin.service';
 import type { CommandDbRow } from '../admin/meter-detail';
 import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
 import {
@@ -199,7 +200,7 @@ export class FriendlyHoursService {
       return rows;
     });
     // Offline meters get theirs from CommandsService when they come online.
-    const online = created.filter((c) => isOnline(c.meter_status));
+    const online = created.filter((c) => isOnlineStatus(c.meter_status));
     const published = online.length === 0 ? 0 : await this.commands.publishMany(online);
     if (created.length > 0) {
       this.logger.info({ active, created: created.length, published }, 'friendly-hours relay commands sent');

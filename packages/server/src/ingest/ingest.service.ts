@@ -1,13 +1,17 @@
-import type { TransactionType } from '@umeme/protocol';
+import { isOnlineStatus, type TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { isOnline } from '../admin/admin.service';
 import { arrayLiteral, type Db, type Queryable } from '../db/db';
 import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../alerts/alerts.service';
-import { tamperAlerts, tamperSuspected } from '../alerts/tamper-rules';
 import { Batcher } from '../shared/batcher';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
-import { applyEnergyReport, registerJumpVerdict, type EnergyReportResult } from '@umeme/core';
+import {
+  applyEnergyReport,
+  registerJumpVerdict,
+  tamperAlerts,
+  tamperSuspected,
+  type EnergyReportResult,
+} from '@umeme/core';
 
 /** One decoded consumption report, energy already in integer mWh. */
 export interface ConsumptionItem {
@@ -115,7 +119,8 @@ const HOUR_MS = 3_600_000;
  */
 function comesOnline(u: MeterUpdate): boolean {
   return (
-    !isOnline(u.row.status) && (u.row.status_changed_ms === null || u.lastSeenMs > u.row.status_changed_ms)
+    !isOnlineStatus(u.row.status) &&
+    (u.row.status_changed_ms === null || u.lastSeenMs > u.row.status_changed_ms)
   );
 }
 
@@ -351,7 +356,7 @@ export class IngestService {
           for (const d of tamperAlerts(tamperInput)) if (open.includes(d.kind) !== d.open) toChange.push(d);
         }
         if (u.held && !open.includes('register_anomaly')) toChange.push(registerAnomalyAlert(u, u.held));
-        if (open.includes('connection_lost') && (isOnline(u.row.status) || comesOnline(u))) {
+        if (open.includes('connection_lost') && (isOnlineStatus(u.row.status) || comesOnline(u))) {
           toChange.push({
             meterNo: u.row.meter_no,
             userId: u.row.user_id,

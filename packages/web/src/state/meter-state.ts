@@ -1,4 +1,4 @@
-import type { BalanceUpdated, MeterSnapshot } from '@umeme/protocol';
+import { isOnlineStatus, type BalanceUpdated, type MeterSnapshot } from '@umeme/protocol';
 import type { ApiMeter } from '../api/api-types';
 import { epochToMs, isoToMs } from './format';
 
@@ -85,8 +85,6 @@ export interface EventOutcome {
   consumedKwh: number;
 }
 
-const OFFLINE_STATUSES = new Set(['offline', 'never_seen']);
-
 export function applyBalanceUpdated(m: MeterView, e: BalanceUpdated): EventOutcome {
   const verdict = classifySeq(m.seq, e.seq, e.fromSeq);
   if (verdict === 'stale') return { meter: m, verdict, consumedKwh: 0 };
@@ -99,7 +97,7 @@ export function applyBalanceUpdated(m: MeterView, e: BalanceUpdated): EventOutco
   if (e.lastSeen !== undefined && e.lastSeen !== null) lastSeenMs = epochToMs(e.lastSeen);
   else if (e.lastSeen === undefined && isConsumption) lastSeenMs = epochToMs(e.timestamp);
   // A consumption report is the meter speaking: it is online whatever we last heard.
-  const status = e.status ?? (isConsumption && OFFLINE_STATUSES.has(m.status) ? 'online' : m.status);
+  const status = e.status ?? (isConsumption && !isOnlineStatus(m.status) ? 'online' : m.status);
   return {
     verdict,
     consumedKwh,
@@ -152,5 +150,5 @@ export function crossedBelow(previousKwh: number, nextKwh: number, thresholdKwh:
 }
 
 export function isOnline(m: Pick<MeterView, 'status'>): boolean {
-  return !OFFLINE_STATUSES.has(m.status);
+  return isOnlineStatus(m.status);
 }

@@ -1,6 +1,7 @@
 // Protects the hot-path shortcut of ingest: tamperSuspected must agree with tamperAlerts exactly.
+// The import boundary is for production code; tests need their runner.
 import { describe, expect, it } from 'vitest';
-import { RELAY_OFF_TOLERANCE_MWH, tamperAlerts, tamperSuspected, type TamperInput } from './tamper-rules';
+import { RELAY_OFF_TOLERANCE_MWH, tamperAlerts, tamperSuspected, type TamperInput } from './alerts';
 
 describe('tamperSuspected', () => {
   const cases: Omit<TamperInput, 'meterNo' | 'userId'>[] = [];
