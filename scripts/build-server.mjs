@@ -1,6 +1,8 @@
 // Bundles the server for production: packages/server/src/main.ts with the workspace packages
 // (@umeme/*, TypeScript source) inlined, and every npm package left external, so that the
-// bundle runs with plain `node` from a tree installed with `npm ci --omit=dev`.
+// bundle runs with plain `node` from a tree installed with `npm ci --omit=dev`. Code behind a
+// dynamic import goes to its own chunk: the demo's simulated meters (@umeme/simulator) load only
+// in demo mode, and the main bundle is checked to hold none of them.
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -12,6 +14,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER_DIR = join(ROOT, 'packages', 'server');
 const OUT_DIR = join(SERVER_DIR, 'dist');
 const OUT_FILE = join(OUT_DIR, 'main.js');
+/** Source folders that must stay out of main.js: the demo loads them by dynamic import. */
+const DEMO_ONLY_SOURCES = ['packages/simulator/'];
 
 /**
  * Packages the server loads by name at run time, out of esbuild's sight: pino starts its
@@ -112,11 +116,27 @@ function checkExternals(metafile) {
   return [...seen.keys()].sort();
 }
 
+/** The simulator must reach production only as the demo's lazily loaded chunk. */
+function checkDemoOnly(metafile) {
+  const main = metafile.outputs[relative(ROOT, OUT_FILE)];
+  if (!main) throw new Error(`esbuild wrote no ${relative(ROOT, OUT_FILE)}`);
+  const leaked = Object.keys(main.inputs).filter((input) =>
+    DEMO_ONLY_SOURCES.some((d) => input.startsWith(d)),
+  );
+  if (leaked.length > 0) {
+    throw new Error(
+      `main.js holds demo-only code (import it dynamically from the demo):\n  ${leaked.join('\n  ')}`,
+    );
+  }
+}
+
 rmSync(OUT_DIR, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: ROOT,
-  entryPoints: [join(SERVER_DIR, 'src', 'main.ts')],
-  outfile: OUT_FILE,
+  entryPoints: { main: join(SERVER_DIR, 'src', 'main.ts') },
+  outdir: OUT_DIR,
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -131,6 +151,7 @@ const result = await build({
 let externals;
 try {
   externals = checkExternals(result.metafile);
+  checkDemoOnly(result.metafile);
 } catch (err) {
   // A bundle that would fail in production is not left behind for start:prod to run.
   rmSync(OUT_DIR, { recursive: true, force: true });

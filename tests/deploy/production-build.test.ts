@@ -191,6 +191,19 @@ describe('the production build', () => {
     expect(existsSync(join(copy, 'packages/web/dist/index.html')), buildOutput).toBe(true);
   });
 
+  it('the main bundle holds no simulator: the demo loads its meters from a chunk of their own', () => {
+    const sourcesOf = (map: string) =>
+      (JSON.parse(readFileSync(join(copy, 'packages/server/dist', map), 'utf8')) as { sources: string[] })
+        .sources;
+    expect(sourcesOf('main.js.map').filter((s) => s.includes('packages/simulator/'))).toEqual([]);
+    const chunks = readdirSync(join(copy, 'packages/server/dist/chunks')).filter((f) =>
+      f.endsWith('.js.map'),
+    );
+    expect(
+      chunks.flatMap((c) => sourcesOf(`chunks/${c}`)).some((s) => s.includes('packages/simulator/')),
+    ).toBe(true);
+  });
+
   it('after npm prune --omit=dev no development tool is left', () => {
     const left = DEV_ONLY.filter((name) => existsSync(join(copy, 'node_modules', name)));
     expect(left).toEqual([]);

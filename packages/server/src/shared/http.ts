@@ -98,8 +98,3 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     return reply.status(404).send({ error: 'NOT_FOUND', message: errorCatalogue.NOT_FOUND.message });
   });
 }
-
-export const errorResponse = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-} as const;
