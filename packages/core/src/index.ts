@@ -14,8 +14,6 @@ export {
   roundHalfEvenDiv,
   /** ⌈n / d⌉ for non-negative bigints. */
   ceilDivNonNegative,
-  /** amountCents × basisPoints / 10 000, rounded half-even. */
-  applyBasisPoints,
   /** Exact decimal text → integer × 10^digits; refuses extra digits. */
   parseScaledDecimal,
 } from './money';
@@ -45,8 +43,6 @@ export {
   tariffEffectiveFromMs,
   /** The tariff version in force at an instant. */
   selectTariff,
-  /** 'YYYY-MM' of an instant in Nairobi time: blocks and standing charge reset with it. */
-  billingMonthOf,
   /** Money paid → energy and a receipt whose lines sum to the amount. */
   quotePurchase,
   /** Energy wanted → least amount that buys it, with its receipt. */

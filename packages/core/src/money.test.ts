@@ -3,7 +3,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  applyBasisPoints,
   assertNonNegativeSafeInteger,
   assertSafeInteger,
   ceilDivNonNegative,
@@ -48,15 +47,6 @@ describe('roundHalfEvenDiv', () => {
 });
 
 describe('other helpers', () => {
-  it('takes a percentage in basis points, rounded half-even', () => {
-    expect(applyBasisPoints(56_311, 500)).toBe(2816); // 2815.55
-    expect(applyBasisPoints(250, 200)).toBe(5);
-    expect(applyBasisPoints(25, 2000)).toBe(5);
-    expect(applyBasisPoints(5, 1000)).toBe(0); // 0.5 → 0
-    expect(applyBasisPoints(15, 1000)).toBe(2); // 1.5 → 2
-    expect(() => applyBasisPoints(100, -1)).toThrow(RangeError);
-  });
-
   it('rounds up only when there is a remainder', () => {
     expect(ceilDivNonNegative(10n, 5n)).toBe(2n);
     expect(ceilDivNonNegative(11n, 5n)).toBe(3n);

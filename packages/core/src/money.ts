@@ -60,17 +60,6 @@ export function ceilDivNonNegative(numerator: bigint, denominator: bigint): bigi
   return (numerator + denominator - 1n) / denominator;
 }
 
-/** amountCents × basisPoints / 10 000, rounded half-even: a percentage (basis points = percent × 100) of an amount. */
-export function applyBasisPoints(amountCents: number, basisPoints: number): number {
-  assertSafeInteger(amountCents, 'amountCents');
-  assertNonNegativeSafeInteger(basisPoints, 'basisPoints');
-  const result = roundHalfEvenDivBig(
-    BigInt(amountCents) * BigInt(basisPoints),
-    BigInt(BASIS_POINTS_PER_WHOLE),
-  );
-  return toSafeNumber(result, 'applyBasisPoints result');
-}
-
 /**
  * Reads a non-negative decimal quantity from configuration (a number such as 122.98 or a
  * string such as "0.0125") as an exact integer scaled by 10^fractionDigits, from its

@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_TARIFF,
   TariffError,
-  billingMonthOf,
   quoteEnergy,
   quotePurchase,
   selectTariff,
@@ -392,12 +391,6 @@ describe('tariff versions', () => {
     expect(() => tariffEffectiveFromMs({ ...v1, effectiveFrom: '2024-02-30' })).toThrow(TariffError);
     expect(() => tariffEffectiveFromMs({ ...v1, effectiveFrom: '2024-07-01T00:00:00' })).toThrow(TariffError);
     expect(() => tariffEffectiveFromMs({ ...v1, effectiveFrom: 1.5 })).toThrow(TariffError);
-  });
-
-  it('puts an instant in its Nairobi billing month', () => {
-    expect(billingMonthOf(Date.parse('2024-01-31T20:59:59Z'))).toBe('2024-01');
-    expect(billingMonthOf(Date.parse('2024-01-31T21:00:00Z'))).toBe('2024-02');
-    expect(billingMonthOf(new Date('2024-12-31T22:00:00Z'))).toBe('2025-01');
   });
 });
 

@@ -276,12 +276,6 @@ export function selectTariff<T extends Tariff>(tariffs: readonly T[], at: Date |
   return best.tariff;
 }
 
-/** The billing month ('YYYY-MM') of an instant, in East Africa Time unless told otherwise. */
-export function billingMonthOf(at: Date | number, utcOffsetMinutes = KENYA_UTC_OFFSET_MINUTES): string {
-  const atMs = typeof at === 'number' ? at : at.getTime();
-  return new Date(atMs + utcOffsetMinutes * 60_000).toISOString().slice(0, 7);
-}
-
 function parseRate(tariffId: string, value: number, name: string): { rateE4: bigint; rate: number } {
   let scaled: number;
   try {

@@ -35,7 +35,7 @@ export function parseJsonOrUndefined(text: string): unknown {
   }
 }
 
-export interface PostJsonResult {
+interface PostJsonResult {
   status?: number;
   json?: unknown;
   error?: string;

@@ -16,7 +16,7 @@ export const CREDENTIALS = {
   passkey: 'bfb279f9aa9bdbcf158e97dd71a467cd2e0c893059b10f78e6b72ada1ed2c919',
 } as const;
 
-export interface CapturedLogger {
+interface CapturedLogger {
   logger: DarajaLogger;
   lines: string[];
 }

@@ -39,7 +39,7 @@ export interface ModeSettings {
   DARAJA_EMULATOR?: boolean | undefined;
 }
 
-export type ModeResolution = { ok: true; mode: Mode } | { ok: false; problems: string[] };
+type ModeResolution = { ok: true; mode: Mode } | { ok: false; problems: string[] };
 
 /** Settings that only a real deployment has: any of them turns the demo off unless DEMO=true. */
 export function productionSignals(s: ModeSettings): string[] {

@@ -95,7 +95,7 @@ const registerResponseSchema = z.object({
   mqttPassword: secretSchema,
 });
 
-export interface RegisterMetersOptions {
+interface RegisterMetersOptions {
   serverUrl: string;
   adminEmail: string;
   adminPassword: string;
@@ -106,7 +106,7 @@ export interface RegisterMetersOptions {
   log?: (line: string) => void;
 }
 
-export interface RegisterMetersResult {
+interface RegisterMetersResult {
   credentials: MeterCredentials[];
   registered: number;
   cached: number;

@@ -8,7 +8,7 @@ import type { AdminService } from './admin.service';
 import { OPERATOR_LIMITS as L } from './operator.limits';
 
 /** One changed row of the fleet table, as the admins room receives it in `fleet_update`. */
-export interface FleetLiveRow {
+interface FleetLiveRow {
   meterNo: string;
   seq: number;
   balanceKwh?: number;

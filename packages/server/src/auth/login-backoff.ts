@@ -2,7 +2,7 @@ import type { Db } from '../db/db';
 import { AppError } from '../shared/errors';
 import { AUTH_LIMITS } from './auth.limits';
 
-export interface BackoffSettings {
+interface BackoffSettings {
   afterFailures: number;
   baseS: number;
   maxS: number;

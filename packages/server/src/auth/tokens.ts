@@ -2,7 +2,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '../shared/errors';
 
 /** What a valid token says; whether its account still stands is the SessionGuard's question. */
-export interface TokenClaims {
+interface TokenClaims {
   userId: string;
   role: 'customer' | 'admin';
   /** the account's token version when the token was issued (claim `tv`) */

@@ -118,7 +118,7 @@ function escapeLiteral(text: string): string {
 const QUOTES = /'/g;
 const BACKSLASHES = /\\/g;
 
-export interface PostgresOptions {
+interface PostgresOptions {
   url: string;
   poolSize: number;
   statementTimeoutMs: number;

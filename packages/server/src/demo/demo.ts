@@ -2,8 +2,6 @@ import type { UmemeApp } from '../app';
 import { SYSTEM } from '../shared/access';
 import { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-accounts';
 
-export { DEMO_ADMIN, DEMO_CUSTOMER } from './demo-accounts';
-
 /**
  * Demo mode: a demo operator and customer, and simulated meters that speak real MQTT to
  * the broker with their own credentials. Returns a function that stops the meters.

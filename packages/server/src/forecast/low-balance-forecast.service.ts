@@ -16,7 +16,7 @@ interface Row {
   open: boolean;
 }
 
-export interface SweepResult {
+interface SweepResult {
   opened: number;
   closed: number;
 }

@@ -32,7 +32,7 @@ interface Stored {
 
 const view = (s: FriendlySchedule) => ({ ...s, holidays: [...s.holidays] });
 
-export interface TickResult {
+interface TickResult {
   active: boolean;
   /** commands written this tick */
   created: number;

@@ -15,7 +15,7 @@ function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
 
-export interface MetricsListener {
+interface MetricsListener {
   url: string;
   close(): Promise<void>;
 }

@@ -14,7 +14,7 @@ import {
 } from '@umeme/core';
 
 /** One decoded consumption report, energy already in integer mWh. */
-export interface ConsumptionItem {
+interface ConsumptionItem {
   meterNo: string;
   kind: 'v2' | 'legacy';
   energyMwh: number;
@@ -27,7 +27,7 @@ export interface ConsumptionItem {
   receivedAtMs: number;
 }
 
-export interface IngestOptions {
+interface IngestOptions {
   maxBatch: number;
   maxDelayMs: number;
   concurrency: number;

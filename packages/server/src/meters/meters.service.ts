@@ -1,3 +1,4 @@
+import { openingCreditLimitMwh } from '@umeme/core';
 import { kwhToMwh, mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
 import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
@@ -7,7 +8,7 @@ import type { MeterBrokerAccounts } from '../mqtt/broker-accounts';
 import { hashDeviceSecret, newDeviceSecret, type DeviceCredentials } from './device-credentials';
 import type { MeterResponse, RegisterMeterBody } from './meters.schema';
 
-export interface MeterRow {
+interface MeterRow {
   meter_no: string;
   user_id: string | null;
   owner_name: string | null;
@@ -142,7 +143,7 @@ export class MetersService {
           body.meterNo,
           userId,
           e0Mwh,
-          e0Mwh + openingMwh,
+          openingCreditLimitMwh(e0Mwh, openingMwh),
           kwhToMwh(body.emergencyCreditKwh ?? 0),
           kwhToMwh(body.lowBalanceKwh ?? 2),
           body.maxLoadW ?? null,

@@ -18,7 +18,7 @@ import type { Metrics } from '../shared/metrics';
 /** calls per broker address per window: a whole fleet reconnecting at once fits, a guessing loop does not */
 export const AUTH_HOOK_RATE_LIMIT = { max: 20_000, timeWindow: '10 seconds' } as const;
 
-export interface AuthHookOptions {
+interface AuthHookOptions {
   secret: string;
   serverUsername: string;
   /** the server's own broker password; without it the server's account is refused here */
@@ -28,7 +28,7 @@ export interface AuthHookOptions {
 }
 
 type Who = { kind: 'server' } | { kind: 'meter'; meterNo: string } | null;
-export type HookAction = 'publish' | 'subscribe' | 'read';
+type HookAction = 'publish' | 'subscribe' | 'read';
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 const sameSecret = (a: string, b: string) => timingSafeEqual(digest(a), digest(b));

@@ -28,7 +28,7 @@ export interface MeterBrokerAccounts {
   unprovisioned(db: Queryable): Promise<string[]>;
 }
 
-export type DriftKind =
+type DriftKind =
   | 'missing_client'
   | 'foreign_client'
   | 'extra_client'
@@ -38,7 +38,7 @@ export type DriftKind =
   | 'enabled_but_revoked'
   | 'disabled_but_active';
 
-export interface ReconcileReport {
+interface ReconcileReport {
   meters: number;
   /** drift found and corrected, by kind (missing and foreign clients cannot be: no secret) */
   drift: Partial<Record<DriftKind, number>>;

@@ -26,20 +26,20 @@ export interface DeviceAuthenticator {
 }
 
 /** Lets the broker hold back meter publishes while the server's ingest is behind (MQ-11). */
-export interface PublishGate {
+interface PublishGate {
   /** Resolves when ingest can take more; resolves at once when it is not behind. */
   whenOpen(): Promise<void> | null;
 }
 
 /** MQTT over TLS for meters (issue 14): PEM certificate chain and key, optional extra CA chain. */
-export interface BrokerTls {
+interface BrokerTls {
   port: number;
   cert: Buffer;
   key: Buffer;
   ca?: Buffer;
 }
 
-export interface EmbeddedBrokerOptions {
+interface EmbeddedBrokerOptions {
   host: string;
   port: number;
   /** false: no plain MQTT listener for meters; the server reaches the broker on a loopback listener of its own */

@@ -21,7 +21,7 @@ export const DYNSEC_LIST_PAGE = 1000;
 /** control commands awaiting a response at once */
 const DYNSEC_MAX_IN_FLIGHT = 500;
 
-export type AclType =
+type AclType =
   | 'publishClientSend'
   | 'publishClientReceive'
   | 'subscribeLiteral'
@@ -29,7 +29,7 @@ export type AclType =
   | 'unsubscribeLiteral'
   | 'unsubscribePattern';
 
-export interface Acl {
+interface Acl {
   acltype: AclType;
   topic: string;
   allow: boolean;
@@ -45,7 +45,7 @@ export interface DynsecClientInfo {
   roles?: { rolename: string; priority?: number }[];
 }
 
-export interface DynsecRoleInfo {
+interface DynsecRoleInfo {
   rolename: string;
   textdescription?: string;
   acls?: Acl[];

@@ -1,9 +1,9 @@
 import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
 import type { Logger } from 'pino';
 
-export type MessageHandler = (topic: string, payload: Buffer) => Promise<void> | void;
+type MessageHandler = (topic: string, payload: Buffer) => Promise<void> | void;
 
-export interface ServerClientOptions {
+interface ServerClientOptions {
   url: string;
   /** the CA that signed an mqtts:// broker's certificate, when it is a private one */
   ca?: Buffer;

@@ -1,4 +1,4 @@
-export interface CoalescerOptions<T> {
+interface CoalescerOptions<T> {
   windowMs: number;
   /** combines what is waiting with a newer value for the same key */
   merge: (waiting: T, incoming: T) => T;

@@ -130,7 +130,7 @@ export function meterStatusFrom(e: DomainEvents['meter_status'][0]): z.infer<typ
   });
 }
 
-export interface NotificationOut {
+interface NotificationOut {
   payload: z.infer<typeof notificationSchema>;
   /** false: operators only (the customer can do nothing about it) */
   toOwner: boolean;

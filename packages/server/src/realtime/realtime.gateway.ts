@@ -46,7 +46,7 @@ import { mayReach, replayAdapter } from './replay-adapter';
 
 type UserCaller = Extract<Caller, { kind: 'user' }>;
 
-export interface SocketData {
+interface SocketData {
   caller: UserCaller;
   tokenExpiresAtMs: number;
   /** meters this socket watches through subscribe_meter */
@@ -57,7 +57,7 @@ type InterServerEvents = Record<string, never>;
 type BalanceNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 type BalanceSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
-export interface RealtimeDeps {
+interface RealtimeDeps {
   httpServer: HttpServer;
   sessions: SessionGuard;
   db: Db;

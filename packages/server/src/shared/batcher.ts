@@ -3,7 +3,7 @@
  * a batch flushed when `maxBatch` items wait or `maxDelayMs` after the first one arrived.
  * Each item's promise settles when its batch has been applied (committed) or failed.
  */
-export interface BatcherOptions<T> {
+interface BatcherOptions<T> {
   maxBatch: number;
   maxDelayMs: number;
   /** batches applied at once (1 for an embedded single-connection database) */

@@ -116,7 +116,7 @@ export function applyBalanceUpdated(m: MeterView, e: BalanceUpdated): EventOutco
   };
 }
 
-export interface MeterStatusEvent {
+interface MeterStatusEvent {
   meterNo: string;
   seq: number;
   status: string;

@@ -39,7 +39,7 @@ export function newIdempotencyKey(cryptoImpl: Pick<Crypto, 'getRandomValues'> = 
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export type IntentOutcome = 'waiting' | 'succeeded' | 'failed';
+type IntentOutcome = 'waiting' | 'succeeded' | 'failed';
 
 export function intentOutcome(status: IntentStatus): IntentOutcome {
   if (status === 'succeeded') return 'succeeded';

@@ -101,13 +101,13 @@ export function linesSumCents(receipt: Pick<Receipt, 'lines'>): number {
 
 type Translate = (key: MessageKey, params?: MessageParams) => string;
 
-export interface ReceiptFact {
+interface ReceiptFact {
   id: 'date' | 'meter' | 'mpesa' | 'phone';
   label: string;
   value: string;
 }
 
-export interface ReceiptDisplayLine {
+interface ReceiptDisplayLine {
   kind: string;
   code: string;
   label: string;
@@ -118,7 +118,7 @@ export interface ReceiptDisplayLine {
 }
 
 /** Everything a receipt shows, worded and formatted in the customer's language. */
-export interface ReceiptDisplay {
+interface ReceiptDisplay {
   title: string;
   facts: ReceiptFact[];
   splitTitle: string;

@@ -4,7 +4,7 @@ export const TIME_LEFT_CAP_MS = 366 * 86_400_000;
 /** Power below this is standby noise, not use. */
 export const IDLE_POWER_W = 5;
 
-export type TimeLeft =
+type TimeLeft =
   | { kind: 'empty' }
   | { kind: 'idle' }
   | { kind: 'estimate'; durationMs: number; rateKw: number; basis: 'power' | 'average' };

@@ -3,7 +3,7 @@ import type { HttpClient } from '../api/http-client';
 import { describeReceipt, linesSumCents, receiptFileName, receiptHtml, type Receipt } from '../state/receipt';
 import { useI18n } from './i18n-context';
 
-export type ReceiptState =
+type ReceiptState =
   | { status: 'loading'; receipt: null }
   | { status: 'ready'; receipt: Receipt }
   | { status: 'error'; receipt: null };
