@@ -116,16 +116,31 @@ function checkExternals(metafile) {
   return [...seen.keys()].sort();
 }
 
-/** The simulator must reach production only as the demo's lazily loaded chunk. */
+/**
+ * The simulator must reach production only as the demo's lazily loaded chunk: nothing main.js
+ * loads at start-up (itself and the chunks it imports statically) may hold it.
+ */
 function checkDemoOnly(metafile) {
-  const main = metafile.outputs[relative(ROOT, OUT_FILE)];
-  if (!main) throw new Error(`esbuild wrote no ${relative(ROOT, OUT_FILE)}`);
-  const leaked = Object.keys(main.inputs).filter((input) =>
-    DEMO_ONLY_SOURCES.some((d) => input.startsWith(d)),
+  const loadedAtStart = new Set();
+  const pending = [relative(ROOT, OUT_FILE)];
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (loadedAtStart.has(file)) continue;
+    const output = metafile.outputs[file];
+    if (!output) throw new Error(`esbuild wrote no ${file}`);
+    loadedAtStart.add(file);
+    for (const imported of output.imports) {
+      if (!imported.external && imported.kind === 'import-statement') pending.push(imported.path);
+    }
+  }
+  const leaked = [...loadedAtStart].flatMap((file) =>
+    Object.keys(metafile.outputs[file].inputs)
+      .filter((input) => DEMO_ONLY_SOURCES.some((d) => input.startsWith(d)))
+      .map((input) => `${input} (in ${file})`),
   );
   if (leaked.length > 0) {
     throw new Error(
-      `main.js holds demo-only code (import it dynamically from the demo):\n  ${leaked.join('\n  ')}`,
+      `the server loads demo-only code at start-up (import it dynamically from the demo):\n  ${leaked.join('\n  ')}`,
     );
   }
 }
