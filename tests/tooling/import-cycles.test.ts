@@ -19,7 +19,8 @@ function check(args: string[]): Promise<{ code: number; output: string }> {
   });
 }
 
-describe('the import-cycle check', () => {
+// Each case starts the checker (and TypeScript) afresh: slow on a loaded machine, so a wide timeout.
+describe('the import-cycle check', { timeout: 240_000 }, () => {
   it('fails on two files that import each other, and names both', async () => {
     const { code, output } = await check([
       '--allow',
