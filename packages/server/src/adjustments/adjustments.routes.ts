@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { meterNoParam } from '../admin/admin.schema';
+import { meterNoParam } from '../shared/fields';
 import { callerOf } from '../shared/http';
 import {
   adjustmentBody,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { reasonField } from '../admin/admin.schema';
-import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
+import { reasonField } from '../shared/fields';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 
 export const adjustmentBody = z.strictObject({
   /** signed: positive credits the meter, negative lowers its credit limit */

@@ -4,6 +4,7 @@ import type { MetersService } from '../meters/meters.service';
 import type { Db } from '../db/db';
 import { assertAdmin } from '../shared/access';
 import { AppError } from '../shared/errors';
+import { meterNoParam } from '../shared/fields';
 import { callerOf } from '../shared/http';
 import {
   alertIdParam,
@@ -18,7 +19,6 @@ import {
   importBody,
   importResponse,
   meterDetailResponse,
-  meterNoParam,
   userAccessBody,
   userAccessResponse,
   userIdParam,
@@ -29,7 +29,7 @@ import type { AdminService } from './admin.service';
 import { registerHoldRow } from '../register-holds/register-holds.schema';
 import { readMeterDetail } from './meter-detail';
 import type { OperatorAlertsService } from './operator-alerts.service';
-import { OPERATOR_LIMITS as L } from './operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { z } from 'zod';
 
 const admin = { auth: 'admin' } as const;

@@ -1,6 +1,8 @@
 import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
-import { OPERATOR_LIMITS as L } from './operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
+import { reasonField } from '../shared/fields';
+import { commandRow } from '../commands/commands.schema';
 
 export const fleetFilters = ['offline', 'low_balance', 'relay_off', 'alerting'] as const;
 export const fleetSorts = ['meterNo', 'balance', 'lastSeen', 'power'] as const;
@@ -37,10 +39,6 @@ export const fleetResponse = z.object({
   meters: z.array(fleetRow),
   next: z.string().nullable(),
   total: z.number().int(),
-});
-
-export const meterNoParam = z.strictObject({
-  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE)),
 });
 
 export const meterDetailResponse = z.object({
@@ -100,21 +98,6 @@ export const alertRow = z.object({
   acknowledgedAt: z.string().nullable(),
 });
 
-export const commandRow = z.object({
-  id: z.string(),
-  meterNo: z.string(),
-  kind: z.string(),
-  payload: z.record(z.string(), z.unknown()),
-  status: z.string(),
-  reason: z.string(),
-  createdBy: z.string().nullable(),
-  attempts: z.number().int(),
-  createdAt: z.string(),
-  sentAt: z.string().nullable(),
-  acknowledgedAt: z.string().nullable(),
-  expiresAt: z.string(),
-});
-
 export const auditRow = z.object({
   id: z.number().int(),
   actorId: z.string().nullable(),
@@ -167,8 +150,6 @@ export const userAccessResponse = z.object({
   disabled: z.boolean(),
   disabledAt: z.string().nullable(),
 });
-
-export const reasonField = z.string().trim().min(1, 'a reason is required').max(L.reasonMaxChars);
 
 /** Moving a meter changes who pays for it and who sees it, so the operator says why. */
 export const assignBody = z.strictObject({ userId: z.uuid().nullable(), reason: reasonField });

@@ -1,7 +1,8 @@
 import { isOnlineStatus, METER_NO_PATTERN_SOURCE, mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
 import type { EventBus } from '../shared/events';
-import { assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import type { AuditQuery, FleetQuery, FleetRow } from './admin.schema';
 
@@ -22,8 +23,6 @@ export interface FleetDbRow {
   debt_cents: number;
 }
 
-export const iso = (d: Date | string | null): string | null =>
-  d === null ? null : new Date(d).toISOString();
 
 export function toFleetRow(r: FleetDbRow): FleetRow {
   return {
@@ -352,5 +351,3 @@ export const toAuditRow = (r: AuditDbRow) => ({
   details: r.details,
   at: iso(r.created_at)!,
 });
-
-export const actorId = (caller: Caller): string | null => (caller.kind === 'user' ? caller.userId : null);

@@ -5,7 +5,7 @@ import { ADMINS_ROOM, userRoom } from '../realtime/realtime.events';
 import { mayReach } from '../realtime/replay-adapter';
 import type { EventBus, MeterChanged } from '../shared/events';
 import type { AdminService } from './admin.service';
-import { OPERATOR_LIMITS as L } from './operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 
 /** One changed row of the fleet table, as the admins room receives it in `fleet_update`. */
 interface FleetLiveRow {

@@ -2,9 +2,11 @@ import { mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
 import { assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
-import { FLEET_SELECT, iso, toAuditRow, toFleetRow, type AuditDbRow, type FleetDbRow } from './admin.service';
+import { iso } from '../shared/dates';
+import { FLEET_SELECT, toAuditRow, toFleetRow, type AuditDbRow, type FleetDbRow } from './admin.service';
 import { holdsOfMeter } from '../register-holds/register-holds.service';
-import { OPERATOR_LIMITS as L } from './operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
+import { toCommandRow, type CommandDbRow } from '../commands/command-row';
 
 export interface AlertDbRow {
   id: number | string;
@@ -28,36 +30,6 @@ export const toAlertRow = (a: AlertDbRow) => ({
   closedAt: iso(a.closed_at),
   acknowledgedBy: a.acknowledged_by,
   acknowledgedAt: iso(a.acknowledged_at),
-});
-
-export interface CommandDbRow {
-  id: string;
-  meter_no: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  status: string;
-  reason: string;
-  created_by: string | null;
-  attempts: number;
-  created_at: Date | string;
-  sent_at: Date | string | null;
-  acknowledged_at: Date | string | null;
-  expires_at: Date | string;
-}
-
-export const toCommandRow = (c: CommandDbRow) => ({
-  id: c.id,
-  meterNo: c.meter_no,
-  kind: c.kind,
-  payload: c.payload,
-  status: c.status,
-  reason: c.reason,
-  createdBy: c.created_by,
-  attempts: c.attempts,
-  createdAt: iso(c.created_at)!,
-  sentAt: iso(c.sent_at),
-  acknowledgedAt: iso(c.acknowledged_at),
-  expiresAt: iso(c.expires_at)!,
 });
 
 /** Everything an operator needs about one meter, read in one go. */

@@ -2,12 +2,11 @@ import { OFFLINE_METER_STATUSES } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
 import type { Db } from '../db/db';
-import { assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
-import { actorId } from './admin.service';
 import { toAlertRow, type AlertDbRow } from './meter-detail';
-import { OPERATOR_LIMITS as L } from './operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 
 /** Alerts raised for operators that only they can clear: acknowledging one also closes it. */
 const CLOSED_ON_ACK = new Set(['command_expired', 'payment_mismatch']);

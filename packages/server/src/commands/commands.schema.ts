@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { commandRow, reasonField } from '../admin/admin.schema';
+import { reasonField } from '../shared/fields';
 
 export const relayBody = z.strictObject({
   action: z.enum(['connect', 'disconnect', 'auto']),
@@ -16,5 +16,20 @@ export const configBody = z.strictObject({
   reason: reasonField,
 });
 export type ConfigBody = z.infer<typeof configBody>;
+
+export const commandRow = z.object({
+  id: z.string(),
+  meterNo: z.string(),
+  kind: z.string(),
+  payload: z.record(z.string(), z.unknown()),
+  status: z.string(),
+  reason: z.string(),
+  createdBy: z.string().nullable(),
+  attempts: z.number().int(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  acknowledgedAt: z.string().nullable(),
+  expiresAt: z.string(),
+});
 
 export const commandResponse = commandRow;

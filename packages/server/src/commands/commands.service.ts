@@ -1,22 +1,20 @@
 import { commandTopic, kwhToMwh, type CommandKind } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
-import { actorId } from '../admin/admin.service';
-import { toCommandRow, type CommandDbRow } from '../admin/meter-detail';
-import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import type { Db, Queryable } from '../db/db';
 import type { CommandTransport } from '../mqtt/command-publisher';
-import { assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
+import {
+  FRIENDLY_HOURS_END_REASON,
+  FRIENDLY_HOURS_REASON,
+  isFriendlyHoursCommand,
+  toCommandRow,
+  type CommandDbRow,
+} from './command-row';
 import type { ConfigBody, RelayBody } from './commands.schema';
-
-/** Reasons of the system relay commands the friendly-hours scheduler sends (issue 5 §4). */
-export const FRIENDLY_HOURS_REASON = 'friendly_hours';
-export const FRIENDLY_HOURS_END_REASON = 'friendly_hours_end';
-
-export const isFriendlyHoursCommand = (c: Pick<CommandDbRow, 'created_by' | 'reason'>): boolean =>
-  c.created_by === null && (c.reason === FRIENDLY_HOURS_REASON || c.reason === FRIENDLY_HOURS_END_REASON);
 
 /**
  * Persistent meter commands (issue 5 §3): written before they are published, re-sent

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { callerOf } from '../shared/http';
-import { consumptionQuery, consumptionResponse, meterNoParam } from './consumption.schema';
+import { meterNoParam } from '../shared/fields';
+import { consumptionQuery, consumptionResponse } from './consumption.schema';
 import type { ConsumptionService } from './consumption.service';
 
 export const consumptionRoutes =

@@ -1,4 +1,3 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 
 /** Days are Kenyan calendar days; hours are plain clock hours. */
@@ -7,12 +6,6 @@ export const CONSUMPTION_RANGE_MAX_DAYS = 400;
 export const CONSUMPTION_POINTS_MAX = 10_000;
 /** What a request without `from` gets: the last day by hour, the last 30 days by day. */
 export const CONSUMPTION_DEFAULT_SPAN_MS = { hour: 24 * 3_600_000, day: 30 * 86_400_000 } as const;
-
-export const meterNoParam = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
-});
 
 export const consumptionQuery = z.strictObject({
   /** ISO 8601 with an offset; rounded down to the start of its bucket */

@@ -17,7 +17,7 @@ import type { EventBus, MeterChanged } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
 import type { AlertsService } from '../alerts/alerts.service';
 import type { AlertChanged } from '../shared/events';
-import { isFriendlyHoursCommand } from '../commands/commands.service';
+import { isFriendlyHoursCommand } from '../commands/command-row';
 import type { Pricing, PurchaseQuote } from './pricing';
 
 export type CreditSource = 'mpesa_stk' | 'mpesa_c2b' | 'topup' | 'simulate';

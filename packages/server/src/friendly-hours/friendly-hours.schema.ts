@@ -5,7 +5,7 @@ import {
   TIME_OF_DAY_PATTERN,
 } from '@umeme/core';
 import { z } from 'zod';
-import { reasonField } from '../admin/admin.schema';
+import { reasonField } from '../shared/fields';
 
 const timeOfDay = z.string().regex(TIME_OF_DAY_PATTERN, 'must be a time of day HH:MM (00:00–23:59)');
 const holiday = z

@@ -8,16 +8,11 @@ import {
 } from '@umeme/core';
 import { isOnlineStatus } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { actorId } from '../admin/admin.service';
-import type { CommandDbRow } from '../admin/meter-detail';
-import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
-import {
-  FRIENDLY_HOURS_END_REASON,
-  FRIENDLY_HOURS_REASON,
-  type CommandsService,
-} from '../commands/commands.service';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
+import { FRIENDLY_HOURS_END_REASON, FRIENDLY_HOURS_REASON, type CommandDbRow } from '../commands/command-row';
+import type { CommandsService } from '../commands/commands.service';
 import type { Db } from '../db/db';
-import { assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { FriendlyHoursBody, FriendlyHoursNow } from './friendly-hours.schema';
 

@@ -5,11 +5,11 @@ import { AppError } from '../shared/errors';
 import { callerOf } from '../shared/http';
 import type { DeviceCredentials } from './device-credentials';
 import type { MeterReportsService } from './meter-reports.service';
+import { meterNoParam } from '../shared/fields';
 import {
   bulkRotateBody,
   listMetersQuery,
   meterListResponse,
-  meterNoParam,
   meterResponse,
   registeredMeterResponse,
   registerMeterBody,

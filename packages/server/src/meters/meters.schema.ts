@@ -1,12 +1,6 @@
 import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 
-export const meterNoParam = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
-});
-
 const kwhInput = z.number().min(0).max(1_000_000);
 
 export const registerMeterBody = z.strictObject({

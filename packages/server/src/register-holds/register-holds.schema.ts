@@ -1,7 +1,7 @@
 import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
-import { reasonField } from '../admin/admin.schema';
-import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
+import { reasonField } from '../shared/fields';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 
 export const holdActions = ['accept', 'reset_epoch', 'dismiss'] as const;
 export type HoldAction = (typeof holdActions)[number];

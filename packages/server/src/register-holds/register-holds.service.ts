@@ -1,10 +1,10 @@
 import { rebaseRegister } from '@umeme/core';
 import type { Logger } from 'pino';
-import { actorId, iso } from '../admin/admin.service';
+import { iso } from '../shared/dates';
 import type { AlertsService } from '../alerts/alerts.service';
 import { assertLedgerInvariant } from '../credit/credit.service';
 import type { Db, Queryable } from '../db/db';
-import { assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import type { HoldAction, RegisterHoldRow } from './register-holds.schema';

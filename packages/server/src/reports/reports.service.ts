@@ -1,5 +1,6 @@
 import { centsText, centsToKes, mwhToKwh } from '@umeme/protocol';
-import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
+import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
+import { STATEMENT_STYLE } from '../shared/statement-style';
 import type { Db } from '../db/db';
 import { assertAdmin, assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -294,10 +295,6 @@ const esc = (s: string | number) =>
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
-
-/** The statement page's one inline style block; its CSP allows exactly this, by hash. */
-export const STATEMENT_STYLE =
-  'body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}';
 
 export function statementHtml(s: Statement): string {
   const rows = s.transactions

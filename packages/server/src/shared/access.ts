@@ -8,6 +8,9 @@ export type Caller =
 
 export const SYSTEM: Caller = { kind: 'system' };
 
+/** The user an audit row names: null for the system. */
+export const actorId = (caller: Caller): string | null => (caller.kind === 'user' ? caller.userId : null);
+
 export function isAdmin(caller: Caller): boolean {
   return caller.kind === 'system' || (caller.kind === 'user' && caller.role === 'admin');
 }

@@ -1,6 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import type { SessionGuard } from '../auth/sessions';
 import type { Caller } from './access';
 import { AppError, errorCatalogue } from './errors';
 
@@ -20,32 +19,6 @@ declare module 'fastify' {
 
 export function routeAuth(request: FastifyRequest): RouteAuth {
   return request.routeOptions.config.auth ?? 'user';
-}
-
-export function registerAuthHook(app: FastifyInstance, sessions: SessionGuard): void {
-  app.decorateRequest('caller', null);
-  app.decorateRequest('account', null);
-  app.addHook('onRequest', async (request) => {
-    const level = routeAuth(request);
-    if (level === 'device') return;
-    const header = request.headers.authorization;
-    const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
-    if (level === 'public') {
-      // A signed-in browser on a public path (the page, an unknown path) is still counted by
-      // account; a bad token here is simply anonymous.
-      if (token)
-        request.account = await sessions.authenticate(token).then(
-          (c) => c.userId,
-          () => null,
-        );
-      return;
-    }
-    if (!token) throw new AppError('UNAUTHENTICATED');
-    const { kind, userId, role } = await sessions.authenticate(token);
-    request.account = userId;
-    if (level === 'admin' && role !== 'admin') throw new AppError('FORBIDDEN');
-    request.caller = { kind, userId, role };
-  });
 }
 
 /** The caller of a route that required a user; throws if the hook did not run. */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import { RECEIPT_STYLE } from '@umeme/protocol';
-import { STATEMENT_STYLE } from '../reports/reports.service';
+import { STATEMENT_STYLE } from './statement-style';
 
 /** A CSP source allowing exactly one inline style block. */
 export const styleHash = (css: string): string =>

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { callerOf } from '../shared/http';
 import { errorBody } from '../payments/payments.schema';
+import { meterNoParam } from '../shared/fields';
 import {
-  meterNoParam,
   transactionIdParam,
   transactionPageResponse,
   transactionReceiptResponse,

@@ -1,4 +1,3 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 
 /** Largest page of transactions; a bigger `limit` is refused, not clipped. */
@@ -6,12 +5,6 @@ export const TRANSACTIONS_PAGE_MAX = 100;
 export const TRANSACTIONS_PAGE_DEFAULT = 20;
 
 export const userIdParam = z.strictObject({ userId: z.uuid() });
-
-export const meterNoParam = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
-});
 
 /** Keyset cursor: the creation time in microseconds and the id of the last row of the page. */
 const cursorPattern = /^\d{1,17}_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

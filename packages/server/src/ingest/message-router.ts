@@ -7,7 +7,7 @@ import {
   statusSchema,
 } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import type { IngestService } from '../ingest/ingest.service';
+import type { IngestService } from './ingest.service';
 import type { MeterReportsService } from '../meters/meter-reports.service';
 import type { Metrics } from '../shared/metrics';
 
