@@ -15,6 +15,7 @@ import pino, { type Logger } from 'pino';
 import { AlertsService } from './alerts/alerts.service';
 import { adjustmentsRoutes } from './adjustments/adjustments.routes';
 import { AdjustmentsService } from './adjustments/adjustments.service';
+import { apiDocsRoutes } from './api-docs/api-docs.routes';
 import { adminRoutes } from './admin/admin.routes';
 import { AdminService } from './admin/admin.service';
 import { FleetLive } from './admin/fleet-live';
@@ -489,6 +490,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(registerHoldsRoutes(operator.registerHolds));
       await http.register(reportsRoutes(operator.reports));
       await http.register(friendlyHoursRoutes(operator.friendlyHours));
+      await http.register(apiDocsRoutes);
       await http.register(
         webRoutes({
           mode: config.mode,
