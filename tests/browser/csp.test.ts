@@ -107,6 +107,24 @@ describe('Content-Security-Policy in Chromium', () => {
     await context.close();
   });
 
+  it('the API viewer at /docs shows the routes from /openapi.json without sign-in and without a CSP violation', async () => {
+    const context = await browser.newContext({ baseURL: t.url });
+    const recorder = await recordViolations(context);
+    const page = await context.newPage();
+    const response = await page.goto('/docs');
+    const csp = response?.headers()['content-security-policy'] ?? '';
+    // Only Swagger UI's own style element is let in: scripts stay this origin's files.
+    expect(csp).toMatch(/script-src 'self';/);
+    expect(csp).toContain("style-src 'self' 'unsafe-inline';");
+    // Swagger UI rendered the document: the title and an operation of this server's routes.
+    await page.waitForSelector('.swagger-ui .info .title');
+    expect(await page.textContent('.swagger-ui .info .title')).toContain('Umeme API');
+    await page.waitForSelector('.opblock-summary-path[data-path="/api/me"]');
+    await settle(page);
+    expect(recorder.violations).toEqual([]);
+    await context.close();
+  });
+
   it('the page cannot be framed by another origin', async () => {
     const context = await browser.newContext();
     const recorder = await recordViolations(context);

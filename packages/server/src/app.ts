@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AlertsService } from './alerts/alerts.service';
+import { apiDocsRoutes } from './api-docs/api-docs.routes';
 import { startAuth } from './auth/auth.module';
 import type { AuthService } from './auth/auth.service';
 import type { Notifier } from './auth/notifier';
@@ -289,6 +290,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(payments.routes);
       await http.register(topupsRoutes(topups));
       await http.register(operator.routes);
+      await http.register(apiDocsRoutes);
       await http.register(
         webRoutes({
           mode: config.mode,

@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AlertRow, RegisterHold } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { ErrorAlert, LoadMore, useCoalescedRefresh } from './admin-kit';
-import { AlertsList } from './meter-detail-page';
+import { AlertsList } from './alerts-list';
 import { RegisterHoldCard } from './register-hold-card';
 
 export function AlertsPage({ ctx }: { ctx: AdminContext }) {

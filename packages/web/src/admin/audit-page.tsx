@@ -1,10 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AuditEntry, AuditQuery } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
 import { AdminLink, EmptyRow, ErrorAlert, useDebounced, usePagedList, LoadMore } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
-import { auditSummary } from './meter-detail-page';
+import { auditSummary } from './audit-summary';
 
 /** Actions the server writes, for the filter's suggestions; a family ends with a dot. */
 const KNOWN_ACTIONS = [

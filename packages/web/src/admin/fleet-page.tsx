@@ -7,7 +7,7 @@ import {
   type FleetSort,
   type FleetSortKey,
 } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { fmtAgo, fmtKwh, fmtPower } from './admin-format';
 import { AdminLink, EmptyRow, ErrorAlert, SearchInput, useDebounced } from './admin-kit';
 import { adminMeterPath } from './admin-routes';

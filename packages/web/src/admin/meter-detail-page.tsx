@@ -1,11 +1,13 @@
 import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/http-client';
 import { useNow } from '../ui/navigation';
-import type { AlertRow, LedgerRow, MeterDetail, RelayAction } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { LedgerRow, MeterDetail, RelayAction } from './admin-api';
+import type { AdminContext } from './admin-context';
+import { AlertsList } from './alerts-list';
+import { auditSummary } from './audit-summary';
 import { fmtAgo, fmtKes, fmtKwh, fmtMwhAsKwh, fmtPower, fmtTime } from './admin-format';
 import { MeterNoField, ReasonField, SubmitButton, SubmitRow, useSubmit } from './admin-form';
-import { AdminLink, EmptyRow, ErrorAlert, errorText, NoticeLine, RotateSecret } from './admin-kit';
+import { AdminLink, EmptyRow, errorText, NoticeLine, RotateSecret } from './admin-kit';
 import { adminAuditPath } from './admin-routes';
 import { MeterUsage } from './meter-usage';
 import { RegisterHoldCard } from './register-hold-card';
@@ -379,33 +381,6 @@ interface MeterCardProps {
   onDone: () => void;
 }
 
-export function auditSummary(details: unknown): string {
-  if (!details || typeof details !== 'object') return '';
-  const d = details as Record<string, unknown>;
-  const parts: string[] = [];
-  const payload = d.payload as Record<string, unknown> | undefined;
-  if (payload && typeof payload.action === 'string') parts.push(payload.action);
-  const kwh =
-    typeof d.energyKwh === 'number'
-      ? d.energyKwh
-      : typeof d.energyMwh === 'number'
-        ? d.energyMwh / 1e6
-        : null;
-  if (kwh !== null) parts.push(`${kwh > 0 ? '+' : ''}${fmtKwh(kwh)} kWh`);
-  if (typeof d.commandId === 'string' && parts.length === 0 && typeof d.kind === 'string') parts.push(d.kind);
-  if (typeof d.openingMwh === 'number' && d.openingMwh > 0)
-    parts.push(`opening credit ${fmtKwh(d.openingMwh / 1e6)} kWh`);
-  if ('to' in d && d.to === null) parts.push('unassigned');
-  if (typeof d.reason === 'string') parts.push(`“${d.reason}”`);
-  if (parts.length === 0) {
-    const text = Object.entries(d)
-      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' · ');
-    return text.length > 90 ? `${text.slice(0, 89)}…` : text;
-  }
-  return parts.join(' · ');
-}
-
 function RemoteControl({ ctx, meterNo, onDone }: { ctx: AdminContext; meterNo: string; onDone: () => void }) {
   const [action, setAction] = useState<RelayAction | null>(null);
   const [reason, setReason] = useState('');
@@ -541,101 +516,6 @@ function AdjustmentForm({
       </SubmitButton>
       <NoticeLine notice={notice} testId="adjust-message" />
     </form>
-  );
-}
-
-export function AlertsList({
-  ctx,
-  alerts,
-  onChanged,
-  showMeter = false,
-}: {
-  ctx: AdminContext;
-  alerts: readonly AlertRow[];
-  onChanged: () => void;
-  showMeter?: boolean;
-}) {
-  const [busy, setBusy] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const ack = (id: number) => {
-    setBusy(id);
-    setError(null);
-    ctx.api
-      .ack(id)
-      .then(onChanged, (err: unknown) => setError(errorText(err)))
-      .finally(() => setBusy(null));
-  };
-  return (
-    <div className="card flush" data-testid="alerts-list">
-      {!showMeter && <h2 className="card-title pad">Alerts</h2>}
-      <ErrorAlert error={error} />
-      <div className="table-wrap">
-        <table className="admin-table">
-          <thead>
-            <tr>
-              <th>Opened</th>
-              {showMeter && <th>Meter</th>}
-              <th>Kind</th>
-              <th>Severity</th>
-              <th>Message</th>
-              <th>State</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((a) => (
-              <tr
-                key={a.id}
-                data-testid="alert-row"
-                data-alert-id={a.id}
-                data-kind={a.kind}
-                data-acknowledged={String(a.acknowledgedAt !== null)}
-              >
-                <td className="nowrap">{fmtTime(a.openedAt)}</td>
-                {showMeter && (
-                  <td>
-                    <AdminLink className="mono" to={`/admin/meters/${encodeURIComponent(a.meterNo)}`}>
-                      {a.meterNo}
-                    </AdminLink>
-                  </td>
-                )}
-                <td>{a.kind}</td>
-                <td>
-                  <span
-                    className={`badge ${a.severity === 'critical' || a.severity === 'error' ? 'bad' : 'warn'}`}
-                  >
-                    {a.severity}
-                  </span>
-                </td>
-                <td className="memo">{a.message}</td>
-                <td className="nowrap">
-                  {a.closedAt ? 'closed' : 'open'}
-                  {a.acknowledgedAt && <span className="muted small-text"> · acknowledged</span>}
-                </td>
-                <td className="num">
-                  {a.acknowledgedAt === null && (
-                    <button
-                      type="button"
-                      className="button small"
-                      disabled={busy === a.id}
-                      onClick={() => ack(a.id)}
-                      data-testid="alert-ack"
-                    >
-                      Acknowledge
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-            {alerts.length === 0 && (
-              <EmptyRow colSpan={showMeter ? 7 : 6} testId="alerts-empty">
-                No alerts.
-              </EmptyRow>
-            )}
-          </tbody>
-        </table>
-      </div>
-    </div>
   );
 }
 

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { niceCeil } from '../state/chart-scale';
 import { useNow } from '../ui/navigation';
 import type { ConsumptionSeries } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { fmtKwh } from './admin-format';
 import { errorText } from './admin-kit';
 

@@ -1,6 +1,6 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import type { OrphanAssigned, OrphanRow, OrphanStatus } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
 import { fmtKes, fmtKwh, fmtTime } from './admin-format';
 import {

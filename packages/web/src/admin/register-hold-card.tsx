@@ -1,7 +1,7 @@
 /** A register jump ingest held as implausible (MQ-13), with the operator's decisions on it. */
 import { useState, type FormEvent } from 'react';
 import type { HoldAction, RegisterHold } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { fmtMwhAsKwh, fmtPower, fmtTime } from './admin-format';
 import { ReasonField, SubmitRow, useSubmit } from './admin-form';
 import { AdminLink, NoticeLine } from './admin-kit';

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { reportPath, type Report } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { fmtKes, fmtKwh, fmtMwhAsKwh } from './admin-format';
 import { ChipGroup, EmptyRow, ErrorAlert } from './admin-kit';
 

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { countCsvRows, type DeviceCredentials, type ImportResult, type UserRow } from './admin-api';
-import type { AdminContext } from './admin-console';
+import type { AdminContext } from './admin-context';
 import { MeterNoField, ReasonField, SubmitButton, SubmitRow, useSubmit } from './admin-form';
 import { fmtTime } from './admin-format';
 import {

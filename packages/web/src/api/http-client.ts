@@ -1,18 +1,13 @@
-import { readReceipt, type Receipt } from '../state/receipt';
+import createClient, { type Middleware } from 'openapi-fetch';
+import { receiptFromAnswer, type Receipt } from '../state/receipt';
 import {
-  readConsumption,
-  readTransactions,
-  type ApiMeter,
-  type ApiUser,
-  type AuthAnswer,
+  consumptionPoints,
+  transactionPage,
   type Bucket,
   type ConsumptionPoint,
-  type MeterList,
-  type PaymentIntent,
-  type PublicConfig,
-  type StkPushAnswer,
   type TransactionPage,
 } from './api-types';
+import type { paths } from './openapi.gen';
 
 /** Past this an HTTP call is given up, so a stalled mobile link does not hang the screen. */
 export const HTTP_TIMEOUT_MS = 15_000;
@@ -38,98 +33,122 @@ export interface HttpClientOptions {
   onUnauthorized?: () => void;
 }
 
-export function createHttpClient(opts: HttpClientOptions) {
-  async function request<T>(
-    method: string,
-    path: string,
-    body?: unknown,
-    extraHeaders: Record<string, string> = {},
-  ): Promise<T> {
-    const token = opts.token();
-    const headers: Record<string, string> = { accept: 'application/json', ...extraHeaders };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (token) headers.authorization = `Bearer ${token}`;
-    let res: Response;
-    try {
-      res = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new NetworkError(err instanceof Error ? err.message : String(err));
-    }
-    const text = await res.text().catch(() => '');
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    if (!res.ok) {
-      const o = (parsed ?? {}) as { error?: unknown; message?: unknown };
-      const code = typeof o.error === 'string' ? o.error : `HTTP_${res.status}`;
-      const message = typeof o.message === 'string' ? o.message : res.statusText || `HTTP ${res.status}`;
-      if (res.status === 401 && token) opts.onUnauthorized?.();
-      throw new ApiError(res.status, code, message);
-    }
-    return parsed as T;
-  }
+/** What openapi-fetch hands back: the typed answer, or the server's `{error, message}`. */
+interface FetchResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
 
-  const meterPath = (meterNo: string) => encodeURIComponent(meterNo);
+/** The typed answer, or an ApiError / NetworkError: callers see one error shape for every route. */
+async function answer<T>(call: Promise<FetchResult<T>>): Promise<T> {
+  let result: FetchResult<T>;
+  try {
+    result = await call;
+  } catch (err) {
+    throw new NetworkError(err instanceof Error ? err.message : String(err));
+  }
+  const { data, error, response } = result;
+  if (!response.ok) {
+    const o = (typeof error === 'object' && error !== null ? error : {}) as {
+      error?: unknown;
+      message?: unknown;
+    };
+    const code = typeof o.error === 'string' ? o.error : `HTTP_${response.status}`;
+    const message =
+      typeof o.message === 'string' ? o.message : response.statusText || `HTTP ${response.status}`;
+    throw new ApiError(response.status, code, message);
+  }
+  return data as T;
+}
+
+/**
+ * The server's API, typed by the generated contract (openapi.gen.ts): paths, parameters, bodies
+ * and answers are checked at compile time against docs/openapi.json.
+ */
+export function createHttpClient(opts: HttpClientOptions) {
+  const api = createClient<paths>({ headers: { accept: 'application/json' } });
+  const session: Middleware = {
+    onRequest({ request }) {
+      const token = opts.token();
+      if (token) request.headers.set('authorization', `Bearer ${token}`);
+      return request;
+    },
+    onResponse({ request, response }) {
+      if (response.status === 401 && request.headers.has('authorization')) opts.onUnauthorized?.();
+      return response;
+    },
+  };
+  api.use(session);
+  const timeout = () => AbortSignal.timeout(HTTP_TIMEOUT_MS);
+  const meter = (meterNo: string) => ({ path: { meterNo } });
 
   return {
     login: (email: string, password: string) =>
-      request<AuthAnswer>('POST', '/auth/login', { email, password }),
+      answer(api.POST('/auth/login', { body: { email, password }, signal: timeout() })),
     /** Sends a code to the address; the same answer whether or not it already has an account. */
     register: (input: { name: string; email: string; phone: string; password: string }) =>
-      request<{ status: 'verification_sent'; message: string }>('POST', '/auth/register', input),
+      answer(api.POST('/auth/register', { body: input, signal: timeout() })),
     verifyRegistration: (email: string, code: string) =>
-      request<AuthAnswer>('POST', '/auth/verify', { email, code }),
+      answer(api.POST('/auth/verify', { body: { email, code }, signal: timeout() })),
     /** Ends every session of the account on the server: each token and live link it has. */
-    logout: () => request<null>('POST', '/auth/logout'),
-    me: () => request<ApiUser>('GET', '/api/me'),
-    meters: () => request<MeterList>('GET', `/api/meters?limit=${METERS_PAGE_SIZE}`),
-    meter: (meterNo: string) => request<ApiMeter>('GET', `/api/meters/${meterPath(meterNo)}`),
+    logout: () => answer(api.POST('/auth/logout', { signal: timeout() })),
+    me: () => answer(api.GET('/api/me', { signal: timeout() })),
+    meters: () =>
+      answer(api.GET('/api/meters', { params: { query: { limit: METERS_PAGE_SIZE } }, signal: timeout() })),
+    meter: (meterNo: string) =>
+      answer(api.GET('/api/meters/{meterNo}', { params: meter(meterNo), signal: timeout() })),
     async consumption(
       meterNo: string,
       bucket: Bucket,
       fromMs: number,
       toMs: number,
     ): Promise<ConsumptionPoint[]> {
-      const q = new URLSearchParams({
-        from: new Date(fromMs).toISOString(),
-        to: new Date(toMs).toISOString(),
-        bucket,
-      });
-      return readConsumption(
-        await request<unknown>('GET', `/api/meters/${meterPath(meterNo)}/consumption?${q}`),
+      const query = { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), bucket };
+      return consumptionPoints(
+        await answer(
+          api.GET('/api/meters/{meterNo}/consumption', {
+            params: { ...meter(meterNo), query },
+            signal: timeout(),
+          }),
+        ),
       );
     },
     async transactions(meterNo: string): Promise<TransactionPage> {
-      return readTransactions(
-        await request<unknown>(
-          'GET',
-          `/api/transactions/meter/${meterPath(meterNo)}?limit=${TRANSACTIONS_PAGE_SIZE}`,
+      return transactionPage(
+        await answer(
+          api.GET('/api/transactions/meter/{meterNo}', {
+            params: { ...meter(meterNo), query: { limit: TRANSACTIONS_PAGE_SIZE } },
+            signal: timeout(),
+          }),
         ),
       );
     },
     simulateTopUp: (meterNo: string, amountKes: number) =>
-      request<{ transactionId: string; balanceKwh: number; energyKwh: number }>('POST', '/daraja/simulate', {
-        meter_no: meterNo,
-        amount: amountKes,
-      }),
+      answer(
+        api.POST('/daraja/simulate', { body: { meter_no: meterNo, amount: amountKes }, signal: timeout() }),
+      ),
     /** Sends the M-Pesa PIN prompt; the same key for the same attempt never charges twice. */
     stkPush: (input: { phoneNumber: string; amount: number; meterNo: string }, idempotencyKey: string) =>
-      request<StkPushAnswer>('POST', '/daraja/stkpush', input, { 'idempotency-key': idempotencyKey }),
+      answer(
+        api.POST('/daraja/stkpush', {
+          body: input,
+          params: { header: { 'idempotency-key': idempotencyKey } },
+          signal: timeout(),
+        }),
+      ),
     paymentIntent: (intentId: string) =>
-      request<PaymentIntent>('GET', `/daraja/intents/${encodeURIComponent(intentId)}`),
-    publicConfig: () => request<PublicConfig>('GET', '/api/config'),
-    /** A purchase's receipt with its split; null when the answer is not one. */
-    async receipt(transactionId: string): Promise<Receipt | null> {
-      return readReceipt(
-        await request<unknown>('GET', `/api/transactions/${encodeURIComponent(transactionId)}/receipt`),
+      answer(api.GET('/daraja/intents/{id}', { params: { path: { id: intentId } }, signal: timeout() })),
+    publicConfig: () => answer(api.GET('/api/config', { signal: timeout() })),
+    /** A purchase's receipt with its split. */
+    async receipt(transactionId: string): Promise<Receipt> {
+      return receiptFromAnswer(
+        await answer(
+          api.GET('/api/transactions/{id}/receipt', {
+            params: { path: { id: transactionId } },
+            signal: timeout(),
+          }),
+        ),
       );
     },
   };

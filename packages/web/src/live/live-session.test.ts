@@ -37,16 +37,26 @@ class FakeSocket {
 function newApiMeter(over: Partial<ApiMeter> = {}): ApiMeter {
   return {
     meterNo: 'M1',
+    userId: 'u1',
     ownerName: 'Otieno',
     balanceKwh: 10,
+    balanceMwh: 10_000_000,
     creditLimitKwh: 110,
+    creditLimitMwh: 110_000_000,
     energyTotalKwh: 100,
+    energyTotalMwh: 100_000_000,
+    e0Mwh: 0,
     relay: 'on',
     status: 'online',
     lastSeen: null,
     powerW: 300,
-    seq: 5,
+    fw: null,
+    meterBalanceKwh: null,
+    emergencyCreditKwh: 0,
     lowBalanceKwh: 2,
+    publishIntervalS: 60,
+    seq: 5,
+    createdAt: '2026-01-01T00:00:00.000Z',
     ...over,
   };
 }

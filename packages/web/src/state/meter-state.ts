@@ -37,7 +37,21 @@ export function classifySeq(knownSeq: number, eventSeq: number, fromSeq: number 
   return Math.min(fromSeq, eventSeq) <= knownSeq + 1 ? 'next' : 'gap';
 }
 
-export function meterFromApi(m: ApiMeter): MeterView {
+/** The fields of `GET /api/meters/:meterNo` the dashboard shows. */
+type ShownMeterFields =
+  | 'meterNo'
+  | 'ownerName'
+  | 'balanceKwh'
+  | 'creditLimitKwh'
+  | 'energyTotalKwh'
+  | 'relay'
+  | 'status'
+  | 'lastSeen'
+  | 'powerW'
+  | 'seq'
+  | 'lowBalanceKwh';
+
+export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
   return {
     meterNo: m.meterNo,
     ownerName: m.ownerName,

@@ -1,10 +1,21 @@
-// Protects the receipt view's rules: reading the API answer, wording each line of the split in both languages, the friendly-hours line, and the downloadable HTML.
+// Protects the receipt view's rules: reading the documented API answer, wording each line of the split in both languages, the friendly-hours line, and the downloadable HTML.
 import { describe, expect, it } from 'vitest';
 import type { MessageKey } from '../i18n/dictionary';
 import { translate, type Locale, type MessageParams } from '../i18n/i18n';
-import { describeReceipt, linesSumCents, readReceipt, receiptFileName, receiptHtml } from './receipt';
+import type { ReceiptAnswer } from '../api/api-types';
+import { describeReceipt, linesSumCents, receiptFileName, receiptFromAnswer, receiptHtml } from './receipt';
 
-const answer = {
+type Line = ReceiptAnswer['lines'][number];
+/** A line of the documented answer; what a test leaves out is absent (null). */
+const line = (l: Pick<Line, 'kind' | 'code' | 'label' | 'amountCents'> & Partial<Line>): Line => ({
+  amountKes: l.amountCents / 100,
+  energyKwh: null,
+  rateCentsPerKwh: null,
+  basisPoints: null,
+  ...l,
+});
+
+const answer: ReceiptAnswer = {
   transactionId: '6f1c2a4e-0000-4000-8000-000000000001',
   meterNo: 'DEMO-001',
   type: 'payment',
@@ -21,30 +32,27 @@ const answer = {
   balanceAfterKwh: 12.25,
   tariffId: 'domestic',
   lines: [
-    { kind: 'debt', code: 'debt', label: 'Debt recovered', amountCents: 5_000, amountKes: 50 },
-    { kind: 'standing', code: 'standing', label: 'Standing charge', amountCents: 5_000, amountKes: 50 },
-    {
+    line({ kind: 'debt', code: 'debt', label: 'Debt recovered', amountCents: 5_000 }),
+    line({ kind: 'standing', code: 'standing', label: 'Standing charge', amountCents: 5_000 }),
+    line({
       kind: 'energy',
       code: 'energy',
       label: 'Energy',
       amountCents: 30_000,
-      amountKes: 300,
       energyKwh: 17.5,
       rateCentsPerKwh: 1222,
-      basisPoints: null,
-    },
-    {
+    }),
+    line({
       kind: 'pass_through',
       code: 'fuel',
       label: 'Fuel energy cost',
       amountCents: 3_000,
       energyKwh: 17.5,
       rateCentsPerKwh: 122.98,
-    },
-    { kind: 'levy', code: 'epra', label: 'EPRA levy', amountCents: 140 },
-    { kind: 'vat', code: 'vat', label: 'VAT 16%', amountCents: 6_850, basisPoints: 1600 },
-    { kind: 'rounding', code: 'rounding', label: 'Rounding', amountCents: 10 },
-    { kind: 7, amountCents: 'x' },
+    }),
+    line({ kind: 'levy', code: 'epra', label: 'EPRA levy', amountCents: 140 }),
+    line({ kind: 'vat', code: 'vat', label: 'VAT 16%', amountCents: 6_850, basisPoints: 1600 }),
+    line({ kind: 'rounding', code: 'rounding', label: 'Rounding', amountCents: 10 }),
   ],
   infoLines: [
     {
@@ -61,17 +69,16 @@ const answer = {
 const tr = (locale: Locale) => (key: MessageKey, params?: MessageParams) => translate(locale, key, params);
 
 describe('receipt', () => {
-  it('reads the answer and skips lines it cannot read; the lines sum to the amount', () => {
-    const r = readReceipt(answer)!;
+  it('reads the answer, timed when it completed; the lines sum to the amount', () => {
+    const r = receiptFromAnswer(answer);
     expect(r.lines).toHaveLength(7);
     expect(linesSumCents(r)).toBe(r.amountCents);
     expect(r.atMs).toBe(Date.parse('2026-11-22T07:00:01.000Z'));
-    expect(readReceipt({ meterNo: 'x' })).toBeNull();
-    expect(readReceipt(null)).toBeNull();
+    expect(receiptFromAnswer({ ...answer, completedAt: null }).atMs).toBe(Date.parse(answer.createdAt));
   });
 
   it('words every line in English, in KES with two decimals, with the friendly-hours line', () => {
-    const d = describeReceipt(readReceipt(answer)!, tr('en'), 'en');
+    const d = describeReceipt(receiptFromAnswer(answer), tr('en'), 'en');
     expect(d.lines.map((l) => [l.label, l.amount])).toEqual([
       ['Emergency credit recovered', 'KSh 50.00'],
       ['Standing charge', 'KSh 50.00'],
@@ -92,24 +99,24 @@ describe('receipt', () => {
   });
 
   it('reads in Kiswahili', () => {
-    const d = describeReceipt(readReceipt(answer)!, tr('sw'), 'sw');
+    const d = describeReceipt(receiptFromAnswer(answer), tr('sw'), 'sw');
     expect(d.lines[0]!.label).toBe('Mkopo wa dharura uliorejeshwa');
     expect(d.balance?.label).toBe('Salio jipya');
     expect(d.info[0]).toContain('saa rafiki');
   });
 
   it('uses the tariff band names when there are several energy lines, and omits what is unknown', () => {
-    const r = readReceipt({
+    const r = receiptFromAnswer({
       ...answer,
       mpesaReceipt: null,
       phone: null,
       balanceAfterKwh: null,
       infoLines: [],
       lines: [
-        { kind: 'energy', code: 'energy', label: 'Lifeline 0–30 kWh', amountCents: 20_000 },
-        { kind: 'energy', code: 'energy', label: 'Domestic 30–100 kWh', amountCents: 30_000 },
+        line({ kind: 'energy', code: 'energy', label: 'Lifeline 0–30 kWh', amountCents: 20_000 }),
+        line({ kind: 'energy', code: 'energy', label: 'Domestic 30–100 kWh', amountCents: 30_000 }),
       ],
-    })!;
+    });
     const d = describeReceipt(r, tr('en'), 'en');
     expect(d.lines.map((l) => l.label)).toEqual(['Lifeline 0–30 kWh', 'Domestic 30–100 kWh']);
     expect(d.facts.map((f) => f.id)).toEqual(['date', 'meter']);
@@ -119,7 +126,7 @@ describe('receipt', () => {
   });
 
   it('the download is a standalone page with every line, escaped', () => {
-    const r = readReceipt({ ...answer, meterNo: '<b>M1</b>' })!;
+    const r = receiptFromAnswer({ ...answer, meterNo: '<b>M1</b>' });
     const html = receiptHtml(describeReceipt(r, tr('en'), 'en'), 'en', 'Umeme');
     expect(html).toMatch(/^<!doctype html>/);
     expect(html).toContain('&lt;b&gt;M1&lt;/b&gt;');

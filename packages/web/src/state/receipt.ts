@@ -1,9 +1,10 @@
 /**
- * A purchase receipt as the customer reads it: `GET /api/transactions/:id/receipt` read
- * defensively, then laid out once (facts, the split, totals, information lines) for both the
+ * A purchase receipt as the customer reads it: `GET /api/transactions/:id/receipt` (its documented
+ * shape), laid out once (facts, the split, totals, information lines) for both the
  * on-screen view and the downloadable HTML file.
  */
 import { RECEIPT_STYLE } from '@umeme/protocol';
+import type { ReceiptAnswer } from '../api/api-types';
 import type { MessageKey } from '../i18n/dictionary';
 import { intlLocale, type Locale, type MessageParams } from '../i18n/i18n';
 import { formatKes, formatKwh, formatNumber } from './format';
@@ -42,56 +43,33 @@ export interface Receipt {
   infoLines: ReceiptInfoLine[];
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
-
-/** The receipt in an answer, or null when the answer is not one. */
-export function readReceipt(body: unknown): Receipt | null {
-  if (!isObject(body)) return null;
-  const transactionId = str(body.transactionId);
-  const meterNo = str(body.meterNo);
-  const amountCents = num(body.amountCents);
-  const atMs = Date.parse(str(body.completedAt) ?? str(body.createdAt) ?? '');
-  if (transactionId === null || meterNo === null || amountCents === null || Number.isNaN(atMs)) return null;
-  const lines: ReceiptLine[] = [];
-  for (const l of Array.isArray(body.lines) ? body.lines : []) {
-    const kind = isObject(l) ? str(l.kind) : null;
-    const cents = isObject(l) ? num(l.amountCents) : null;
-    if (!isObject(l) || kind === null || cents === null) continue;
-    lines.push({
-      kind,
-      code: str(l.code) ?? kind,
-      label: str(l.label) ?? kind,
-      amountCents: cents,
-      energyKwh: num(l.energyKwh),
-      rateCentsPerKwh: num(l.rateCentsPerKwh),
-      basisPoints: num(l.basisPoints),
-    });
-  }
-  const infoLines: ReceiptInfoLine[] = [];
-  for (const l of Array.isArray(body.infoLines) ? body.infoLines : []) {
-    if (!isObject(l)) continue;
-    const code = str(l.code);
-    const energyKwh = num(l.energyKwh);
-    const valueCents = num(l.valueCents);
-    if (code === null || energyKwh === null || valueCents === null) continue;
-    infoLines.push({ code, energyKwh, valueCents });
-  }
+/** The receipt as the app lays it out, from the documented answer. */
+export function receiptFromAnswer(answer: ReceiptAnswer): Receipt {
   return {
-    transactionId,
-    meterNo,
-    type: str(body.type) ?? 'payment',
-    status: str(body.status) ?? 'completed',
-    atMs,
-    amountCents,
-    energyKwh: num(body.energyKwh) ?? 0,
-    mpesaReceipt: str(body.mpesaReceipt),
-    phone: str(body.phone),
-    balanceAfterKwh: num(body.balanceAfterKwh),
-    lines,
-    infoLines,
+    transactionId: answer.transactionId,
+    meterNo: answer.meterNo,
+    type: answer.type,
+    status: answer.status,
+    atMs: Date.parse(answer.completedAt ?? answer.createdAt),
+    amountCents: answer.amountCents,
+    energyKwh: answer.energyKwh,
+    mpesaReceipt: answer.mpesaReceipt,
+    phone: answer.phone,
+    balanceAfterKwh: answer.balanceAfterKwh,
+    lines: answer.lines.map((l) => ({
+      kind: l.kind,
+      code: l.code,
+      label: l.label,
+      amountCents: l.amountCents,
+      energyKwh: l.energyKwh,
+      rateCentsPerKwh: l.rateCentsPerKwh,
+      basisPoints: l.basisPoints,
+    })),
+    infoLines: answer.infoLines.map((l) => ({
+      code: l.code,
+      energyKwh: l.energyKwh,
+      valueCents: l.valueCents,
+    })),
   };
 }
 

@@ -18,7 +18,7 @@ export function useReceipt(http: HttpClient, transactionId: string | null): Rece
     http
       .receipt(transactionId)
       .then((receipt) => {
-        if (live) setState(receipt ? { status: 'ready', receipt } : { status: 'error', receipt: null });
+        if (live) setState({ status: 'ready', receipt });
       })
       .catch(() => {
         if (live) setState({ status: 'error', receipt: null });

@@ -15,7 +15,7 @@ function typeKey(type: string): MessageKey {
 
 /** Purchases have a receipt: completed credits that brought money. */
 function hasReceipt(tx: TransactionItem): boolean {
-  return tx.status === 'completed' && tx.amountKes !== null && tx.amountKes > 0;
+  return tx.status === 'completed' && tx.amountKes > 0;
 }
 
 export function TransactionsCard({
@@ -34,15 +34,11 @@ export function TransactionsCard({
         <span className="muted small">{formatDateTime(locale, tx.atMs)}</span>
       </div>
       <div className="tx-amounts">
-        {tx.energyKwh !== null && (
-          <strong className={tx.energyKwh >= 0 ? 'plus' : 'minus'}>
-            {tx.energyKwh >= 0 ? '+' : ''}
-            {formatKwh(locale, tx.energyKwh)}
-          </strong>
-        )}
-        {tx.amountKes !== null && tx.amountKes !== 0 && (
-          <span className="muted small">{formatKes(locale, tx.amountKes)}</span>
-        )}
+        <strong className={tx.energyKwh >= 0 ? 'plus' : 'minus'}>
+          {tx.energyKwh >= 0 ? '+' : ''}
+          {formatKwh(locale, tx.energyKwh)}
+        </strong>
+        {tx.amountKes !== 0 && <span className="muted small">{formatKes(locale, tx.amountKes)}</span>}
         {tx.status === 'pending' && <span className="badge">{t('tx_pending')}</span>}
         {tx.status === 'failed' && <span className="badge bad">{t('tx_failed')}</span>}
       </div>

@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import type { AlertRow } from './admin-api';
+import type { AdminContext } from './admin-context';
+import { fmtTime } from './admin-format';
+import { AdminLink, EmptyRow, ErrorAlert, errorText } from './admin-kit';
+
+/** Alerts with their acknowledge buttons: on a meter's page, and (with the meter column) on the Alerts page. */
+export function AlertsList({
+  ctx,
+  alerts,
+  onChanged,
+  showMeter = false,
+}: {
+  ctx: AdminContext;
+  alerts: readonly AlertRow[];
+  onChanged: () => void;
+  showMeter?: boolean;
+}) {
+  const [busy, setBusy] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const ack = (id: number) => {
+    setBusy(id);
+    setError(null);
+    ctx.api
+      .ack(id)
+      .then(onChanged, (err: unknown) => setError(errorText(err)))
+      .finally(() => setBusy(null));
+  };
+  return (
+    <div className="card flush" data-testid="alerts-list">
+      {!showMeter && <h2 className="card-title pad">Alerts</h2>}
+      <ErrorAlert error={error} />
+      <div className="table-wrap">
+        <table className="admin-table">
+          <thead>
+            <tr>
+              <th>Opened</th>
+              {showMeter && <th>Meter</th>}
+              <th>Kind</th>
+              <th>Severity</th>
+              <th>Message</th>
+              <th>State</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.map((a) => (
+              <tr
+                key={a.id}
+                data-testid="alert-row"
+                data-alert-id={a.id}
+                data-kind={a.kind}
+                data-acknowledged={String(a.acknowledgedAt !== null)}
+              >
+                <td className="nowrap">{fmtTime(a.openedAt)}</td>
+                {showMeter && (
+                  <td>
+                    <AdminLink className="mono" to={`/admin/meters/${encodeURIComponent(a.meterNo)}`}>
+                      {a.meterNo}
+                    </AdminLink>
+                  </td>
+                )}
+                <td>{a.kind}</td>
+                <td>
+                  <span
+                    className={`badge ${a.severity === 'critical' || a.severity === 'error' ? 'bad' : 'warn'}`}
+                  >
+                    {a.severity}
+                  </span>
+                </td>
+                <td className="memo">{a.message}</td>
+                <td className="nowrap">
+                  {a.closedAt ? 'closed' : 'open'}
+                  {a.acknowledgedAt && <span className="muted small-text"> · acknowledged</span>}
+                </td>
+                <td className="num">
+                  {a.acknowledgedAt === null && (
+                    <button
+                      type="button"
+                      className="button small"
+                      disabled={busy === a.id}
+                      onClick={() => ack(a.id)}
+                      data-testid="alert-ack"
+                    >
+                      Acknowledge
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+            {alerts.length === 0 && (
+              <EmptyRow colSpan={showMeter ? 7 : 6} testId="alerts-empty">
+                No alerts.
+              </EmptyRow>
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

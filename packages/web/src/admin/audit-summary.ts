@@ -1,0 +1,29 @@
+import { fmtKwh } from './admin-format';
+
+/** One line for an audit entry's details: the action, energy, reason; else its fields, cut short. */
+export function auditSummary(details: unknown): string {
+  if (!details || typeof details !== 'object') return '';
+  const d = details as Record<string, unknown>;
+  const parts: string[] = [];
+  const payload = d.payload as Record<string, unknown> | undefined;
+  if (payload && typeof payload.action === 'string') parts.push(payload.action);
+  const kwh =
+    typeof d.energyKwh === 'number'
+      ? d.energyKwh
+      : typeof d.energyMwh === 'number'
+        ? d.energyMwh / 1e6
+        : null;
+  if (kwh !== null) parts.push(`${kwh > 0 ? '+' : ''}${fmtKwh(kwh)} kWh`);
+  if (typeof d.commandId === 'string' && parts.length === 0 && typeof d.kind === 'string') parts.push(d.kind);
+  if (typeof d.openingMwh === 'number' && d.openingMwh > 0)
+    parts.push(`opening credit ${fmtKwh(d.openingMwh / 1e6)} kWh`);
+  if ('to' in d && d.to === null) parts.push('unassigned');
+  if (typeof d.reason === 'string') parts.push(`“${d.reason}”`);
+  if (parts.length === 0) {
+    const text = Object.entries(d)
+      .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join(' · ');
+    return text.length > 90 ? `${text.slice(0, 89)}…` : text;
+  }
+  return parts.join(' · ');
+}
