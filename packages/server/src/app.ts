@@ -39,6 +39,7 @@ import { friendlyHoursRoutes } from './friendly-hours/friendly-hours.routes';
 import { FriendlyHoursService } from './friendly-hours/friendly-hours.service';
 import { ConsumptionService } from './consumption/consumption.service';
 import { healthRoutes } from './health/health.routes';
+import { JobLeases, runOnce } from './jobs/job-leases';
 import { startMetricsListener } from './health/metrics-listener';
 import { IngestService } from './ingest/ingest.service';
 import { DeviceCredentials } from './meters/device-credentials';
@@ -109,6 +110,8 @@ export interface Services {
   };
   payments: PaymentsModule;
   topups: TopupsService;
+  /** which run-once jobs (reconciliation, sweeps, forecasts) this instance runs (issue 16 §2) */
+  jobs: JobLeases;
 }
 
 export interface UmemeApp {
@@ -375,9 +378,17 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         }),
         registerHolds: new RegisterHoldsService(db, bus, alerts, logger.child({ part: 'register-holds' })),
       };
-      operator.commands.start();
-      operator.alerts.start();
-      operator.forecast.start();
+      // Each runs on one live instance at a time; friendly-hours ticks run everywhere (state-based,
+      // one writer per transition by its own lock: tests/ha/run-once-jobs.test.ts).
+      const jobs = new JobLeases({
+        databaseUrl: config.DATABASE_URL ?? null,
+        instanceId: config.INSTANCE_ID,
+        logger: logger.child({ part: 'jobs' }),
+        registry: metrics.registry,
+      });
+      jobs.add(runOnce('command-expiry', operator.commands));
+      jobs.add(runOnce('connection-lost-sweep', operator.alerts));
+      jobs.add(runOnce('low-balance-forecast', operator.forecast));
       onClose('operator jobs', async () => {
         operator.commands.stop();
         operator.alerts.stop();
@@ -395,6 +406,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         logger,
         publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
         republish: (meterNo) => publisher.schedule(meterNo, null),
+        jobs,
       });
       onClose('payments', () => payments.close());
       app.daraja = payments.daraja;
@@ -414,6 +426,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         payments,
         topups,
         operator,
+        jobs,
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {
@@ -421,6 +434,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         await mqtt.close(true);
       });
       await operator.friendlyHours.start();
+      await jobs.start();
+      onClose('job leases', () => jobs.close());
       // The broker may have lost retained credit limits (restart): the server owns C.
       const republished = await publisher.republishAll();
       logger.info({ meters: republished }, 'credit limits published');
