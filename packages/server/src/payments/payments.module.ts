@@ -49,7 +49,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
   const { config, db, logger } = deps;
   const log = logger.child({ part: 'payments' });
   const token = await callbackToken(db, config);
-  const daraja = await startDaraja(config, logger);
+  const daraja = await startDaraja(config, logger, db);
   if (daraja.emulator === null && config.PUBLIC_URL === undefined) {
     log.warn('DARAJA_CONSUMER_KEY is set but PUBLIC_URL is not: Safaricom cannot reach the callback URLs');
   }
