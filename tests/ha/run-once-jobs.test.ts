@@ -153,5 +153,6 @@ describe('run-once jobs on PGlite', () => {
     } finally {
       await t.close();
     }
-  });
+    // PGlite's start (WASM, migrations) alone has taken over a minute on the shared machine.
+  }, 180_000);
 });

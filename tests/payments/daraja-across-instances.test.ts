@@ -99,9 +99,10 @@ describe.skipIf(!DATABASE_URL)('one Daraja token for two instances on one Postgr
 
 describe('Daraja rate limits and the throttle', () => {
   let t: TestApp;
+  // PGlite's start (WASM, migrations) alone has taken over a minute on the shared machine.
   beforeAll(async () => {
     t = await startPaymentsApp('pglite');
-  });
+  }, 180_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -192,5 +193,5 @@ describe('Daraja rate limits and the throttle', () => {
     } finally {
       await limited.close();
     }
-  });
+  }, 180_000);
 });
