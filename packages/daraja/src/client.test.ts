@@ -289,6 +289,59 @@ describe('retry policy', () => {
   });
 });
 
+describe("Daraja's rate limits (issue 16 §3)", () => {
+  const pushInput = () => ({
+    phoneNumber: newPhone().local,
+    amountKes: 10,
+    accountReference: 'M1',
+    description: 'Electricity',
+    callbackUrl: merchant.callbackUrl,
+  });
+
+  it('a spike-arrested push was not sent: it is sent again after a back-off and goes through once', async () => {
+    const client = newClient(baseUrl, { retries: 2 });
+    await client.getToken();
+    const before = emulator.calls.stkPushAccepted;
+    emulator.rejectNext(2, 'spike_arrest');
+    const res = await client.stkPush(pushInput());
+    expect(res.ResponseCode).toBe('0');
+    expect(emulator.calls.stkPushAccepted - before).toBe(1);
+  });
+
+  it('past its retries a spike arrest is a "not sent" error, never "maybe sent"', async () => {
+    const client = newClient(baseUrl, { retries: 1 });
+    await client.getToken();
+    emulator.rejectNext(5, 'spike_arrest');
+    try {
+      const err = await caught(client.stkPush(pushInput()));
+      expect(err).toMatchObject({ errorCode: '500.003.02', rateLimited: true, mayHaveBeenSent: false });
+    } finally {
+      emulator.rejectNext(0, 'spike_arrest');
+    }
+  });
+
+  it('a quota answer is not retried, and not "maybe sent"', async () => {
+    const client = newClient(baseUrl, { retries: 3 });
+    await client.getToken();
+    const rejectedBefore = emulator.calls.rateLimited;
+    emulator.rejectNext(1, 'quota');
+    const err = await caught(client.stkQuery('ws_CO_quota'));
+    expect(err).toMatchObject({ errorCode: '500.003.03', rateLimited: true, mayHaveBeenSent: false });
+    expect(emulator.calls.rateLimited - rejectedBefore).toBe(1);
+  });
+
+  it('a new token invalidates the previous one, as Safaricom documents', async () => {
+    const first = newClient(baseUrl);
+    const second = newClient(baseUrl);
+    await first.getToken();
+    await second.getToken();
+    const before = emulator.calls.oauth;
+    // first's token is dead: it fetches again (invalidating second's) and the query is answered.
+    await first.stkQuery('ws_CO_token').catch(() => undefined);
+    expect(emulator.calls.oauth - before).toBe(1);
+  });
+});
+
 describe('transport', () => {
   let gateway: FastifyInstance;
   let gatewayUrl: string;

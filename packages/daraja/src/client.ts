@@ -56,10 +56,42 @@ export const LOCAL_ERROR_CODES = {
   network: 'NETWORK_ERROR',
   timeout: 'TIMEOUT',
   invalidResponse: 'INVALID_RESPONSE',
+  /** our own throttle's queue was full: nothing was sent */
+  throttled: 'THROTTLED',
 } as const;
 
 /** Daraja's "invalid access token" code; the token is dropped and fetched again once. */
 export const INVALID_TOKEN_ERROR_CODE = '404.001.03';
+
+/**
+ * Daraja's gateway (Apigee) turns a request away before M-Pesa sees it: `500.003.02` "Spike
+ * Arrest Violation" (too many transactions per second) and `500.003.03` "Quota Violation" (the
+ * app's allowance is spent), usually with HTTP 500, sometimes 429. Nothing was sent: never a
+ * "maybe sent" push.
+ */
+export const RATE_LIMIT_ERROR_CODES = { spikeArrest: '500.003.02', quota: '500.003.03' } as const;
+const RATE_LIMITED_CODES = new Set<string>(Object.values(RATE_LIMIT_ERROR_CODES));
+
+/** The OAuth token and when to stop using it (epoch ms, before Daraja's expiry). */
+export interface DarajaToken {
+  value: string;
+  refreshAtMs: number;
+}
+
+/**
+ * Where several instances keep one token. Safaricom documents that a new token invalidates the
+ * previous one, so instances that each fetched their own would knock each other out.
+ */
+export interface DarajaTokenStore {
+  /** The shared token, if any (it may be due for refresh). */
+  read(): Promise<DarajaToken | null>;
+  /**
+   * The token to use when `stale` (the one this instance has, or null) is no longer good: one
+   * another instance stored meanwhile, or one `fetch` gets, with at most one fetch at a time
+   * across instances.
+   */
+  refresh(stale: string | null, fetch: () => Promise<DarajaToken>): Promise<DarajaToken>;
+}
 
 export interface DarajaErrorDetails {
   requestId?: string;
@@ -68,12 +100,15 @@ export interface DarajaErrorDetails {
    * STK push this means a prompt may be on the phone: do not push again blindly.
    */
   mayHaveBeenSent?: boolean;
+  /** Daraja's rate limit or quota, or our own throttle, turned it away: nothing was sent. */
+  rateLimited?: boolean;
 }
 
 export class DarajaError extends Error {
   override readonly name = 'DarajaError';
   readonly requestId: string | undefined;
   readonly mayHaveBeenSent: boolean;
+  readonly rateLimited: boolean;
 
   constructor(
     /** HTTP status, or 0 when no answer came back. */
@@ -85,6 +120,7 @@ export class DarajaError extends Error {
     super(`Daraja ${status || 'network'} ${errorCode}: ${errorMessage}`);
     this.requestId = details.requestId;
     this.mayHaveBeenSent = details.mayHaveBeenSent ?? false;
+    this.rateLimited = details.rateLimited ?? false;
   }
 }
 
@@ -119,6 +155,10 @@ export interface DarajaClientOptions {
   retryBaseDelayMs?: number;
   /** Clock for the token cache only (timestamps always use real time); tests move it. */
   nowMs?: () => number;
+  /** One token shared by several instances; without it, this client's own cache. */
+  tokenStore?: DarajaTokenStore;
+  /** At most this many requests a second leave this client (token requests included); unset: no limit. */
+  maxRequestsPerS?: number;
 }
 
 export interface StkPushInput {
@@ -190,9 +230,16 @@ function clampInt(value: number | undefined, fallback: number, min: number, max:
 function errorFromAnswer(status: number, body: unknown, mayHaveBeenSent: boolean): DarajaError {
   const parsed = darajaErrorResponseSchema.safeParse(body);
   if (parsed.success) {
+    const rateLimited = RATE_LIMITED_CODES.has(parsed.data.errorCode);
     return new DarajaError(status, parsed.data.errorCode, parsed.data.errorMessage, {
       ...(parsed.data.requestId === undefined ? {} : { requestId: parsed.data.requestId }),
-      mayHaveBeenSent,
+      mayHaveBeenSent: mayHaveBeenSent && !rateLimited,
+      rateLimited,
+    });
+  }
+  if (status === 429) {
+    return new DarajaError(status, RATE_LIMIT_ERROR_CODES.spikeArrest, 'Too many requests', {
+      rateLimited: true,
     });
   }
   const alt = body as { resultCode?: unknown; resultDesc?: unknown } | undefined;
@@ -211,10 +258,7 @@ function mpesaVerdict(body: unknown): boolean {
   return parsed.success && parsed.data.errorCode.startsWith('500.001.');
 }
 
-interface CachedToken {
-  value: string;
-  refreshAtMs: number;
-}
+type CachedToken = DarajaToken;
 
 export class DarajaClient {
   private readonly baseUrl: string;
@@ -225,6 +269,7 @@ export class DarajaClient {
   private readonly logger: DarajaLogger;
   private token: CachedToken | undefined;
   private tokenInFlight: Promise<string> | undefined;
+  private readonly pacer: Pacer | null;
   /** Kept-alive connections to Daraja, this client's own. */
   private readonly agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 60_000 });
 
@@ -239,6 +284,8 @@ export class DarajaClient {
     this.retryBaseDelayMs = clampInt(options.retryBaseDelayMs, RETRY_BASE_DELAY_MS, 0, RETRY_MAX_DELAY_MS);
     this.nowMs = options.nowMs ?? Date.now;
     this.logger = options.logger;
+    const rate = options.maxRequestsPerS;
+    this.pacer = rate === undefined || !(rate > 0) ? null : new Pacer(1000 / rate, THROTTLE_MAX_WAIT_MS);
   }
 
   /**
@@ -264,10 +311,30 @@ export class DarajaClient {
   getToken(): Promise<string> {
     const cached = this.token;
     if (cached !== undefined && this.nowMs() < cached.refreshAtMs) return Promise.resolve(cached.value);
-    this.tokenInFlight ??= this.fetchToken().finally(() => {
+    return this.renewToken(cached?.value ?? null);
+  }
+
+  /** A token other than `stale`: from the shared store when another instance has one, else fetched. */
+  private renewToken(stale: string | null): Promise<string> {
+    this.tokenInFlight ??= this.obtainToken(stale).finally(() => {
       this.tokenInFlight = undefined;
     });
     return this.tokenInFlight;
+  }
+
+  private async obtainToken(stale: string | null): Promise<string> {
+    const store = this.options.tokenStore;
+    let token: DarajaToken;
+    if (store === undefined) token = await this.fetchToken();
+    else {
+      const shared = await store.read();
+      token =
+        shared !== null && shared.value !== stale && this.nowMs() < shared.refreshAtMs
+          ? shared
+          : await store.refresh(stale, () => this.fetchToken());
+    }
+    this.token = token;
+    return token.value;
   }
 
   /** Asks Safaricom to prompt the phone. Success means "prompt sent", never "paid". */
@@ -343,7 +410,7 @@ export class DarajaClient {
     return new DarajaError(0, LOCAL_ERROR_CODES.invalidRequest, message);
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<DarajaToken> {
     const startedAtMs = this.nowMs();
     const basic = Buffer.from(`${this.options.consumerKey}:${this.options.consumerSecret}`, 'utf8').toString(
       'base64',
@@ -361,8 +428,7 @@ export class DarajaClient {
     // Counted from before the request, and refreshed early, so the cache never serves a token
     // that expires while a request is on its way.
     const margin = Math.min(TOKEN_REFRESH_MARGIN_MS, lifetimeMs / 2);
-    this.token = { value: answer.access_token, refreshAtMs: startedAtMs + lifetimeMs - margin };
-    return answer.access_token;
+    return { value: answer.access_token, refreshAtMs: startedAtMs + lifetimeMs - margin };
   }
 
   private async call<S extends z.ZodType>(
@@ -380,7 +446,7 @@ export class DarajaClient {
       // fresh token is safe even for a push. Daraja has been seen to revoke tokens early.
       if (!(err instanceof DarajaError) || err.errorCode !== INVALID_TOKEN_ERROR_CODE) throw err;
       if (this.token?.value === token) this.token = undefined;
-      const fresh = await this.getToken();
+      const fresh = await this.renewToken(token);
       return this.send(method, path, body, `Bearer ${fresh}`, schema, policy);
     }
   }
@@ -396,6 +462,12 @@ export class DarajaClient {
     const url = `${this.baseUrl}${path}`;
     const logPath = path.split('?')[0];
     for (let attempt = 0; ; attempt += 1) {
+      if (this.pacer !== null && !(await this.pacer.take())) {
+        this.logger.warn({ event: 'daraja.throttled', method, path: logPath }, 'daraja request throttled');
+        throw new DarajaError(0, LOCAL_ERROR_CODES.throttled, 'too many requests waiting to be sent', {
+          rateLimited: true,
+        });
+      }
       const startedAt = performance.now();
       this.logger.debug(
         { event: 'daraja.request', method, path: logPath, attempt, body: redactForLog(body) },
@@ -485,6 +557,27 @@ export class DarajaClient {
       // 5xx is gateway trouble, after which nobody can say whether M-Pesa acted on it.
       const gatewayTrouble = status >= 500 && !mpesaVerdict(json);
       const error = errorFromAnswer(status, json, gatewayTrouble);
+      // A spike arrest turned the request away unsent: any call, a push too, may go again after
+      // a back-off. A spent quota will not come back within our retries.
+      if (error.rateLimited) {
+        const retry = error.errorCode !== RATE_LIMIT_ERROR_CODES.quota && attempt < this.retries;
+        this.logger.warn(
+          {
+            event: 'daraja.rate_limited',
+            method,
+            path: logPath,
+            attempt,
+            errorCode: error.errorCode,
+            willRetry: retry,
+          },
+          'daraja rate limit: nothing was sent',
+        );
+        if (retry) {
+          await this.backoff(attempt + 2);
+          continue;
+        }
+        throw error;
+      }
       if (policy.idempotent && gatewayTrouble && attempt < this.retries) {
         await this.backoff(attempt);
         continue;
@@ -505,4 +598,29 @@ function summariseIssues(error: z.ZodError): string {
     .slice(0, 5)
     .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
     .join('; ');
+}
+
+/** The longest a request waits for its turn under `maxRequestsPerS` before it is refused unsent. */
+const THROTTLE_MAX_WAIT_MS = 10_000;
+
+/**
+ * Spaces requests `intervalMs` apart (a rate, with no burst): each takes the next free slot and
+ * waits for it; one whose slot is further than `maxWaitMs` away is refused.
+ */
+class Pacer {
+  private nextAtMs = 0;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly maxWaitMs: number,
+  ) {}
+
+  async take(): Promise<boolean> {
+    const now = performance.now();
+    const at = Math.max(now, this.nextAtMs);
+    if (at - now > this.maxWaitMs) return false;
+    this.nextAtMs = at + this.intervalMs;
+    if (at > now) await sleep(at - now);
+    return true;
+  }
 }

@@ -17,6 +17,7 @@ import {
   EMULATOR_MAX_C2B_REGISTRATIONS,
   EMULATOR_MAX_DELAY_MS,
   EMULATOR_MAX_DELIVERIES,
+  EMULATOR_MAX_ARRIVALS,
   EMULATOR_MAX_PHONE_OUTCOMES,
   EMULATOR_MAX_PROMPTS_LISTED,
   EMULATOR_MAX_TOKENS,
@@ -145,7 +146,12 @@ export interface EmulatorCallCounters {
   c2bRegister: number;
   c2bValidations: number;
   c2bConfirmations: number;
+  /** API calls answered with a spike-arrest or quota error (`rejectNext`). */
+  rateLimited: number;
 }
+
+/** What Daraja's gateway answers when it turns a call away unsent. */
+export type EmulatorRejection = 'spike_arrest' | 'quota';
 
 export interface DarajaEmulatorControls {
   /** Outcome for every later push to this phone (any common spelling of the number). */
@@ -154,6 +160,13 @@ export interface DarajaEmulatorControls {
   clearOutcome(phone?: string): void;
   /** Invalidates every issued token, as Daraja sometimes does before expiry. */
   revokeTokens(): void;
+  /**
+   * The next `count` API calls (push, query, URL registration; not OAuth) are turned away as
+   * Daraja's gateway does: `500.003.02` Spike Arrest Violation or `500.003.03` Quota Violation.
+   */
+  rejectNext(count: number, kind: EmulatorRejection): void;
+  /** Every OAuth and API request as it arrived (path without query, epoch ms); capped, oldest dropped. */
+  readonly arrivals: readonly { path: string; atMs: number }[];
   /** Resolves once no callback or C2B delivery is in flight. */
   idle(): Promise<void>;
   /**
@@ -331,8 +344,11 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     c2bRegister: 0,
     c2bValidations: 0,
     c2bConfirmations: 0,
+    rateLimited: 0,
   };
   const tokens = new Map<string, number>();
+  const arrivals: { path: string; atMs: number }[] = [];
+  let rejections: { left: number; kind: EmulatorRejection } = { left: 0, kind: 'spike_arrest' };
   const transactions = new Map<string, EmulatedStkTransaction>();
   const timers = new Map<string, NodeJS.Timeout>();
   const phoneOutcomes = new Map<string, EmulatorOutcome>();
@@ -553,6 +569,20 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   });
 
+  // Gateway: every call is logged; `rejectNext` turns API calls away before they reach M-Pesa.
+  app.addHook('onRequest', async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    if (!path.startsWith('/oauth/') && !path.startsWith('/mpesa/')) return;
+    arrivals.push({ path, atMs: Date.now() });
+    if (arrivals.length > EMULATOR_MAX_ARRIVALS) arrivals.splice(0, arrivals.length - EMULATOR_MAX_ARRIVALS);
+    if (!path.startsWith('/mpesa/') || rejections.left <= 0) return;
+    rejections.left -= 1;
+    calls.rateLimited += 1;
+    return rejections.kind === 'quota'
+      ? sendError(reply, 500, '500.003.03', 'Error Occurred: Quota Violation')
+      : sendError(reply, 500, '500.003.02', 'Error Occurred: Spike Arrest Violation');
+  });
+
   // OAuth ---------------------------------------------------------------------------------------
   app.get('/oauth/v1/generate', async (request, reply) => {
     calls.oauth += 1;
@@ -567,6 +597,8 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
       return sendError(reply, 400, '400.008.01', 'Invalid Authentication passed');
     }
     const token = randomChars(`${ALPHANUMERIC}abcdefghijklmnopqrstuvwxyz`, 28);
+    // Safaricom documents that a new token invalidates the previous one.
+    tokens.clear();
     putCapped(tokens, token, Date.now() + EMULATOR_TOKEN_LIFETIME_S * 1000, EMULATOR_MAX_TOKENS);
     log.info({ event: 'emulator.oauth' }, 'emulator issued a token');
     return { access_token: token, expires_in: String(EMULATOR_TOKEN_LIFETIME_S) };
@@ -908,6 +940,11 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     revokeTokens() {
       tokens.clear();
     },
+    rejectNext(count, kind) {
+      if (!Number.isSafeInteger(count) || count < 0) throw new RangeError('emulator.rejectNext: count');
+      rejections = { left: count, kind };
+    },
+    arrivals,
     async idle() {
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },

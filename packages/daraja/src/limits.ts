@@ -36,6 +36,8 @@ export const EMULATOR_MAX_TOKENS = 10_000;
 export const EMULATOR_MAX_PHONE_OUTCOMES = 10_000;
 export const EMULATOR_MAX_C2B_REGISTRATIONS = 100;
 export const EMULATOR_MAX_DELIVERIES = 100;
+/** Requests the emulator remembers in `arrivals`. */
+export const EMULATOR_MAX_ARRIVALS = 10_000;
 export const EMULATOR_MAX_DELAY_MS = 10 * 60_000;
 export const EMULATOR_TOKEN_LIFETIME_S = 3599;
 export const EMULATOR_PROMPT_TIMEOUT_MS = 60_000;

@@ -17,6 +17,7 @@ import { migrate } from './db/migrate';
 import { openPglite } from './db/pglite';
 import { openPostgres } from './db/postgres';
 import { healthRoutes } from './health/health.routes';
+import { JobLeases, runOnce } from './jobs/job-leases';
 import { startMetricsListener } from './health/metrics-listener';
 import { closeHttp, createHttpServer, listenHttp } from './http-server';
 import { createIngest } from './ingest/ingest.module';
@@ -66,6 +67,8 @@ export interface Services {
   operator: OperatorServices;
   payments: PaymentsModule;
   topups: TopupsService;
+  /** which run-once jobs (reconciliation, sweeps, forecasts) this instance runs (issue 16 §2) */
+  jobs: JobLeases;
 }
 
 export interface UmemeApp {
@@ -208,7 +211,15 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       started.mqtt = mqtt;
       const publisher = new CommandPublisher(db, mqtt, bus, metrics, logger.child({ part: 'commands' }));
 
+      // Run-once jobs run on one live instance at a time (issue 16 §2).
+      const jobs = new JobLeases({
+        databaseUrl: config.DATABASE_URL ?? null,
+        instanceId: config.INSTANCE_ID,
+        logger: logger.child({ part: 'jobs' }),
+        registry: metrics.registry,
+      });
       const operator = createOperator({
+        jobs,
         config,
         db,
         bus,
@@ -229,6 +240,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         logger,
         publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
         republish: (meterNo) => publisher.schedule(meterNo, null),
+        jobs,
       });
       onClose('payments', () => payments.close());
       started.daraja = payments.daraja;
@@ -248,6 +260,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         payments,
         topups,
         operator: operator.services,
+        jobs,
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {
@@ -255,6 +268,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         await mqtt.close(true);
       });
       await operator.startFriendlyHours();
+      await jobs.start();
+      onClose('job leases', () => jobs.close());
       // The broker may have lost retained credit limits (restart): the server owns C.
       const republished = await publisher.republishAll();
       logger.info({ meters: republished }, 'credit limits published');

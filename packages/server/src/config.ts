@@ -209,6 +209,11 @@ const envSchema = z.object({
   DARAJA_VERIFY_WITH_QUERY: bool.default(true),
   /** register the C2B URLs with Daraja at start-up (the emulator always gets them) */
   DARAJA_C2B_REGISTER: bool.default(false),
+  /**
+   * requests a second this instance sends to Daraja at most (token, push, query); the rest wait
+   * their turn. Unset: DARAJA_DEFAULT_MAX_REQUESTS_PER_S for Safaricom, no limit for the emulator.
+   */
+  DARAJA_MAX_REQUESTS_PER_S: positiveInt.max(10_000).optional(),
   /** the emulator's delay from an STK push to its result and callback */
   DARAJA_EMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
   /** an intent still pending after this long is resolved with STK Query */

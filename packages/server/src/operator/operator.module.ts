@@ -14,6 +14,7 @@ import type { Db } from '../db/db';
 import { LowBalanceForecastService } from '../forecast/low-balance-forecast.service';
 import { friendlyHoursRoutes } from '../friendly-hours/friendly-hours.routes';
 import { FriendlyHoursService } from '../friendly-hours/friendly-hours.service';
+import { runOnce, type JobLeases } from '../jobs/job-leases';
 import type { MetersService } from '../meters/meters.service';
 import type { CommandTransport } from '../mqtt/command-publisher';
 import { registerHoldsRoutes } from '../register-holds/register-holds.routes';
@@ -33,6 +34,8 @@ export interface OperatorModuleDeps {
   transport: CommandTransport;
   logger: Logger;
   onClose: OnClose;
+  /** runs the sweeps on one live instance at a time (issue 16 §2) */
+  jobs: Pick<JobLeases, 'add'>;
   /** wall clock of the friendly-hours scheduler (epoch ms); tests may move it */
   clock?: () => number;
 }
@@ -87,9 +90,11 @@ export function createOperator(deps: OperatorModuleDeps): OperatorModule {
     }),
     registerHolds: new RegisterHoldsService(db, bus, alerts, logger.child({ part: 'register-holds' })),
   };
-  services.commands.start();
-  services.alerts.start();
-  services.forecast.start();
+  // Each runs on one live instance at a time; friendly-hours ticks run everywhere (state-based,
+  // one writer per transition by its own lock: tests/ha/run-once-jobs.test.ts).
+  deps.jobs.add(runOnce('command-expiry', services.commands));
+  deps.jobs.add(runOnce('connection-lost-sweep', services.alerts));
+  deps.jobs.add(runOnce('low-balance-forecast', services.forecast));
   onClose('operator jobs', async () => {
     services.commands.stop();
     services.alerts.stop();

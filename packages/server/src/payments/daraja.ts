@@ -3,7 +3,8 @@ import { baseUrlFor, createDarajaEmulator, DarajaClient, type DarajaEmulator } f
 import type { Logger } from 'pino';
 import { DARAJA_FORBIDDEN_URL_WORDS, type Config } from '../config';
 import type { Db } from '../db/db';
-import { DARAJA_REQUEST_TIMEOUT_MS } from './payments.limits';
+import { PostgresDarajaTokenStore } from './daraja-token-store';
+import { DARAJA_DEFAULT_MAX_REQUESTS_PER_S, DARAJA_REQUEST_TIMEOUT_MS } from './payments.limits';
 
 /** The Daraja the server talks to: Safaricom's, or the built-in emulator (then also exposed for tests). */
 export interface DarajaHandle {
@@ -21,6 +22,8 @@ export interface DarajaHandle {
 export async function startDaraja(
   config: Config,
   logger: Logger,
+  /** on PostgreSQL, where several instances may run, they share one OAuth token (issue 16 §3) */
+  db?: Db,
 ): Promise<DarajaHandle & { close(): Promise<void> }> {
   const clientLogger = logger.child({ part: 'daraja' });
   const common = {
@@ -41,9 +44,14 @@ export async function startDaraja(
       }
       const client = new DarajaClient({
         ...common,
+        // Instances on one PostgreSQL share the token (the emulator is each instance's own).
+        ...(db?.kind === 'postgres'
+          ? { tokenStore: new PostgresDarajaTokenStore(db, `${baseUrl}|${config.DARAJA_CONSUMER_KEY}`) }
+          : {}),
         baseUrl,
         consumerKey: config.DARAJA_CONSUMER_KEY,
         consumerSecret: config.DARAJA_CONSUMER_SECRET,
+        maxRequestsPerS: config.DARAJA_MAX_REQUESTS_PER_S ?? DARAJA_DEFAULT_MAX_REQUESTS_PER_S,
       });
       clientLogger.info({ env: config.DARAJA_ENV, baseUrl }, "payments go to Safaricom's Daraja");
       return { client, emulator: null, emulatorUrl: null, close: () => client.close() };
@@ -68,7 +76,14 @@ export async function startDaraja(
     logger: logger.child({ part: 'daraja-emulator' }),
   });
   const emulatorUrl = await emulator.listen({ port: 0, host: '127.0.0.1' });
-  const client = new DarajaClient({ ...common, ...credentials, baseUrl: emulatorUrl });
+  const client = new DarajaClient({
+    ...common,
+    ...credentials,
+    baseUrl: emulatorUrl,
+    ...(config.DARAJA_MAX_REQUESTS_PER_S === undefined
+      ? {}
+      : { maxRequestsPerS: config.DARAJA_MAX_REQUESTS_PER_S }),
+  });
   if (config.DARAJA_BASE_URL !== undefined) {
     clientLogger.warn('DARAJA_BASE_URL is ignored: the built-in emulator serves payments');
   }

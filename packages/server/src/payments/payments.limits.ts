@@ -49,3 +49,12 @@ export const ORPHAN_REASON_MIN_CHARS = 3;
 export const ORPHAN_REASON_MAX_CHARS = 500;
 /** Callback ids are bigserial; anything longer is not one of ours. */
 export const ORPHAN_ID_MAX_CHARS = 40;
+
+/**
+ * Requests a second one instance sends to Safaricom unless DARAJA_MAX_REQUESTS_PER_S says
+ * otherwise: below the transactions per second Safaricom grants an app (its gateway answers
+ * 500.003.02 spike arrest above them).
+ */
+export const DARAJA_DEFAULT_MAX_REQUESTS_PER_S = 20;
+/** The shared OAuth token's row in `settings` (issue 16 §3). */
+export const DARAJA_TOKEN_SETTINGS_KEY = 'daraja_oauth_token';

@@ -13,6 +13,7 @@ import { callbackToken, startDaraja, type DarajaHandle } from './daraja';
 import { paymentsRoutes } from './payments.routes';
 import { PaymentsService } from './payments.service';
 import { PaymentReconciler } from './reconciliation';
+import { runOnce, type JobLeases } from '../jobs/job-leases';
 
 export interface PaymentsModuleDeps {
   config: Config;
@@ -25,6 +26,8 @@ export interface PaymentsModuleDeps {
   /** Base of the URLs Daraja calls back: PUBLIC_URL, else the server's own HTTP URL once listening. */
   publicUrl: () => string;
   republish: (meterNo: string) => void;
+  /** runs reconciliation on one live instance at a time (issue 16 §2) */
+  jobs: Pick<JobLeases, 'add'>;
 }
 
 export interface PaymentsModule {
@@ -46,7 +49,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
   const { config, db, logger } = deps;
   const log = logger.child({ part: 'payments' });
   const token = await callbackToken(db, config);
-  const daraja = await startDaraja(config, logger);
+  const daraja = await startDaraja(config, logger, db);
   if (daraja.emulator === null && config.PUBLIC_URL === undefined) {
     log.warn('DARAJA_CONSUMER_KEY is set but PUBLIC_URL is not: Safaricom cannot reach the callback URLs');
   }
@@ -124,7 +127,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
           );
         }
       }
-      reconciler.start();
+      deps.jobs.add(runOnce('payment-reconciliation', reconciler));
     },
     async close() {
       await reconciler.stop();
