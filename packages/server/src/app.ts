@@ -54,6 +54,7 @@ import { CommandsService } from './commands/commands.service';
 import { CommandPublisher } from './mqtt/command-publisher';
 import { MessageRouter } from './mqtt/message-router';
 import { ServerMqttClient } from './mqtt/server-client';
+import { deathNoticeFilter } from './mqtt/session-handover';
 import type { DarajaHandle } from './payments/daraja';
 import { startPayments, type PaymentsModule } from './payments/payments.module';
 import { RealtimeGateway } from './realtime/realtime.gateway';
@@ -349,6 +350,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         protocolVersion: config.embeddedBroker ? 4 : 5,
         logger: logger.child({ part: 'mqtt' }),
         backpressure: () => ingest.backpressure(),
+        ...(config.embeddedBroker ? {} : { handoverGroup: config.DEPLOYMENT_NAME }),
       });
       mqtt.onMessage((topic, payload) => router.route(topic, payload));
       const publisher = new CommandPublisher(db, mqtt, bus, metrics, logger.child({ part: 'commands' }));
@@ -634,7 +636,7 @@ async function manageBrokerAccounts(
     logger.child({ part: 'dynsec' }),
   );
   const password = config.MQTT_SERVER_PASSWORD ?? (await persistentSecret(db, 'mqtt_server_password'));
-  const subscriptions = serverSubscriptions(true, config.DEPLOYMENT_NAME);
+  const subscriptions = [...serverSubscriptions(true, config.DEPLOYMENT_NAME), deathNoticeFilter(config.DEPLOYMENT_NAME)];
   await accounts.setup(subscriptions, password);
   // The broker may keep an account from another database: the server's own password wins.
   if (
