@@ -419,6 +419,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {
+        await mqtt.leave();
         await ingest.close().catch(() => {});
         await mqtt.close(true);
       });
@@ -636,7 +637,10 @@ async function manageBrokerAccounts(
     logger.child({ part: 'dynsec' }),
   );
   const password = config.MQTT_SERVER_PASSWORD ?? (await persistentSecret(db, 'mqtt_server_password'));
-  const subscriptions = [...serverSubscriptions(true, config.DEPLOYMENT_NAME), deathNoticeFilter(config.DEPLOYMENT_NAME)];
+  const subscriptions = [
+    ...serverSubscriptions(true, config.DEPLOYMENT_NAME),
+    deathNoticeFilter(config.DEPLOYMENT_NAME),
+  ];
   await accounts.setup(subscriptions, password);
   // The broker may keep an account from another database: the server's own password wins.
   if (

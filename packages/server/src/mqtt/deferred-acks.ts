@@ -24,7 +24,8 @@ export interface IngestTap {
  */
 export function deferAcks(
   client: MqttClient,
-  handler: (topic: string, payload: Buffer) => Promise<void> | void,
+  /** `retained`: delivered because of a new subscription, not forwarded as it was published */
+  handler: (topic: string, payload: Buffer, retained: boolean) => Promise<void> | void,
   backpressure: () => Promise<void> | null,
   logger: Logger,
 ): IngestTap {
@@ -53,7 +54,7 @@ export function deferAcks(
     tap.lastMessageAtMs = Date.now();
     let result: Promise<void> | void;
     try {
-      result = handler(packet.topic, payload);
+      result = handler(packet.topic, payload, packet.retain);
     } catch (err) {
       logger.error({ err }, 'mqtt handler threw');
       result = undefined;
@@ -83,3 +84,23 @@ export function deferAcks(
   return tap;
 }
 
+/**
+ * Waits until `tap` saw no message for `quietMs` and every one it handed out is applied (their
+ * PUBACKs written), or `maxMs` passed.
+ */
+export async function drained(
+  client: MqttClient,
+  tap: IngestTap,
+  quietMs: number,
+  maxMs: number,
+): Promise<void> {
+  const startedAtMs = Date.now();
+  tap.lastMessageAtMs = Math.max(tap.lastMessageAtMs, startedAtMs);
+  while (client.connected && Date.now() - startedAtMs < maxMs) {
+    if (tap.outstanding.size === 0 && Date.now() - tap.lastMessageAtMs >= quietMs) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await Promise.allSettled([...tap.outstanding]);
+  // PUBACKs are written when their promise settles; let them reach the socket.
+  await new Promise((r) => setImmediate(r));
+}

@@ -1,7 +1,18 @@
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { deferAcks } from './deferred-acks';
-import { deathNotice, HANDOVER_KEEPALIVE_S, SESSION_EXPIRY_S, SessionHandover } from './session-handover';
+import { deferAcks, drained, type IngestTap } from './deferred-acks';
+import {
+  deathNotice,
+  DRAIN_QUIET_MS,
+  HANDOVER_KEEPALIVE_S,
+  SESSION_EXPIRY_S,
+  SessionHandover,
+} from './session-handover';
+
+/** A stopping instance waits at most this long for what the broker already sent it. */
+const LEAVE_MAX_MS = 10_000;
+/** A forced close still tries a DISCONNECT (it ends the session without a Will) this long. */
+const CLOSE_FORCED_AFTER_MS = 2000;
 
 export type MessageHandler = (topic: string, payload: Buffer) => Promise<void> | void;
 
@@ -35,6 +46,7 @@ export class ServerMqttClient {
   readonly client: MqttClient;
   private handler: MessageHandler = () => {};
   private readonly handover: SessionHandover | undefined;
+  private readonly tap: IngestTap;
 
   constructor(private readonly opts: ServerClientOptions) {
     const group = opts.handoverGroup;
@@ -75,10 +87,12 @@ export class ServerMqttClient {
         logger: opts.logger.child({ part: 'mqtt-handover' }),
       });
     }
-    deferAcks(
+    this.tap = deferAcks(
       this.client,
-      (topic, payload) =>
-        this.handover?.isNotice(topic) ? this.handover.onNotice(topic, payload) : this.handler(topic, payload),
+      (topic, payload, retained) =>
+        this.handover?.isNotice(topic)
+          ? this.handover.onNotice(topic, payload, retained)
+          : this.handler(topic, payload),
       opts.backpressure,
       opts.logger,
     );
@@ -127,13 +141,38 @@ export class ServerMqttClient {
   }
 
   /**
-   * A clean close ends the session on the broker (session expiry 0 on DISCONNECT): a stopped or
-   * scaled-down instance leaves no session, no share-group member and no death notice behind.
+   * Before a clean stop, while ingest still runs: leaves the shared-subscription group and
+   * applies what the broker had already sent this instance, so none of it dies with the session.
+   */
+  async leave(): Promise<void> {
+    if (!this.handover || !this.client.connected) return;
+    try {
+      await this.client.unsubscribeAsync(this.opts.subscriptions.filter((s) => s.startsWith('$share/')));
+      await drained(this.client, this.tap, DRAIN_QUIET_MS, LEAVE_MAX_MS);
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'leaving the shared subscription failed');
+    }
+  }
+
+  /**
+   * On an external broker a close ends the session (DISCONNECT with session expiry 0, so no Last
+   * Will either): a stopped or scaled-down instance leaves no session, no share-group member and
+   * no death notice behind. `force` waits less for the broker to acknowledge our publishes.
    */
   async close(force = false): Promise<void> {
     await this.handover?.close();
-    if (this.opts.protocolVersion === 5 && this.client.connected && !force) {
-      await this.client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
-    } else await this.client.endAsync(force);
+    if (!this.handover || !this.client.connected) {
+      await this.client.endAsync(force);
+      return;
+    }
+    // mqtt.js sends no DISCONNECT when forced: end politely, and force only if that hangs.
+    const ended = this.client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave up'), force ? CLOSE_FORCED_AFTER_MS : LEAVE_MAX_MS);
+    });
+    const outcome = await Promise.race([ended, gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'gave up') await this.client.endAsync(true);
   }
 }

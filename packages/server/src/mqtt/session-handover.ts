@@ -1,6 +1,6 @@
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { deferAcks } from './deferred-acks';
+import { deferAcks, drained } from './deferred-acks';
 
 /**
  * Session handover between the server instances of one deployment on an external broker
@@ -18,9 +18,17 @@ export const SESSION_EXPIRY_S = 60;
 /** The broker notices a vanished host (no TCP close) after 1.5 × this. */
 export const HANDOVER_KEEPALIVE_S = 10;
 /** A handover ends once no message arrived for this long and every one given out is applied. */
-const DRAIN_QUIET_MS = 1000;
+export const DRAIN_QUIET_MS = 1000;
 /** ... or after this long, whatever is left (it stays in the session for the next attempt). */
 const DRAIN_MAX_MS = 30_000;
+/**
+ * A notice that is not news (retained, or seen while this instance itself just reconnected, as
+ * after a broker restart, when Mosquitto publishes every Will) waits this long for its owner to
+ * come back and clear it before the session is handed over.
+ */
+const STALE_NOTICE_GRACE_MS = 5000;
+/** How often standing notices are looked at again. */
+const SWEEP_MS = 1000;
 
 export const deathNoticeTopic = (group: string, clientId: string): string =>
   `${SERVER_SESSIONS_ROOT}/${group}/${clientId}`;
@@ -49,6 +57,10 @@ export class SessionHandover {
   readonly filter: string;
   private readonly prefix: string;
   private readonly active = new Map<string, MqttClient>();
+  /** notices standing now, by client id: when this instance first saw each */
+  private readonly standing = new Map<string, number>();
+  private connectedAtMs = 0;
+  private sweep: NodeJS.Timeout | undefined;
   private closed = false;
 
   constructor(private readonly opts: SessionHandoverOptions) {
@@ -61,32 +73,61 @@ export class SessionHandover {
   }
 
   /** A notice was published or cleared; never holds the acknowledgement of the notice itself. */
-  onNotice(topic: string, payload: Buffer): void {
+  onNotice(topic: string, payload: Buffer, retained: boolean): void {
     const clientId = topic.slice(this.prefix.length);
-    if (payload.length === 0 || clientId.length === 0 || clientId.includes('/')) return;
+    if (clientId.length === 0 || clientId.includes('/')) return;
+    if (payload.length === 0) {
+      this.standing.delete(clientId);
+      return;
+    }
     if (clientId === this.opts.ownClientId) {
       this.clearNotice(clientId); // the broker announced a death we survived (a dropped connection)
       return;
     }
-    void this.handOver(clientId);
+    const now = Date.now();
+    if (!this.standing.has(clientId)) this.standing.set(clientId, now);
+    // News of a death while this instance is steadily connected: hand over at once, so the
+    // dead session holds as little as possible. Anything else waits for its owner first.
+    const news = !retained && now - this.connectedAtMs >= STALE_NOTICE_GRACE_MS;
+    if (news) void this.handOver(clientId);
+    this.sweep ??= setInterval(() => this.sweepStanding(), SWEEP_MS);
   }
 
   /** Called on every (re)connect of this instance's own connection. */
   onConnected(): void {
+    this.connectedAtMs = Date.now();
     this.clearNotice(this.opts.ownClientId);
   }
 
   /** Stops handovers in progress; what they had not applied stays in the dead session. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.sweep);
     await Promise.all([...this.active.values()].map((c) => c.endAsync(true)));
+  }
+
+  private sweepStanding(): void {
+    const now = Date.now();
+    if (!this.opts.client.connected || now - this.connectedAtMs < STALE_NOTICE_GRACE_MS) return;
+    for (const [clientId, seenAtMs] of this.standing) {
+      if (now - seenAtMs >= STALE_NOTICE_GRACE_MS) void this.handOver(clientId);
+    }
+    if (this.standing.size === 0) {
+      clearInterval(this.sweep);
+      this.sweep = undefined;
+    }
   }
 
   private clearNotice(clientId: string): void {
     if (!this.opts.client.connected) return;
-    this.opts.client.publish(deathNoticeTopic(this.opts.group, clientId), '', { qos: 1, retain: true }, (err) => {
-      if (err) this.opts.logger.warn({ err: err.message, clientId }, 'clearing a death notice failed');
-    });
+    this.opts.client.publish(
+      deathNoticeTopic(this.opts.group, clientId),
+      '',
+      { qos: 1, retain: true },
+      (err) => {
+        if (err) this.opts.logger.warn({ err: err.message, clientId }, 'clearing a death notice failed');
+      },
+    );
   }
 
   private async handOver(clientId: string): Promise<void> {
@@ -112,13 +153,16 @@ export class SessionHandover {
     const tap = deferAcks(
       c,
       (topic, payload) => {
+        if (this.isNotice(topic)) return; // the dead instance's own subscription to notices
         applied++;
         return this.opts.handler(topic, payload);
       },
       this.opts.backpressure,
       this.opts.logger,
     );
-    c.on('error', (err) => this.opts.logger.warn({ err: err.message, clientId }, 'handover connection error'));
+    c.on('error', (err) =>
+      this.opts.logger.warn({ err: err.message, clientId }, 'handover connection error'),
+    );
     try {
       const connack = await new Promise<IConnackPacket>((resolve, reject) => {
         c.once('connect', resolve);
@@ -129,20 +173,18 @@ export class SessionHandover {
       if (connack.sessionPresent) {
         // Out of the group first: from here on the dead session receives nothing new, and what
         // it already holds (queued, or in flight and unacknowledged) is delivered to us.
-        if (this.opts.sharedFilters.length) await c.unsubscribeAsync(this.opts.sharedFilters);
-        while (c.connected && Date.now() - startedAtMs < DRAIN_MAX_MS) {
-          if (tap.outstanding.size === 0 && Date.now() - tap.lastMessageAtMs >= DRAIN_QUIET_MS) break;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        await Promise.allSettled([...tap.outstanding]);
-        // PUBACKs are written when their promise settles; let them reach the socket.
-        await new Promise((r) => setImmediate(r));
+        await c.unsubscribeAsync([...this.opts.sharedFilters, this.filter]);
+        await drained(c, tap, DRAIN_QUIET_MS, DRAIN_MAX_MS);
       }
       if (!c.connected) {
-        this.opts.logger.info({ clientId, applied }, 'an MQTT session was taken back before its handover ended');
+        this.opts.logger.info(
+          { clientId, applied },
+          'an MQTT session was taken back before its handover ended',
+        );
         return;
       }
       await c.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+      this.standing.delete(clientId);
       this.clearNotice(clientId);
       this.opts.logger.info(
         { clientId, applied, sessionPresent: connack.sessionPresent, durationMs: Date.now() - startedAtMs },
