@@ -47,6 +47,7 @@ export class ServerMqttClient {
   private handler: MessageHandler = () => {};
   private readonly handover: SessionHandover | undefined;
   private readonly tap: IngestTap;
+  private subscribedOnce = false;
 
   constructor(private readonly opts: ServerClientOptions) {
     const group = opts.handoverGroup;
@@ -65,7 +66,7 @@ export class ServerMqttClient {
       keepalive: group ? HANDOVER_KEEPALIVE_S : 30,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
-      resubscribe: true,
+      resubscribe: false, // done on every connect, below
       manualConnect: true,
       ...(opts.ca ? { ca: opts.ca } : {}),
     };
@@ -102,9 +103,17 @@ export class ServerMqttClient {
       const stream = this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined;
       stream?.setNoDelay?.(true);
       this.handover?.onConnected();
+      // Subscribe again even when the broker says the session is present: Mosquitto 2.0 restores
+      // a persisted session after a restart without delivering to its `$share` subscriptions.
+      if (this.subscribedOnce) {
+        this.client.subscribe(this.subscriptionMap(), (err) => {
+          if (err) opts.logger.warn({ err: err.message }, 'resubscribing after a reconnect failed');
+        });
+      }
     });
     this.client.on('error', (err) => opts.logger.warn({ err: err.message }, 'mqtt client error'));
     this.client.on('offline', () => opts.logger.warn('mqtt client offline'));
+    this.client.on('close', () => this.handover?.onDisconnected());
   }
 
   onMessage(handler: MessageHandler): void {
@@ -126,10 +135,13 @@ export class ServerMqttClient {
     });
     this.client.connect();
     await connected;
+    await this.client.subscribeAsync(this.subscriptionMap());
+    this.subscribedOnce = true;
+  }
+
+  private subscriptionMap(): Record<string, { qos: 1 }> {
     const filters = [...this.opts.subscriptions, ...(this.handover ? [this.handover.filter] : [])];
-    await this.client.subscribeAsync(
-      filters.reduce<Record<string, { qos: 1 }>>((acc, topic) => ({ ...acc, [topic]: { qos: 1 } }), {}),
-    );
+    return filters.reduce<Record<string, { qos: 1 }>>((acc, topic) => ({ ...acc, [topic]: { qos: 1 } }), {});
   }
 
   get connected(): boolean {

@@ -60,6 +60,7 @@ export class SessionHandover {
   /** notices standing now, by client id: when this instance first saw each */
   private readonly standing = new Map<string, number>();
   private connectedAtMs = 0;
+  private disconnectedAtMs = 0;
   private sweep: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -88,7 +89,7 @@ export class SessionHandover {
     if (!this.standing.has(clientId)) this.standing.set(clientId, now);
     // News of a death while this instance is steadily connected: hand over at once, so the
     // dead session holds as little as possible. Anything else waits for its owner first.
-    const news = !retained && now - this.connectedAtMs >= STALE_NOTICE_GRACE_MS;
+    const news = !retained && now - this.steadySinceMs() >= STALE_NOTICE_GRACE_MS;
     if (news) void this.handOver(clientId);
     this.sweep ??= setInterval(() => this.sweepStanding(), SWEEP_MS);
   }
@@ -97,6 +98,16 @@ export class SessionHandover {
   onConnected(): void {
     this.connectedAtMs = Date.now();
     this.clearNotice(this.opts.ownClientId);
+  }
+
+  /** Called when this instance's own connection closes (messages may still be read after it). */
+  onDisconnected(): void {
+    this.disconnectedAtMs = Date.now();
+  }
+
+  /** since when this instance's own connection has been up without a break */
+  private steadySinceMs(): number {
+    return Math.max(this.connectedAtMs, this.disconnectedAtMs);
   }
 
   /** Stops handovers in progress; what they had not applied stays in the dead session. */
@@ -108,7 +119,7 @@ export class SessionHandover {
 
   private sweepStanding(): void {
     const now = Date.now();
-    if (!this.opts.client.connected || now - this.connectedAtMs < STALE_NOTICE_GRACE_MS) return;
+    if (!this.opts.client.connected || now - this.steadySinceMs() < STALE_NOTICE_GRACE_MS) return;
     for (const [clientId, seenAtMs] of this.standing) {
       if (now - seenAtMs >= STALE_NOTICE_GRACE_MS) void this.handOver(clientId);
     }
