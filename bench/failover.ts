@@ -17,9 +17,13 @@ const run = spawnSync(
   [join(root, 'node_modules/vitest/vitest.mjs'), 'run', 'tests/ha/mq2-failover.test.ts', '-t', 'SIGKILL'],
   { cwd: root, env: { ...process.env, MQ2_RESULT: resultFile }, encoding: 'utf8', timeout: 8 * 60_000 },
 );
-let figures: { deathToFullRateS: number | null; brokerDropLines: number } | null = null;
+interface Figures {
+  deathToFullRateS: number | null;
+  brokerDropLines: number;
+}
+let figures: Figures | null;
 try {
-  figures = JSON.parse(readFileSync(resultFile, 'utf8')) as typeof figures;
+  figures = JSON.parse(readFileSync(resultFile, 'utf8')) as Figures;
 } catch {
   figures = null;
 }
