@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
 import { actorId } from '../admin/admin.service';
 import { OPERATOR_LIMITS as L } from '../admin/operator.limits';
-import { assertLedgerInvariant, lockMeter } from '../credit/credit.service';
+import { assertLedgerInvariant, lockMeter } from '../credit/credit.sql';
 import type { Db, Queryable } from '../db/db';
 import { assertAdmin, assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
