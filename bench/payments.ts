@@ -457,20 +457,25 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         stageStart.set(key, at);
         return r;
       };
-    const internals = service as unknown as {
-      persistStkCallback: (input: { checkoutRequestId: string }) => Promise<unknown>;
-      verify: (checkoutRequestId: string) => Promise<unknown>;
-      settleInBatch: (item: { cb: { CheckoutRequestID: string } }) => Promise<unknown>;
+    // The stages live in their own objects (payments.service.ts puts them together).
+    const stageObjects = service as unknown as {
+      receipt: { persistStkCallback: (input: { checkoutRequestId: string }) => Promise<unknown> };
+      settlement: {
+        verifier: { verify: (checkoutRequestId: string) => Promise<unknown> };
+        settleInBatch: (item: { cb: { CheckoutRequestID: string } }) => Promise<unknown>;
+      };
     };
-    internals.persistStkCallback = timeStage(
+    const { receipt: receiptStage, settlement: settleStage } = stageObjects;
+    const verifier = settleStage.verifier;
+    receiptStage.persistStkCallback = timeStage(
       'persist',
-      internals.persistStkCallback.bind(service),
+      receiptStage.persistStkCallback.bind(receiptStage),
       (input) => input.checkoutRequestId,
     );
-    internals.verify = timeStage('verify', internals.verify.bind(service), (id) => id);
-    internals.settleInBatch = timeStage(
+    verifier.verify = timeStage('verify', verifier.verify.bind(verifier), (id) => id);
+    settleStage.settleInBatch = timeStage(
       'settle',
-      internals.settleInBatch.bind(service),
+      settleStage.settleInBatch.bind(settleStage),
       (item) => item.cb.CheckoutRequestID,
     );
     const mqttClient = t.app.mqtt;

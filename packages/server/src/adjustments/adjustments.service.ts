@@ -3,7 +3,7 @@ import { kwhToMwh, mwhToKwh, type TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
-import { assertLedgerInvariant, lockMeter } from '../credit/credit.service';
+import { assertLedgerInvariant, lockMeter } from '../credit/credit.sql';
 import type { Db, Queryable } from '../db/db';
 import { actorId, assertAdmin, assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';

@@ -33,12 +33,23 @@ export interface PipelinedQueryable extends Queryable {
   defer(statement: Statement): void;
 }
 
+/**
+ * An open transaction. A service schedules what must follow its writes (events, publishes,
+ * metrics) with `afterCommit`: the queue runs, in order, once COMMIT has succeeded, and is
+ * dropped if the transaction rolls back, so nothing is announced that did not happen.
+ */
+export interface Transaction extends Queryable {
+  afterCommit(fn: () => void): void;
+}
+
+export interface PipelinedTransaction extends PipelinedQueryable, Transaction {}
+
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
-  /** Runs `fn` in one transaction; rolls back if it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs `fn` in one transaction; rolls back if it throws; then runs its after-commit queue. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** `transaction`, with statements that can share round trips (see PipelinedQueryable). */
-  pipelined<T>(fn: (tx: PipelinedQueryable) => Promise<T>): Promise<T>;
+  pipelined<T>(fn: (tx: PipelinedTransaction) => Promise<T>): Promise<T>;
   /** Runs a multi-statement script (migrations). */
   exec(sql: string): Promise<void>;
   close(): Promise<void>;
@@ -125,4 +136,35 @@ export async function queryMany(
 export async function deferOrRun(tx: Queryable, statement: Statement): Promise<void> {
   if ('defer' in tx) (tx as PipelinedQueryable).defer(statement);
   else await tx.query(statement.text, statement.values);
+}
+
+/**
+ * The after-commit queue of one transaction. `run` calls every function even if one throws
+ * (one listener's bug must not silence the others), then rethrows the first error: the
+ * transaction has committed, but its caller learns that something after it failed.
+ */
+export class AfterCommitQueue {
+  private readonly fns: (() => void)[] = [];
+
+  readonly add = (fn: () => void): void => {
+    this.fns.push(fn);
+  };
+
+  run(): void {
+    const fns = this.fns.splice(0);
+    let failure: { err: unknown } | null = null;
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
+    if (failure) throw failure.err;
+  }
+}
+
+/** `tx` with an after-commit queue, for the adapters. */
+export function withAfterCommit<Q extends Queryable>(tx: Q, queue: AfterCommitQueue): Q & Transaction {
+  return Object.assign(tx, { afterCommit: queue.add });
 }

@@ -1,6 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
-import { parseSafeInteger, pipelineOver, type Db, type Queryable, type QueryResult } from './db';
+import {
+  AfterCommitQueue,
+  parseSafeInteger,
+  pipelineOver,
+  withAfterCommit,
+  type Db,
+  type Queryable,
+  type QueryResult,
+} from './db';
 
 const parsers = {
   [types.INT8]: parseSafeInteger,
@@ -22,20 +30,29 @@ export async function openPglite(dataDir: string | null): Promise<Db> {
   return {
     kind: 'pglite',
     query: <T>(sql: string, params?: unknown[]) => base.query<T>(sql, params),
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    async transaction(fn) {
+      const queue = new AfterCommitQueue();
+      const result = await pg.transaction((tx) => fn(withAfterCommit(wrap(tx), queue)));
+      queue.run();
+      return result;
+    },
     // No round trips to save: statements run one after another.
-    pipelined: (fn) =>
-      pg.transaction(async (tx) => {
+    async pipelined(fn) {
+      const queue = new AfterCommitQueue();
+      const result = await pg.transaction(async (tx) => {
         const q = wrap(tx);
         const pipe = pipelineOver(async (statements) => {
           const out: QueryResult<Record<string, unknown>>[] = [];
           for (const s of statements) out.push(await q.query(s.text, s.values));
           return out;
         }, q);
-        const result = await fn(pipe);
+        const result = await fn(withAfterCommit(pipe, queue));
         await pipe.flush();
         return result;
-      }),
+      });
+      queue.run();
+      return result;
+    },
     exec: async (sql) => {
       await pg.exec(sql);
     },

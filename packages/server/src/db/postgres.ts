@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import {
+  AfterCommitQueue,
   parseSafeInteger,
   pipelineOver,
+  withAfterCommit,
   type Db,
   type Queryable,
   type QueryResult,
@@ -152,17 +154,20 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     query: <T>(sql: string, params?: unknown[]) => base.query<T>(sql, params),
     async transaction(fn) {
       const c = await pool.connect();
+      const queue = new AfterCommitQueue();
+      let result;
       try {
         await c.query('BEGIN');
-        const result = await fn(wrap(c));
+        result = await fn(withAfterCommit(wrap(c), queue));
         await c.query('COMMIT');
-        return result;
       } catch (err) {
         await c.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
         c.release();
       }
+      queue.run();
+      return result;
     },
     async pipelined(fn) {
       const c = await pool.connect();
@@ -204,16 +209,19 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
                   .then(([r]) => r as QueryResult<T>),
         },
       );
+      const queue = new AfterCommitQueue();
+      let result;
       try {
-        const result = await fn(pipe);
+        result = await fn(withAfterCommit(pipe, queue));
         if (begun || pipe.deferred > 0) await pipe.flush({ text: 'COMMIT' });
-        return result;
       } catch (err) {
         if (begun && !uncertain) await c.query('ROLLBACK').catch(() => {});
         throw err;
       } finally {
         c.release(uncertain);
       }
+      queue.run();
+      return result;
     },
     exec: async (sql) => {
       await pool.query(sql);

@@ -11,11 +11,11 @@ import {
 } from '@umeme/daraja';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import type { AppliedCredit, CreditService } from '../credit/credit.service';
-import type { Db, Queryable } from '../db/db';
+import type { CreditService } from '../credit/credit.service';
+import type { Db, Queryable, Transaction } from '../db/db';
 import { SYSTEM } from '../shared/access';
 import type { Metrics } from '../shared/metrics';
-import { audit } from './payments.service';
+import { audit } from './payments.intents';
 
 /** What became of one confirmation: credited, already seen, or money for an unknown account. */
 export type C2bOutcome = 'applied' | 'duplicate' | 'orphan';
@@ -65,7 +65,6 @@ export class C2bService {
     );
     const callbackId = rows[0]!.id;
     const result = await this.db.transaction((tx) => this.confirmWithin(tx, callbackId, body));
-    if (result.applied) this.credit.afterCommit(result.applied);
     this.outcomes.inc({ kind: 'confirmation', outcome: result.outcome });
     this.logger.info({ transId: body.TransID, outcome: result.outcome }, 'paybill confirmation settled');
     // M-Pesa has taken the money whatever we make of it: always acknowledge a persisted one.
@@ -73,10 +72,10 @@ export class C2bService {
   }
 
   private async confirmWithin(
-    tx: Queryable,
+    tx: Transaction,
     callbackId: string,
     body: C2bTransaction,
-  ): Promise<{ outcome: C2bOutcome; applied?: AppliedCredit }> {
+  ): Promise<{ outcome: C2bOutcome }> {
     const amountCents = transAmountToCents(body.TransAmount) ?? 0;
     const meterNo = await findMeterByBillRef(tx, body.BillRefNumber);
     const matched = meterNo !== null && amountCents > 0;
@@ -109,7 +108,7 @@ export class C2bService {
       );
       return { outcome: 'orphan' };
     }
-    const applied = await this.credit.creditWithin(tx, SYSTEM, {
+    const credited = await this.credit.creditWithin(tx, SYSTEM, {
       meterNo,
       amountCents,
       source: 'mpesa_c2b',
@@ -119,10 +118,10 @@ export class C2bService {
     });
     await tx.query(`UPDATE c2b_payments SET transaction_id = $2 WHERE id = $1`, [
       paymentId,
-      applied.result.transactionId,
+      credited.transactionId,
     ]);
-    await settle(tx, callbackId, applied.result.duplicate ? 'duplicate' : 'applied', null);
-    return { outcome: applied.result.duplicate ? 'duplicate' : 'applied', applied };
+    await settle(tx, callbackId, credited.duplicate ? 'duplicate' : 'applied', null);
+    return { outcome: credited.duplicate ? 'duplicate' : 'applied' };
   }
 }
 

@@ -1,7 +1,7 @@
 import { normalizeMsisdn, readCallbackMetadata, stkCallbackBodySchema } from '@umeme/daraja';
 import { centsToKes, mwhToKwh } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import type { AppliedCredit, CreditService } from '../credit/credit.service';
+import type { CreditResult, CreditService } from '../credit/credit.service';
 import type { Db, Queryable } from '../db/db';
 import type { EventBus } from '../shared/events';
 import { assertAdmin, type Caller } from '../shared/access';
@@ -86,7 +86,7 @@ export class OrphansService {
   async assign(caller: Caller, id: string, body: AssignOrphanBody): Promise<AssignOrphanResponse> {
     assertAdmin(caller);
     const adminId = caller.kind === 'user' ? caller.userId : null;
-    const { row, applied } = await this.db.transaction(async (tx) => {
+    const { row, credited } = await this.db.transaction(async (tx) => {
       const orphan = await lockOpenOrphan(tx, id);
       const payment = paymentOf(orphan.body);
       if (!payment.creditable || payment.amountCents === null || payment.receipt === null) {
@@ -104,7 +104,7 @@ export class OrphansService {
           );
         }
       }
-      let credited: AppliedCredit;
+      let credited: CreditResult;
       try {
         credited = await this.credit.creditWithin(tx, caller, {
           meterNo: body.meterNo,
@@ -121,7 +121,7 @@ export class OrphansService {
         if ((err as { code?: unknown }).code === '23505') throw new AppError('PAYMENT_DUPLICATE');
         throw err;
       }
-      const transactionId = credited.result.transactionId;
+      const transactionId = credited.transactionId;
       const updated = await resolve(
         tx,
         orphan.id,
@@ -138,21 +138,20 @@ export class OrphansService {
         receipt: payment.receipt,
         amountCents: payment.amountCents,
         transactionId,
-        alreadyCredited: credited.result.duplicate,
+        alreadyCredited: credited.duplicate,
       });
-      return { row: updated, applied: credited };
+      return { row: updated, credited };
     });
-    this.credit.afterCommit(applied);
     this.bus.emit('payment_orphan_resolved', { callbackId: row.id, resolution: 'assigned' });
     this.logger.info(
-      { callbackId: row.id, meterNo: body.meterNo, transactionId: applied.result.transactionId },
+      { callbackId: row.id, meterNo: body.meterNo, transactionId: credited.transactionId },
       'orphan callback assigned by an operator',
     );
     return {
       orphan: toResponse(row),
-      credited: !applied.result.duplicate,
-      energyKwh: applied.result.duplicate ? null : mwhToKwh(applied.result.energyMwh),
-      balanceKwh: mwhToKwh(applied.result.balanceMwh),
+      credited: !credited.duplicate,
+      energyKwh: credited.duplicate ? null : mwhToKwh(credited.energyMwh),
+      balanceKwh: mwhToKwh(credited.balanceMwh),
     };
   }
 

@@ -2,7 +2,7 @@ import { rebaseRegister } from '@umeme/core';
 import type { Logger } from 'pino';
 import { iso } from '../shared/dates';
 import type { AlertsService } from '../alerts/alerts.service';
-import { assertLedgerInvariant } from '../credit/credit.service';
+import { assertLedgerInvariant } from '../credit/credit.sql';
 import type { Db, Queryable } from '../db/db';
 import { actorId, assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';

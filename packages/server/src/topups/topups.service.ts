@@ -1,5 +1,5 @@
 import { centsToKes, kesToCents } from '@umeme/protocol';
-import type { AppliedCredit, CreditService } from '../credit/credit.service';
+import type { CreditResult, CreditService } from '../credit/credit.service';
 import type { Db } from '../db/db';
 import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -55,7 +55,7 @@ export class TopupsService {
   async process(caller: Caller, id: string, body: ProcessTopupBody): Promise<TopupResponse> {
     assertAdmin(caller);
     const adminId = caller.kind === 'user' ? caller.userId : null;
-    const { row, applied } = await this.db.transaction(async (tx) => {
+    const row = await this.db.transaction(async (tx) => {
       const found = await tx.query<TopupRow>(
         `SELECT ${COLUMNS} FROM topup_requests WHERE id = $1 FOR UPDATE`,
         [id],
@@ -65,7 +65,7 @@ export class TopupsService {
       if (request.status !== 'pending') {
         throw new AppError('TOPUP_ALREADY_PROCESSED', `That top-up request was already ${request.status}.`);
       }
-      let credited: AppliedCredit | null = null;
+      let credited: CreditResult | null = null;
       if (body.status === 'approved') {
         credited = await this.credit.creditWithin(tx, caller, {
           meterNo: request.meter_no,
@@ -81,7 +81,7 @@ export class TopupsService {
         `UPDATE topup_requests SET status = $2, admin_notes = $3, processed_by = $4, processed_at = now(),
                 transaction_id = $5
           WHERE id = $1 RETURNING ${COLUMNS}`,
-        [id, body.status, body.admin_notes, adminId, credited?.result.transactionId ?? null],
+        [id, body.status, body.admin_notes, adminId, credited?.transactionId ?? null],
       );
       await tx.query(
         `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, $2, $3, $4, $5)`,
@@ -94,13 +94,12 @@ export class TopupsService {
             meterNo: request.meter_no,
             amountCents: request.amount_cents,
             notes: body.admin_notes,
-            transactionId: credited?.result.transactionId ?? null,
+            transactionId: credited?.transactionId ?? null,
           }),
         ],
       );
-      return { row: updated.rows[0]!, applied: credited };
+      return updated.rows[0]!;
     });
-    if (applied) this.credit.afterCommit(applied);
     return toResponse(row);
   }
 

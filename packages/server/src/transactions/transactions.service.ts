@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { assertMeterAccess, assertUserAccess, isAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { findMeterOwner } from '../shared/meter-owner';
+import { maskPhone } from '../shared/mask-phone';
 import type {
   TransactionPage,
   TransactionReceipt,
@@ -204,9 +205,4 @@ export function maskPhoneLast3(phone: string | null): string | null {
   const digits = phone.replace(/\D/g, '');
   if (digits.length <= 3) return '***';
   return `${'*'.repeat(digits.length - 3)}${digits.slice(-3)}`;
-}
-
-export function maskPhone(phone: string | null): string | null {
-  if (phone === null) return null;
-  return phone.length > 8 ? `${phone.slice(0, 4)}****${phone.slice(-4)}` : '****';
 }
