@@ -89,7 +89,9 @@ export class AfricasTalkingClient {
       throw new AfricasTalkingError(`the SMS gateway refused the request (${res.status})`, res.status, false);
     }
     if (res.status >= 500) {
-      throw new AfricasTalkingError(`the SMS gateway failed (${res.status})`, res.status, true);
+      // The gateway takes a message by answering it per recipient; an error status instead of
+      // that answer is an outage that took nothing, so the message can be sent again.
+      throw new AfricasTalkingError(`the SMS gateway failed (${res.status})`, res.status, false);
     }
     let parsed;
     try {
