@@ -1,0 +1,180 @@
+// Protects SMS delivery: one message per cause, outages delay but lose nothing, nothing is sent twice, costs add up.
+import {
+  AfricasTalkingClient,
+  createAfricasTalkingEmulator,
+  type AfricasTalkingEmulator,
+} from '@umeme/africastalking';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../db/db';
+import { migrate } from '../db/migrate';
+import { openPglite } from '../db/pglite';
+import { parseQuietHours } from './quiet-hours';
+import { SMS_OUTBOX_LIMITS, SmsOutbox, type QueueSms } from './sms-outbox';
+
+const creds = { username: 'umeme', apiKey: 'at-test-key-0123456789' };
+const receipt = (n: number): QueueSms => ({
+  dedupeKey: `receipt:tx-${n}`,
+  userId: null,
+  meterNo: '12345678',
+  phone: '0712345678',
+  lang: 'en',
+  message: {
+    kind: 'receipt',
+    meterNo: '12345678',
+    account: '12345678',
+    amountCents: 10_000,
+    energyMwh: 5_000_000,
+    balanceMwh: 9_000_000,
+    receipt: `QJK${n}`,
+  },
+});
+
+describe('SMS outbox', () => {
+  let db: Db;
+  let emulator: AfricasTalkingEmulator;
+  let outbox: SmsOutbox;
+  let nowMs: number;
+
+  beforeEach(async () => {
+    db = await openPglite(null);
+    await migrate(db);
+    emulator = createAfricasTalkingEmulator({ ...creds, deliveryDelayMs: 0 });
+    const url = await emulator.listen({ port: 0, host: '127.0.0.1' });
+    nowMs = Date.parse('2026-12-07T12:00:00+03:00');
+    outbox = new SmsOutbox({
+      db,
+      sender: new AfricasTalkingClient({ baseUrl: url, ...creds }),
+      logger: pino({ level: 'silent' }),
+      paybill: '4123456',
+      quietHours: parseQuietHours('21:00-07:00'),
+      now: () => nowMs,
+    });
+  });
+
+  afterEach(async () => {
+    await outbox.stop();
+    await emulator.close();
+    await db.close();
+  });
+
+  const statuses = async () =>
+    (await db.query<{ status: string }>('SELECT status FROM sms_outbox ORDER BY id')).rows.map(
+      (r) => r.status,
+    );
+
+  it('queues one message per cause however often the cause is reported, and sends it once', async () => {
+    const queued = await Promise.all(Array.from({ length: 100 }, () => outbox.enqueue(db, receipt(1))));
+    expect(queued.filter(Boolean)).toHaveLength(1);
+    await Promise.all([outbox.drain(), outbox.drain(), outbox.drain()]);
+    await outbox.drain();
+    expect(emulator.inbox('0712345678')).toHaveLength(1);
+    expect(emulator.inbox('0712345678')[0]!.text).toContain('M-Pesa QJK1');
+    expect(await statuses()).toEqual(['sent']);
+  });
+
+  it('holds every message through a gateway outage and then sends each exactly once', async () => {
+    for (let i = 0; i < 20; i++) await outbox.enqueue(db, receipt(i));
+    emulator.setOutage(true);
+    // A minute of outage: each drain is refused and the messages back off.
+    for (let s = 0; s <= 60; s += 5) {
+      nowMs += 5_000;
+      await outbox.drain();
+    }
+    expect(emulator.messages).toHaveLength(0);
+    expect(new Set(await statuses())).toEqual(new Set(['queued']));
+    emulator.setOutage(false);
+    nowMs += SMS_OUTBOX_LIMITS.backoffMaxMs;
+    const result = await outbox.drain();
+    expect(result).toMatchObject({ claimed: 20, sent: 20 });
+    await outbox.drain();
+    const texts = emulator.messages.map((m) => m.text);
+    expect(texts).toHaveLength(20);
+    expect(new Set(texts).size).toBe(20);
+  });
+
+  it('gives up on a number the gateway refuses for good, and retries one it refuses for now', async () => {
+    await outbox.enqueue(db, receipt(1));
+    emulator.failNext(1, { statusCode: 406 });
+    await outbox.drain();
+    await outbox.enqueue(db, receipt(2));
+    emulator.failNext(1, { statusCode: 405 });
+    await outbox.drain();
+    expect(await statuses()).toEqual(['failed', 'queued']);
+    nowMs += 60_000;
+    await outbox.drain();
+    expect(await statuses()).toEqual(['failed', 'sent']);
+    expect(emulator.messages).toHaveLength(1);
+  });
+
+  it('marks a claim whose instance died mid-send as unknown and does not send it again', async () => {
+    await outbox.enqueue(db, receipt(1));
+    await db.query(`UPDATE sms_outbox SET status = 'sending', claimed_at = $1`, [new Date(nowMs)]);
+    nowMs += SMS_OUTBOX_LIMITS.staleClaimMs + 1;
+    await outbox.drain();
+    expect(await statuses()).toEqual(['unknown']);
+    expect(emulator.messages).toHaveLength(0);
+  });
+
+  it('keeps low-balance messages for the morning but sends a receipt at night', async () => {
+    nowMs = Date.parse('2026-12-07T23:00:00+03:00');
+    await outbox.enqueue(db, receipt(1));
+    await outbox.enqueue(db, {
+      ...receipt(2),
+      dedupeKey: 'low:1',
+      message: { kind: 'low_balance', meterNo: '12345678', account: '12345678', balanceMwh: 1_000_000 },
+    });
+    await outbox.drain();
+    expect(emulator.messages.map((m) => m.text.slice(0, 11))).toEqual(['Umeme: paid']);
+    nowMs = Date.parse('2026-12-08T07:00:00+03:00');
+    await outbox.drain();
+    expect(emulator.messages).toHaveLength(2);
+    expect(emulator.messages[1]!.text).toContain('kWh left');
+  });
+
+  it('sends nothing to a customer who opted out, or to a number that is not a mobile number', async () => {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO users (email, name, phone, password_hash, role, sms_opt_out)
+       VALUES ('a@example.com', 'A', '0712345678', 'x', 'customer', true) RETURNING id`,
+    );
+    expect(await outbox.enqueue(db, { ...receipt(1), userId: rows[0]!.id })).toBe(false);
+    expect(await outbox.enqueue(db, { ...receipt(2), phone: '12345' })).toBe(false);
+    expect(await statuses()).toEqual([]);
+  });
+
+  it('stores delivery reports, never undoes a final one, and adds up the month’s cost', async () => {
+    await outbox.enqueue(db, receipt(1));
+    await outbox.enqueue(db, receipt(2));
+    await outbox.drain();
+    const [a, b] = emulator.messages;
+    expect(await outbox.recordDelivery({ id: a!.messageId, status: 'Success', phoneNumber: a!.to })).toBe(
+      true,
+    );
+    expect(await outbox.recordDelivery({ id: a!.messageId, status: 'Failed', phoneNumber: a!.to })).toBe(
+      true,
+    );
+    expect(
+      await outbox.recordDelivery({
+        id: b!.messageId,
+        status: 'Rejected',
+        phoneNumber: b!.to,
+        failureReason: 'UserIsInactive',
+      }),
+    ).toBe(true);
+    expect(await outbox.recordDelivery({ id: 'ATXid_unknown', status: 'Success', phoneNumber: a!.to })).toBe(
+      false,
+    );
+    const { rows } = await db.query<{
+      status: string;
+      delivery_status: string;
+      failure_reason: string | null;
+    }>('SELECT status, delivery_status, failure_reason FROM sms_outbox ORDER BY id');
+    expect(rows).toEqual([
+      { status: 'delivered', delivery_status: 'Success', failure_reason: null },
+      { status: 'failed', delivery_status: 'Rejected', failure_reason: 'UserIsInactive' },
+    ]);
+    expect(await outbox.monthlyCosts()).toEqual([
+      { month: '2026-12', messages: 2, parts: 2, costTenThousandths: 16_000 },
+    ]);
+  });
+});

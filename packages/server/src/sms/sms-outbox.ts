@@ -1,0 +1,269 @@
+/**
+ * The SMS outbox. Causes queue messages under a key naming the cause ('receipt:<transaction>'),
+ * so a callback delivered a hundred times queues one receipt. Any instance drains it: a claim
+ * takes due rows with SKIP LOCKED, so two instances never send the same row. What the gateway
+ * refused before sending goes back to the queue with back-off (an outage delays, loses nothing);
+ * what may have reached it (a timeout, or a claim whose instance died mid-send) becomes
+ * 'unknown' and is not sent again by itself, because the gateway has no idempotency key and a
+ * retry could charge the customer's phone twice with the same message. Operators see those.
+ */
+import {
+  AfricasTalkingError,
+  parseAtCost,
+  smsLength,
+  toInternationalMsisdn,
+  FINAL_DELIVERY_STATUSES,
+  type DeliveryReport,
+  type SendSmsResult,
+} from '@umeme/africastalking';
+import type { Logger } from 'pino';
+import type { Db, Queryable } from '../db/db';
+import { quietUntilMs, type QuietHours } from './quiet-hours';
+import { NON_URGENT_SMS, renderSms, type SmsLanguage, type SmsMessage } from './sms-texts';
+
+export const SMS_OUTBOX_LIMITS = {
+  /** Rows one drain claims. */
+  batchSize: 100,
+  /** Sends in flight at once per instance. */
+  concurrency: 8,
+  /** First retry after this, doubling up to the maximum. */
+  backoffBaseMs: 5_000,
+  backoffMaxMs: 10 * 60_000,
+  /** After this many refusals the message is given up as failed. */
+  maxAttempts: 30,
+  /** A claim older than this belongs to an instance that died mid-send. */
+  staleClaimMs: 5 * 60_000,
+} as const;
+
+/** What sends one SMS: the Africa's Talking client, or anything answering like it. */
+export interface SmsSender {
+  sendSms(to: string, message: string): Promise<SendSmsResult>;
+}
+
+export interface QueueSms {
+  /** Names the cause: the same key never queues a second message. */
+  dedupeKey: string;
+  userId: string | null;
+  meterNo: string | null;
+  phone: string;
+  lang: SmsLanguage;
+  message: SmsMessage;
+}
+
+export interface DrainResult {
+  claimed: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  unknown: number;
+}
+
+export interface SmsOutboxOptions {
+  db: Db;
+  sender: SmsSender;
+  logger: Logger;
+  paybill: string;
+  quietHours: QuietHours | null;
+  now?: () => number;
+}
+
+interface ClaimedRow {
+  id: number;
+  phone: string;
+  body: string;
+  attempts: number;
+}
+
+export class SmsOutbox {
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | null = null;
+  private draining: Promise<DrainResult> | null = null;
+
+  constructor(private readonly opts: SmsOutboxOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Queues a message unless its cause already queued one, the customer opted out or the number
+   * is not a mobile number. Runs in the caller's transaction when given one. True if queued.
+   */
+  async enqueue(q: Queryable, sms: QueueSms): Promise<boolean> {
+    const phone = toInternationalMsisdn(sms.phone);
+    if (phone === null) return false;
+    const body = renderSms(sms.message, sms.lang, this.opts.paybill);
+    const nowMs = this.now();
+    const holdUntil = NON_URGENT_SMS.has(sms.message.kind) ? quietUntilMs(nowMs, this.opts.quietHours) : null;
+    const { rowCount } = await q.query(
+      `INSERT INTO sms_outbox (dedupe_key, user_id, meter_no, phone, kind, lang, body, parts, next_attempt_at, created_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
+       WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = $2 AND sms_opt_out)
+       ON CONFLICT (dedupe_key) DO NOTHING`,
+      [
+        sms.dedupeKey,
+        sms.userId,
+        sms.meterNo,
+        phone,
+        sms.message.kind,
+        sms.lang,
+        body,
+        Math.max(1, smsLength(body).parts),
+        new Date(holdUntil ?? nowMs),
+        new Date(nowMs),
+      ],
+    );
+    return rowCount > 0;
+  }
+
+  /** One pass: claims what is due and sends it. Concurrent calls share one pass. */
+  drain(): Promise<DrainResult> {
+    this.draining ??= this.drainOnce().finally(() => (this.draining = null));
+    return this.draining;
+  }
+
+  private async drainOnce(): Promise<DrainResult> {
+    const result: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0, unknown: 0 };
+    const nowMs = this.now();
+    await this.opts.db.query(
+      `UPDATE sms_outbox SET status = 'unknown', last_error = 'the sending instance stopped mid-send'
+       WHERE status = 'sending' AND claimed_at < $1`,
+      [new Date(nowMs - SMS_OUTBOX_LIMITS.staleClaimMs)],
+    );
+    const { rows } = await this.opts.db.query<ClaimedRow>(
+      `UPDATE sms_outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
+       WHERE id IN (
+         SELECT id FROM sms_outbox WHERE status = 'queued' AND next_attempt_at <= $1
+         ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING id, phone, body, attempts`,
+      [new Date(nowMs), SMS_OUTBOX_LIMITS.batchSize],
+    );
+    result.claimed = rows.length;
+    let next = 0;
+    const worker = async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        const outcome = await this.sendOne(row);
+        result[outcome]++;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SMS_OUTBOX_LIMITS.concurrency, rows.length) }, worker));
+    return result;
+  }
+
+  private async sendOne(row: ClaimedRow): Promise<'sent' | 'retried' | 'failed' | 'unknown'> {
+    let answer: SendSmsResult;
+    try {
+      answer = await this.opts.sender.sendSms(row.phone, row.body);
+    } catch (err) {
+      const maybeSent = !(err instanceof AfricasTalkingError) || err.mayHaveBeenSent;
+      const message = err instanceof Error ? err.message : String(err);
+      if (maybeSent) {
+        await this.opts.db.query(`UPDATE sms_outbox SET status = 'unknown', last_error = $2 WHERE id = $1`, [
+          row.id,
+          message,
+        ]);
+        this.opts.logger.warn(
+          { smsId: row.id, err: message },
+          'SMS may or may not have been sent; not retried',
+        );
+        return 'unknown';
+      }
+      return this.retryLater(row, message);
+    }
+    if (answer.kind === 'accepted') {
+      const cost = parseAtCost(answer.cost);
+      await this.opts.db.query(
+        `UPDATE sms_outbox SET status = 'sent', message_id = $2, cost_ten_thousandths = $3, sent_at = $4,
+           last_error = NULL WHERE id = $1`,
+        [row.id, answer.messageId, cost?.tenThousandths ?? null, new Date(this.now())],
+      );
+      return 'sent';
+    }
+    const reason = `${answer.statusCode} ${answer.status}`;
+    if (answer.permanent) {
+      await this.opts.db.query(`UPDATE sms_outbox SET status = 'failed', last_error = $2 WHERE id = $1`, [
+        row.id,
+        reason,
+      ]);
+      return 'failed';
+    }
+    return this.retryLater(row, reason);
+  }
+
+  private async retryLater(row: ClaimedRow, reason: string): Promise<'retried' | 'failed'> {
+    if (row.attempts >= SMS_OUTBOX_LIMITS.maxAttempts) {
+      await this.opts.db.query(`UPDATE sms_outbox SET status = 'failed', last_error = $2 WHERE id = $1`, [
+        row.id,
+        `gave up after ${row.attempts} attempts: ${reason}`,
+      ]);
+      return 'failed';
+    }
+    const delayMs = Math.min(
+      SMS_OUTBOX_LIMITS.backoffBaseMs * 2 ** Math.min(row.attempts - 1, 20),
+      SMS_OUTBOX_LIMITS.backoffMaxMs,
+    );
+    await this.opts.db.query(
+      `UPDATE sms_outbox SET status = 'queued', next_attempt_at = $2, claimed_at = NULL, last_error = $3
+       WHERE id = $1`,
+      [row.id, new Date(this.now() + delayMs), reason],
+    );
+    return 'retried';
+  }
+
+  /** Stores a delivery report; false when no message has that id. A final status is never undone. */
+  async recordDelivery(report: DeliveryReport): Promise<boolean> {
+    const final = FINAL_DELIVERY_STATUSES.has(report.status);
+    const status = report.status === 'Success' ? 'delivered' : final ? 'failed' : null;
+    const { rowCount } = await this.opts.db.query(
+      `UPDATE sms_outbox SET delivery_status = $2, failure_reason = $3,
+         status = COALESCE($4, status), delivered_at = CASE WHEN $4 = 'delivered' THEN $5 ELSE delivered_at END
+       WHERE message_id = $1 AND status NOT IN ('delivered', 'failed')`,
+      [report.id, report.status, report.failureReason ?? null, status, new Date(this.now())],
+    );
+    if (rowCount > 0) return true;
+    const { rowCount: known } = await this.opts.db.query('SELECT 1 FROM sms_outbox WHERE message_id = $1', [
+      report.id,
+    ]);
+    return known > 0;
+  }
+
+  /** Messages, parts and cost by Nairobi calendar month, newest first. */
+  async monthlyCosts(): Promise<
+    { month: string; messages: number; parts: number; costTenThousandths: number }[]
+  > {
+    const { rows } = await this.opts.db.query<{
+      month: string;
+      messages: number;
+      parts: number;
+      cost: number;
+    }>(
+      `SELECT to_char(sent_at AT TIME ZONE 'Africa/Nairobi', 'YYYY-MM') AS month, count(*)::bigint AS messages,
+         sum(parts)::bigint AS parts, COALESCE(sum(cost_ten_thousandths), 0)::bigint AS cost
+       FROM sms_outbox WHERE sent_at IS NOT NULL GROUP BY 1 ORDER BY 1 DESC LIMIT 24`,
+    );
+    return rows.map((r) => ({
+      month: r.month,
+      messages: r.messages,
+      parts: r.parts,
+      costTenThousandths: r.cost,
+    }));
+  }
+
+  /** Drains every `intervalMs` until stopped. */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    const tick = () => {
+      this.drain().then(
+        () => undefined,
+        (err: unknown) => this.opts.logger.error({ err }, 'SMS outbox drain failed'),
+      );
+    };
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.draining?.catch(() => undefined);
+  }
+}
