@@ -17,7 +17,7 @@ import { migrate } from './db/migrate';
 import { openPglite } from './db/pglite';
 import { openPostgres } from './db/postgres';
 import { healthRoutes } from './health/health.routes';
-import { JobLeases, runOnce } from './jobs/job-leases';
+import { JobLeases } from './jobs/job-leases';
 import { startMetricsListener } from './health/metrics-listener';
 import { closeHttp, createHttpServer, listenHttp } from './http-server';
 import { createIngest } from './ingest/ingest.module';
