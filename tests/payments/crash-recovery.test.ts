@@ -1,6 +1,6 @@
 // Protects PAY-5: a crash at each step of callback → credit → publish, then redelivery, leaves credits equal to confirmed payments and the meter with its credit limit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PaymentHooks } from '../../packages/server/src/payments/payments.service';
+import type { PaymentFailpoints } from '../../packages/server/src/payments/payments.service';
 import { connectAsMeter, databases, waitFor, type TestApp } from '../helpers/app';
 import {
   ACCEPTED,
@@ -15,7 +15,11 @@ import {
   waitForIntent,
 } from './helpers';
 
-const STEPS: (keyof PaymentHooks)[] = ['afterCallbackPersisted', 'afterCreditCommitted', 'afterPublished'];
+const STEPS: (keyof PaymentFailpoints)[] = [
+  'afterCallbackPersisted',
+  'afterCreditCommitted',
+  'afterPublished',
+];
 
 describe.each(databases)('PAY-5 crash recovery on %s', (db) => {
   let t: TestApp;
@@ -27,10 +31,10 @@ describe.each(databases)('PAY-5 crash recovery on %s', (db) => {
   });
 
   /** The next time the step is reached, it throws as a crash would; later times pass. */
-  function crashOnceAt(step: keyof PaymentHooks): { crashed: () => boolean } {
+  function crashOnceAt(step: keyof PaymentFailpoints): { crashed: () => boolean } {
     let crashed = false;
-    t.app.services.payments.service.hooks[step] = () => {
-      delete t.app.services.payments.service.hooks[step];
+    t.app.services.payments.service.failpoints[step] = () => {
+      delete t.app.services.payments.service.failpoints[step];
       crashed = true;
       throw new Error(`injected crash at ${step}`);
     };

@@ -5,7 +5,7 @@ import { mayHoldNul, withoutNul } from './callback-text';
 import {
   groupCommit,
   type CallbackOutcome,
-  type PaymentHooks,
+  type PaymentFailpoints,
   type PaymentsDeps,
   type PendingPersist,
   type PersistedCallback,
@@ -25,7 +25,7 @@ export class CallbackReceipt {
 
   constructor(
     private readonly deps: PaymentsDeps,
-    private readonly hooks: PaymentHooks,
+    private readonly failpoints: PaymentFailpoints,
     private readonly verifier: StkVerifier,
     private readonly settlement: Settlement,
   ) {
@@ -69,7 +69,7 @@ export class CallbackReceipt {
       body,
       remoteAddress,
     });
-    await this.hooks.afterCallbackPersisted?.(row.id);
+    await this.failpoints.afterCallbackPersisted?.(row.id);
     // no intent: the join's columns are all null
     return this.settlement.settleStkCallback(
       row.id,

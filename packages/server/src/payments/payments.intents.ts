@@ -75,10 +75,11 @@ export type CallbackOutcome =
   'applied' | 'duplicate' | 'orphan' | 'failed' | 'mismatch' | 'forged' | 'deferred';
 
 /**
- * Test-only crash points (PAY-5). A hook that throws stops the work at that step, as a crash
- * would; the delivery is then answered 500 and can be redelivered.
+ * Failpoints (PAY-5): named steps where a test makes the work stop as a crash would, by setting
+ * a function that throws. Empty in production. The delivery is then answered 500 and can be
+ * redelivered.
  */
-export interface PaymentHooks {
+export interface PaymentFailpoints {
   afterCallbackPersisted?: (callbackId: string) => void | Promise<void>;
   afterCreditCommitted?: (intentId: string) => void | Promise<void>;
   afterPublished?: (intentId: string) => void | Promise<void>;

@@ -5,7 +5,7 @@ import { IntentReconciliation } from './intent-reconciliation';
 import type {
   CallbackOutcome,
   ClaimedIntent,
-  PaymentHooks,
+  PaymentFailpoints,
   PaymentsDeps,
   QueryResolution,
   StkPushAnswer,
@@ -18,7 +18,7 @@ import { StkVerifier } from './stk-verification';
 export type {
   CallbackOutcome,
   ClaimedIntent,
-  PaymentHooks,
+  PaymentFailpoints,
   PaymentsConfig,
   PaymentsDeps,
   QueryResolution,
@@ -36,8 +36,8 @@ export type {
  * second, independent guard. This class only puts the stages together for the routes.
  */
 export class PaymentsService {
-  /** Test-only: see PaymentHooks. */
-  readonly hooks: PaymentHooks = {};
+  /** Failpoints for crash tests (PAY-5); empty in production. */
+  readonly failpoints: PaymentFailpoints = {};
   private readonly pushes: StkPushes;
   private readonly receipt: CallbackReceipt;
   private readonly settlement: Settlement;
@@ -45,9 +45,9 @@ export class PaymentsService {
 
   constructor(deps: PaymentsDeps) {
     const verifier = new StkVerifier(deps);
-    this.settlement = new Settlement(deps, this.hooks, verifier);
+    this.settlement = new Settlement(deps, this.failpoints, verifier);
     this.pushes = new StkPushes(deps, (id) => this.settlement.settleEarlyCallbacks(id));
-    this.receipt = new CallbackReceipt(deps, this.hooks, verifier, this.settlement);
+    this.receipt = new CallbackReceipt(deps, this.failpoints, verifier, this.settlement);
     this.reconciliation = new IntentReconciliation(deps, this.settlement);
   }
 

@@ -31,7 +31,7 @@ import {
   type BatchedSettle,
   type CallbackOutcome,
   type IntentRow,
-  type PaymentHooks,
+  type PaymentFailpoints,
   type PaymentsDeps,
   type SeenIntent,
   type Settled,
@@ -54,7 +54,7 @@ export class Settlement {
 
   constructor(
     private readonly deps: PaymentsDeps,
-    private readonly hooks: PaymentHooks,
+    private readonly failpoints: PaymentFailpoints,
     private readonly verifier: StkVerifier,
   ) {
     this.settleBatcher = groupCommit<BatchedSettle>(
@@ -411,9 +411,9 @@ export class Settlement {
   async publishSettled(s: Settled): Promise<void> {
     if (s.succeeded) {
       // the credit's own events went out when its transaction committed
-      await this.hooks.afterCreditCommitted?.(s.succeeded.intentId);
+      await this.failpoints.afterCreditCommitted?.(s.succeeded.intentId);
       this.deps.bus.emit('payment_succeeded', s.succeeded);
-      await this.hooks.afterPublished?.(s.succeeded.intentId);
+      await this.failpoints.afterPublished?.(s.succeeded.intentId);
     }
     if (s.failed) this.deps.bus.emit('payment_failed', s.failed);
     if (s.alertChanges) this.deps.alerts.publish(s.alertChanges);
