@@ -76,6 +76,14 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'PUT /api/admin/friendly-hours': 'admin',
   // what the dashboard needs to know (demo mode, the emulator's virtual phone)
   'GET /api/config': 'public',
+  // the HTTP contract and its viewer (issue 15 item 5): they document routes, never secrets
+  'GET /openapi.json': 'public',
+  'GET /docs': 'public',
+  'GET /docs/json': 'public',
+  'GET /docs/yaml': 'public',
+  'GET /docs/static/index.html': 'public',
+  'GET /docs/static/swagger-initializer.js': 'public',
+  'GET /docs/static/*': 'public',
   // the built dashboard
   'GET /': 'public',
   'GET /*': 'public',
@@ -88,6 +96,15 @@ export const NON_JSON_ROUTES = new Set([
   'GET /*',
   // a CSV of new device secrets, returned once
   'POST /api/admin/meters/rotate-secrets',
+  // the OpenAPI document: it names request fields such as `password`, and holds no values
+  'GET /openapi.json',
+  'GET /docs/json',
+  'GET /docs/yaml',
+  // Swagger UI's page and files
+  'GET /docs',
+  'GET /docs/static/index.html',
+  'GET /docs/static/swagger-initializer.js',
+  'GET /docs/static/*',
 ]);
 
 /** Response fields that may carry a credential, and the only routes that may return them. */

@@ -16,16 +16,23 @@ export interface RouteRecord {
 export function recordRoutes(http: FastifyInstance, into: RouteRecord[]): void {
   http.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const declared = route.config?.auth;
     for (const method of methods) {
       // HEAD routes are generated from GET routes and share their handler.
       if (method === 'HEAD' || method === 'OPTIONS') continue;
+      // Read when asked, not now: onRoute hooks of the plugin that adds a route (api-docs marks
+      // Swagger UI's routes public) run after this one, and the request-time check reads theirs.
       into.push({
         method,
         url: route.url,
-        auth: declared ?? 'user',
-        authDeclared: declared !== undefined,
-        schema: route.schema,
+        get auth() {
+          return route.config?.auth ?? 'user';
+        },
+        get authDeclared() {
+          return route.config?.auth !== undefined;
+        },
+        get schema() {
+          return route.schema;
+        },
       });
     }
   });
