@@ -44,6 +44,8 @@ export async function startDemoFleet(
   return async () => {
     clearInterval(summary);
     await fleet.stop();
+    // A meter's last "online" schedules its credit limit's republish; clear after it, not before.
+    await app.services.publisher.idle();
     if (!app.config.embeddedBroker) await clearRetainedCommands(app, credentials);
   };
 }
