@@ -23,7 +23,6 @@ export interface FleetDbRow {
   debt_cents: number;
 }
 
-
 export function toFleetRow(r: FleetDbRow): FleetRow {
   return {
     meterNo: r.meter_no,
