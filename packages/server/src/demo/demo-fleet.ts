@@ -44,9 +44,19 @@ export async function startDemoFleet(
   return async () => {
     clearInterval(summary);
     await fleet.stop();
-    // A meter's last "online" schedules its credit limit's republish; clear after it, not before.
-    await app.services.publisher.idle();
-    if (!app.config.embeddedBroker) await clearRetainedCommands(app, credentials);
+    if (app.config.embeddedBroker) return;
+    // What the meters sent last (reports, statuses) may still be in ingest, and applying it can
+    // republish a credit limit after commit (a meter coming online, a meter behind on C): let
+    // ingest, its after-commit events and the publisher finish, clear, and do it once more for
+    // anything that was still on its way. Bounded: about 5 s a round at most.
+    for (let round = 0; round < 2; round++) {
+      for (let waited = 0; app.services.ingest.pending > 0 && waited < 5_000; waited += 20) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 100));
+      await app.services.publisher.idle();
+      await clearRetainedCommands(app, credentials);
+    }
   };
 }
 
