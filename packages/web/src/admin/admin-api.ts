@@ -1,9 +1,11 @@
 /**
- * The operator console's HTTP calls (`/api/admin/...`). Shapes mirror
- * packages/server/src/admin/admin.schema.ts, commands/, adjustments/, reports/ and
- * payments/orphans.schema.ts.
+ * The operator console's HTTP calls (`/api/admin/...`), typed by the generated contract
+ * (api/openapi.gen.ts from docs/openapi.json): a field the server renames breaks the typecheck,
+ * not the console. The query builders below keep the console's defaults (page sizes, trimmed text).
  */
-import { ApiError, HTTP_TIMEOUT_MS, NetworkError } from '../api/http-client';
+import { answer, ApiError, createApiClient, timeout } from '../api/http-client';
+import type { Answer } from '../api/api-types';
+import type { paths } from '../api/openapi.gen';
 
 export const fleetFilters = ['offline', 'low_balance', 'relay_off', 'alerting'] as const;
 export type FleetFilter = (typeof fleetFilters)[number];
@@ -12,191 +14,54 @@ export type FleetSortKey = (typeof fleetSorts)[number];
 export type FleetSort = FleetSortKey | `-${FleetSortKey}`;
 export const FLEET_PAGE_SIZE = 50;
 
-export interface FleetRow {
-  meterNo: string;
-  userId: string | null;
-  ownerName: string | null;
-  ownerEmail: string | null;
-  balanceKwh: number;
-  balanceMwh: number;
-  powerW: number | null;
-  relay: 'on' | 'off';
-  online: boolean;
-  status: string;
-  /** ISO time */
-  lastSeen: string | null;
-  fw: string | null;
-  openAlerts: number;
-  debtCents: number;
+type Query<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extends {
+  parameters: { query?: infer Q };
 }
-
-export interface FleetPage {
-  meters: FleetRow[];
-  next: string | null;
-  total: number;
+  ? NonNullable<Q>
+  : never;
+type Body<P extends keyof paths, M extends 'post'> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
 }
+  ? B
+  : never;
 
-export interface AlertRow {
-  id: number;
-  meterNo: string;
-  kind: string;
-  severity: string;
-  message: string;
-  openedAt: string;
-  closedAt: string | null;
-  acknowledgedBy: string | null;
-  acknowledgedAt: string | null;
-}
-
-export interface CommandRow {
-  id: string;
-  meterNo: string;
-  kind: string;
-  payload: Record<string, unknown>;
-  status: string;
-  reason: string;
-  createdBy: string | null;
-  attempts: number;
-  createdAt: string;
-  sentAt: string | null;
-  acknowledgedAt: string | null;
-  expiresAt: string;
-}
-
-export interface AuditRow {
-  id: number;
-  actorId: string | null;
-  actorKind: string;
-  action: string;
-  target: string | null;
-  details: unknown;
-  at: string;
-}
-
-export interface LedgerRow {
-  id: number;
-  kind: string;
-  energyKwh: number;
-  energyMwh: number;
-  amountCents: number;
-  creditLimitAfterMwh: number;
-  runningCreditMwh: number;
-  transactionId: string | null;
-  memo: string | null;
-  at: string;
-}
-
-export interface MeterDetail {
-  meter: FleetRow & {
-    creditLimitMwh: number;
-    energyTotalMwh: number;
-    e0Mwh: number;
-    meterBalanceKwh: number | null;
-    serverBalanceKwh: number;
-    emergencyCreditKwh: number;
-    lowBalanceKwh: number;
-    publishIntervalS: number;
-    maxLoadW: number | null;
-    emergencyTakenAt: string | null;
-    createdAt: string;
-  };
-  ledger: LedgerRow[];
-  statusHistory: { status: string; relay: string | null; at: string }[];
-  alerts: AlertRow[];
-  readings: {
-    seq: number;
-    energyKwh: number;
-    powerW: number | null;
-    reportedAt: string | null;
-    receivedAt: string;
-  }[];
-  commands: CommandRow[];
-  audit: AuditRow[];
-  registerHolds: RegisterHold[];
-}
-
-/** What an operator may decide about a held register jump (MQ-13). */
-export type HoldAction = 'accept' | 'reset_epoch' | 'dismiss';
-
-/** An implausible register jump held by ingest; mirrors register-holds.schema.ts. */
-export interface RegisterHold {
-  id: number;
-  meterNo: string;
-  status: 'held' | 'accepted' | 'rebased' | 'dismissed';
-  reportKind: 'v2' | 'legacy';
-  baseEnergyMwh: number;
-  appliedEnergyMwh: number;
-  heldFromMwh: number;
-  heldEnergyMwh: number;
-  allowedMwh: number;
-  elapsedMs: number;
-  ratedPowerW: number;
-  reports: number;
-  firstReceivedAt: string;
-  lastReceivedAt: string;
-  backOnRegister: boolean;
-  actions: HoldAction[];
-  openedAt: string;
-  resolvedAt: string | null;
-  resolvedBy: string | null;
-  reason: string | null;
-  debitedMwh: number | null;
-  rebasedMwh: number | null;
-}
-
-const HOLD_ACTION_PATH: Record<HoldAction, string> = {
-  accept: 'accept',
-  reset_epoch: 'reset-epoch',
-  dismiss: 'dismiss',
-};
-
-export interface ReportRow {
-  period: string;
-  moneyCents: number;
-  moneyByChannelCents: Record<string, number>;
-  ledgerAmountCents: number;
-  soldMwh: number;
-  soldKwh: number;
-  consumedMwh: number;
-  consumedKwh: number;
-  adjustmentMwh: number;
-  emergencyMwh: number;
-  activeMeters: number;
-  revenuePerMeterCents: number;
-}
-
-export interface Report {
-  unit: 'day' | 'month';
-  from: string;
-  to: string;
-  rows: ReportRow[];
-  totals: Omit<ReportRow, 'period'>;
-}
-
-export type RelayAction = 'connect' | 'disconnect' | 'auto';
+export type FleetPage = Answer<'/api/admin/meters', 'get'>;
+export type FleetRow = FleetPage['meters'][number];
+export type MeterDetail = Answer<'/api/admin/meters/{meterNo}', 'get'>;
+export type LedgerRow = MeterDetail['ledger'][number];
+export type AlertRow = Answer<'/api/admin/alerts/{id}/ack', 'post'>;
+export type CommandRow = Answer<'/api/admin/meters/{meterNo}/relay', 'post'>;
+export type AuditPage = Answer<'/api/admin/audit', 'get'>;
+export type AuditEntry = AuditPage['entries'][number];
+/** An implausible register jump held by ingest (MQ-13). */
+export type RegisterHold = Answer<'/api/admin/register-holds', 'get'>['holds'][number];
+/** What an operator may decide about a held register jump. */
+export type HoldAction = RegisterHold['actions'][number];
+/** A report as JSON (the same route answers CSV with `format=csv`). */
+export type Report = Exclude<Answer<'/api/admin/reports/daily', 'get'>, string>;
+export type RelayAction = Body<'/api/admin/meters/{meterNo}/relay', 'post'>['action'];
+export type ConfigInput = Body<'/api/admin/meters/{meterNo}/config', 'post'>;
+export type UserRow = Answer<'/api/admin/users', 'get'>['users'][number];
+export type RegisterMeterInput = Body<'/api/meters', 'post'>;
+/** A meter's device credentials; the server shows the secret once and keeps only its hash. */
+export type DeviceCredentials = Answer<'/api/meters/{meterNo}/rotate-secret', 'post'>;
+export type ImportResult = Answer<'/api/admin/meters/import', 'post'>;
+export type ConsumptionSeries = Answer<'/api/meters/{meterNo}/consumption', 'get'>;
+/**
+ * An M-Pesa STK callback whose CheckoutRequestID matched no payment request, awaiting (or past)
+ * an operator's decision.
+ */
+export type OrphanRow = Answer<'/api/admin/payments/orphans/{id}/dismiss', 'post'>;
+export type OrphanAssigned = Answer<'/api/admin/payments/orphans/{id}/assign', 'post'>;
 
 export const USERS_PAGE_SIZE = 50;
 export const AUDIT_PAGE_SIZE = 50;
-
-export interface UserRow {
-  id: string;
-  email: string;
-  name: string;
-  phone: string | null;
-  role: string;
-  meters: string[];
-  createdAt: string;
-}
 
 export interface UsersQuery {
   q?: string;
   role?: 'customer' | 'admin' | null;
   after?: string | null;
   limit?: number;
-}
-
-export interface AuditEntry extends AuditRow {
-  actorEmail: string | null;
 }
 
 export interface AuditQuery {
@@ -207,120 +72,56 @@ export interface AuditQuery {
   limit?: number;
 }
 
-/** A meter's device credentials; the server shows the secret once and keeps only its hash. */
-export interface DeviceCredentials {
-  mqttUsername: string;
-  mqttPassword: string;
-  mqttClientId: string;
-}
-
-export interface RegisterMeterInput {
-  meterNo: string;
-  ownerEmail?: string;
-  userId?: string;
-  openingCreditKwh?: number;
-}
-
-export interface ImportRow {
-  line: number;
-  meterNo: string;
-  ok: boolean;
-  error: string | null;
-  mqttUsername: string | null;
-  mqttPassword: string | null;
-}
-
-export interface ImportResult {
-  rows: ImportRow[];
-  created: number;
-  failed: number;
-}
-
-export interface Posting {
-  meterNo: string;
-  transactionId: string;
-  energyKwh: number;
-  creditLimitKwh: number;
-  balanceKwh: number;
-}
-
-export interface ConsumptionSeries {
-  bucket: 'hour' | 'day';
-  points: { start: string; energyKwh: number; maxPowerW: number | null; reports: number }[];
-  totalKwh: number;
-}
-
 export type StatementFormat = 'csv' | 'html';
 
 export const orphanStatuses = ['open', 'assigned', 'dismissed', 'all'] as const;
 export type OrphanStatus = (typeof orphanStatuses)[number];
 export const ORPHANS_PAGE_SIZE = 50;
 
-/**
- * An M-Pesa STK callback whose CheckoutRequestID matched no payment request, awaiting (or past)
- * an operator's decision. The server also sends the amount in KES; the console uses the cents.
- */
-export interface OrphanRow {
-  id: string;
-  checkoutRequestId: string | null;
-  merchantRequestId: string | null;
-  resultCode: number | null;
-  resultDesc: string | null;
-  /** null on a failure callback */
-  amountCents: number | null;
-  receipt: string | null;
-  /** as M-Pesa sent it */
-  phone: string | null;
-  /** M-Pesa's YYYYMMDDHHmmss, Kenyan time */
-  transactionDate: string | null;
-  /** open, a success with a receipt and an amount: it can be assigned to a meter */
-  creditable: boolean;
-  receivedAt: string;
-  state: 'open' | 'assigned' | 'dismissed';
-  /** the operator's email */
-  resolvedBy: string | null;
-  resolvedAt: string | null;
-  reason: string | null;
-  meterNo: string | null;
-  transactionId: string | null;
-}
+const text = (v: string | undefined): string | undefined => (v?.trim() ? v.trim() : undefined);
 
-export interface OrphanAssigned {
-  orphan: OrphanRow;
-  /** false when this receipt had already been credited to the meter: nothing was added */
-  credited: boolean;
-  energyKwh: number | null;
-  balanceKwh: number;
-}
-
-export function orphansQueryString(q: {
+/** The orphan payments page's query: a status, the previous page's cursor, a page size. */
+export function orphansQuery(q: {
   status: OrphanStatus;
   cursor?: string | null;
   limit?: number;
-}): string {
-  const p = new URLSearchParams({ status: q.status });
-  if (q.cursor) p.set('cursor', q.cursor);
-  p.set('limit', String(q.limit ?? ORPHANS_PAGE_SIZE));
-  return p.toString();
+}): Query<'/api/admin/payments/orphans', 'get'> {
+  return { status: q.status, cursor: q.cursor ?? undefined, limit: q.limit ?? ORPHANS_PAGE_SIZE };
 }
 
-export function usersQueryString(q: UsersQuery): string {
-  const p = new URLSearchParams();
-  if (q.q?.trim()) p.set('q', q.q.trim());
-  if (q.role) p.set('role', q.role);
-  if (q.after) p.set('after', q.after);
-  p.set('limit', String(q.limit ?? USERS_PAGE_SIZE));
-  return p.toString();
+export function usersQuery(q: UsersQuery): Query<'/api/admin/users', 'get'> {
+  return {
+    q: text(q.q),
+    role: q.role ?? undefined,
+    after: q.after ?? undefined,
+    limit: q.limit ?? USERS_PAGE_SIZE,
+  };
 }
 
-export function auditQueryString(q: AuditQuery): string {
-  const p = new URLSearchParams();
-  if (q.target?.trim()) p.set('target', q.target.trim());
-  if (q.actor?.trim()) p.set('actor', q.actor.trim());
-  if (q.action?.trim()) p.set('action', q.action.trim());
-  if (q.before) p.set('before', String(q.before));
-  p.set('limit', String(q.limit ?? AUDIT_PAGE_SIZE));
-  return p.toString();
+export function auditQuery(q: AuditQuery): Query<'/api/admin/audit', 'get'> {
+  return {
+    target: text(q.target),
+    actor: text(q.actor),
+    action: text(q.action),
+    before: q.before ?? undefined,
+    limit: q.limit ?? AUDIT_PAGE_SIZE,
+  };
+}
+
+export function fleetQuery(q: {
+  filter?: FleetFilter | null;
+  q?: string;
+  sort?: FleetSort;
+  cursor?: string | null;
+  limit?: number;
+}): Query<'/api/admin/meters', 'get'> {
+  return {
+    filter: q.filter ?? undefined,
+    q: text(q.q),
+    sort: q.sort,
+    cursor: q.cursor ?? undefined,
+    limit: q.limit ?? FLEET_PAGE_SIZE,
+  };
 }
 
 /** Data rows in a meter CSV as the server counts them: blank lines and a `meterNo,` header skipped. */
@@ -331,33 +132,7 @@ export function countCsvRows(csv: string): number {
     .filter((l, i) => l !== '' && !(i === 0 && /^meterno\s*(,|$)/i.test(l))).length;
 }
 
-export const statementPath = (userId: string, month: string, format: StatementFormat): string =>
-  `/api/admin/statements/${encodeURIComponent(userId)}/${encodeURIComponent(month)}?format=${format}`;
-
-export interface ConfigInput {
-  publishIntervalS: number;
-  lowBalanceKwh: number;
-  emergencyCreditKwh: number;
-  maxLoadW?: number;
-  reason: string;
-}
-
-export function fleetQueryString(q: {
-  filter?: FleetFilter | null;
-  q?: string;
-  sort?: FleetSort;
-  cursor?: string | null;
-  limit?: number;
-}): string {
-  const p = new URLSearchParams();
-  if (q.filter) p.set('filter', q.filter);
-  if (q.q?.trim()) p.set('q', q.q.trim());
-  if (q.sort) p.set('sort', q.sort);
-  if (q.cursor) p.set('cursor', q.cursor);
-  p.set('limit', String(q.limit ?? FLEET_PAGE_SIZE));
-  return p.toString();
-}
-
+/** A report as a link (the CSV download). */
 export function reportPath(unit: 'daily' | 'monthly', from: string, to: string, csv = false): string {
   const p = new URLSearchParams({ from, to });
   if (csv) p.set('format', 'csv');
@@ -365,110 +140,140 @@ export function reportPath(unit: 'daily' | 'monthly', from: string, to: string, 
 }
 
 export function createAdminApi(opts: { token: () => string; onUnauthorized: () => void }) {
-  async function send(method: string, path: string, body?: unknown): Promise<Response> {
-    const headers: Record<string, string> = {
-      accept: 'application/json',
-      authorization: `Bearer ${opts.token()}`,
-    };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? null : JSON.stringify(body),
-        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
-      });
-    } catch (err) {
-      throw new NetworkError(err instanceof Error ? err.message : String(err));
-    }
-    if (!res.ok) {
-      const o = (await res.json().catch(() => ({}))) as { error?: unknown; message?: unknown };
-      if (res.status === 401) opts.onUnauthorized();
-      throw new ApiError(
-        res.status,
-        typeof o.error === 'string' ? o.error : `HTTP_${res.status}`,
-        typeof o.message === 'string' ? o.message : res.statusText || `HTTP ${res.status}`,
-      );
-    }
-    return res;
-  }
-  const json = async <T>(method: string, path: string, body?: unknown): Promise<T> =>
-    (await (await send(method, path, body)).json()) as T;
-  const m = (meterNo: string) => `/api/admin/meters/${encodeURIComponent(meterNo)}`;
+  const api = createApiClient(opts);
+  const meter = (meterNo: string) => ({ path: { meterNo } });
+  const id = <T extends string | number>(v: T) => ({ path: { id: v } });
+  const reportRoute = (unit: 'daily' | 'monthly') =>
+    unit === 'daily' ? ('/api/admin/reports/daily' as const) : ('/api/admin/reports/monthly' as const);
+  const holdRoute = {
+    accept: '/api/admin/register-holds/{id}/accept',
+    reset_epoch: '/api/admin/register-holds/{id}/reset-epoch',
+    dismiss: '/api/admin/register-holds/{id}/dismiss',
+  } as const;
 
   return {
-    fleet: (q: Parameters<typeof fleetQueryString>[0]) =>
-      json<FleetPage>('GET', `/api/admin/meters?${fleetQueryString(q)}`),
-    meter: (meterNo: string) => json<MeterDetail>('GET', m(meterNo)),
+    fleet: (q: Parameters<typeof fleetQuery>[0]) =>
+      answer(api.GET('/api/admin/meters', { params: { query: fleetQuery(q) }, signal: timeout() })),
+    meter: (meterNo: string) =>
+      answer(api.GET('/api/admin/meters/{meterNo}', { params: meter(meterNo), signal: timeout() })),
     relay: (meterNo: string, action: RelayAction, reason: string) =>
-      json<CommandRow>('POST', `${m(meterNo)}/relay`, { action, reason }),
-    config: (meterNo: string, input: ConfigInput) => json<CommandRow>('POST', `${m(meterNo)}/config`, input),
+      answer(
+        api.POST('/api/admin/meters/{meterNo}/relay', {
+          params: meter(meterNo),
+          body: { action, reason },
+          signal: timeout(),
+        }),
+      ),
+    config: (meterNo: string, input: ConfigInput) =>
+      answer(
+        api.POST('/api/admin/meters/{meterNo}/config', {
+          params: meter(meterNo),
+          body: input,
+          signal: timeout(),
+        }),
+      ),
     adjust: (meterNo: string, energyKwh: number, reason: string) =>
-      json<{ transactionId: string; balanceKwh: number }>('POST', `${m(meterNo)}/adjustments`, {
-        energyKwh,
-        reason,
-      }),
+      answer(
+        api.POST('/api/admin/meters/{meterNo}/adjustments', {
+          params: meter(meterNo),
+          body: { energyKwh, reason },
+          signal: timeout(),
+        }),
+      ),
     alerts: (open: boolean, before?: number | null) =>
-      json<{ alerts: AlertRow[]; next: number | null }>(
-        'GET',
-        `/api/admin/alerts?open=${open}&limit=100${before ? `&before=${before}` : ''}`,
+      answer(
+        api.GET('/api/admin/alerts', {
+          params: { query: { open: open ? 'true' : 'false', limit: 100, before: before ?? undefined } },
+          signal: timeout(),
+        }),
       ),
-    ack: (id: number) => json<AlertRow>('POST', `/api/admin/alerts/${id}/ack`),
-    registerHolds: () => json<{ holds: RegisterHold[] }>('GET', '/api/admin/register-holds?status=held'),
-    decideHold: (id: number, action: HoldAction, reason: string) =>
-      json<{ hold: RegisterHold; meter: { balanceMwh: number } }>(
-        'POST',
-        `/api/admin/register-holds/${id}/${HOLD_ACTION_PATH[action]}`,
-        { reason },
+    ack: (alertId: number) =>
+      answer(api.POST('/api/admin/alerts/{id}/ack', { params: id(alertId), signal: timeout() })),
+    registerHolds: () =>
+      answer(
+        api.GET('/api/admin/register-holds', { params: { query: { status: 'held' } }, signal: timeout() }),
       ),
-    report: (unit: 'daily' | 'monthly', from: string, to: string) =>
-      json<Report>('GET', reportPath(unit, from, to)),
-    reportCsv: async (unit: 'daily' | 'monthly', from: string, to: string) =>
-      (await send('GET', reportPath(unit, from, to, true))).blob(),
+    decideHold: (holdId: number, action: HoldAction, reason: string) =>
+      answer(api.POST(holdRoute[action], { params: id(holdId), body: { reason }, signal: timeout() })),
+    async report(unit: 'daily' | 'monthly', from: string, to: string): Promise<Report> {
+      const r = await answer(
+        api.GET(reportRoute(unit), { params: { query: { from, to } }, signal: timeout() }),
+      );
+      if (typeof r === 'string') throw new ApiError(200, 'UNEXPECTED_ANSWER', 'The report came back as text');
+      return r;
+    },
+    reportCsv: (unit: 'daily' | 'monthly', from: string, to: string) =>
+      answer<Blob>(
+        api.GET(reportRoute(unit), {
+          params: { query: { from, to, format: 'csv' } },
+          parseAs: 'blob',
+          signal: timeout(),
+        }),
+      ),
     users: (q: UsersQuery) =>
-      json<{ users: UserRow[]; next: string | null }>('GET', `/api/admin/users?${usersQueryString(q)}`),
+      answer(api.GET('/api/admin/users', { params: { query: usersQuery(q) }, signal: timeout() })),
     assign: (meterNo: string, userId: string | null, reason: string) =>
-      json<{ meterNo: string; userId: string | null; previousUserId: string | null }>(
-        'POST',
-        `${m(meterNo)}/assign`,
-        { userId, reason },
+      answer(
+        api.POST('/api/admin/meters/{meterNo}/assign', {
+          params: meter(meterNo),
+          body: { userId, reason },
+          signal: timeout(),
+        }),
       ),
     registerMeter: (input: RegisterMeterInput) =>
-      json<DeviceCredentials & { meterNo: string }>('POST', '/api/meters', input),
-    importMeters: (csv: string) => json<ImportResult>('POST', '/api/admin/meters/import', { csv }),
+      answer(api.POST('/api/meters', { body: input, signal: timeout() })),
+    importMeters: (csv: string) =>
+      answer(api.POST('/api/admin/meters/import', { body: { csv }, signal: timeout() })),
     rotateSecret: (meterNo: string) =>
-      json<DeviceCredentials>('POST', `/api/meters/${encodeURIComponent(meterNo)}/rotate-secret`),
+      answer(api.POST('/api/meters/{meterNo}/rotate-secret', { params: meter(meterNo), signal: timeout() })),
     audit: (q: AuditQuery) =>
-      json<{ entries: AuditEntry[]; next: number | null }>('GET', `/api/admin/audit?${auditQueryString(q)}`),
+      answer(api.GET('/api/admin/audit', { params: { query: auditQuery(q) }, signal: timeout() })),
     moveTransaction: (transactionId: string, toMeterNo: string, reason: string) =>
-      json<{ from: Posting; to: Posting }>(
-        'POST',
-        `/api/admin/transactions/${encodeURIComponent(transactionId)}/move`,
-        { toMeterNo, reason },
+      answer(
+        api.POST('/api/admin/transactions/{id}/move', {
+          params: id(transactionId),
+          body: { toMeterNo, reason },
+          signal: timeout(),
+        }),
       ),
     emergency: (meterNo: string) =>
-      json<Posting & { debtCents: number }>('POST', `/api/meters/${encodeURIComponent(meterNo)}/emergency`),
+      answer(api.POST('/api/meters/{meterNo}/emergency', { params: meter(meterNo), signal: timeout() })),
     consumption: (meterNo: string, bucket: 'hour' | 'day', fromIso: string) =>
-      json<ConsumptionSeries>(
-        'GET',
-        `/api/meters/${encodeURIComponent(meterNo)}/consumption?${new URLSearchParams({ bucket, from: fromIso })}`,
+      answer(
+        api.GET('/api/meters/{meterNo}/consumption', {
+          params: { ...meter(meterNo), query: { bucket, from: fromIso } },
+          signal: timeout(),
+        }),
       ),
-    orphans: (q: Parameters<typeof orphansQueryString>[0]) =>
-      json<{ orphans: OrphanRow[]; nextCursor: string | null }>(
-        'GET',
-        `/api/admin/payments/orphans?${orphansQueryString(q)}`,
+    orphans: (q: Parameters<typeof orphansQuery>[0]) =>
+      answer(
+        api.GET('/api/admin/payments/orphans', { params: { query: orphansQuery(q) }, signal: timeout() }),
       ),
-    assignOrphan: (id: string, meterNo: string, reason: string) =>
-      json<OrphanAssigned>('POST', `/api/admin/payments/orphans/${encodeURIComponent(id)}/assign`, {
-        meterNo,
-        reason,
-      }),
-    dismissOrphan: (id: string, reason: string) =>
-      json<OrphanRow>('POST', `/api/admin/payments/orphans/${encodeURIComponent(id)}/dismiss`, { reason }),
+    assignOrphan: (orphanId: string, meterNo: string, reason: string) =>
+      answer(
+        api.POST('/api/admin/payments/orphans/{id}/assign', {
+          params: id(orphanId),
+          body: { meterNo, reason },
+          signal: timeout(),
+        }),
+      ),
+    dismissOrphan: (orphanId: string, reason: string) =>
+      answer(
+        api.POST('/api/admin/payments/orphans/{id}/dismiss', {
+          params: id(orphanId),
+          body: { reason },
+          signal: timeout(),
+        }),
+      ),
     /** The statement as a file (CSV) or a printable page (HTML); reading it emits `bill_generated`. */
-    statement: async (userId: string, month: string, format: StatementFormat) =>
-      (await send('GET', statementPath(userId, month, format))).blob(),
+    statement: (userId: string, month: string, format: StatementFormat) =>
+      answer<Blob>(
+        api.GET('/api/admin/statements/{userId}/{month}', {
+          params: { path: { userId, month }, query: { format } },
+          parseAs: 'blob',
+          signal: timeout(),
+        }),
+      ),
   };
 }
 

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  auditQueryString,
-  countCsvRows,
-  fleetQueryString,
-  orphansQueryString,
-  reportPath,
-  usersQueryString,
-} from './admin-api';
+import { auditQuery, countCsvRows, fleetQuery, orphansQuery, reportPath, usersQuery } from './admin-api';
 import { adminAuditPath, adminMeterPath, isAdminPath, parseAdminRoute } from './admin-routes';
 import { applyFleetUpdate } from './fleet-rows';
 import type { FleetRow } from './admin-api';
@@ -32,30 +25,43 @@ describe('admin routes', () => {
   });
 
   it('builds users and audit queries, and parses meter CSV for a preview', () => {
-    expect(usersQueryString({ q: ' wanjiku ', role: 'customer', after: 'a@b.c' })).toBe(
-      'q=wanjiku&role=customer&after=a%40b.c&limit=50',
-    );
-    expect(auditQueryString({ target: ' A1 ', actor: '', action: 'meter.', before: 9 })).toBe(
-      'target=A1&action=meter.&before=9&limit=50',
-    );
+    expect(usersQuery({ q: ' wanjiku ', role: 'customer', after: 'a@b.c' })).toEqual({
+      q: 'wanjiku',
+      role: 'customer',
+      after: 'a@b.c',
+      limit: 50,
+    });
+    expect(usersQuery({ q: '  ', role: null })).toEqual({ limit: 50 });
+    expect(auditQuery({ target: ' A1 ', actor: '', action: 'meter.', before: 9 })).toEqual({
+      target: 'A1',
+      action: 'meter.',
+      before: 9,
+      limit: 50,
+    });
     expect(countCsvRows('meterNo,ownerEmail\nA1,a@b.c\n\nA2,,3\r\n')).toBe(2);
     expect(countCsvRows('A1\nA2')).toBe(2);
     expect(countCsvRows('')).toBe(0);
   });
 
   it('builds orphan payment queries: a status, the cursor of the previous page, a page size', () => {
-    expect(orphansQueryString({ status: 'open' })).toBe('status=open&limit=50');
-    expect(orphansQueryString({ status: 'all', cursor: '42', limit: 10 })).toBe(
-      'status=all&cursor=42&limit=10',
-    );
-    expect(orphansQueryString({ status: 'dismissed', cursor: null })).toBe('status=dismissed&limit=50');
+    expect(orphansQuery({ status: 'open' })).toEqual({ status: 'open', limit: 50 });
+    expect(orphansQuery({ status: 'all', cursor: '42', limit: 10 })).toEqual({
+      status: 'all',
+      cursor: '42',
+      limit: 10,
+    });
+    expect(orphansQuery({ status: 'dismissed', cursor: null })).toEqual({ status: 'dismissed', limit: 50 });
   });
 
   it('builds fleet and report queries', () => {
-    expect(fleetQueryString({ filter: 'offline', q: ' A1 ', sort: '-balance', cursor: 'c', limit: 10 })).toBe(
-      'filter=offline&q=A1&sort=-balance&cursor=c&limit=10',
-    );
-    expect(fleetQueryString({ q: '  ' })).toBe('limit=50');
+    expect(fleetQuery({ filter: 'offline', q: ' A1 ', sort: '-balance', cursor: 'c', limit: 10 })).toEqual({
+      filter: 'offline',
+      q: 'A1',
+      sort: '-balance',
+      cursor: 'c',
+      limit: 10,
+    });
+    expect(fleetQuery({ q: '  ' })).toEqual({ limit: 50 });
     expect(reportPath('daily', '2026-11-01', '2026-11-22', true)).toBe(
       '/api/admin/reports/daily?from=2026-11-01&to=2026-11-22&format=csv',
     );

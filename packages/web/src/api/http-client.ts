@@ -41,7 +41,7 @@ interface FetchResult<T> {
 }
 
 /** The typed answer, or an ApiError / NetworkError: callers see one error shape for every route. */
-async function answer<T>(call: Promise<FetchResult<T>>): Promise<T> {
+export async function answer<T>(call: Promise<FetchResult<T>>): Promise<T> {
   let result: FetchResult<T>;
   try {
     result = await call;
@@ -62,11 +62,8 @@ async function answer<T>(call: Promise<FetchResult<T>>): Promise<T> {
   return data as T;
 }
 
-/**
- * The server's API, typed by the generated contract (openapi.gen.ts): paths, parameters, bodies
- * and answers are checked at compile time against docs/openapi.json.
- */
-export function createHttpClient(opts: HttpClientOptions) {
+/** An openapi-fetch client over the contract that sends the session's token and reports a 401. */
+export function createApiClient(opts: HttpClientOptions) {
   const api = createClient<paths>({ headers: { accept: 'application/json' } });
   const session: Middleware = {
     onRequest({ request }) {
@@ -80,7 +77,18 @@ export function createHttpClient(opts: HttpClientOptions) {
     },
   };
   api.use(session);
-  const timeout = () => AbortSignal.timeout(HTTP_TIMEOUT_MS);
+  return api;
+}
+
+/** Aborts an HTTP call past HTTP_TIMEOUT_MS. */
+export const timeout = (): AbortSignal => AbortSignal.timeout(HTTP_TIMEOUT_MS);
+
+/**
+ * The server's API, typed by the generated contract (openapi.gen.ts): paths, parameters, bodies
+ * and answers are checked at compile time against docs/openapi.json.
+ */
+export function createHttpClient(opts: HttpClientOptions) {
+  const api = createApiClient(opts);
   const meter = (meterNo: string) => ({ path: { meterNo } });
 
   return {
