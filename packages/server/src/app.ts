@@ -35,6 +35,8 @@ import type { ServerMqttClient } from './mqtt/server-client';
 import { createOperator, type OperatorServices } from './operator/operator.module';
 import type { DarajaHandle } from './payments/daraja';
 import { startPayments, type PaymentsModule } from './payments/payments.module';
+import { startPush } from './push/push.module';
+import type { PushService } from './push/push.service';
 import type { RealtimeGateway } from './realtime/realtime.gateway';
 import { startRealtime } from './realtime/realtime.module';
 import { EventBus } from './shared/events';
@@ -69,6 +71,10 @@ export interface Services {
   topups: TopupsService;
   /** which run-once jobs (reconciliation, sweeps, forecasts) this instance runs (issue 16 §2) */
   jobs: JobLeases;
+  /** web push to customers' browsers (issue 18 §4) */
+  push: PushService;
+  /** resolves once every push notice started so far has been handed over */
+  pushIdle: () => Promise<void>;
 }
 
 export interface UmemeApp {
@@ -134,6 +140,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
           '*.secret',
           '*.mqttPassword',
           '*.token',
+          '*.keys',
+          '*.privateKey',
           'password',
         ],
         censor: '[redacted]',
@@ -245,6 +253,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       onClose('payments', () => payments.close());
       started.daraja = payments.daraja;
       const topups = new TopupsService(db, credit);
+      const push = await startPush({ config, db, bus, metrics, logger });
+      onClose('push', () => push.close());
       started.services = {
         db,
         auth: auth.auth,
@@ -261,6 +271,8 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         topups,
         operator: operator.services,
         jobs,
+        push: push.service,
+        pushIdle: push.idle,
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {
@@ -304,6 +316,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(consumptionRoutes(new ConsumptionService(db)));
       await http.register(payments.routes);
       await http.register(topupsRoutes(topups));
+      await http.register(push.routes);
       await http.register(operator.routes);
       await http.register(apiDocsRoutes);
       await http.register(

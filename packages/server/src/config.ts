@@ -26,6 +26,14 @@ const callbackToken = z
     (t) => !DARAJA_FORBIDDEN_URL_WORDS.test(t),
     'must not contain mpesa, safaricom, exe, cmd, sql or query',
   );
+/** The push services browsers subscribe with (Chrome/FCM, Firefox, Edge/WNS, Safari). */
+export const DEFAULT_PUSH_HOSTS = [
+  'fcm.googleapis.com',
+  'updates.push.services.mozilla.com',
+  '*.notify.windows.com',
+  'web.push.apple.com',
+] as const;
+
 const ipList = z
   .string()
   .transform((text) =>
@@ -190,6 +198,34 @@ const envSchema = z.object({
   DARAJA_CALLBACK_TOKEN: callbackToken.optional(),
   /** comma-separated addresses allowed to deliver callbacks; empty = any address */
   DARAJA_CALLBACK_ALLOWLIST: ipList.default([]),
+  /** web push (VAPID) keys; generated once and kept in the database when unset */
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'must be an uncompressed P-256 public key, base64url (87 characters)')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a P-256 private key, base64url (43 characters)')
+    .optional(),
+  /** who push services may contact about our pushes: mailto: or https:; PUBLIC_URL by default */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/)\S+$/, 'must be a mailto: or https:// address')
+    .optional(),
+  /**
+   * hosts a browser's push endpoint may be on (comma-separated; `*.example.com` matches
+   * subdomains). The server sends to these only, so a subscription cannot point it elsewhere.
+   * By default the push services of Chrome, Firefox, Edge and Safari.
+   */
+  PUSH_ENDPOINT_HOSTS: z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim().toLowerCase())
+        .filter((part) => part.length > 0),
+    )
+    .default([...DEFAULT_PUSH_HOSTS]),
   /**
    * callbacks stored, and successes settled, each in a statement or transaction of its own at
    * once; beyond this, new ones wait to share one (group commit). 0 (the default): every

@@ -65,6 +65,12 @@ export const errorCatalogue = {
     status: 409,
     message: 'That decision does not fit what the meter reports now.',
   },
+  PUSH_ENDPOINT_NOT_ALLOWED: {
+    status: 400,
+    message: 'That push endpoint is not on a push service this server sends to.',
+  },
+  PUSH_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'No such push subscription for this account.' },
+  PUSH_UNAVAILABLE: { status: 503, message: 'Push notifications are not set up on this server.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly.' },
   LOGIN_BACKOFF: { status: 429, message: 'Too many wrong passwords for this account; try again shortly.' },

@@ -76,6 +76,12 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
+    pushSent: new Counter({
+      name: 'umeme_push_sent_total',
+      help: 'Web push notices handed to push services, by kind and outcome (sent, gone, failed)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
   };
 }
 

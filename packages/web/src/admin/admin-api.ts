@@ -4,7 +4,7 @@
  * not the console. The query builders below keep the console's defaults (page sizes, trimmed text).
  */
 import { answer, ApiError, createApiClient, timeout } from '../api/http-client';
-import type { Answer } from '../api/api-types';
+import type { Answer, Body } from '../api/api-types';
 import type { paths } from '../api/openapi.gen';
 
 export const fleetFilters = ['offline', 'low_balance', 'relay_off', 'alerting'] as const;
@@ -18,11 +18,6 @@ type Query<P extends keyof paths, M extends 'get' | 'post'> = paths[P][M] extend
   parameters: { query?: infer Q };
 }
   ? NonNullable<Q>
-  : never;
-type Body<P extends keyof paths, M extends 'post'> = paths[P][M] extends {
-  requestBody?: { content: { 'application/json': infer B } };
-}
-  ? B
   : never;
 
 export type FleetPage = Answer<'/api/admin/meters', 'get'>;

@@ -14,6 +14,13 @@ export type Answer<
   S extends number = 200,
 > = paths[P][M] extends { responses: infer R } ? (S extends keyof R ? JsonOf<R[S]> : never) : never;
 
+/** The JSON body `method path` takes. */
+export type Body<P extends keyof paths, M extends 'post' | 'put' | 'patch' | 'delete'> = paths[P][M] extends {
+  requestBody?: { content: { 'application/json': infer B } };
+}
+  ? B
+  : never;
+
 export type ApiUser = Answer<'/api/me', 'get'>;
 export type AuthAnswer = Answer<'/auth/login', 'post'>;
 export type MeterList = Answer<'/api/meters', 'get'>;

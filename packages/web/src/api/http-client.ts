@@ -3,6 +3,7 @@ import { receiptFromAnswer, type Receipt } from '../state/receipt';
 import {
   consumptionPoints,
   transactionPage,
+  type Body,
   type Bucket,
   type ConsumptionPoint,
   type TransactionPage,
@@ -148,6 +149,13 @@ export function createHttpClient(opts: HttpClientOptions) {
     paymentIntent: (intentId: string) =>
       answer(api.GET('/daraja/intents/{id}', { params: { path: { id: intentId } }, signal: timeout() })),
     publicConfig: () => answer(api.GET('/api/config', { signal: timeout() })),
+    /** The server's VAPID public key for web push, and the kinds of notice it sends. */
+    pushConfig: () => answer(api.GET('/api/push/config', { signal: timeout() })),
+    /** Keeps this browser's push subscription for the signed-in customer. */
+    subscribePush: (body: Body<'/api/push/subscriptions', 'post'>) =>
+      answer(api.POST('/api/push/subscriptions', { body, signal: timeout() })),
+    unsubscribePush: (endpoint: string) =>
+      answer(api.DELETE('/api/push/subscriptions', { body: { endpoint }, signal: timeout() })),
     /** A purchase's receipt with its split. */
     async receipt(transactionId: string): Promise<Receipt> {
       return receiptFromAnswer(

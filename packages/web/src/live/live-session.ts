@@ -672,6 +672,11 @@ export class LiveSession {
     if (supplyMayChange) this.later(() => this.meterRefetcher.request(after.meterNo), RELAY_RECHECK_DELAY_MS);
   }
 
+  /** A toast from outside the session (a device setting that failed, for example). */
+  showToast(key: string, kind: ToastKind, message: MessageKey): void {
+    this.toast(key, kind, message, {});
+  }
+
   private toast(key: string, kind: ToastKind, message: MessageKey, params: ToastParams): void {
     const nowMs = this.timers.now();
     // One low-credit episode of a meter is one toast on screen, whoever announces it and

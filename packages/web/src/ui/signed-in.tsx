@@ -1,7 +1,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { io } from 'socket.io-client';
 import { SOCKET_NAMESPACE } from '@umeme/protocol';
-import { createHttpClient } from '../api/http-client';
+import { createHttpClient, type HttpClient } from '../api/http-client';
 import { LiveSession, type BalanceSocket, type SessionEnvironment } from '../live/live-session';
 import type { StoredAuth } from '../state/auth-storage';
 import { meterPath, type Route } from '../state/routes';
@@ -12,6 +12,7 @@ import { LanguageSwitch } from './language-switch';
 import { MeterDashboard } from './meter-dashboard';
 import { MeterSwitcher } from './meter-switcher';
 import { navigate } from './navigation';
+import { PushToggle } from './push-toggle';
 import { Toasts } from './toasts';
 
 const browserEnvironment: SessionEnvironment = {
@@ -23,10 +24,10 @@ const browserEnvironment: SessionEnvironment = {
   isVisible: () => document.visibilityState === 'visible',
 };
 
-function useLiveSession(auth: StoredAuth, onSignOut: () => void): LiveSession {
-  const [session] = useState(() => {
+function useLiveSession(auth: StoredAuth, onSignOut: () => void): { session: LiveSession; http: HttpClient } {
+  const [live] = useState(() => {
     const http = createHttpClient({ token: () => auth.token, onUnauthorized: onSignOut });
-    return new LiveSession({
+    const session = new LiveSession({
       http,
       adoptUnknownMeters: auth.user.role !== 'admin',
       onUnauthorized: onSignOut,
@@ -39,12 +40,13 @@ function useLiveSession(auth: StoredAuth, onSignOut: () => void): LiveSession {
           tryAllTransports: true,
         }),
     });
+    return { session, http };
   });
   useEffect(() => {
-    session.start();
-    return () => session.stop();
-  }, [session]);
-  return session;
+    live.session.start();
+    return () => live.session.stop();
+  }, [live]);
+  return live;
 }
 
 export function SignedIn({
@@ -57,7 +59,7 @@ export function SignedIn({
   onSignOut: () => void;
 }) {
   const { t } = useI18n();
-  const session = useLiveSession(auth, onSignOut);
+  const { session, http } = useLiveSession(auth, onSignOut);
   const state = useSyncExternalStore(session.subscribe, session.getState);
   const firstMeter = state.meterNos[0];
   const currentMeterNo = route.name === 'meter' ? route.meterNo : null;
@@ -106,6 +108,9 @@ export function SignedIn({
           <span className="brand-name">{t('appName')}</span>
         </a>
         <div className="topbar-actions">
+          {auth.user.role !== 'admin' && (
+            <PushToggle http={http} onProblem={(m) => session.showToast(`push:${m}`, 'error', m)} />
+          )}
           <LanguageSwitch />
           <button className="button ghost small" type="button" onClick={onSignOut} data-testid="sign-out">
             {t('signOut')}
