@@ -30,6 +30,8 @@ export function deferAcks(
   logger: Logger,
 ): IngestTap {
   const pendingAcks = new Map<number, Promise<void>>();
+  /** which connection a held PUBACK belongs to: a later one must never carry it */
+  let connection = 0;
   const tap: IngestTap = { outstanding: new Set(), lastMessageAtMs: Date.now() };
   const inner = client as unknown as DeferrableClient;
   const send = inner._sendPacket.bind(client);
@@ -39,9 +41,14 @@ export function deferAcks(
       if (pending) {
         pendingAcks.delete(packet.messageId);
         cb?.();
-        // Not acknowledged on failure: the broker redelivers after a reconnect.
+        // Not acknowledged on failure: the broker redelivers after a reconnect. Nor after a
+        // reconnect: the broker resends the message under its id, and an acknowledgement from
+        // the old connection could arrive after that id was given to another message.
+        const heldOn = connection;
         pending.then(
-          () => send(packet),
+          () => {
+            if (heldOn === connection) send(packet);
+          },
           () => {},
         );
         return;
@@ -80,7 +87,10 @@ export function deferAcks(
     else callback();
   };
   // Unacknowledged messages come back from the broker after a reconnect; forget old ids.
-  client.on('close', () => pendingAcks.clear());
+  client.on('close', () => {
+    connection++;
+    pendingAcks.clear();
+  });
   return tap;
 }
 

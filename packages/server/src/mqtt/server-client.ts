@@ -13,6 +13,12 @@ import {
 const LEAVE_MAX_MS = 10_000;
 /** A forced close still tries a DISCONNECT (it ends the session without a Will) this long. */
 const CLOSE_FORCED_AFTER_MS = 2000;
+/**
+ * Reconnect delay on an external broker. Short, because until this instance subscribes again
+ * after a broker restart, Mosquitto 2.0 drops what meters publish (docs/architecture.md).
+ */
+const EXTERNAL_RECONNECT_MS = 250;
+const EMBEDDED_RECONNECT_MS = 1000;
 
 type MessageHandler = (topic: string, payload: Buffer) => Promise<void> | void;
 
@@ -64,7 +70,7 @@ export class ServerMqttClient {
         : {}),
       ...(group ? { will: deathNotice(group, opts.clientId) } : {}),
       keepalive: group ? HANDOVER_KEEPALIVE_S : 30,
-      reconnectPeriod: 1000,
+      reconnectPeriod: group ? EXTERNAL_RECONNECT_MS : EMBEDDED_RECONNECT_MS,
       connectTimeout: 10_000,
       resubscribe: false, // done on every connect, below
       manualConnect: true,
@@ -99,15 +105,18 @@ export class ServerMqttClient {
     );
     // Commands and acknowledgements are small packets that must leave at once: without this,
     // Nagle's algorithm holds each one back until the broker acknowledges the previous one.
-    this.client.on('connect', () => {
+    this.client.on('connect', (connack) => {
       const stream = this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined;
       stream?.setNoDelay?.(true);
       this.handover?.onConnected();
       // Subscribe again even when the broker says the session is present: Mosquitto 2.0 restores
-      // a persisted session after a restart without delivering to its `$share` subscriptions.
+      // a persisted session after a restart with its plain subscriptions but without its `$share`
+      // ones (its persistence never writes them), and until then drops the meters' reports.
       if (this.subscribedOnce) {
+        const sessionPresent = connack.sessionPresent;
         this.client.subscribe(this.subscriptionMap(), (err) => {
           if (err) opts.logger.warn({ err: err.message }, 'resubscribing after a reconnect failed');
+          else opts.logger.info({ sessionPresent }, 'resubscribed after a reconnect');
         });
       }
     });
