@@ -100,6 +100,8 @@ const scenarios: Scenario[] = [
     args: ['--db', 'postgres', '--rate', '1000'],
     needs: ['postgres', 'mqtt'],
   },
+  // Issue 16: one of two instances killed mid-ingest (its own Mosquitto, PostgreSQL).
+  { name: 'failover: instance death to full rate', script: 'failover.ts', args: [], needs: ['postgres'] },
   { name: 'fleet view', script: 'fleet-view.ts', args: [] },
   { name: 'dashboard load', script: 'web-load.ts', args: [] },
 ];

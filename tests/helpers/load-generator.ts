@@ -18,6 +18,9 @@ interface Input {
   logEvery?: number;
   /** seconds over which the rate climbs from zero to ratePerS before the `seconds` at full rate */
   rampS?: number;
+  /** where each meter's register (mWh) and report sequence stand, for a second run on the same meters */
+  startRegisters?: number[];
+  startSeqs?: number[];
 }
 
 // The argument is the input as JSON, or the path of a file holding it (tests/helpers/generator-input.ts).
@@ -47,8 +50,8 @@ async function main(): Promise<void> {
   process.send?.({ type: 'connected', meters: clients.length });
 
   const logEvery = Math.max(1, input.logEvery ?? 1);
-  const registers = input.creds.map(() => 0);
-  const seqs = input.creds.map(() => 0);
+  const registers = input.creds.map((_, i) => input.startRegisters?.[i] ?? 0);
+  const seqs = input.creds.map((_, i) => input.startSeqs?.[i] ?? 0);
   const inflight = input.creds.map(() => 0);
   let log: [number, number, number][] = [];
   let sent = 0;
@@ -128,7 +131,8 @@ async function main(): Promise<void> {
         ),
     ),
   );
-  process.send?.({ type: 'done', sent: burstSent, skipped, registers });
+  // `seqs`: the last sequence number each meter used (its final report's).
+  process.send?.({ type: 'done', sent: burstSent, skipped, registers, seqs: seqs.map((q) => q + 1) });
   await new Promise((r) => setTimeout(r, 500));
   await Promise.all(clients.map((c) => c.end()));
   process.exit(0);

@@ -18,6 +18,8 @@ export interface ServerRun {
    */
   ready(line?: string): Promise<string>;
   stop(): Promise<void>;
+  /** the process id, e.g. to kill it with SIGKILL */
+  pid: number | undefined;
 }
 
 /** Settings every run gets: loopback, ephemeral ports, JSON logs at info. */
@@ -79,6 +81,7 @@ export function spawnServer(env: Record<string, string>): ServerRun {
     });
   });
   const run: ServerRun = {
+    pid: child.pid,
     exited,
     output: () => stdout + stderr,
     ready(line = 'umeme started') {

@@ -276,6 +276,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {
+        await mqtt.leave();
         await ingest.close().catch(() => {});
         await mqtt.close(true);
       });

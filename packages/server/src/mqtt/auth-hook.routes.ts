@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { DeviceAuthenticator } from './broker';
-import { serverMayPublish, serverMaySubscribe } from './broker';
+import { isDeathNotice, serverMayPublish, serverMaySubscribe } from './broker';
 import type { Metrics } from '../shared/metrics';
 
 /**
@@ -65,6 +65,7 @@ export function hookAuthorize(
   if (who.kind === 'server') {
     if (action === 'publish') return serverMayPublish(topic);
     if (action === 'subscribe') return serverMaySubscribe(topic);
+    if (isDeathNotice(topic)) return true;
     return topic.startsWith(`${TOPIC_ROOT}/`) && !topic.includes('/command/');
   }
   if (action === 'publish') return meterMayPublish(who.meterNo, topic);

@@ -4,6 +4,7 @@ import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { meterMayPublish, meterMaySubscribe, METER_NO_PATTERN, TOPIC_ROOT } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { Metrics } from '../shared/metrics';
+import { SERVER_SESSIONS_ROOT } from './session-handover';
 
 /** Hard cap on a PUBLISH payload accepted by the broker; the server drops above 2 KiB itself. */
 export const BROKER_MAX_PAYLOAD_BYTES = 64 * 1024;
@@ -77,13 +78,24 @@ function authError(code: 2 | 4 | 5, message: string): AuthenticateError {
 /** The server publishes commands only. */
 export function serverMayPublish(topic: string): boolean {
   const parts = topic.split('/');
+  if (isDeathNotice(topic)) return !/[+#]/.test(topic);
   return parts.length === 4 && parts[0] === TOPIC_ROOT && parts[2] === 'command';
 }
 
-/** The server subscribes to meters' report topics, shared or not; never to commands. */
+/**
+ * The server subscribes to meters' report topics, shared or not, never to commands; and to its
+ * deployment's death notices (session-handover.ts).
+ */
 export function serverMaySubscribe(filter: string): boolean {
+  if (isDeathNotice(filter)) return !filter.includes('#');
   const plain = filter.startsWith('$share/') ? filter.split('/').slice(2).join('/') : filter;
   return plain.startsWith(`${TOPIC_ROOT}/`) && !plain.includes('/command/');
+}
+
+/** `umeme-servers/{group}/{clientId}`, or the filter with `+` for the client id. */
+export function isDeathNotice(topic: string): boolean {
+  const parts = topic.split('/');
+  return parts.length === 3 && parts[0] === SERVER_SESSIONS_ROOT && parts.every((p) => p.length > 0);
 }
 
 /**

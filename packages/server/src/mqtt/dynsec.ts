@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { TOPIC_ROOT } from '@umeme/protocol';
+import { SERVER_SESSIONS_ROOT } from './session-handover';
 import type { Logger } from 'pino';
 
 /**
@@ -91,6 +92,13 @@ export function serverAcls(subscriptions: string[]): Acl[] {
       allow: true,
     })),
     { acltype: 'publishClientSend', topic: `${TOPIC_ROOT}/+/command/+`, allow: true },
+    // the instances' death notices (session-handover.ts): published as a Will, read and cleared
+    ...subscriptions
+      .filter((topic) => topic.startsWith(`${SERVER_SESSIONS_ROOT}/`))
+      .flatMap((topic): Acl[] => [
+        { acltype: 'publishClientReceive', topic, allow: true },
+        { acltype: 'publishClientSend', topic, allow: true },
+      ]),
   ];
 }
 

@@ -12,6 +12,7 @@ import { readPem, StartupError, type OnClose } from '../shared/startup';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker';
 import { DynsecAccounts } from './broker-accounts';
 import { DynsecControl } from './dynsec';
+import { deathNoticeFilter } from './session-handover';
 import { ServerMqttClient } from './server-client';
 
 export interface MqttModuleDeps {
@@ -132,6 +133,7 @@ export async function startMqtt(deps: MqttModuleDeps): Promise<MqttModule> {
     clientId: `${config.DEPLOYMENT_NAME}-server-${config.embeddedBroker ? 'embedded' : config.INSTANCE_ID}`,
     subscriptions: serverSubscriptions(!config.embeddedBroker, config.DEPLOYMENT_NAME),
     protocolVersion: config.embeddedBroker ? 4 : 5,
+    ...(config.embeddedBroker ? {} : { handoverGroup: config.DEPLOYMENT_NAME }),
     logger: logger.child({ part: 'mqtt' }),
     backpressure: deps.backpressure,
   });
@@ -179,7 +181,10 @@ async function manageBrokerAccounts(
     logger.child({ part: 'dynsec' }),
   );
   const password = config.MQTT_SERVER_PASSWORD ?? (await persistentSecret(db, 'mqtt_server_password'));
-  const subscriptions = serverSubscriptions(true, config.DEPLOYMENT_NAME);
+  const subscriptions = [
+    ...serverSubscriptions(true, config.DEPLOYMENT_NAME),
+    deathNoticeFilter(config.DEPLOYMENT_NAME),
+  ];
   await accounts.setup(subscriptions, password);
   // The broker may keep an account from another database: the server's own password wins.
   if (

@@ -1,5 +1,24 @@
-import mqtt, { type IClientOptions, type MqttClient, type Packet } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { deferAcks, drained, type IngestTap } from './deferred-acks';
+import {
+  deathNotice,
+  DRAIN_QUIET_MS,
+  HANDOVER_KEEPALIVE_S,
+  SESSION_EXPIRY_S,
+  SessionHandover,
+} from './session-handover';
+
+/** A stopping instance waits at most this long for what the broker already sent it. */
+const LEAVE_MAX_MS = 10_000;
+/** A forced close still tries a DISCONNECT (it ends the session without a Will) this long. */
+const CLOSE_FORCED_AFTER_MS = 2000;
+/**
+ * Reconnect delay on an external broker. Short, because until this instance subscribes again
+ * after a broker restart, Mosquitto 2.0 drops what meters publish (docs/architecture.md).
+ */
+const EXTERNAL_RECONNECT_MS = 250;
+const EMBEDDED_RECONNECT_MS = 1000;
 
 type MessageHandler = (topic: string, payload: Buffer) => Promise<void> | void;
 
@@ -16,27 +35,28 @@ interface ServerClientOptions {
   logger: Logger;
   /** Holds reading from the broker while this returns a promise (the server is behind). */
   backpressure: () => Promise<void> | null;
-}
-
-interface DeferrableClient {
-  _sendPacket(packet: Packet, cb?: (err?: Error) => void, ...rest: unknown[]): void;
+  /**
+   * External brokers: the deployment whose instances hand a dead instance's session over
+   * (docs/architecture.md, "MQTT sessions"); unset for the embedded broker (one instance).
+   */
+  handoverGroup?: string;
 }
 
 /**
- * The server's MQTT connection. QoS 1 reports are acknowledged only after the handler's
- * promise settles (after the database commit), so a crash before commit makes the broker
- * redeliver (MQ-3), while packets keep flowing so that ingest can batch.
- *
- * mqtt.js processes incoming packets one at a time and sends PUBACK when `handleMessage`
- * calls back; waiting there would serialise ingest to one report per commit. Instead we
- * call back at once and hold that message's PUBACK until its commit.
+ * The server's MQTT connection (docs/architecture.md, "MQTT sessions"). On an external broker
+ * its persistent session carries a Last Will that marks it dead; the other instances then hand
+ * that session over to themselves, apply what was queued or in flight for it, and end it
+ * (`session-handover.ts`), so the shared-subscription group follows the live instances.
  */
 export class ServerMqttClient {
   readonly client: MqttClient;
-  private readonly pendingAcks = new Map<number, Promise<void>>();
   private handler: MessageHandler = () => {};
+  private readonly handover: SessionHandover | undefined;
+  private readonly tap: IngestTap;
+  private subscribedOnce = false;
 
   constructor(private readonly opts: ServerClientOptions) {
+    const group = opts.handoverGroup;
     const options: IClientOptions = {
       username: opts.username,
       password: opts.password,
@@ -46,64 +66,63 @@ export class ServerMqttClient {
       // Reports stay unacknowledged until their batch commits; a broker that allows only a
       // few in flight per client (Mosquitto's default is 20 for MQTT 3.1.1) would cap batches.
       ...(opts.protocolVersion === 5
-        ? { properties: { receiveMaximum: 65_535, sessionExpiryInterval: 3600 } }
+        ? { properties: { receiveMaximum: 65_535, sessionExpiryInterval: SESSION_EXPIRY_S } }
         : {}),
-      keepalive: 30,
-      reconnectPeriod: 1000,
+      ...(group ? { will: deathNotice(group, opts.clientId) } : {}),
+      keepalive: group ? HANDOVER_KEEPALIVE_S : 30,
+      reconnectPeriod: group ? EXTERNAL_RECONNECT_MS : EMBEDDED_RECONNECT_MS,
       connectTimeout: 10_000,
-      resubscribe: true,
+      resubscribe: false, // done on every connect, below
       manualConnect: true,
       ...(opts.ca ? { ca: opts.ca } : {}),
     };
     this.client = mqtt.connect(opts.url, options);
-    const inner = this.client as unknown as DeferrableClient;
-    const send = inner._sendPacket.bind(this.client);
-    inner._sendPacket = (packet, cb, ...rest) => {
-      if (packet.cmd === 'puback' && packet.messageId !== undefined) {
-        const pending = this.pendingAcks.get(packet.messageId);
-        if (pending) {
-          this.pendingAcks.delete(packet.messageId);
-          cb?.();
-          // Not acknowledged on failure: the broker redelivers after a reconnect.
-          pending.then(
-            () => send(packet),
-            () => {},
-          );
-          return;
-        }
-      }
-      send(packet, cb, ...rest);
-    };
-    this.client.handleMessage = (packet, callback) => {
-      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
-      let result: Promise<void> | void;
-      try {
-        result = this.handler(packet.topic, payload);
-      } catch (err) {
-        opts.logger.error({ err }, 'mqtt handler threw');
-        result = undefined;
-      }
-      if (result && packet.qos > 0 && packet.messageId !== undefined) {
-        this.pendingAcks.set(packet.messageId, result);
-      }
-      const hold = opts.backpressure();
-      if (hold)
-        hold.then(
-          () => callback(),
-          () => callback(),
-        );
-      else callback();
-    };
+    if (group) {
+      this.handover = new SessionHandover({
+        group,
+        ownClientId: opts.clientId,
+        client: this.client,
+        connectOptions: {
+          url: opts.url,
+          username: opts.username,
+          password: opts.password,
+          ...(opts.ca ? { ca: opts.ca } : {}),
+        },
+        sharedFilters: opts.subscriptions.filter((s) => s.startsWith('$share/')),
+        handler: (topic, payload) => this.handler(topic, payload),
+        backpressure: opts.backpressure,
+        logger: opts.logger.child({ part: 'mqtt-handover' }),
+      });
+    }
+    this.tap = deferAcks(
+      this.client,
+      (topic, payload, retained) =>
+        this.handover?.isNotice(topic)
+          ? this.handover.onNotice(topic, payload, retained)
+          : this.handler(topic, payload),
+      opts.backpressure,
+      opts.logger,
+    );
     // Commands and acknowledgements are small packets that must leave at once: without this,
     // Nagle's algorithm holds each one back until the broker acknowledges the previous one.
-    this.client.on('connect', () => {
+    this.client.on('connect', (connack) => {
       const stream = this.client.stream as { setNoDelay?: (noDelay: boolean) => void } | undefined;
       stream?.setNoDelay?.(true);
+      this.handover?.onConnected();
+      // Subscribe again even when the broker says the session is present: Mosquitto 2.0 restores
+      // a persisted session after a restart with its plain subscriptions but without its `$share`
+      // ones (its persistence never writes them), and until then drops the meters' reports.
+      if (this.subscribedOnce) {
+        const sessionPresent = connack.sessionPresent;
+        this.client.subscribe(this.subscriptionMap(), (err) => {
+          if (err) opts.logger.warn({ err: err.message }, 'resubscribing after a reconnect failed');
+          else opts.logger.info({ sessionPresent }, 'resubscribed after a reconnect');
+        });
+      }
     });
     this.client.on('error', (err) => opts.logger.warn({ err: err.message }, 'mqtt client error'));
     this.client.on('offline', () => opts.logger.warn('mqtt client offline'));
-    // Unacknowledged messages come back from the broker after a reconnect; forget old ids.
-    this.client.on('close', () => this.pendingAcks.clear());
+    this.client.on('close', () => this.handover?.onDisconnected());
   }
 
   onMessage(handler: MessageHandler): void {
@@ -125,11 +144,13 @@ export class ServerMqttClient {
     });
     this.client.connect();
     await connected;
-    await this.client.subscribeAsync(
-      this.opts.subscriptions
-        .map((topic) => ({ topic, qos: 1 as const }))
-        .reduce<Record<string, { qos: 1 }>>((acc, s) => ({ ...acc, [s.topic]: { qos: s.qos } }), {}),
-    );
+    await this.client.subscribeAsync(this.subscriptionMap());
+    this.subscribedOnce = true;
+  }
+
+  private subscriptionMap(): Record<string, { qos: 1 }> {
+    const filters = [...this.opts.subscriptions, ...(this.handover ? [this.handover.filter] : [])];
+    return filters.reduce<Record<string, { qos: 1 }>>((acc, topic) => ({ ...acc, [topic]: { qos: 1 } }), {});
   }
 
   get connected(): boolean {
@@ -140,7 +161,39 @@ export class ServerMqttClient {
     await this.client.publishAsync(topic, payload, { qos: 1, retain });
   }
 
+  /**
+   * Before a clean stop, while ingest still runs: leaves the shared-subscription group and
+   * applies what the broker had already sent this instance, so none of it dies with the session.
+   */
+  async leave(): Promise<void> {
+    if (!this.handover || !this.client.connected) return;
+    try {
+      await this.client.unsubscribeAsync(this.opts.subscriptions.filter((s) => s.startsWith('$share/')));
+      await drained(this.client, this.tap, DRAIN_QUIET_MS, LEAVE_MAX_MS);
+    } catch (err) {
+      this.opts.logger.warn({ err: (err as Error).message }, 'leaving the shared subscription failed');
+    }
+  }
+
+  /**
+   * On an external broker a close ends the session (DISCONNECT with session expiry 0, so no Last
+   * Will either): a stopped or scaled-down instance leaves no session, no share-group member and
+   * no death notice behind. `force` waits less for the broker to acknowledge our publishes.
+   */
   async close(force = false): Promise<void> {
-    await this.client.endAsync(force);
+    await this.handover?.close();
+    if (!this.handover || !this.client.connected) {
+      await this.client.endAsync(force);
+      return;
+    }
+    // mqtt.js sends no DISCONNECT when forced: end politely, and force only if that hangs.
+    const ended = this.client.endAsync(false, { properties: { sessionExpiryInterval: 0 } });
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave up'), force ? CLOSE_FORCED_AFTER_MS : LEAVE_MAX_MS);
+    });
+    const outcome = await Promise.race([ended, gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'gave up') await this.client.endAsync(true);
   }
 }
