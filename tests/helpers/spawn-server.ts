@@ -18,6 +18,8 @@ export interface ServerRun {
    */
   ready(line?: string): Promise<string>;
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL (a crash: nothing closes) and resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 /** Settings every run gets: loopback, ephemeral ports, JSON logs at info. */
@@ -96,6 +98,11 @@ export function spawnServer(env: Record<string, string>): ServerRun {
         waiters.add(check);
         check();
       });
+    },
+    async crash() {
+      if (!ended) child.kill('SIGKILL');
+      await exited;
+      running.delete(run);
     },
     async stop() {
       if (!ended) child.kill('SIGTERM');
