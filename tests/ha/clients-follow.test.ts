@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureWebBuilt, launchChromium, waitForBalance, waitForLive } from '../browser/browser-harness';
 import { ADMIN, startTestApp, v2Report, waitFor, type TestApp } from '../helpers/app';
 import { freePort, haproxyUnavailable, startHaproxy, type OwnHaproxy } from '../helpers/haproxy';
 import { MeterView } from '../helpers/meter-view';
@@ -30,8 +32,12 @@ describe.skipIf(missing !== null)('clients follow a dead instance behind HAProxy
   /** the survivor, in this process (it makes the accounts and reads the record) */
   let b: TestApp;
   let meter: MqttClient | undefined;
+  let browser: Browser;
 
   beforeAll(async () => {
+    // Both instances serve the web app; Chromium watches the dashboard's link indicator.
+    await ensureWebBuilt();
+    browser = await launchChromium();
     broker = await startOwnMosquitto({ dynsec: false, anonymous: true });
     redis = new PrivateRedis(await freePort());
     await redis.start();
@@ -71,10 +77,11 @@ describe.skipIf(missing !== null)('clients follow a dead instance behind HAProxy
       'HAProxy to see both instances ready',
       15_000,
     );
-  }, 90_000);
+  }, 180_000);
 
   afterAll(async () => {
     await meter?.endAsync(true);
+    await browser?.close();
     await proxy?.stop();
     await a?.stop();
     await b?.close();
@@ -92,6 +99,27 @@ describe.skipIf(missing !== null)('clients follow a dead instance behind HAProxy
     const before = await proxy.status();
     expect(before.a!.sessions).toBeGreaterThanOrEqual(1);
     expect(before.b!.sessions).toBe(0);
+
+    // The same customer's dashboard in Chromium, through the proxy; every link state it shows is
+    // recorded, so a short offline spell is seen however quickly the reconnect follows.
+    const page = await (await browser.newContext({ baseURL: proxy.url })).newPage();
+    await page.goto('/');
+    await page.fill('input[name="email"]', customer.email);
+    await page.fill('input[name="password"]', customer.password);
+    await page.click('[data-testid="auth-submit"]');
+    await page.waitForURL(`**/meters/${m.meterNo}`);
+    await waitForLive(page, true);
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { linkStates: string[] }).linkStates = seen;
+      const note = () => {
+        const link = document.querySelector('[data-testid="live-indicator"]')?.getAttribute('data-link');
+        if (link && seen.at(-1) !== link) seen.push(link);
+      };
+      note();
+      new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
+    });
+    expect((await proxy.status()).b!.sessions).toBe(0);
 
     // The meter reports every 100 ms through the shared broker (its $share group reaches both).
     meter = await mqtt.connectAsync(broker.url, { clientId: m.meterNo, reconnectPeriod: 0 });
@@ -129,7 +157,11 @@ describe.skipIf(missing !== null)('clients follow a dead instance behind HAProxy
     expect(sessions.b!.sessions).toBeGreaterThanOrEqual(1);
 
     await b.creditKes(m.meterNo, 20);
-    await waitFor(() => view.client.events.length - eventsBefore > initialAt + 5, 'live events from b');
+    const updatesSinceInitial = () =>
+      view.client.events
+        .slice(eventsBefore + initialAt + 1)
+        .filter((e) => e.event === 'balance_updated' && e.payload.meterNo === m.meterNo).length;
+    await waitFor(() => updatesSinceInitial() >= 3, 'live events from b');
     reporting = false;
     await reporter;
     await b.creditKes(m.meterNo, 5);
@@ -176,8 +208,17 @@ describe.skipIf(missing !== null)('clients follow a dead instance behind HAProxy
     expect(breaks).toEqual([]);
     expect(final.seq).toBe(seq);
     view.client.close();
+
+    // The dashboard showed the link down, then live again, and the server's balance.
+    await waitForLive(page, true);
+    await waitForBalance(page, final.balanceKwh);
+    const linkStates = await page.evaluate(() => (window as unknown as { linkStates: string[] }).linkStates);
+    expect(linkStates[0]).toBe('connected');
+    expect(linkStates.slice(1, -1).length).toBeGreaterThan(0);
+    expect(linkStates.slice(1, -1)).not.toContain('connected');
+    expect(linkStates.at(-1)).toBe('connected');
     console.info(
-      `clients-follow: reconnected through HAProxy ${reconnectedMs} ms after SIGKILL; ${live.length} live events after; refetches ${view.refetches}, gaps ${view.gaps}`,
+      `clients-follow: reconnected through HAProxy ${reconnectedMs} ms after SIGKILL; ${live.length} live events after; refetches ${view.refetches}, gaps ${view.gaps}; dashboard link ${linkStates.join(' → ')}`,
     );
   }, 60_000);
 });
