@@ -1,4 +1,4 @@
-// Protects issue 16 §4 (clients follow): behind HAProxy, a socket on an instance killed with SIGKILL reconnects through the proxy to the survivor, gets balance_initial, then live events whose seq shows no gap, and converges to the server's balance.
+// Protects HA-4 (issue 16 §4, clients follow): behind HAProxy, a socket on an instance killed with SIGKILL reconnects through the proxy to the survivor, gets balance_initial, then live events whose seq shows no gap, and converges to the server's balance.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import mqtt, { type MqttClient } from 'mqtt';

@@ -1,4 +1,4 @@
-// Protects issue 16 (PostgreSQL restart mid-load): the instance stays up, /ready says not ready while PostgreSQL is down and ready after, ingest, payments and job leases resume without a restart, and nothing acknowledged is lost.
+// Protects HA-5 (issue 16, PostgreSQL restart mid-load): the instance stays up, /ready says not ready while PostgreSQL is down and ready after, ingest, payments and job leases resume without a restart, and nothing acknowledged is lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsMeter, startTestApp, v2Report, waitFor, type TestApp } from '../helpers/app';
 import { ownPostgresUnavailable, startOwnPostgres, type OwnPostgres } from '../helpers/own-postgres';
