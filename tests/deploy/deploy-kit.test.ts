@@ -21,6 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_KEYS, loadConfig } from '../../packages/server/src/config';
 import { createMetrics } from '../../packages/server/src/shared/metrics';
+import { HAPROXY_BIN, haproxyConfig, haproxyUnavailable } from '../helpers/haproxy';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DEPLOY = join(ROOT, 'deploy');
@@ -360,6 +361,29 @@ describe('deploy/caddy/Caddyfile', () => {
     expect(upstreams.sort()).toEqual(serverServices.map(([name]) => `${name}:3000`).sort());
     expect(caddyfile).toMatch(/^\s*health_uri \/ready$/m);
     expect(caddyfile).toMatch(/^\s*@metrics path \/metrics/m);
+  });
+});
+
+describe('deploy/haproxy/haproxy.cfg', () => {
+  it('is valid and routes as the tested config does: /ready checks, redispatch, a sticky cookie, X-Forwarded-For, a WebSocket timeout', () => {
+    const kit = read('deploy/haproxy/haproxy.cfg');
+    if (!haproxyUnavailable()) {
+      const check = spawnSync(HAPROXY_BIN, ['-c', '-f', join(ROOT, 'deploy/haproxy/haproxy.cfg')], {
+        encoding: 'utf8',
+      });
+      expect(check.status, check.stdout + check.stderr).toBe(0);
+    }
+    const tested = haproxyConfig({
+      port: 1,
+      backends: [{ name: 'a', url: 'http://127.0.0.1:2' }],
+      statsSocket: '/x',
+    });
+    // the same directives, apart from the balance algorithm (the test pins clients with `first`)
+    const routing = tested.split('\n').filter((l) => /^\s+(option|http-check|cookie|retries)\b/.test(l));
+    expect(routing.length).toBeGreaterThanOrEqual(6);
+    for (const line of routing) expect(kit).toContain(line.trim());
+    expect(kit).toMatch(/^\s*timeout tunnel /m);
+    expect(kit).toMatch(/path \/metrics/);
   });
 });
 

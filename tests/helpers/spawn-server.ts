@@ -20,6 +20,8 @@ export interface ServerRun {
   stop(): Promise<void>;
   /** the process id, e.g. to kill it with SIGKILL */
   pid: number | undefined;
+  /** Kills the process with SIGKILL (a crash: nothing closes) and resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 /** Settings every run gets: loopback, ephemeral ports, JSON logs at info. */
@@ -99,6 +101,11 @@ export function spawnServer(env: Record<string, string>): ServerRun {
         waiters.add(check);
         check();
       });
+    },
+    async crash() {
+      if (!ended) child.kill('SIGKILL');
+      await exited;
+      running.delete(run);
     },
     async stop() {
       if (!ended) child.kill('SIGTERM');

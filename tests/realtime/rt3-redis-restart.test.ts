@@ -1,13 +1,13 @@
 // Protects RT-3: two instances on one PostgreSQL and Redis; Redis dies and comes back mid-stream; clients on both converge and the servers stay up.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { balanceInitialSchema, balanceUpdatedSchema } from '@umeme/protocol';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
+import { freePort } from '../helpers/haproxy';
+import { PrivateRedis } from '../helpers/redis';
 import { scratchDatabase } from '../helpers/scratch-db';
-import { connected, openSocket, type RecordingClient } from '../helpers/sockets';
+import { MeterView } from '../helpers/meter-view';
+import { connected } from '../helpers/sockets';
 
 const REDIS_URL = process.env.REDIS_URL;
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -15,109 +15,6 @@ const DATABASE_URL = process.env.DATABASE_URL;
 /** How long Redis stays down while credits keep landing on both instances. */
 const OUTAGE_MS = 3000;
 const HEALTH_POLL_MS = 100;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
-}
-
-function answersPing(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.setTimeout(500);
-    s.once('connect', () => s.write('PING\r\n'));
-    s.once('data', (d) => (s.destroy(), resolve(d.toString().startsWith('+PONG'))));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-  });
-}
-
-/** A Redis of this test's own: the machine's shared one on 6379 is never touched. */
-class PrivateRedis {
-  private child: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    this.child = child;
-    await waitFor(() => answersPing(this.port), `redis-server on ${this.port}`, 10_000);
-  }
-
-  /** Killed outright, as a crashed or OOM-killed Redis: everything in it is gone. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-    this.child = null;
-  }
-}
-
-/**
- * A browser tab's view of one meter, kept by the dashboard's rules (docs/web.md): events at or
- * after the held `seq` apply; one that skips ahead, or a reconnect Socket.IO could not recover,
- * makes it refetch over HTTP from the instance it is connected to.
- */
-class MeterView {
-  seq = -1;
-  balanceKwh = NaN;
-  refetches = 0;
-  initials = 0;
-  readonly client: RecordingClient;
-
-  constructor(
-    readonly t: TestApp,
-    readonly meterNo: string,
-    readonly token: string,
-  ) {
-    this.client = openSocket(t.url, token, { reconnection: true });
-    const s = this.client.socket;
-    s.on('balance_initial', (p) => {
-      this.initials++;
-      const m = balanceInitialSchema.parse(p).meters.find((x) => x.meterNo === meterNo);
-      if (m) this.apply(m.seq, m.balance);
-    });
-    s.on('balance_updated', (p) => {
-      const e = balanceUpdatedSchema.parse(p);
-      if (e.meterNo !== meterNo) return;
-      const gap = (e.fromSeq ?? e.seq) > this.seq + 1;
-      this.apply(e.seq, e.newBalance);
-      if (gap) void this.refetch();
-    });
-    s.on('connect', () => {
-      if (!s.recovered) void this.refetch();
-    });
-  }
-
-  private apply(seq: number, balanceKwh: number): void {
-    if (seq < this.seq) return;
-    this.seq = seq;
-    this.balanceKwh = balanceKwh;
-  }
-
-  async refetch(): Promise<void> {
-    this.refetches++;
-    const r = await this.t
-      .api<{ seq: number; balanceKwh: number }>('GET', `/api/meters/${this.meterNo}`, undefined, this.token)
-      .catch(() => null);
-    if (r?.status === 200) this.apply(r.body.seq, r.body.balanceKwh);
-  }
-}
 
 describe.skipIf(!REDIS_URL || !DATABASE_URL)('RT-3: Redis restarted under two instances', () => {
   let redis: PrivateRedis;
@@ -156,7 +53,7 @@ describe.skipIf(!REDIS_URL || !DATABASE_URL)('RT-3: Redis restarted under two in
   it('clients on both instances converge to the server’s balance, and both keep answering /health', async () => {
     const customer = await a.newCustomer();
     const m = await a.newMeter({ userId: customer.id, openingCreditKwh: 1 });
-    const views = [a, a, b, b].map((t) => new MeterView(t, m.meterNo, customer.token));
+    const views = [a, a, b, b].map((t) => new MeterView(t.url, m.meterNo, customer.token));
     await Promise.all(views.map((v) => connected(v.client)));
     await waitFor(() => views.every((v) => v.seq >= 0), 'balance_initial on every client');
 

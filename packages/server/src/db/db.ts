@@ -168,3 +168,33 @@ export class AfterCommitQueue {
 export function withAfterCommit<Q extends Queryable>(tx: Q, queue: AfterCommitQueue): Q & Transaction {
   return Object.assign(tx, { afterCommit: queue.add });
 }
+
+/** Node's socket errors that mean the database cannot be reached right now. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+/** node-postgres's own messages for a connection that ended or could not be made. */
+const ENDED =
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Client was closed|connection error/i;
+
+/**
+ * Whether `err` says the database is away (stopped, restarting, unreachable), not that the work
+ * itself was refused: SQLSTATE class 08 (connection exception), 57P01–57P03 (shut down, crashed,
+ * starting up), socket errors and node-postgres's ended-connection errors. Work that failed so
+ * may be tried again unchanged once the database is back; any other failure may not.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+    if (UNREACHABLE.has(code)) return true;
+  }
+  if (err instanceof AggregateError) return err.errors.some(isDatabaseUnavailable);
+  return typeof message === 'string' && ENDED.test(message);
+}

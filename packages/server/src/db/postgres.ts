@@ -137,6 +137,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
   });
   // An idle client that errors (server restart) must not crash the process.
   pool.on('error', () => {});
+  // Nor may one that is checked out: the pool listens only to idle clients, and a connection
+  // ended by PostgreSQL between two statements of a transaction emits 'error' with no query to
+  // fail. Its next statement fails instead, and the pool drops it on release (not queryable).
+  pool.on('connect', (client) => client.on('error', () => {}));
   const client = await pool.connect();
   client.release();
   const wrap = (q: pg.Pool | pg.PoolClient): Queryable => ({

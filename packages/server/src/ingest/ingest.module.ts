@@ -27,6 +27,9 @@ export interface IngestModule {
   close(): Promise<void>;
 }
 
+/** How long a batch that failed for want of the database waits before it is applied again. */
+export const INGEST_RETRY_DELAY_MS = 500;
+
 /** Wires ingest (docs/architecture.md, Ingest pipeline): the batcher, status reports and the topic router. */
 export function createIngest(deps: IngestModuleDeps): IngestModule {
   const { config, db, bus, alerts, metrics, logger } = deps;
@@ -38,6 +41,7 @@ export function createIngest(deps: IngestModuleDeps): IngestModule {
     highWater: config.INGEST_QUEUE_HIGH_WATER,
     defaultRatedPowerW: config.METER_RATED_POWER_DEFAULT_W,
     registerGraceMs: config.REGISTER_JUMP_GRACE_S * 1000,
+    retryDelayMs: INGEST_RETRY_DELAY_MS,
   });
   const reports = new MeterReportsService(db, alerts, bus, logger);
   const router = new MessageRouter(service, reports, metrics, logger);

@@ -1,6 +1,6 @@
 import { isOnlineStatus, type TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { arrayLiteral, type Db, type Queryable } from '../db/db';
+import { arrayLiteral, isDatabaseUnavailable, type Db, type Queryable } from '../db/db';
 import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../alerts/alerts.service';
 import { Batcher } from '../shared/batcher';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
@@ -36,6 +36,8 @@ interface IngestOptions {
   defaultRatedPowerW: number;
   /** time at rated power a register may always grow (MQ-13) */
   registerGraceMs: number;
+  /** wait before a batch that failed for want of the database is applied again */
+  retryDelayMs: number;
 }
 
 interface MeterRow {
@@ -154,12 +156,22 @@ export class IngestService {
           concurrency: 1,
           highWater: Math.ceil(opts.highWater / count),
           apply: (items) => this.applyConsumptionReports(items),
-          onError: (err, items) => {
-            this.metrics.ingestReports.inc({ outcome: 'failed' }, items.length);
-            this.logger.error(
-              { err, reports: items.length },
-              'ingest batch failed; reports stay unacknowledged',
-            );
+          // Ingest is idempotent (duplicates fold to no-ops), so a batch whose COMMIT may or may
+          // not have landed before the connection died is safe to apply again.
+          retryable: isDatabaseUnavailable,
+          retryDelayMs: opts.retryDelayMs,
+          onError: (err, items, retrying) => {
+            this.metrics.ingestReports.inc({ outcome: retrying ? 'retried' : 'failed' }, items.length);
+            if (retrying)
+              this.logger.warn(
+                { err: err instanceof Error ? err.message : String(err), reports: items.length },
+                'database unavailable; ingest batch held and retried',
+              );
+            else
+              this.logger.error(
+                { err, reports: items.length },
+                'ingest batch failed; reports stay unacknowledged',
+              );
           },
         }),
     );

@@ -11,7 +11,16 @@ interface BatcherOptions<T> {
   /** above this many waiting items `backpressure()` returns a promise */
   highWater: number;
   apply: (items: T[]) => Promise<void>;
-  onError: (err: unknown, items: T[]) => void;
+  /** `retrying`: the batch goes back to the head of the queue after `retryDelayMs` */
+  onError: (err: unknown, items: T[], retrying: boolean) => void;
+  /**
+   * A failure that is the database's absence, not the batch's fault: the batch is applied again
+   * after `retryDelayMs`, ahead of everything queued since, until it succeeds or the batcher
+   * closes. Its items' promises stay pending meanwhile (their MQTT PUBACKs wait), and the queue
+   * fills up to its high-water mark, which holds the producers back.
+   */
+  retryable?: (err: unknown) => boolean;
+  retryDelayMs?: number;
 }
 
 interface Waiting<T> {
@@ -26,6 +35,7 @@ export class Batcher<T> {
   private running = 0;
   private drainWaiters: (() => void)[] = [];
   private isClosed = false;
+  private closing = false;
 
   constructor(private readonly opts: BatcherOptions<T>) {}
 
@@ -61,6 +71,8 @@ export class Batcher<T> {
   }
 
   async close(): Promise<void> {
+    // A batch failing from here on fails (its items stay unacknowledged) rather than retrying.
+    this.closing = true;
     await this.flush();
     this.isClosed = true;
   }
@@ -94,12 +106,20 @@ export class Batcher<T> {
         () => {
           for (const w of batch) w.resolve();
         },
-        (err: unknown) => {
+        async (err: unknown) => {
+          const retrying = !this.closing && this.opts.retryable?.(err) === true;
           this.opts.onError(
             err,
             batch.map((w) => w.item),
+            retrying,
           );
-          for (const w of batch) w.reject(err);
+          if (!retrying) {
+            for (const w of batch) w.reject(err);
+            return;
+          }
+          // Still counted as running while it waits: nothing overtakes it.
+          await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 1000));
+          this.queue.unshift(...batch);
         },
       )
       .finally(() => {
