@@ -35,6 +35,7 @@ import type { ServerMqttClient } from './mqtt/server-client';
 import { createOperator, type OperatorServices } from './operator/operator.module';
 import type { DarajaHandle } from './payments/daraja';
 import { startPayments, type PaymentsModule } from './payments/payments.module';
+import { startSms, type SmsModule } from './sms/sms.module';
 import type { RealtimeGateway } from './realtime/realtime.gateway';
 import { startRealtime } from './realtime/realtime.module';
 import { EventBus } from './shared/events';
@@ -66,6 +67,8 @@ export interface Services {
   /** the operator console (issue 5) */
   operator: OperatorServices;
   payments: PaymentsModule;
+  /** SMS outbox, USSD and Africa's Talking (issue 18) */
+  sms: SmsModule;
   topups: TopupsService;
   /** which run-once jobs (reconciliation, sweeps, forecasts) this instance runs (issue 16 §2) */
   jobs: JobLeases;
@@ -244,7 +247,17 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       });
       onClose('payments', () => payments.close());
       started.daraja = payments.daraja;
-      const topups = new TopupsService(db, credit);
+      const topups = new TopupsService(db, credit, bus);
+      const sms = await startSms({
+        config,
+        db,
+        bus,
+        logger,
+        payments: payments.service,
+        adjustments: operator.services.adjustments,
+        publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
+      });
+      onClose('sms', () => sms.close());
       started.services = {
         db,
         auth: auth.auth,
@@ -258,6 +271,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         devices,
         publisher,
         payments,
+        sms,
         topups,
         operator: operator.services,
         jobs,
@@ -305,12 +319,17 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(payments.routes);
       await http.register(topupsRoutes(topups));
       await http.register(operator.routes);
+      await http.register(sms.routes);
       await http.register(apiDocsRoutes);
       await http.register(
         webRoutes({
           mode: config.mode,
           virtualPhoneUrl: () =>
             payments.daraja.emulatorUrl === null ? null : `${payments.daraja.emulatorUrl}/emulator/phone`,
+          smsPhoneUrl: () => {
+            const url = sms.gateway()?.emulatorUrl;
+            return url == null ? null : `${url}/emulator/phone`;
+          },
           friendlyHours: () => operator.services.friendlyHours.status(),
           stkMaxKes: config.STK_PUSH_MAX_KES,
         }),
@@ -350,6 +369,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       started.realtime = realtime;
       operator.attachFleetLive(realtime.nsp);
       await payments.afterListen();
+      await sms.afterListen();
       logger.info(
         { http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind, mode: config.mode },
         `umeme started in ${config.mode.name} mode`,
