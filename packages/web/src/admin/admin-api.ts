@@ -364,6 +364,34 @@ export function reportPath(unit: 'daily' | 'monthly', from: string, to: string, 
   return `/api/admin/reports/${unit}?${p}`;
 }
 
+/** One message of the SMS outbox as operators see it (phone masked). */
+export interface SmsRow {
+  id: string;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  meterNo: string | null;
+  phone: string;
+  kind: string;
+  lang: 'en' | 'sw';
+  body: string;
+  parts: number;
+  status: 'queued' | 'sending' | 'sent' | 'delivered' | 'failed' | 'unknown' | 'cancelled';
+  attempts: number;
+  deliveryStatus: string | null;
+  failureReason: string | null;
+  lastError: string | null;
+  /** ten-thousandths of a shilling */
+  costTenThousandths: number | null;
+}
+
+export interface SmsOverview {
+  gateway: 'africastalking' | 'emulator' | 'off';
+  messages: SmsRow[];
+  months: { month: string; messages: number; parts: number; costTenThousandths: number }[];
+  counts: Record<string, number>;
+}
+
 export function createAdminApi(opts: { token: () => string; onUnauthorized: () => void }) {
   async function send(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {
@@ -421,6 +449,11 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
         'POST',
         `/api/admin/register-holds/${id}/${HOLD_ACTION_PATH[action]}`,
         { reason },
+      ),
+    sms: (meterNo?: string) =>
+      json<SmsOverview>(
+        'GET',
+        `/api/admin/sms?limit=100${meterNo ? `&meterNo=${encodeURIComponent(meterNo)}` : ''}`,
       ),
     report: (unit: 'daily' | 'monthly', from: string, to: string) =>
       json<Report>('GET', reportPath(unit, from, to)),

@@ -98,6 +98,7 @@ export const en = {
   payWaiting: 'Check your phone and enter your M-Pesa PIN',
   payWaitingHint: 'We sent a payment request of {amount} to {phone}. This page updates by itself.',
   payVirtualPhone: 'Open the virtual phone',
+  paySmsPhone: 'SMS and USSD on the virtual phone',
   payTooMany: 'Too many attempts. Wait a minute, then try again.',
   payPromptPending:
     'A payment prompt is already waiting on that phone. Answer or cancel it there, or try again in a minute.',
@@ -258,6 +259,7 @@ export const sw: Dictionary = {
   payWaiting: 'Angalia simu yako na uweke PIN yako ya M-Pesa',
   payWaitingHint: 'Tumetuma ombi la malipo ya {amount} kwa {phone}. Ukurasa huu utajisasisha wenyewe.',
   payVirtualPhone: 'Fungua simu ya majaribio',
+  paySmsPhone: 'SMS na USSD kwenye simu ya majaribio',
   payTooMany: 'Majaribio mengi mno. Subiri dakika moja, kisha ujaribu tena.',
   payPromptPending:
     'Ombi la malipo tayari linasubiri kwenye simu hiyo. Lijibu au ulikatae huko, au ujaribu tena baada ya dakika moja.',
