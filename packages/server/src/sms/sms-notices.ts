@@ -22,6 +22,10 @@ const RECIPIENT_SQL = `SELECT u.id AS user_id, u.phone, u.locale, (m.credit_limi
   FROM meters m JOIN users u ON u.id = m.user_id
   WHERE m.meter_no = $1 AND u.phone IS NOT NULL AND u.disabled_at IS NULL`;
 
+/** Credits that tell the customer something: purchases (STK, paybill) and the emergency advance. */
+const TRANSACTION_CAUSES: ReadonlySet<string> = new Set(['payment', 'paybill', 'adjustment']);
+const ALERT_KINDS: ReadonlySet<string> = new Set(['low_balance', 'predicted_low', 'zero_balance']);
+
 export const smsLanguage = (locale: string): SmsLanguage => (locale === 'sw' ? 'sw' : 'en');
 
 /** M-Pesa's receipt number from a credit's external reference (`MPESA-…`, `C2B-…`). */
@@ -41,8 +45,15 @@ export class SmsNotices {
   ) {}
 
   listen(bus: EventBus): void {
-    bus.on('meter_changed', (e) => this.track(() => this.onMeterChanged(e)));
-    bus.on('alert_changed', (e) => this.track(() => this.onAlert(e)));
+    // Consumption reports are most events: they are passed over here, before any work.
+    bus.on('meter_changed', (e) => {
+      if (e.transactionId !== undefined && TRANSACTION_CAUSES.has(e.cause)) {
+        this.track(() => this.onMeterChanged(e));
+      }
+    });
+    bus.on('alert_changed', (e) => {
+      if (ALERT_KINDS.has(e.kind)) this.track(() => this.onAlert(e));
+    });
     bus.on('topup_processed', (e) => this.track(() => this.onTopup(e)));
     bus.on('meter_command_created', (e) => {
       if (e.kind !== 'relay' || e.action !== 'off') return;
