@@ -29,7 +29,8 @@ describe("SMS and USSD through the Africa's Talking emulator", () => {
     const emulator = t.app.services.sms.gateway()?.emulator;
     if (!emulator) throw new Error("the test app runs without the Africa's Talking emulator");
     at = emulator;
-  });
+    // Starting takes 25 s on a busy shared machine (migrations, the admin's password hash).
+  }, 120_000);
   afterAll(async () => {
     await t?.close();
   });
@@ -235,6 +236,46 @@ describe("SMS and USSD through the Africa's Talking emulator", () => {
     );
     expect(after.rows[0]!.n).toBe(before.rows[0]!.n);
     expect(await intentsOf(p)).toHaveLength(0);
+  });
+
+  it("an operator's disconnect, a top-up decision and emergency credit each reach the customer once, with the operator's words", async () => {
+    const p = await newPayer(t);
+    const admin = (method: string, path: string, body: unknown) => t.api(method, path, body, t.adminToken);
+    const relay = await admin('POST', `/api/admin/meters/${p.meterNo}/relay`, {
+      action: 'disconnect',
+      reason: 'Meter box tampered, call us on 0700 000000',
+    });
+    expect(relay.status).toBeLessThan(300);
+    const asked = await t.api<{ id: string }>(
+      'POST',
+      '/transactions/topup',
+      { meterNo: p.meterNo, amount: 75, channel: 'cash' },
+      p.token,
+    );
+    expect(asked.status).toBeLessThan(300);
+    const rejected = await admin('PATCH', `/transactions/topup/${asked.body.id}/process`, {
+      status: 'rejected',
+      admin_notes: 'No cash received at the agent',
+    });
+    expect(rejected.status).toBe(200);
+    // Emergency credit at zero balance, through the dashboard's route, answered twice by the customer.
+    expect((await t.api('POST', `/api/meters/${p.meterNo}/emergency`, undefined, p.token)).status).toBe(201);
+    expect((await t.api('POST', `/api/meters/${p.meterNo}/emergency`, undefined, p.token)).status).toBe(409);
+    await waitFor(async () => (await outboxOf(p)).length >= 3 && (await settled()), 'the three messages');
+    const texts = at.inbox(p.phone.local).map((m) => m.text);
+    expect(texts.filter((x) => x.includes('your operator turned off'))).toEqual([
+      `Umeme: your operator turned off meter ${p.meterNo}: Meter box tampered, call us on 0700 000000.`,
+    ]);
+    expect(texts.filter((x) => x.includes('was not approved'))).toEqual([
+      `Umeme: your top-up of KES 75.00 for meter ${p.meterNo} was not approved: No cash received at the agent.`,
+    ]);
+    expect(texts.filter((x) => x.includes('emergency credit'))).toHaveLength(1);
+    const kinds = (await outboxOf(p)).map((m) => m.kind).sort();
+    expect(kinds.filter((k) => k !== 'supply_restored' && k !== 'low_balance')).toEqual([
+      'emergency_credit',
+      'operator_disconnect',
+      'topup_rejected',
+    ]);
   });
 
   it('operators see recent SMS with delivery status and the month’s count and cost; customers may not', async () => {

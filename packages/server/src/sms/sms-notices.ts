@@ -56,7 +56,7 @@ export class SmsNotices {
     });
     bus.on('topup_processed', (e) => this.track(() => this.onTopup(e)));
     bus.on('meter_command_created', (e) => {
-      if (e.kind !== 'relay' || e.action !== 'off') return;
+      if (e.kind !== 'relay' || e.action !== 'disconnect') return;
       this.track(() =>
         this.notify(e.meterNo, `disconnect:${e.commandId}`, () => ({
           kind: 'operator_disconnect',

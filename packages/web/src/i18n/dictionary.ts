@@ -158,6 +158,10 @@ export const en = {
   durationDays: '{d} d {h} h',
   durationOverYear: 'over a year',
   durationUnderMinute: 'under a minute',
+  smsTitle: 'SMS messages',
+  smsReceive: 'Send me SMS (receipts, low balance, power cut and restored)',
+  smsLanguage: 'SMS language',
+  smsSaved: 'Saved.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -319,4 +323,8 @@ export const sw: Dictionary = {
   durationDays: 'siku {d} saa {h}',
   durationOverYear: 'zaidi ya mwaka',
   durationUnderMinute: 'chini ya dakika moja',
+  smsTitle: 'Ujumbe wa SMS',
+  smsReceive: 'Nitumie SMS (risiti, salio la chini, umeme kukatika na kurudi)',
+  smsLanguage: 'Lugha ya SMS',
+  smsSaved: 'Imehifadhiwa.',
 };

@@ -12,6 +12,7 @@ import { LanguageSwitch } from './language-switch';
 import { MeterDashboard } from './meter-dashboard';
 import { MeterSwitcher } from './meter-switcher';
 import { navigate } from './navigation';
+import { SmsSettings } from './sms-settings';
 import { Toasts } from './toasts';
 
 const browserEnvironment: SessionEnvironment = {
@@ -117,6 +118,7 @@ export function SignedIn({
       )}
       {auth.user.role !== 'admin' && <FriendlyHoursBanner session={session} />}
       {body}
+      {auth.user.role !== 'admin' && <SmsSettings auth={auth} onSignOut={onSignOut} />}
       <Toasts toasts={state.toasts.toasts} onDismiss={(id) => session.dismissToast(id)} />
     </div>
   );
