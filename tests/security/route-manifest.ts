@@ -39,6 +39,13 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /daraja/callback/:token': 'public',
   'POST /daraja/c2b/validation': 'public',
   'POST /daraja/c2b/confirmation': 'public',
+  // Africa's Talking calls these (issue 18): guarded like Daraja's, secret path and optional allow-list
+  'POST /africastalking/ussd/:token': 'public',
+  'POST /africastalking/delivery/:token': 'public',
+  // the SMS outbox with delivery status and monthly cost (operators); a customer's SMS language and opt-out
+  'GET /api/admin/sms': 'admin',
+  'GET /api/me/sms': 'user',
+  'PUT /api/me/sms': 'user',
   'POST /transactions/topup': 'user',
   'GET /transactions/topup': 'user',
   'PATCH /transactions/topup/:id/process': 'admin',

@@ -171,3 +171,20 @@ describe("Africa's Talking client against the emulator", () => {
     expect(bad.json()).toMatchObject({ error: 'VALIDATION_FAILED' });
   });
 });
+
+describe('the demo virtual feature phone', () => {
+  it('is served only in the demo, with a CSP that keeps it to the emulator', async () => {
+    const demo = createAfricasTalkingEmulator({ username: 'u', apiKey: 'k', demo: true });
+    const plain = createAfricasTalkingEmulator({ username: 'u', apiKey: 'k' });
+    try {
+      const page = await demo.inject({ url: '/emulator/phone' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-security-policy']).toContain("connect-src 'self'");
+      expect(page.body).toContain('Dial *384*1#');
+      expect((await plain.inject({ url: '/emulator/phone' })).statusCode).toBe(404);
+    } finally {
+      await demo.close();
+      await plain.close();
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { AT_PHONE_PAGE_CSP, renderAtPhonePage } from './emulator-phone-page';
 import { smsLength, type SmsEncoding } from './gsm7';
 import {
   AT_SMS_STATUS,
@@ -38,6 +39,8 @@ export interface AfricasTalkingEmulatorOptions {
   /** From the send to its delivery report. Default 100 ms. */
   deliveryDelayMs?: number;
   maxMessages?: number;
+  /** The demo: a virtual feature phone page (`GET /emulator/phone`) with the inbox and a USSD dialer. */
+  demo?: boolean;
 }
 
 export interface EmulatedSms {
@@ -200,6 +203,16 @@ export function createAfricasTalkingEmulator(options: AfricasTalkingEmulatorOpti
     const list = typeof phone === 'string' ? inbox(phone) : messages;
     return { messages: list.slice(-200) };
   });
+
+  if (options.demo === true) {
+    app.get('/emulator/phone', async (_req, reply) =>
+      reply
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', AT_PHONE_PAGE_CSP)
+        .header('cache-control', 'no-store')
+        .send(renderAtPhonePage({ serviceCode })),
+    );
+  }
 
   app.post('/emulator/ussd', async (req, reply) => {
     const parsed = ussdDriveSchema.safeParse(req.body);

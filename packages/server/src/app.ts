@@ -37,6 +37,7 @@ import type { DarajaHandle } from './payments/daraja';
 import { startPayments, type PaymentsModule } from './payments/payments.module';
 import { startPush } from './push/push.module';
 import type { PushService } from './push/push.service';
+import { startSms, type SmsModule } from './sms/sms.module';
 import type { RealtimeGateway } from './realtime/realtime.gateway';
 import { startRealtime } from './realtime/realtime.module';
 import { EventBus } from './shared/events';
@@ -68,6 +69,8 @@ export interface Services {
   /** the operator console (issue 5) */
   operator: OperatorServices;
   payments: PaymentsModule;
+  /** SMS outbox, USSD and Africa's Talking (issue 18) */
+  sms: SmsModule;
   topups: TopupsService;
   /** which run-once jobs (reconciliation, sweeps, forecasts) this instance runs (issue 16 §2) */
   jobs: JobLeases;
@@ -252,9 +255,19 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       });
       onClose('payments', () => payments.close());
       started.daraja = payments.daraja;
-      const topups = new TopupsService(db, credit);
+      const topups = new TopupsService(db, credit, bus);
       const push = await startPush({ config, db, bus, metrics, logger });
       onClose('push', () => push.close());
+      const sms = await startSms({
+        config,
+        db,
+        bus,
+        logger,
+        payments: payments.service,
+        adjustments: operator.services.adjustments,
+        publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
+      });
+      onClose('sms', () => sms.close());
       started.services = {
         db,
         auth: auth.auth,
@@ -268,6 +281,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         devices,
         publisher,
         payments,
+        sms,
         topups,
         operator: operator.services,
         jobs,
@@ -319,12 +333,17 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(topupsRoutes(topups));
       await http.register(push.routes);
       await http.register(operator.routes);
+      await http.register(sms.routes);
       await http.register(apiDocsRoutes);
       await http.register(
         webRoutes({
           mode: config.mode,
           virtualPhoneUrl: () =>
             payments.daraja.emulatorUrl === null ? null : `${payments.daraja.emulatorUrl}/emulator/phone`,
+          smsPhoneUrl: () => {
+            const url = sms.gateway()?.emulatorUrl;
+            return url == null ? null : `${url}/emulator/phone`;
+          },
           friendlyHours: () => operator.services.friendlyHours.status(),
           stkMaxKes: config.STK_PUSH_MAX_KES,
         }),
@@ -364,6 +383,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       started.realtime = realtime;
       operator.attachFleetLive(realtime.nsp);
       await payments.afterListen();
+      await sms.afterListen();
       logger.info(
         { http: app.httpUrl, mqtt: app.mqttUrl, database: db.kind, mode: config.mode },
         `umeme started in ${config.mode.name} mode`,

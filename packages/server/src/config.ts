@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { parseQuietHours, type QuietHours } from './sms/quiet-hours';
 import { resolveMode, SANDBOX_PASSKEY, SANDBOX_SHORTCODE, type Mode } from './mode';
 
 export { SANDBOX_PASSKEY } from './mode';
@@ -273,6 +274,40 @@ const envSchema = z.object({
   LOW_BALANCE_FORECAST_HOURS: z.coerce.number().min(0.25).max(168).default(6),
   /** how often the forecast sweep runs */
   LOW_BALANCE_FORECAST_INTERVAL_S: positiveInt.max(86_400).default(300),
+  // Africa's Talking SMS and USSD (docs/sms-ussd.md): the real gateway with AT_API_KEY; the built-in
+  // emulator without it outside production; in production without it SMS is off (mode.ts).
+  AT_USERNAME: z.string().min(1).max(128).optional(),
+  AT_API_KEY: z.string().min(1).max(512).optional(),
+  AT_ENVIRONMENT: z.enum(['sandbox', 'production']).default('sandbox'),
+  /** a registered alphanumeric sender id or short code; the account's default when unset */
+  AT_SENDER_ID: z.string().min(1).max(11).optional(),
+  /** the secret in our USSD and delivery-report callback URLs; generated once and kept in the database when unset */
+  AT_CALLBACK_TOKEN: callbackToken.optional(),
+  /** comma-separated addresses allowed to deliver USSD and delivery-report callbacks; empty = any address */
+  AT_CALLBACK_ALLOWLIST: ipList.default([]),
+  /** Nairobi time during which low-balance SMS wait for the morning ("21:00-07:00"); "off" = never */
+  SMS_QUIET_HOURS: z
+    .string()
+    .default('21:00-07:00')
+    .transform((text, ctx): QuietHours | null => {
+      if (text.trim().toLowerCase() === 'off') return null;
+      try {
+        return parseQuietHours(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** how often each instance sends what the SMS outbox holds */
+  SMS_SEND_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** first retry of a message the gateway refused before sending; it doubles up to SMS_RETRY_MAX_MS */
+  SMS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  SMS_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(86_400_000)
+    .default(10 * 60_000),
   /** names this instance's persistent MQTT session; stable across restarts */
   INSTANCE_ID: z
     .string()
@@ -362,6 +397,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 /** Checks what no single variable can, resolves the mode and fills in what follows from it. */
 function completeConfig(env: Env): Config {
   const problems: string[] = [];
+  if (env.SMS_RETRY_MAX_MS < env.SMS_RETRY_BASE_MS) {
+    problems.push('SMS_RETRY_MAX_MS: must not be shorter than SMS_RETRY_BASE_MS');
+  }
   if (env.PAYMENT_EXPIRE_S < env.PAYMENT_PENDING_TIMEOUT_S) {
     problems.push('PAYMENT_EXPIRE_S: must not be shorter than PAYMENT_PENDING_TIMEOUT_S');
   }

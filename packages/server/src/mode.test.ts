@@ -160,6 +160,49 @@ describe('resolveMode', () => {
   });
 });
 
+describe('SMS (issue 18): the emulator only outside production, off in production without a key', () => {
+  const sms = (settings: Partial<ModeSettings>) => {
+    const r = resolveMode({ ...base, ...settings });
+    return r.ok ? r.mode.sms : r.problems;
+  };
+  it.for([
+    ['the demo', {}, 'emulator'],
+    ['development with Daraja credentials', creds, 'emulator'],
+    ['staging', { DEMO: false, DARAJA_EMULATOR: true }, 'emulator'],
+    ['production without AT_API_KEY: off, never the emulator', productionReady, 'off'],
+    [
+      'production with a key',
+      { ...productionReady, AT_USERNAME: 'umeme', AT_API_KEY: 'k', AT_ENVIRONMENT: 'production' },
+      'africastalking',
+    ],
+    ['a sandbox key in development', { AT_USERNAME: 'sandbox', AT_API_KEY: 'k' }, 'africastalking'],
+  ] as const)('%s → %s', ([, settings, expected]) => {
+    expect(sms(settings)).toBe(expected);
+  });
+
+  it('refuses a key without its username, and the sandbox in production', () => {
+    expect(sms({ AT_API_KEY: 'k' })).toEqual([expect.stringMatching(/^AT_USERNAME: required/)]);
+    expect(sms({ ...productionReady, AT_USERNAME: 'umeme', AT_API_KEY: 'k' })).toEqual([
+      expect.stringMatching(/^AT_ENVIRONMENT: must be production/),
+    ]);
+  });
+
+  it('says at start-up which SMS gateway runs, without the key', () => {
+    const r = resolveMode({ ...base, AT_USERNAME: 'umeme', AT_API_KEY: 'secret-at-key-77' });
+    const text = r.ok ? r.mode.reasons.join(' ') : '';
+    expect(text).toContain("SMS: Africa's Talking (sandbox)");
+    expect(text).not.toContain('secret-at-key-77');
+    const off = resolveMode({ ...base, ...productionReady });
+    expect(off.ok && off.mode.reasons.join(' ')).toContain('SMS: off');
+  });
+
+  it('loadConfig parses quiet hours and refuses a bad window, naming the variable', () => {
+    expect(loadConfig({}).SMS_QUIET_HOURS).toEqual({ startMinute: 1260, endMinute: 420 });
+    expect(loadConfig({ SMS_QUIET_HOURS: 'off' }).SMS_QUIET_HOURS).toBeNull();
+    expect(() => loadConfig({ SMS_QUIET_HOURS: '25:00-07:00' })).toThrow(/SMS_QUIET_HOURS/);
+  });
+});
+
 describe('loadConfig and testConfig carry the mode', () => {
   it('loadConfig with nothing set runs the demo with the emulator and sandbox Daraja values', () => {
     const c = loadConfig({});

@@ -20,6 +20,11 @@ export interface Mode {
   name: ModeName;
   demo: boolean;
   payments: 'daraja' | 'emulator';
+  /**
+   * SMS and USSD (issue 18): Africa's Talking with an API key; the built-in emulator without one,
+   * outside production only; off in production without a key (never the emulator there).
+   */
+  sms: 'africastalking' | 'emulator' | 'off';
   /** Why, in words an operator can check against their settings; never a secret. */
   reasons: string[];
 }
@@ -37,6 +42,9 @@ export interface ModeSettings {
   DARAJA_SHORTCODE?: string | undefined;
   DARAJA_PASSKEY?: string | undefined;
   DARAJA_EMULATOR?: boolean | undefined;
+  AT_USERNAME?: string | undefined;
+  AT_API_KEY?: string | undefined;
+  AT_ENVIRONMENT?: 'sandbox' | 'production' | undefined;
 }
 
 type ModeResolution = { ok: true; mode: Mode } | { ok: false; problems: string[] };
@@ -125,6 +133,15 @@ export function resolveMode(s: ModeSettings): ModeResolution {
     );
   }
 
+  const sms = resolveSms(s, production, problems);
+  reasons.push(
+    sms === 'africastalking'
+      ? `SMS: Africa's Talking (${s.AT_ENVIRONMENT ?? 'sandbox'}), AT_API_KEY set`
+      : sms === 'emulator'
+        ? "SMS: the built-in Africa's Talking emulator, AT_API_KEY unset outside production"
+        : 'SMS: off, AT_API_KEY unset in production (no SMS is sent, USSD is closed)',
+  );
+
   if (problems.length > 0 || payments === null) return { ok: false, problems };
   const name: ModeName = demo
     ? 'demo'
@@ -133,5 +150,19 @@ export function resolveMode(s: ModeSettings): ModeResolution {
       : payments === 'emulator'
         ? 'staging'
         : 'development';
-  return { ok: true, mode: { name, demo, payments, reasons } };
+  return { ok: true, mode: { name, demo, payments, sms, reasons } };
+}
+
+/** Africa's Talking with a key; without one the emulator outside production, nothing in it. */
+function resolveSms(s: ModeSettings, production: boolean, problems: string[]): Mode['sms'] {
+  if (s.AT_API_KEY !== undefined) {
+    if (s.AT_USERNAME === undefined) problems.push('AT_USERNAME: required when AT_API_KEY is set');
+    if (production && s.AT_ENVIRONMENT !== 'production' && s.AT_USERNAME !== undefined) {
+      problems.push(
+        'AT_ENVIRONMENT: must be production when NODE_ENV=production (the sandbox delivers no SMS)',
+      );
+    }
+    return 'africastalking';
+  }
+  return production ? 'off' : 'emulator';
 }

@@ -27,7 +27,7 @@ export class CommandsService {
   constructor(
     private readonly db: Db,
     private readonly transport: CommandTransport,
-    bus: EventBus,
+    private readonly bus: EventBus,
     private readonly alerts: AlertsService,
     private readonly logger: Logger,
     private readonly ttlMs: number = L.commandTtlMs,
@@ -114,6 +114,13 @@ export class CommandsService {
         [actorId(caller), `command.${kind}`, meterNo, JSON.stringify({ commandId: cmd.id, payload, reason })],
       );
       return cmd;
+    });
+    this.bus.emit('meter_command_created', {
+      meterNo,
+      commandId: String(row.id),
+      kind,
+      action: typeof payload.action === 'string' ? payload.action : null,
+      reason,
     });
     const sent = await this.publish(row);
     return toCommandRow(sent ?? row);

@@ -11,6 +11,8 @@ export const modeResponse = z.object({
   name: z.enum(['demo', 'staging', 'production', 'development']),
   demo: z.boolean(),
   payments: z.enum(['daraja', 'emulator']),
+  /** SMS and USSD: Africa's Talking, the emulator, or off (production without AT_API_KEY) */
+  sms: z.enum(['africastalking', 'emulator', 'off']),
   reasons: z.array(z.string()),
 });
 
@@ -29,6 +31,7 @@ export const healthRoutes =
       name: deps.mode.name,
       demo: deps.mode.demo,
       payments: deps.mode.payments,
+      sms: deps.mode.sms,
       reasons: deps.mode.reasons,
     };
     app.get(

@@ -105,19 +105,29 @@ export async function startDaraja(
 }
 
 /** The callback secret: configured, or generated once and kept in the settings table. */
-export async function callbackToken(db: Db, config: Config): Promise<string> {
-  if (config.DARAJA_CALLBACK_TOKEN !== undefined) return config.DARAJA_CALLBACK_TOKEN;
+export function callbackToken(db: Db, config: Config): Promise<string> {
+  return storedCallbackToken(db, 'daraja_callback_token', config.DARAJA_CALLBACK_TOKEN);
+}
+
+/**
+ * A callback secret (Daraja's, Africa's Talking's): the configured one, or one generated once
+ * and kept in the settings table under `key`, so every instance and restart uses the same.
+ */
+export async function storedCallbackToken(
+  db: Db,
+  key: string,
+  configured: string | undefined,
+): Promise<string> {
+  if (configured !== undefined) return configured;
   let fresh = randomBytes(32).toString('base64url');
   // Daraja refuses C2B URLs containing certain words, and the token is part of them.
   while (DARAJA_FORBIDDEN_URL_WORDS.test(fresh)) fresh = randomBytes(32).toString('base64url');
-  await db.query(
-    `INSERT INTO settings (key, value) VALUES ('daraja_callback_token', $1) ON CONFLICT (key) DO NOTHING`,
-    [fresh],
-  );
-  const { rows } = await db.query<{ value: string }>(
-    `SELECT value FROM settings WHERE key = 'daraja_callback_token'`,
-  );
+  await db.query(`INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [
+    key,
+    fresh,
+  ]);
+  const { rows } = await db.query<{ value: string }>(`SELECT value FROM settings WHERE key = $1`, [key]);
   const stored = rows[0]?.value;
-  if (stored === undefined) throw new Error('the Daraja callback token could not be stored');
+  if (stored === undefined) throw new Error(`the callback token ${key} could not be stored`);
   return stored;
 }

@@ -53,6 +53,18 @@ export interface PaymentFailed {
   reason: string;
 }
 
+/** A manual top-up request decided by an operator. Money in cents. */
+export interface TopupProcessed {
+  topupId: string;
+  userId: string;
+  meterNo: string;
+  amountCents: number;
+  status: 'approved' | 'rejected';
+  /** the operator's notes: the reason a customer is told */
+  notes: string;
+  transactionId: string | null;
+}
+
 export interface DomainEvents {
   meter_changed: [MeterChanged];
   credit_limit_changed: [{ meterNo: string; creditLimitMwh: number; balanceMwh: number }];
@@ -76,6 +88,12 @@ export interface DomainEvents {
   /** an operator assigned or dismissed an orphan callback (after commit) */
   payment_orphan_resolved: [{ callbackId: string; resolution: 'assigned' | 'dismissed' }];
   payment_failed: [PaymentFailed];
+  /** an operator approved or rejected a manual top-up request (after commit) */
+  topup_processed: [TopupProcessed];
+  /** an operator's relay or config command was written (after commit); `action` for relay commands */
+  meter_command_created: [
+    { meterNo: string; commandId: string; kind: 'relay' | 'config'; action: string | null; reason: string },
+  ];
   /** a user's token version moved (logout, password change, disabled): every session ends (after commit) */
   user_sessions_ended: [{ userId: string; reason: 'logout' | 'password_changed' | 'disabled' }];
   meter_status: [

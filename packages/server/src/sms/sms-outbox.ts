@@ -65,6 +65,9 @@ export interface SmsOutboxOptions {
   paybill: string;
   quietHours: QuietHours | null;
   now?: () => number;
+  /** First retry after this, doubling up to `backoffMaxMs` (defaults: SMS_OUTBOX_LIMITS). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
 }
 
 interface ClaimedRow {
@@ -198,8 +201,8 @@ export class SmsOutbox {
       return 'failed';
     }
     const delayMs = Math.min(
-      SMS_OUTBOX_LIMITS.backoffBaseMs * 2 ** Math.min(row.attempts - 1, 20),
-      SMS_OUTBOX_LIMITS.backoffMaxMs,
+      (this.opts.backoffBaseMs ?? SMS_OUTBOX_LIMITS.backoffBaseMs) * 2 ** Math.min(row.attempts - 1, 20),
+      this.opts.backoffMaxMs ?? SMS_OUTBOX_LIMITS.backoffMaxMs,
     );
     await this.opts.db.query(
       `UPDATE sms_outbox SET status = 'queued', next_attempt_at = $2, claimed_at = NULL, last_error = $3

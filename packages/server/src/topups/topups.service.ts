@@ -1,6 +1,7 @@
 import { centsToKes, kesToCents } from '@umeme/protocol';
 import type { CreditResult, CreditService } from '../credit/credit.service';
 import type { Db } from '../db/db';
+import type { EventBus } from '../shared/events';
 import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { findMeterOwner } from '../shared/meter-owner';
@@ -39,6 +40,7 @@ export class TopupsService {
   constructor(
     private readonly db: Db,
     private readonly credit: CreditService,
+    private readonly bus: EventBus,
   ) {}
 
   async request(caller: Caller, body: TopupRequestBody): Promise<TopupResponse> {
@@ -99,6 +101,15 @@ export class TopupsService {
         ],
       );
       return updated.rows[0]!;
+    });
+    this.bus.emit('topup_processed', {
+      topupId: row.id,
+      userId: row.user_id,
+      meterNo: row.meter_no,
+      amountCents: Number(row.amount_cents),
+      status: body.status,
+      notes: body.admin_notes,
+      transactionId: row.transaction_id,
     });
     return toResponse(row);
   }

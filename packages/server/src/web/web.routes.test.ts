@@ -39,7 +39,7 @@ const STAGING: WebRoutesOptions['mode'] = { name: 'staging', demo: false, paymen
 async function newApp(
   distDir: string,
   mode: WebRoutesOptions['mode'] = PRODUCTION,
-  more: Partial<Pick<WebRoutesOptions, 'virtualPhoneUrl' | 'friendlyHours'>> = {},
+  more: Partial<Pick<WebRoutesOptions, 'virtualPhoneUrl' | 'smsPhoneUrl' | 'friendlyHours'>> = {},
 ): Promise<FastifyInstance> {
   const app = Fastify();
   // As in app.ts: route schemas are zod.
@@ -55,7 +55,8 @@ async function newApp(
 describe('web routes', () => {
   it('GET /api/config tells the dashboard the mode, the emulator and the virtual phone (demo only)', async () => {
     const url = () => 'http://127.0.0.1:4321/emulator/phone';
-    const demo = await newApp(newDist(), DEMO, { virtualPhoneUrl: url });
+    const sms = () => 'http://127.0.0.1:4322/emulator/phone';
+    const demo = await newApp(newDist(), DEMO, { virtualPhoneUrl: url, smsPhoneUrl: sms });
     const res = await demo.inject({ url: '/api/config' });
     expect(res.statusCode).toBe(200);
     const off = { active: false, until: null, untilLocalTime: null };
@@ -64,16 +65,18 @@ describe('web routes', () => {
       demo: true,
       paymentsEmulator: true,
       virtualPhoneUrl: 'http://127.0.0.1:4321/emulator/phone',
+      smsPhoneUrl: 'http://127.0.0.1:4322/emulator/phone',
       friendlyHours: off,
       stkMaxKes: null,
     });
 
-    const staging = await newApp(newDist(), STAGING, { virtualPhoneUrl: url });
+    const staging = await newApp(newDist(), STAGING, { virtualPhoneUrl: url, smsPhoneUrl: sms });
     expect((await staging.inject({ url: '/api/config' })).json()).toEqual({
       mode: 'staging',
       demo: false,
       paymentsEmulator: true,
       virtualPhoneUrl: null,
+      smsPhoneUrl: null,
       friendlyHours: off,
       stkMaxKes: null,
     });
@@ -83,6 +86,7 @@ describe('web routes', () => {
       demo: false,
       paymentsEmulator: false,
       virtualPhoneUrl: null,
+      smsPhoneUrl: null,
       friendlyHours: off,
       stkMaxKes: null,
     });

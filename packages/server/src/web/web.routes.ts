@@ -33,6 +33,8 @@ export interface WebRoutesOptions {
   mode: Pick<Mode, 'name' | 'demo' | 'payments'>;
   /** The emulator's virtual phone page, in demo mode with the built-in emulator; else null. */
   virtualPhoneUrl?: () => string | null;
+  /** The Africa's Talking emulator's SMS inbox and USSD dialer page, in demo mode; else null. */
+  smsPhoneUrl?: () => string | null;
   /** Whether friendly hours are on now, and until when (issue 5 §4). */
   friendlyHours?: () => PublicConfig['friendlyHours'];
   /** The largest STK push this server takes (`STK_PUSH_MAX_KES`), for the Buy panel's check. */
@@ -48,6 +50,8 @@ export const publicConfigResponse = z.strictObject({
   /** payments go to the built-in Daraja emulator: no real money moves (every page shows a banner) */
   paymentsEmulator: z.boolean(),
   virtualPhoneUrl: z.string().nullable(),
+  /** the demo's feature phone: SMS received and a USSD dialer (the Africa's Talking emulator) */
+  smsPhoneUrl: z.string().nullable(),
   /** friendly hours: the load is not cut now; use is repaid from the next purchase */
   friendlyHours: z.strictObject({
     active: z.boolean(),
@@ -139,6 +143,7 @@ export const webRoutes =
             demo,
             paymentsEmulator: opts.mode.payments === 'emulator',
             virtualPhoneUrl: demo ? (opts.virtualPhoneUrl?.() ?? null) : null,
+            smsPhoneUrl: demo ? (opts.smsPhoneUrl?.() ?? null) : null,
             friendlyHours: opts.friendlyHours?.() ?? { active: false, until: null, untilLocalTime: null },
             stkMaxKes: opts.stkMaxKes ?? null,
           };

@@ -134,6 +134,11 @@ export function reportPath(unit: 'daily' | 'monthly', from: string, to: string, 
   return `/api/admin/reports/${unit}?${p}`;
 }
 
+/** The SMS outbox as operators see it: recent messages (phones masked), counts, months. */
+export type SmsOverview = Answer<'/api/admin/sms', 'get'>;
+/** One message of the SMS outbox. */
+export type SmsRow = SmsOverview['messages'][number];
+
 export function createAdminApi(opts: { token: () => string; onUnauthorized: () => void }) {
   const api = createApiClient(opts);
   const meter = (meterNo: string) => ({ path: { meterNo } });
@@ -202,6 +207,13 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
         api.GET(reportRoute(unit), {
           params: { query: { from, to, format: 'csv' } },
           parseAs: 'blob',
+          signal: timeout(),
+        }),
+      ),
+    sms: (meterNo?: string) =>
+      answer(
+        api.GET('/api/admin/sms', {
+          params: { query: { limit: 100, ...(meterNo ? { meterNo } : {}) } },
           signal: timeout(),
         }),
       ),

@@ -9,6 +9,7 @@ import { useCoalescedRefresh } from './admin-kit';
 import { parseAdminRoute } from './admin-routes';
 import { AlertsPage } from './alerts-page';
 import { AuditPage } from './audit-page';
+import { SmsPage } from './sms-page';
 import { FleetFeed } from './fleet-feed';
 import { FleetPage } from './fleet-page';
 import { MeterDetailPage } from './meter-detail-page';
@@ -40,6 +41,7 @@ const tabs = [
   { path: '/admin/payments', label: 'Payments', id: 'payments' },
   { path: '/admin/users', label: 'Users', id: 'users' },
   { path: '/admin/reports', label: 'Reports', id: 'reports' },
+  { path: '/admin/sms', label: 'SMS', id: 'sms' },
   { path: '/admin/audit', label: 'Audit', id: 'audit' },
 ] as const;
 
@@ -86,6 +88,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
       break;
     case 'payments':
       body = <PaymentsPage ctx={ctx} />;
+      break;
+    case 'sms':
+      body = <SmsPage ctx={ctx} />;
       break;
     case 'audit':
       body = <AuditPage ctx={ctx} />;

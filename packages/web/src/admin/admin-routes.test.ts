@@ -20,6 +20,7 @@ describe('admin routes', () => {
     expect(parseAdminRoute('/admin/payments')).toEqual({ name: 'payments' });
     expect(parseAdminRoute('/admin/payments/')).toEqual({ name: 'payments' });
     expect(parseAdminRoute('/admin/payments/12')).toEqual({ name: 'unknown' });
+    expect(parseAdminRoute('/admin/sms')).toEqual({ name: 'sms' });
     expect(adminAuditPath()).toBe('/admin/audit');
     expect(adminAuditPath({ target: 'M 1', action: '' })).toBe('/admin/audit?target=M+1');
   });

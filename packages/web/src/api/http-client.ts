@@ -103,6 +103,10 @@ export function createHttpClient(opts: HttpClientOptions) {
     /** Ends every session of the account on the server: each token and live link it has. */
     logout: () => answer(api.POST('/auth/logout', { signal: timeout() })),
     me: () => answer(api.GET('/api/me', { signal: timeout() })),
+    /** The customer's SMS language and opt-out (issue 18). */
+    smsPreferences: () => answer(api.GET('/api/me/sms', { signal: timeout() })),
+    setSmsPreferences: (body: { lang: 'en' | 'sw'; optOut: boolean }) =>
+      answer(api.PUT('/api/me/sms', { body, signal: timeout() })),
     meters: () =>
       answer(api.GET('/api/meters', { params: { query: { limit: METERS_PAGE_SIZE } }, signal: timeout() })),
     meter: (meterNo: string) =>

@@ -36,6 +36,8 @@ export interface paths {
                                 demo: boolean;
                                 /** @enum {string} */
                                 payments: "daraja" | "emulator";
+                                /** @enum {string} */
+                                sms: "africastalking" | "emulator" | "off";
                                 reasons: string[];
                             };
                         };
@@ -84,6 +86,8 @@ export interface paths {
                                 demo: boolean;
                                 /** @enum {string} */
                                 payments: "daraja" | "emulator";
+                                /** @enum {string} */
+                                sms: "africastalking" | "emulator" | "off";
                                 reasons: string[];
                             };
                         };
@@ -106,6 +110,8 @@ export interface paths {
                                 demo: boolean;
                                 /** @enum {string} */
                                 payments: "daraja" | "emulator";
+                                /** @enum {string} */
+                                sms: "africastalking" | "emulator" | "off";
                                 reasons: string[];
                             };
                         };
@@ -3970,6 +3976,318 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/africastalking/ussd/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        sessionId: string;
+                        serviceCode: string;
+                        phoneNumber: string;
+                        networkCode?: string;
+                        /** @default  */
+                        text?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/africastalking/delivery/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    token: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        status: "Sent" | "Submitted" | "Buffered" | "Rejected" | "Success" | "Failed" | "AbsentSubscriber";
+                        phoneNumber: string;
+                        networkCode?: string;
+                        failureReason?: string;
+                        retryCount?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    meterNo?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            gateway: "africastalking" | "emulator" | "off";
+                            messages: {
+                                id: string;
+                                createdAt: string;
+                                sentAt: string | null;
+                                deliveredAt: string | null;
+                                meterNo: string | null;
+                                phone: string;
+                                kind: string;
+                                /** @enum {string} */
+                                lang: "en" | "sw";
+                                body: string;
+                                parts: number;
+                                /** @enum {string} */
+                                status: "queued" | "sending" | "sent" | "delivered" | "failed" | "unknown" | "cancelled";
+                                attempts: number;
+                                deliveryStatus: string | null;
+                                failureReason: string | null;
+                                lastError: string | null;
+                                costTenThousandths: number | null;
+                            }[];
+                            months: {
+                                month: string;
+                                messages: number;
+                                parts: number;
+                                costTenThousandths: number;
+                            }[];
+                            counts: {
+                                [key: string]: number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            lang: "en" | "sw";
+                            optOut: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        lang: "en" | "sw";
+                        optOut: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            lang: "en" | "sw";
+                            optOut: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/config": {
         parameters: {
             query?: never;
@@ -3998,6 +4316,7 @@ export interface paths {
                             demo: boolean;
                             paymentsEmulator: boolean;
                             virtualPhoneUrl: string | null;
+                            smsPhoneUrl: string | null;
                             friendlyHours: {
                                 active: boolean;
                                 until: string | null;

@@ -104,6 +104,7 @@ export const en = {
   payWaiting: 'Check your phone and enter your M-Pesa PIN',
   payWaitingHint: 'We sent a payment request of {amount} to {phone}. This page updates by itself.',
   payVirtualPhone: 'Open the virtual phone',
+  paySmsPhone: 'SMS and USSD on the virtual phone',
   payTooMany: 'Too many attempts. Wait a minute, then try again.',
   payPromptPending:
     'A payment prompt is already waiting on that phone. Answer or cancel it there, or try again in a minute.',
@@ -163,6 +164,10 @@ export const en = {
   durationDays: '{d} d {h} h',
   durationOverYear: 'over a year',
   durationUnderMinute: 'under a minute',
+  smsTitle: 'SMS messages',
+  smsReceive: 'Send me SMS (receipts, low balance, power cut and restored)',
+  smsLanguage: 'SMS language',
+  smsSaved: 'Saved.',
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -270,6 +275,7 @@ export const sw: Dictionary = {
   payWaiting: 'Angalia simu yako na uweke PIN yako ya M-Pesa',
   payWaitingHint: 'Tumetuma ombi la malipo ya {amount} kwa {phone}. Ukurasa huu utajisasisha wenyewe.',
   payVirtualPhone: 'Fungua simu ya majaribio',
+  paySmsPhone: 'SMS na USSD kwenye simu ya majaribio',
   payTooMany: 'Majaribio mengi mno. Subiri dakika moja, kisha ujaribu tena.',
   payPromptPending:
     'Ombi la malipo tayari linasubiri kwenye simu hiyo. Lijibu au ulikatae huko, au ujaribu tena baada ya dakika moja.',
@@ -329,4 +335,8 @@ export const sw: Dictionary = {
   durationDays: 'siku {d} saa {h}',
   durationOverYear: 'zaidi ya mwaka',
   durationUnderMinute: 'chini ya dakika moja',
+  smsTitle: 'Ujumbe wa SMS',
+  smsReceive: 'Nitumie SMS (risiti, salio la chini, umeme kukatika na kurudi)',
+  smsLanguage: 'Lugha ya SMS',
+  smsSaved: 'Imehifadhiwa.',
 };

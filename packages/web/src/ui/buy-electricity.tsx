@@ -175,6 +175,10 @@ export function BuyElectricity({ session, meterNo }: { session: LiveSession; met
       config?.demo && config.virtualPhoneUrl
         ? `${config.virtualPhoneUrl}?phone=${encodeURIComponent(phase.phone)}`
         : null;
+    const smsPhone =
+      config?.demo && config.smsPhoneUrl
+        ? `${config.smsPhoneUrl}?phone=${encodeURIComponent(phase.phone)}`
+        : null;
     body = (
       <div className="pay-status" data-testid="payment-status" data-status="waiting" role="status">
         <span className="spinner" aria-hidden="true" />
@@ -191,6 +195,17 @@ export function BuyElectricity({ session, meterNo }: { session: LiveSession; met
             data-testid="virtual-phone-link"
           >
             {t('payVirtualPhone')}
+          </a>
+        )}
+        {smsPhone && (
+          <a
+            className="button block"
+            href={smsPhone}
+            target="_blank"
+            rel="noopener"
+            data-testid="sms-phone-link"
+          >
+            {t('paySmsPhone')}
           </a>
         )}
         {now - phase.sinceMs > STILL_WAITING_MS && (

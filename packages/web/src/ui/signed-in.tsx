@@ -13,6 +13,7 @@ import { MeterDashboard } from './meter-dashboard';
 import { MeterSwitcher } from './meter-switcher';
 import { navigate } from './navigation';
 import { PushToggle } from './push-toggle';
+import { SmsSettings } from './sms-settings';
 import { Toasts } from './toasts';
 
 const browserEnvironment: SessionEnvironment = {
@@ -122,6 +123,7 @@ export function SignedIn({
       )}
       {auth.user.role !== 'admin' && <FriendlyHoursBanner session={session} />}
       {body}
+      {auth.user.role !== 'admin' && <SmsSettings auth={auth} onSignOut={onSignOut} />}
       <Toasts toasts={state.toasts.toasts} onDismiss={(id) => session.dismissToast(id)} />
     </div>
   );

@@ -1,0 +1,111 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { AdjustmentsService } from '../adjustments/adjustments.service';
+import type { Config } from '../config';
+import type { Db } from '../db/db';
+import { CallbackGuard } from '../payments/callback-guard';
+import { storedCallbackToken } from '../payments/daraja';
+import type { PaymentsService } from '../payments/payments.service';
+import type { EventBus } from '../shared/events';
+import { ussdPorts } from '../ussd/ussd-ports';
+import { startSmsGateway, type SmsGateway } from './africastalking';
+import { SmsNotices } from './sms-notices';
+import { SmsOutbox } from './sms-outbox';
+import { smsRoutes } from './sms.routes';
+import { SmsService } from './sms.service';
+
+export interface SmsModuleDeps {
+  config: Config;
+  db: Db;
+  bus: EventBus;
+  logger: Logger;
+  payments: PaymentsService;
+  adjustments: AdjustmentsService;
+  /** Base of the URLs Africa's Talking calls back: PUBLIC_URL, else the server's own URL once listening. */
+  publicUrl: () => string;
+}
+
+export interface SmsModule {
+  outbox: SmsOutbox;
+  notices: SmsNotices;
+  service: SmsService;
+  routes: FastifyPluginAsyncZod;
+  /** the gateway, made by `afterListen()` (the emulator needs our callback URLs) */
+  gateway(): SmsGateway | null;
+  /** Our URLs, secret included: never log them. */
+  urls(): { ussd: string; delivery: string };
+  /** Starts the gateway (or emulator) and the sender; call once the HTTP server listens. */
+  afterListen(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires SMS and USSD (issue 18, docs/sms-ussd.md): listeners queue messages in the outbox, every
+ * instance sends what is due (claims use SKIP LOCKED, so no two send the same row), Africa's
+ * Talking's callbacks store delivery reports and answer USSD.
+ */
+export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
+  const { config, db } = deps;
+  const log = deps.logger.child({ part: 'sms' });
+  const token = await storedCallbackToken(db, 'at_callback_token', config.AT_CALLBACK_TOKEN);
+  const urls = () => {
+    const base = deps.publicUrl().replace(/\/+$/, '');
+    return {
+      ussd: `${base}/africastalking/ussd/${token}`,
+      delivery: `${base}/africastalking/delivery/${token}`,
+    };
+  };
+  let gateway: SmsGateway | null = null;
+  const outbox = new SmsOutbox({
+    db,
+    sender: {
+      sendSms: (to, message) => {
+        if (gateway?.sender == null) throw new Error('the SMS gateway is not started');
+        return gateway.sender.sendSms(to, message);
+      },
+    },
+    logger: log,
+    paybill: config.DARAJA_SHORTCODE,
+    quietHours: config.SMS_QUIET_HOURS,
+    backoffBaseMs: config.SMS_RETRY_BASE_MS,
+    backoffMaxMs: config.SMS_RETRY_MAX_MS,
+  });
+  const on = config.mode.sms !== 'off';
+  let kick: NodeJS.Timeout | null = null;
+  const notices = new SmsNotices(db, outbox, log, () => {
+    // Send soon after something is queued rather than at the next tick; one pass for a burst.
+    if (kick !== null || gateway === null) return;
+    kick = setTimeout(() => {
+      kick = null;
+      outbox.drain().catch((err: unknown) => log.error({ err }, 'SMS outbox drain failed'));
+    }, 20);
+    kick.unref();
+  });
+  // With SMS off nothing is queued: a message held for a gateway that is not coming would only pile up.
+  if (on) notices.listen(deps.bus);
+  const service = new SmsService(db, outbox, config.mode.sms);
+  const routes = smsRoutes({
+    service,
+    outbox,
+    guard: new CallbackGuard(token, config.AT_CALLBACK_ALLOWLIST),
+    ussd: on ? ussdPorts({ db, payments: deps.payments, adjustments: deps.adjustments, logger: log }) : null,
+  });
+  return {
+    outbox,
+    notices,
+    service,
+    routes,
+    gateway: () => gateway,
+    urls,
+    async afterListen() {
+      gateway = await startSmsGateway(config, deps.logger, urls());
+      if (gateway.sender !== null) outbox.start(config.SMS_SEND_INTERVAL_MS);
+    },
+    async close() {
+      if (kick) clearTimeout(kick);
+      await notices.idle();
+      await outbox.stop();
+      await gateway?.close();
+    },
+  };
+}
