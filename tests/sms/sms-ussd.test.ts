@@ -59,7 +59,7 @@ describe.each(databases)("SMS and USSD through the Africa's Talking emulator on 
     ).rows;
   /** Everything queued so far has been sent (or given up): nothing is waiting. */
   const settled = async () => {
-    await t.app.services.sms.notices.idle();
+    await t.app.services.notices.idle();
     const { rows } = await t.app.services.db.query<{ n: string }>(
       `SELECT count(*)::bigint AS n FROM sms_outbox WHERE status IN ('queued', 'sending')`,
     );

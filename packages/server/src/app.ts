@@ -1,3 +1,4 @@
+import type { Agent as HttpsAgent } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { AlertsService } from './alerts/alerts.service';
@@ -35,6 +36,7 @@ import type { ServerMqttClient } from './mqtt/server-client';
 import { createOperator, type OperatorServices } from './operator/operator.module';
 import type { DarajaHandle } from './payments/daraja';
 import { startPayments, type PaymentsModule } from './payments/payments.module';
+import { CustomerNotices } from './notices/customer-notices';
 import { startPush } from './push/push.module';
 import type { PushService } from './push/push.service';
 import { startSms, type SmsModule } from './sms/sms.module';
@@ -76,8 +78,8 @@ export interface Services {
   jobs: JobLeases;
   /** web push to customers' browsers (issue 18 §4) */
   push: PushService;
-  /** resolves once every push notice started so far has been handed over */
-  pushIdle: () => Promise<void>;
+  /** what customers are told, by SMS and web push; `idle()` waits for notices under way */
+  notices: CustomerNotices;
 }
 
 export interface UmemeApp {
@@ -111,6 +113,8 @@ export interface BuildOptions {
   pricing?: Pricing;
   /** wall clock of the friendly-hours scheduler (epoch ms); tests may move it */
   clock?: () => number;
+  /** the HTTPS agent web push uses (tests: one that trusts their push service's CA) */
+  pushAgent?: HttpsAgent;
 }
 
 /** What `start()` makes; the app's getters read it. */
@@ -256,8 +260,18 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       onClose('payments', () => payments.close());
       started.daraja = payments.daraja;
       const topups = new TopupsService(db, credit, bus);
-      const push = await startPush({ config, db, bus, metrics, logger });
-      onClose('push', () => push.close());
+      // What customers are told (receipts, low balance, power off and on…), by SMS and web push.
+      const notices = new CustomerNotices(db, logger.child({ part: 'notices' }));
+      onClose('notices', () => notices.idle());
+      const push = await startPush({
+        config,
+        db,
+        bus,
+        metrics,
+        logger,
+        notices,
+        ...(opts.pushAgent ? { agent: opts.pushAgent } : {}),
+      });
       const sms = await startSms({
         config,
         db,
@@ -265,6 +279,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         logger,
         payments: payments.service,
         adjustments: operator.services.adjustments,
+        notices,
         publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
       });
       onClose('sms', () => sms.close());
@@ -286,7 +301,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         operator: operator.services,
         jobs,
         push: push.service,
-        pushIdle: push.idle,
+        notices,
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {

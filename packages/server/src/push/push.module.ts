@@ -1,3 +1,4 @@
+import type { Agent } from 'node:https';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Db } from '../db/db';
@@ -5,7 +6,8 @@ import { persistentSecret } from '../db/persistent-secret';
 import type { EventBus } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
 import { StartupError } from '../shared/startup';
-import { listenForPushNotices } from './push-notices';
+import type { CustomerNotices } from '../notices/customer-notices';
+import { pushChannel } from './push-notices';
 import { pushRoutes } from './push.routes';
 import { generateVapidKeys, PushService, type VapidKeys } from './push.service';
 
@@ -43,6 +45,10 @@ export async function startPush(opts: {
   bus: EventBus;
   metrics: Metrics;
   logger: Logger;
+  /** the customer notices, to which push adds itself as a channel */
+  notices: CustomerNotices;
+  /** the HTTPS agent for push services (tests) */
+  agent?: Agent;
 }) {
   const { config, db, bus, metrics } = opts;
   const logger = opts.logger.child({ part: 'push' });
@@ -52,16 +58,14 @@ export async function startPush(opts: {
       'web push is off: set VAPID_SUBJECT (mailto: or https:) or an https PUBLIC_URL to turn it on',
     );
   }
-  const push = new PushService({ db, logger, metrics, vapid, allowedHosts: config.PUSH_ENDPOINT_HOSTS });
-  const listener = vapid
-    ? listenForPushNotices({ bus, db, push, paybill: config.DARAJA_SHORTCODE, logger })
-    : null;
-  return {
-    service: push,
-    routes: pushRoutes(push),
-    /** Stops listening and waits for notices already being sent. */
-    close: async () => listener?.close(),
-    /** Resolves once every notice started so far has been handed over (or failed). */
-    idle: async () => listener?.idle(),
-  };
+  const push = new PushService({
+    db,
+    logger,
+    metrics,
+    vapid,
+    allowedHosts: config.PUSH_ENDPOINT_HOSTS,
+    ...(opts.agent ? { agent: opts.agent } : {}),
+  });
+  if (vapid) opts.notices.addChannel(pushChannel(push, config.DARAJA_SHORTCODE), bus);
+  return { service: push, routes: pushRoutes(push) };
 }

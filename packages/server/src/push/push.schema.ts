@@ -1,15 +1,26 @@
 import { z } from 'zod';
 
-/** What a browser can be told about; the customer picks among them when opting in. */
+import type { SmsKind } from '../sms/sms-texts';
+
+/**
+ * What a browser can be told about (the same notices as SMS); the customer picks among them when
+ * opting in.
+ */
 export const PUSH_KINDS = [
   'receipt',
   'low_balance',
   'predicted_low',
   'supply_cut',
   'supply_restored',
-  'payment_failed',
-] as const;
+  'operator_disconnect',
+  'topup_approved',
+  'topup_rejected',
+  'emergency_credit',
+] as const satisfies readonly SmsKind[];
 export type PushKind = (typeof PUSH_KINDS)[number];
+// Every SMS kind is a push kind too.
+const _everySmsKind: Record<SmsKind, PushKind> = {} as Record<SmsKind, SmsKind>;
+void _everySmsKind;
 
 const base64url = (max: number) =>
   z

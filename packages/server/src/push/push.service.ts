@@ -6,6 +6,7 @@
  * Push is a courtesy channel, best effort: a notice is sent once, from the instance where its
  * cause committed; SMS (the outbox) is the channel that retries.
  */
+import type { Agent } from 'node:https';
 import type { Logger } from 'pino';
 import webpush from 'web-push';
 import type { Db } from '../db/db';
@@ -40,6 +41,8 @@ export interface PushServiceOptions {
   allowedHosts: readonly string[];
   /** how long a push service keeps a notice for a phone that is off (seconds) */
   ttlS?: number;
+  /** the HTTPS agent for push services (tests: one trusting their push service's CA) */
+  agent?: Agent;
 }
 
 interface SubscriptionRow {
@@ -54,8 +57,8 @@ interface SubscriptionRow {
 
 /**
  * Whether a push endpoint is on an allowed push service. An entry is a host (`fcm.googleapis.com`,
- * HTTPS on its default port), a wildcard (`*.notify.windows.com`: its subdomains, HTTPS), or an
- * origin with its scheme (`http://127.0.0.1:4100`, that origin only: how tests name an emulator).
+ * HTTPS on its default port), a wildcard (`*.notify.windows.com`: its subdomains), or an HTTPS
+ * origin (`https://push.example:8443`, that origin only). Push is sent over HTTPS only.
  */
 export function pushEndpointAllowed(endpoint: string, allowed: readonly string[]): boolean {
   let url: URL;
@@ -64,10 +67,10 @@ export function pushEndpointAllowed(endpoint: string, allowed: readonly string[]
   } catch {
     return false;
   }
-  if (url.username || url.password) return false;
+  if (url.protocol !== 'https:' || url.username || url.password) return false;
   return allowed.some((entry) => {
-    if (/^https?:\/\//.test(entry)) return url.origin === new URL(entry).origin;
-    if (url.protocol !== 'https:' || url.port !== '') return false;
+    if (entry.startsWith('https://')) return URL.canParse(entry) && url.origin === new URL(entry).origin;
+    if (url.port !== '') return false;
     const host = url.hostname.toLowerCase();
     if (entry.startsWith('*.')) return host.endsWith(entry.slice(1)) && host.length > entry.length - 1;
     return host === entry;
@@ -173,6 +176,7 @@ export class PushService {
           urgency: notice.kind === 'supply_cut' || notice.kind === 'receipt' ? 'high' : 'normal',
           topic: notice.tag.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || undefined,
           timeout: 10_000,
+          ...(this.opts.agent ? { agent: this.opts.agent } : {}),
         },
       );
       metrics.pushSent.inc({ kind: notice.kind, outcome: 'sent' });

@@ -6,10 +6,10 @@ import type { Db } from '../db/db';
 import { CallbackGuard } from '../payments/callback-guard';
 import { storedCallbackToken } from '../payments/daraja';
 import type { PaymentsService } from '../payments/payments.service';
+import type { CustomerNotices } from '../notices/customer-notices';
 import type { EventBus } from '../shared/events';
 import { ussdPorts } from '../ussd/ussd-ports';
 import { startSmsGateway, type SmsGateway } from './africastalking';
-import { SmsNotices } from './sms-notices';
 import { SmsOutbox } from './sms-outbox';
 import { smsRoutes } from './sms.routes';
 import { SmsService } from './sms.service';
@@ -21,13 +21,14 @@ export interface SmsModuleDeps {
   logger: Logger;
   payments: PaymentsService;
   adjustments: AdjustmentsService;
+  /** the customer notices, to which SMS adds itself as a channel */
+  notices: CustomerNotices;
   /** Base of the URLs Africa's Talking calls back: PUBLIC_URL, else the server's own URL once listening. */
   publicUrl: () => string;
 }
 
 export interface SmsModule {
   outbox: SmsOutbox;
-  notices: SmsNotices;
   service: SmsService;
   routes: FastifyPluginAsyncZod;
   /** the gateway, made by `afterListen()` (the emulator needs our callback URLs) */
@@ -72,7 +73,7 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
   });
   const on = config.mode.sms !== 'off';
   let kick: NodeJS.Timeout | null = null;
-  const notices = new SmsNotices(db, outbox, log, () => {
+  const sendSoon = () => {
     // Send soon after something is queued rather than at the next tick; one pass for a burst.
     if (kick !== null || gateway === null) return;
     kick = setTimeout(() => {
@@ -80,9 +81,15 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
       outbox.drain().catch((err: unknown) => log.error({ err }, 'SMS outbox drain failed'));
     }, 20);
     kick.unref();
-  });
+  };
   // With SMS off nothing is queued: a message held for a gateway that is not coming would only pile up.
-  if (on) notices.listen(deps.bus);
+  if (on) {
+    deps.notices.addChannel(async (notice) => {
+      if (notice.phone === null) return;
+      const queued = await outbox.enqueue(db, { ...notice, phone: notice.phone });
+      if (queued) sendSoon();
+    }, deps.bus);
+  }
   const service = new SmsService(db, outbox, config.mode.sms);
   const routes = smsRoutes({
     service,
@@ -92,7 +99,6 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
   });
   return {
     outbox,
-    notices,
     service,
     routes,
     gateway: () => gateway,
@@ -103,7 +109,7 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
     },
     async close() {
       if (kick) clearTimeout(kick);
-      await notices.idle();
+      await deps.notices.idle();
       await outbox.stop();
       await gateway?.close();
     },

@@ -5,7 +5,7 @@ import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import { maskPhone } from '../shared/mask-phone';
 import type { SmsOutbox } from './sms-outbox';
-import { smsLanguage } from './sms-notices';
+import { smsLanguage } from '../notices/customer-notices';
 import type { SmsListQuery, SmsPreferences } from './sms.schema';
 
 interface OutboxRow {

@@ -13,7 +13,7 @@ import type { Db } from '../db/db';
 import type { PaymentsService } from '../payments/payments.service';
 import type { Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
-import { smsLanguage } from '../sms/sms-notices';
+import { smsLanguage } from '../notices/customer-notices';
 import type { UssdCaller, UssdPorts, UssdPurchase } from './ussd-menu';
 
 /** How long a USSD reply waits for M-Pesa to take the prompt; the gateway ends sessions after about ten seconds. */

@@ -1,26 +1,43 @@
 /**
- * What queues an SMS: listeners on the after-commit domain events, each naming its cause in the
- * message's key (`receipt:<transaction>`, `supply_cut:<alert>`…), so an event seen twice (a
- * callback delivered a hundred times, a repeated alert evaluation) queues one message. Events
- * that concern no customer with a phone queue nothing.
+ * What a customer is told, and when (issue 18): listeners on the after-commit domain events turn
+ * them into notices (a receipt, low balance, power cut and restored, an operator's disconnect, a
+ * top-up decided, emergency credit), each naming its cause in its key (`receipt:<transaction>`,
+ * `supply_cut:<alert>`…), and hand each to every channel: the SMS outbox, whose key makes an event
+ * seen twice (a callback delivered a hundred times, a repeated alert evaluation) one message, and
+ * web push. Events that concern no customer tell nobody.
  */
 import type { Logger } from 'pino';
 import type { Db } from '../db/db';
 import type { AlertChanged, EventBus, MeterChanged, TopupProcessed } from '../shared/events';
-import type { SmsOutbox } from './sms-outbox';
-import type { SmsLanguage, SmsMessage } from './sms-texts';
+import type { SmsLanguage, SmsMessage } from '../sms/sms-texts';
 
-/** A meter's owner as an SMS needs them. */
+/** A meter's owner as a notice needs them. */
 interface Recipient {
   user_id: string;
-  phone: string;
+  phone: string | null;
   locale: string;
   balance_mwh: number;
 }
 
+/** One thing to tell one customer, in their words (the SMS texts are every channel's words). */
+export interface CustomerNotice {
+  /** the cause: one notice per key, however often its event is seen */
+  dedupeKey: string;
+  userId: string;
+  meterNo: string;
+  /** the registered phone, null when the customer has none */
+  phone: string | null;
+  /** the customer's language for messages */
+  lang: SmsLanguage;
+  message: SmsMessage;
+}
+
+/** Delivers a notice (queues an SMS, sends a push); a channel that does not apply returns. */
+export type NoticeChannel = (notice: CustomerNotice) => Promise<void>;
+
 const RECIPIENT_SQL = `SELECT u.id AS user_id, u.phone, u.locale, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh
   FROM meters m JOIN users u ON u.id = m.user_id
-  WHERE m.meter_no = $1 AND u.phone IS NOT NULL AND u.disabled_at IS NULL`;
+  WHERE m.meter_no = $1 AND u.disabled_at IS NULL`;
 
 /** Credits that tell the customer something: purchases (STK, paybill) and the emergency advance. */
 const TRANSACTION_CAUSES: ReadonlySet<string> = new Set(['payment', 'paybill', 'adjustment']);
@@ -33,18 +50,24 @@ function receiptNumber(externalRef: string | null): string {
   return (externalRef ?? '').replace(/^(MPESA|C2B)-/, '') || '-';
 }
 
-export class SmsNotices {
+export class CustomerNotices {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly channels: NoticeChannel[] = [];
+  private listening = false;
 
   constructor(
     private readonly db: Db,
-    private readonly outbox: SmsOutbox,
     private readonly logger: Logger,
-    /** called after something was queued: send soon rather than at the next tick */
-    private readonly queued: () => void,
   ) {}
 
-  listen(bus: EventBus): void {
+  /** Adds a channel; the listeners start with the first one (no channel, no work). */
+  addChannel(channel: NoticeChannel, bus: EventBus): void {
+    this.channels.push(channel);
+    if (!this.listening) this.listen(bus);
+    this.listening = true;
+  }
+
+  private listen(bus: EventBus): void {
     // Consumption reports are most events: they are passed over here, before any work.
     bus.on('meter_changed', (e) => {
       if (e.transactionId !== undefined && TRANSACTION_CAUSES.has(e.cause)) {
@@ -74,7 +97,10 @@ export class SmsNotices {
 
   private track(work: () => Promise<void>): void {
     const p = work().catch((err: unknown) =>
-      this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'queuing an SMS failed'),
+      this.logger.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'preparing a notice failed',
+      ),
     );
     this.inFlight.add(p);
     void p.finally(() => this.inFlight.delete(p));
@@ -169,7 +195,7 @@ export class SmsNotices {
     );
   }
 
-  /** Queues the message to the meter's owner, if the meter has one with a phone. */
+  /** Hands the notice for the meter's owner, if it has one, to every channel. */
   private async notify(
     meterNo: string,
     dedupeKey: string,
@@ -178,14 +204,23 @@ export class SmsNotices {
     const { rows } = await this.db.query<Recipient>(RECIPIENT_SQL, [meterNo]);
     const r = rows[0];
     if (!r) return;
-    const queued = await this.outbox.enqueue(this.db, {
+    const notice: CustomerNotice = {
       dedupeKey,
       userId: r.user_id,
       meterNo,
       phone: r.phone,
       lang: smsLanguage(r.locale),
       message: build(r),
-    });
-    if (queued) this.queued();
+    };
+    await Promise.all(
+      this.channels.map((channel) =>
+        channel(notice).catch((err: unknown) =>
+          this.logger.error(
+            { err: err instanceof Error ? err.message : String(err), key: dedupeKey },
+            'a notice channel failed',
+          ),
+        ),
+      ),
+    );
   }
 }
