@@ -1,4 +1,4 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 import {
   ORPHAN_ID_MAX_CHARS,
@@ -31,7 +31,7 @@ const reason = z.string().trim().min(ORPHAN_REASON_MIN_CHARS).max(ORPHAN_REASON_
 export const assignOrphanBody = z.strictObject({
   meterNo: z
     .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+    .regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   /** why this meter: required, kept in the audit log */
   reason,
 });

@@ -1,4 +1,4 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 
 /** Manual channels, reviewed by a person before anything is credited. */
@@ -18,7 +18,7 @@ export const TOPUP_PAGE_DEFAULT = 50;
 export const topupRequestBody = z.strictObject({
   meterNo: z
     .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+    .regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   /** KES; at most two decimals */
   amount: z
     .number()
