@@ -30,6 +30,8 @@ export interface paths {
                         "application/json": {
                             /** @enum {string} */
                             status: "ok";
+                            timestamp: string;
+                            uptime: number;
                             mode: {
                                 /** @enum {string} */
                                 name: "demo" | "staging" | "production" | "development";
@@ -466,6 +468,7 @@ export interface paths {
                         "application/json": {
                             meters: {
                                 meterNo: string;
+                                accountNo: string;
                                 userId: string | null;
                                 ownerName: string | null;
                                 balanceKwh: number;
@@ -487,6 +490,7 @@ export interface paths {
                                 publishIntervalS: number;
                                 seq: number;
                                 createdAt: string;
+                                current_balance: number;
                             }[];
                             next: string | null;
                         };
@@ -529,6 +533,7 @@ export interface paths {
                             meterNo: string;
                             meter: {
                                 meterNo: string;
+                                accountNo: string;
                                 userId: string | null;
                                 ownerName: string | null;
                                 balanceKwh: number;
@@ -550,6 +555,7 @@ export interface paths {
                                 publishIntervalS: number;
                                 seq: number;
                                 createdAt: string;
+                                current_balance: number;
                             };
                             mqttUsername: string;
                             mqttPassword: string;
@@ -591,6 +597,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             meterNo: string;
+                            accountNo: string;
                             userId: string | null;
                             ownerName: string | null;
                             balanceKwh: number;
@@ -612,6 +619,7 @@ export interface paths {
                             publishIntervalS: number;
                             seq: number;
                             createdAt: string;
+                            current_balance: number;
                         };
                     };
                 };
@@ -806,11 +814,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        meterNo: string;
+                        meterNo?: string;
                         balance: number;
-                        creditLimit: number;
-                        energyTotal: number;
-                        timestamp: number;
+                        creditLimit?: number;
+                        energyTotal?: number;
+                        timestamp?: number;
                     };
                 };
             };
@@ -865,6 +873,10 @@ export interface paths {
                         fw?: string;
                         ack?: string;
                         timestamp?: number;
+                    } | {
+                        load_connected: boolean;
+                        wifi_status?: boolean | string;
+                        mqtt_status?: boolean | string;
                     };
                 };
             };
@@ -942,6 +954,60 @@ export interface paths {
         trace?: never;
     };
     "/api/transactions/meter/{meterNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    meterNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            meterNo: string;
+                            type: string;
+                            source: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "reversed";
+                            amountKes: number;
+                            amountCents: number;
+                            energyKwh: number;
+                            energyMwh: number;
+                            reference: string | null;
+                            phone: string | null;
+                            createdAt: string;
+                            completedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/transactions/meter/{meterNo}": {
         parameters: {
             query?: never;
             header?: never;
@@ -1084,6 +1150,60 @@ export interface paths {
         trace?: never;
     };
     "/api/transactions/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            meterNo: string;
+                            type: string;
+                            source: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "reversed";
+                            amountKes: number;
+                            amountCents: number;
+                            energyKwh: number;
+                            energyMwh: number;
+                            reference: string | null;
+                            phone: string | null;
+                            createdAt: string;
+                            completedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/transactions/{userId}": {
         parameters: {
             query?: never;
             header?: never;
