@@ -54,7 +54,12 @@ describe('read APIs', () => {
     let pages = 0;
     do {
       const q: string = cursor ? `?limit=10&cursor=${cursor}` : '?limit=10';
-      const res = await t.api<Page>('GET', `/api/v2/transactions/${customer.id}${q}`, undefined, customer.token);
+      const res = await t.api<Page>(
+        'GET',
+        `/api/v2/transactions/${customer.id}${q}`,
+        undefined,
+        customer.token,
+      );
       expect(res.status).toBe(200);
       seen.push(...res.body.transactions.map((x) => x.id));
       cursor = res.body.next;
@@ -90,7 +95,12 @@ describe('read APIs', () => {
     const customer = await t.newCustomer();
     const m = await t.newMeter({ userId: customer.id });
     await credit(m.meterNo, 10_000, `K-${m.meterNo}`, '254712345678');
-    const res = await t.api<Page>('GET', `/api/v2/transactions/meter/${m.meterNo}`, undefined, customer.token);
+    const res = await t.api<Page>(
+      'GET',
+      `/api/v2/transactions/meter/${m.meterNo}`,
+      undefined,
+      customer.token,
+    );
     expect(res.body.transactions[0]).toMatchObject({
       amountKes: 100,
       amountCents: 10_000,

@@ -99,8 +99,16 @@ describe('devices and clients of the original system', () => {
       accountReference: accountNo,
       amountKes: 150,
     });
-    await waitForIntent(t, customer, push.intentId, 'succeeded');
+    const intent = await waitForIntent(t, customer, push.intentId, 'succeeded');
     expect(await creditsOf(t, ORIGINAL_METER_NO)).toMatchObject({ count: 1, creditLimitMwh: mwhForKes(150) });
+    // The receipt shows the account number the customer pays to.
+    const receipt = await t.api(
+      'GET',
+      `/api/transactions/${intent.transactionId}/receipt`,
+      undefined,
+      customer.token,
+    );
+    expect(receipt).toMatchObject({ status: 200, body: { meterNo: ORIGINAL_METER_NO, accountNo } });
   });
 
   it('a paybill (C2B) payment to the generated account number is validated, confirmed and credited to METER_12345678', async () => {

@@ -76,7 +76,10 @@ export class MeterReportsService {
    * stored as the meter's reading and compared with the server's for balance_mismatch. It never
    * changes C, E or the server's balance.
    */
-  async applyBalance(meterNo: string, report: Pick<MeterBalanceReport, 'balance' | 'creditLimit'>): Promise<void> {
+  async applyBalance(
+    meterNo: string,
+    report: Pick<MeterBalanceReport, 'balance' | 'creditLimit'>,
+  ): Promise<void> {
     const meterBalanceMwh = kwhToMwh(report.balance);
     const outcome = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<MeterBalanceRow>(

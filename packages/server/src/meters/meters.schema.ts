@@ -4,9 +4,7 @@ import { z } from 'zod';
 const kwhInput = z.number().min(0).max(1_000_000);
 
 export const registerMeterBody = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   userId: z.uuid().optional(),
   ownerEmail: z.email().optional(),
   openingCreditKwh: kwhInput.optional(),

@@ -29,9 +29,7 @@ export type ListOrphansQuery = z.infer<typeof listOrphansQuery>;
 const reason = z.string().trim().min(ORPHAN_REASON_MIN_CHARS).max(ORPHAN_REASON_MAX_CHARS);
 
 export const assignOrphanBody = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   /** why this meter: required, kept in the audit log */
   reason,
 });

@@ -436,7 +436,10 @@ export class RealtimeGateway {
     );
     // The original clients ask without an acknowledgement and listen for balance_initial.
     socket.on('get_current_balance', (ack) => {
-      void this.sendSnapshot(socket, typeof ack === 'function' ? ack : (i) => socket.emit('balance_initial', i));
+      void this.sendSnapshot(
+        socket,
+        typeof ack === 'function' ? ack : (i) => socket.emit('balance_initial', i),
+      );
     });
     socket.on('subscribe_meter', (meterNo, ack) => {
       void this.subscribe(socket, meterNo).then((answer) => {

@@ -4,9 +4,7 @@ import { OPERATOR_LIMITS as L } from './operator.limits';
 
 /** `:meterNo` of every route that names one meter. */
 export const meterNoParam = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
 });
 
 /** Why an operator changes something: required, and kept in the audit log. */

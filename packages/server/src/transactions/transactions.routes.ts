@@ -62,7 +62,8 @@ export const transactionsRoutes =
           response: { 200: transactionArrayResponse },
         },
       },
-      async (req) => (await transactions.listForUser(callerOf(req), req.params.userId, req.query)).transactions,
+      async (req) =>
+        (await transactions.listForUser(callerOf(req), req.params.userId, req.query)).transactions,
     );
     app.get(
       '/api/v2/transactions/:userId',

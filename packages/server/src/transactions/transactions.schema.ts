@@ -89,6 +89,8 @@ export const receiptInfoLineResponse = z.object({
 export const transactionReceiptResponse = z.object({
   transactionId: z.string(),
   meterNo: z.string(),
+  /** the meter's paybill account number (what the customer types in M-Pesa) */
+  accountNo: z.string(),
   type: z.string(),
   source: z.string(),
   status: z.enum(['pending', 'completed', 'failed', 'reversed']),

@@ -1092,6 +1092,7 @@ export interface paths {
                         "application/json": {
                             transactionId: string;
                             meterNo: string;
+                            accountNo: string;
                             type: string;
                             source: string;
                             /** @enum {string} */
@@ -2138,11 +2139,15 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        meterNo: string;
+                        meterNo?: string;
                         amount: number;
-                        /** @enum {string} */
-                        channel: "cash" | "agent" | "bank" | "other";
+                        /**
+                         * @default other
+                         * @enum {string}
+                         */
+                        channel?: "cash" | "agent" | "bank" | "other";
                         reference?: string;
+                        description?: string;
                     };
                 };
             };
@@ -2229,7 +2234,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        status: "approved" | "rejected";
+                        status: "approved" | "rejected" | "success" | "failed";
                         /** @default  */
                         admin_notes?: string;
                     };

@@ -16,6 +16,7 @@ import {
 function newMeterView(over: Partial<MeterView> = {}): MeterView {
   return {
     meterNo: 'M1',
+    accountNo: 'M1',
     ownerName: 'Wanjiru',
     balanceKwh: 10,
     creditLimitKwh: 110,
@@ -171,6 +172,7 @@ describe('full states', () => {
   it('reads the HTTP meter with ISO times', () => {
     const m = meterFromApi({
       meterNo: 'M2',
+      accountNo: 'M2',
       ownerName: null,
       balanceKwh: 1,
       creditLimitKwh: 2,

@@ -5,6 +5,8 @@ import { epochToMs, isoToMs } from './format';
 /** What the dashboard knows about one meter. kWh are for display only (docs/design.md §2). */
 export interface MeterView {
   meterNo: string;
+  /** paybill account number (from HTTP; the live snapshot does not carry it) */
+  accountNo: string | null;
   ownerName: string | null;
   balanceKwh: number;
   creditLimitKwh: number;
@@ -40,6 +42,7 @@ export function classifySeq(knownSeq: number, eventSeq: number, fromSeq: number 
 /** The fields of `GET /api/meters/:meterNo` the dashboard shows. */
 type ShownMeterFields =
   | 'meterNo'
+  | 'accountNo'
   | 'ownerName'
   | 'balanceKwh'
   | 'creditLimitKwh'
@@ -54,6 +57,7 @@ type ShownMeterFields =
 export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
   return {
     meterNo: m.meterNo,
+    accountNo: m.accountNo,
     ownerName: m.ownerName,
     balanceKwh: m.balanceKwh,
     creditLimitKwh: m.creditLimitKwh,
@@ -79,6 +83,7 @@ export function mergeFullState(current: MeterView | undefined, incoming: MeterVi
 export function meterFromSnapshot(current: MeterView | undefined, s: MeterSnapshot): MeterView {
   return {
     meterNo: s.meterNo,
+    accountNo: current?.accountNo ?? null,
     ownerName: current?.ownerName ?? null,
     balanceKwh: s.balance,
     creditLimitKwh: s.creditLimit,
