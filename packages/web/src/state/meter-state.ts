@@ -76,7 +76,12 @@ export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
  * event can overtake the HTTP answer it raced with.
  */
 export function mergeFullState(current: MeterView | undefined, incoming: MeterView): MeterView {
-  if (current && incoming.seq < current.seq) return current;
+  if (current && incoming.seq < current.seq) {
+    // The account number never changes and only HTTP brings it: keep it from an older answer.
+    return current.accountNo === null && incoming.accountNo !== null
+      ? { ...current, accountNo: incoming.accountNo }
+      : current;
+  }
   return incoming;
 }
 
