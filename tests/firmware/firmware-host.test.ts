@@ -57,7 +57,7 @@ describe('firmware host build', () => {
           const decoded = decodeWith(meterBalanceSchema, sample.payload);
           expect(decoded.ok, sample.payload).toBe(true);
           if (decoded.ok && sample.energyMwh !== undefined) {
-            expect(kwhToMwh(decoded.value.energyTotal)).toBe(sample.energyMwh);
+            expect(kwhToMwh(decoded.value.energyTotal ?? -1)).toBe(sample.energyMwh);
           }
           break;
         }

@@ -54,7 +54,12 @@ describe('read APIs', () => {
     let pages = 0;
     do {
       const q: string = cursor ? `?limit=10&cursor=${cursor}` : '?limit=10';
-      const res = await t.api<Page>('GET', `/api/transactions/${customer.id}${q}`, undefined, customer.token);
+      const res = await t.api<Page>(
+        'GET',
+        `/api/v2/transactions/${customer.id}${q}`,
+        undefined,
+        customer.token,
+      );
       expect(res.status).toBe(200);
       seen.push(...res.body.transactions.map((x) => x.id));
       cursor = res.body.next;
@@ -70,14 +75,14 @@ describe('read APIs', () => {
     for (let i = 0; i < 6; i++) await credit(m.meterNo, 100, `S-${m.meterNo}-${i}`);
     const first = await t.api<Page>(
       'GET',
-      `/api/transactions/meter/${m.meterNo}?limit=3`,
+      `/api/v2/transactions/meter/${m.meterNo}?limit=3`,
       undefined,
       customer.token,
     );
     await credit(m.meterNo, 100, `S-${m.meterNo}-new`);
     const second = await t.api<Page>(
       'GET',
-      `/api/transactions/meter/${m.meterNo}?limit=3&cursor=${first.body.next}`,
+      `/api/v2/transactions/meter/${m.meterNo}?limit=3&cursor=${first.body.next}`,
       undefined,
       customer.token,
     );
@@ -90,7 +95,12 @@ describe('read APIs', () => {
     const customer = await t.newCustomer();
     const m = await t.newMeter({ userId: customer.id });
     await credit(m.meterNo, 10_000, `K-${m.meterNo}`, '254712345678');
-    const res = await t.api<Page>('GET', `/api/transactions/meter/${m.meterNo}`, undefined, customer.token);
+    const res = await t.api<Page>(
+      'GET',
+      `/api/v2/transactions/meter/${m.meterNo}`,
+      undefined,
+      customer.token,
+    );
     expect(res.body.transactions[0]).toMatchObject({
       amountKes: 100,
       amountCents: 10_000,
@@ -102,23 +112,23 @@ describe('read APIs', () => {
   it('refuses a page larger than 100 and a forged cursor', async () => {
     const customer = await t.newCustomer();
     expect(
-      (await t.api('GET', `/api/transactions/${customer.id}?limit=101`, undefined, customer.token)).status,
+      (await t.api('GET', `/api/v2/transactions/${customer.id}?limit=101`, undefined, customer.token)).status,
     ).toBe(400);
     expect(
-      (await t.api('GET', `/api/transactions/${customer.id}?limit=0`, undefined, customer.token)).status,
+      (await t.api('GET', `/api/v2/transactions/${customer.id}?limit=0`, undefined, customer.token)).status,
     ).toBe(400);
     expect(
       (
         await t.api(
           'GET',
-          `/api/transactions/${customer.id}?cursor=1%27%20OR%201=1`,
+          `/api/v2/transactions/${customer.id}?cursor=1%27%20OR%201=1`,
           undefined,
           customer.token,
         )
       ).status,
     ).toBe(400);
     expect(
-      (await t.api('GET', `/api/transactions/${customer.id}?limit=100`, undefined, customer.token)).status,
+      (await t.api('GET', `/api/v2/transactions/${customer.id}?limit=100`, undefined, customer.token)).status,
     ).toBe(200);
   });
 
@@ -126,7 +136,7 @@ describe('read APIs', () => {
     const customer = await t.newCustomer();
     const m = await t.newMeter({ userId: customer.id });
     await credit(m.meterNo, 500, `A-${m.meterNo}`);
-    const ok = await t.api<Page>('GET', `/api/transactions/${customer.id}`, undefined, t.adminToken);
+    const ok = await t.api<Page>('GET', `/api/v2/transactions/${customer.id}`, undefined, t.adminToken);
     expect(ok.body.transactions).toHaveLength(1);
     const missing = await t.api(
       'GET',

@@ -30,6 +30,9 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /api/meters/:meterNo/consumption': 'user',
   'GET /api/transactions/:userId': 'user',
   'GET /api/transactions/meter/:meterNo': 'user',
+  // the same lists in keyset pages (the original paths answer a plain array)
+  'GET /api/v2/transactions/:userId': 'user',
+  'GET /api/v2/transactions/meter/:meterNo': 'user',
   // a purchase's receipt: its owner or an admin (404 for anyone else)
   'GET /api/transactions/:id/receipt': 'user',
   'POST /daraja/simulate': 'user',

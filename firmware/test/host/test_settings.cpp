@@ -34,7 +34,7 @@ TEST_CASE("invalid values and unknown settings are refused and change nothing") 
   MemoryStorage storage;
   DeviceSettings settings;
   CHECK(applySettingLine(settings, "set meter M+1", storage) == SettingResult::InvalidValue);
-  CHECK(applySettingLine(settings, "set meter ABCDEFGHIJKLM", storage) == SettingResult::InvalidValue);
+  CHECK(applySettingLine(settings, "set meter ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", storage) == SettingResult::InvalidValue);
   CHECK(applySettingLine(settings, "set mqtt.port 70000", storage) == SettingResult::InvalidValue);
   CHECK(applySettingLine(settings, "set mqtt.port 80.5", storage) == SettingResult::InvalidValue);
   CHECK(applySettingLine(settings, "set mains.volts 400", storage) == SettingResult::InvalidValue);

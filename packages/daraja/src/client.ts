@@ -166,7 +166,7 @@ export interface StkPushInput {
   phoneNumber: string;
   /** Whole shillings: Daraja takes no cents. */
   amountKes: number;
-  /** At most 12 characters; ours is the meter number. Never truncated. */
+  /** At most 12 characters; ours is the meter's paybill account number. Never truncated. */
   accountReference: string;
   /** Shown nowhere important; cut to Daraja's 13 characters. */
   description: string;

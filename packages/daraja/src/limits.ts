@@ -5,7 +5,7 @@
 
 /** Daraja's per-transaction ceiling for M-Pesa Express (KES, whole shillings). */
 export const MAX_STK_AMOUNT_KES = 250_000;
-/** Daraja documents AccountReference as at most 12 characters; ours is the meter number. */
+/** Daraja documents AccountReference as at most 12 characters; ours is the meter's paybill account number. */
 export const MAX_ACCOUNT_REFERENCE_CHARS = 12;
 /** Daraja documents TransactionDesc as at most 13 characters. */
 export const MAX_TRANSACTION_DESC_CHARS = 13;

@@ -8,7 +8,21 @@ export const MAX_MQTT_PAYLOAD_BYTES = 2048;
 const meterNo = z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE));
 const kwh = z.number().min(0).max(MAX_WIRE_QUANTITY);
 const signedKwh = z.number().min(-MAX_WIRE_QUANTITY).max(MAX_WIRE_QUANTITY);
-const unixSeconds = z.number().int().min(0).max(4_102_444_800);
+const MAX_UNIX_SECONDS = 4_102_444_800;
+const unixSeconds = z.number().int().min(0).max(MAX_UNIX_SECONDS);
+/** 1e11 s is the year 5138; 1e11 ms is 1973: a value above it is milliseconds. */
+const MS_THRESHOLD = 100_000_000_000;
+/**
+ * A meter's timestamp: Unix seconds, or milliseconds as the original firmware sent them (any
+ * value past the year 5138 in seconds is read as milliseconds); always seconds once decoded.
+ */
+const meterTimestamp = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_UNIX_SECONDS * 1000)
+  .transform((t) => (t > MS_THRESHOLD ? Math.floor(t / 1000) : t))
+  .refine((t) => t <= MAX_UNIX_SECONDS, 'timestamp out of range');
 const optionalReading = z.number().min(-1e7).max(1e7).optional();
 
 export const consumptionV2Schema = z.object({
@@ -22,7 +36,7 @@ export const consumptionV2Schema = z.object({
   currentA: optionalReading,
   voltageV: optionalReading,
   relay: z.enum(['on', 'off']).optional(),
-  timestamp: unixSeconds,
+  timestamp: meterTimestamp,
 });
 export type ConsumptionV2 = z.infer<typeof consumptionV2Schema>;
 
@@ -31,7 +45,7 @@ export const consumptionLegacySchema = z.object({
   unitsConsumed: kwh,
   remainingBalance: signedKwh,
   totalConsumed: kwh,
-  timestamp: unixSeconds,
+  timestamp: meterTimestamp,
 });
 export type ConsumptionLegacy = z.infer<typeof consumptionLegacySchema>;
 
@@ -47,18 +61,42 @@ export const statusSchema = z.object({
   fw: z.string().max(32).optional(),
   /** id of the last command the meter applied; lets the server retire persistent commands */
   ack: z.string().max(64).optional(),
-  timestamp: unixSeconds.optional(),
+  timestamp: meterTimestamp.optional(),
 });
 export type StatusReport = z.infer<typeof statusSchema>;
 
+/**
+ * The meter's own view. The original firmware sends `{meterNo, balance, timestamp}` only;
+ * today's adds its credit limit and register.
+ */
 export const meterBalanceSchema = z.object({
   meterNo,
   balance: signedKwh,
-  creditLimit: kwh,
-  energyTotal: kwh,
-  timestamp: unixSeconds,
+  creditLimit: kwh.optional(),
+  energyTotal: kwh.optional(),
+  timestamp: meterTimestamp,
 });
 export type MeterBalanceReport = z.infer<typeof meterBalanceSchema>;
+
+/**
+ * `POST /api/meters/:meterNo/balance` from a device: today's report, or the original firmware's
+ * `{balance}` (the meter number is the path's; the time is the server's when absent).
+ */
+export const deviceBalanceBodySchema = meterBalanceSchema.extend({
+  meterNo: meterNo.optional(),
+  timestamp: meterTimestamp.optional(),
+});
+export type DeviceBalanceBody = z.infer<typeof deviceBalanceBodySchema>;
+
+/** The original firmware's `POST /api/meters/:meterNo/status`: it is up, with these links. */
+export const originalDeviceStatusSchema = z.object({
+  load_connected: z.boolean(),
+  wifi_status: z.union([z.boolean(), z.string().max(32)]).optional(),
+  mqtt_status: z.union([z.boolean(), z.string().max(32)]).optional(),
+});
+/** `POST /api/meters/:meterNo/status` from a device: today's status report or the original body. */
+export const deviceStatusBodySchema = z.union([statusSchema, originalDeviceStatusSchema]);
+export type DeviceStatusBody = z.infer<typeof deviceStatusBodySchema>;
 
 export const commandBalanceSchema = z.object({
   balance: signedKwh,

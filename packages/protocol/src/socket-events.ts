@@ -47,7 +47,11 @@ export type MeterSnapshot = z.infer<typeof meterSnapshotSchema>;
 export const balanceInitialSchema = z.object({
   meters: z.array(meterSnapshotSchema),
   timestamp: z.number(),
+  /** the original clients' fields, for a customer with exactly one meter: its balance (kWh) */
+  balance: z.number().optional(),
+  meterNo: z.string().optional(),
 });
+export type BalanceInitial = z.infer<typeof balanceInitialSchema>;
 
 export const balanceUpdatedSchema = z.object({
   ...meterEvent,
@@ -75,8 +79,12 @@ export const transactionCompletedSchema = z.object({
   energyKwh: z.number(),
 });
 
+/** A purchase that failed (the original clients' event; `payment_failed` says the same). */
 export const transactionFailedSchema = z.object({
-  ...meterEvent,
+  meterNo: z.string(),
+  timestamp: z.number(),
+  /** a failure changes no meter state, so it carries no sequence number of its own */
+  seq: z.number().int().min(0).optional(),
   transactionId: z.string(),
   reason: z.string(),
 });
@@ -135,10 +143,15 @@ export const notificationSchema = z.object({
 });
 
 export const billGeneratedSchema = z.object({
+  /** the original clients' fields: the bill's id, its amount (KES paid in the period), the utility */
+  billId: z.string(),
+  amount: z.number(),
+  utility: z.literal('electricity'),
   userId: z.string(),
   period: z.string(),
   url: z.string(),
 });
+export type BillGenerated = z.infer<typeof billGeneratedSchema>;
 
 /** `fleet_update`, to the admins room only: changed fleet rows, at most one batch per window. */
 export const fleetLiveRowSchema = z.object({
@@ -167,7 +180,7 @@ export const socketConnectErrors = ['UNAUTHENTICATED', 'TOO_MANY_CONNECTIONS', '
 export type SocketConnectError = (typeof socketConnectErrors)[number];
 
 export interface ServerToClientEvents {
-  balance_initial: (e: z.infer<typeof balanceInitialSchema>) => void;
+  balance_initial: (e: BalanceInitial) => void;
   balance_updated: (e: BalanceUpdated) => void;
   transaction_completed: (e: z.infer<typeof transactionCompletedSchema>) => void;
   transaction_failed: (e: z.infer<typeof transactionFailedSchema>) => void;
@@ -175,13 +188,14 @@ export interface ServerToClientEvents {
   payment_failed: (e: z.infer<typeof paymentFailedSchema>) => void;
   balance_insufficient: (e: z.infer<typeof balanceInsufficientSchema>) => void;
   meter_status: (e: z.infer<typeof meterStatusEventSchema>) => void;
-  bill_generated: (e: z.infer<typeof billGeneratedSchema>) => void;
+  bill_generated: (e: BillGenerated) => void;
   notification: (e: z.infer<typeof notificationSchema>) => void;
   fleet_update: (e: FleetUpdate) => void;
 }
 
 export interface ClientToServerEvents {
-  get_current_balance: (ack?: (e: z.infer<typeof balanceInitialSchema>) => void) => void;
+  /** answered through `ack`, or without one as a `balance_initial` event (the original clients) */
+  get_current_balance: (ack?: (e: BalanceInitial) => void) => void;
   subscribe_meter: (meterNo: string, ack?: (e: SubscribeMeterAck) => void) => void;
   unsubscribe_meter: (meterNo: string, ack?: (e: { ok: boolean }) => void) => void;
 }

@@ -5,7 +5,7 @@ import { METER_NO_PATTERN_SOURCE } from './limits';
 export const TOPIC_ROOT = 'smartmeter';
 export const SHARED_GROUP = 'umeme';
 
-/** Meter numbers: letters, digits, dash and underscore, 1–12 characters (M-Pesa AccountReference limit); no MQTT wildcards. */
+/** Meter numbers: letters, digits, dash and underscore, 1–32 characters; no MQTT wildcards. Payments use the meter's account number (at most 12). */
 export const METER_NO_PATTERN = new RegExp(METER_NO_PATTERN_SOURCE);
 
 export type MeterTopicKind = 'consumption' | 'status' | 'balance';

@@ -1,3 +1,4 @@
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 import { reasonField } from '../shared/fields';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
@@ -14,7 +15,7 @@ export const adjustmentBody = z.strictObject({
 export type AdjustmentBody = z.infer<typeof adjustmentBody>;
 
 export const moveBody = z.strictObject({
-  toMeterNo: z.string().min(1).max(12),
+  toMeterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   reason: reasonField,
 });
 

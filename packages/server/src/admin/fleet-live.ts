@@ -1,7 +1,7 @@
 import { isOnlineStatus, mwhToKwh } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { Namespace } from 'socket.io';
-import { ADMINS_ROOM, userRoom } from '../realtime/realtime.events';
+import { ADMINS_ROOM, billGeneratedFrom, userRoom } from '../realtime/realtime.events';
 import { mayReach } from '../realtime/replay-adapter';
 import type { EventBus, MeterChanged } from '../shared/events';
 import type { AdminService } from './admin.service';
@@ -68,8 +68,11 @@ export class FleetLive {
         .recordStatus(e.meterNo, e.status, e.relay)
         .catch((err: unknown) => this.logger.debug({ err }, 'status history not recorded'));
     };
-    const onBill = (b: { userId: string; period: string; url: string }) =>
-      (this.nsp.to([userRoom(b.userId), ADMINS_ROOM]) as unknown as Emitter).emit('bill_generated', b);
+    const onBill = (b: { userId: string; period: string; url: string; amountCents: number }) =>
+      (this.nsp.to([userRoom(b.userId), ADMINS_ROOM]) as unknown as Emitter).emit(
+        'bill_generated',
+        billGeneratedFrom(b),
+      );
     bus.on('meter_changed', onChanged);
     bus.on('meter_status', onStatus);
     bus.on('bill_generated', onBill);

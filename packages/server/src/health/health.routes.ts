@@ -38,9 +38,24 @@ export const healthRoutes =
       '/health',
       {
         config: { auth: 'public', rateLimit: false },
-        schema: { response: { 200: z.object({ status: z.literal('ok'), mode: modeResponse }) } },
+        schema: {
+          response: {
+            200: z.object({
+              status: z.literal('ok'),
+              /** the original system's fields: ISO time now and process uptime in seconds */
+              timestamp: z.string(),
+              uptime: z.number(),
+              mode: modeResponse,
+            }),
+          },
+        },
       },
-      async () => ({ status: 'ok' as const, mode }),
+      async () => ({
+        status: 'ok' as const,
+        timestamp: new Date().toISOString(),
+        uptime: process.uptime(),
+        mode,
+      }),
     );
     app.get(
       '/ready',

@@ -1,8 +1,15 @@
 import { kwhToMwh, type MeterBalanceReport, type StatusReport } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import type { AlertsService } from '../alerts/alerts.service';
+import { meterLagsCreditLimit, type AlertsService } from '../alerts/alerts.service';
 import type { Db } from '../db/db';
 import type { EventBus } from '../shared/events';
+
+interface MeterBalanceRow {
+  user_id: string | null;
+  credit_limit_mwh: number;
+  energy_mwh: number;
+  low_balance_mwh: number;
+}
 
 /**
  * A meter's status and self-reported balance (MQTT `status`/`balance`, or the HTTP device
@@ -64,15 +71,43 @@ export class MeterReportsService {
     this.logger.debug({ meterNo, status: report.status }, 'meter status');
   }
 
-  async applyBalance(meterNo: string, report: MeterBalanceReport): Promise<void> {
+  /**
+   * The meter's own balance (today's report, or the original `{meterNo, balance, timestamp}`):
+   * stored as the meter's reading and compared with the server's for balance_mismatch. It never
+   * changes C, E or the server's balance.
+   */
+  async applyBalance(
+    meterNo: string,
+    report: Pick<MeterBalanceReport, 'balance' | 'creditLimit'>,
+  ): Promise<void> {
     const meterBalanceMwh = kwhToMwh(report.balance);
-    const { rows } = await this.db.query<{ credit_limit_mwh: number; energy_mwh: number }>(
-      `UPDATE meters SET meter_balance_mwh = $2 WHERE meter_no = $1 RETURNING credit_limit_mwh, energy_mwh`,
-      [meterNo, meterBalanceMwh],
-    );
-    const row = rows[0];
-    if (!row) return;
-    const meterLimitMwh = kwhToMwh(report.creditLimit);
-    if (meterLimitMwh < row.credit_limit_mwh) this.bus.emit('republish_credit_limit', { meterNo });
+    const outcome = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<MeterBalanceRow>(
+        `UPDATE meters SET meter_balance_mwh = $2, meter_balance_at = now() WHERE meter_no = $1
+          RETURNING user_id, credit_limit_mwh, energy_mwh, low_balance_mwh`,
+        [meterNo, meterBalanceMwh],
+      );
+      const row = rows[0];
+      if (!row) return null;
+      const input = {
+        meterNo,
+        userId: row.user_id,
+        balanceMwh: row.credit_limit_mwh - row.energy_mwh,
+        lowBalanceMwh: row.low_balance_mwh,
+        meterBalanceMwh,
+        creditLimitMwh: row.credit_limit_mwh,
+        energyMwh: row.energy_mwh,
+      };
+      return { input, changes: await this.alerts.evaluateBalances(tx, [input]) };
+    });
+    if (outcome === null) return;
+    this.alerts.publish(outcome.changes);
+    // A meter that reports a lower credit limit, or (original firmware, no limit) a balance
+    // below the server's, evidently missed the last command/balance: send it again.
+    const lags =
+      report.creditLimit === undefined
+        ? meterLagsCreditLimit(outcome.input)
+        : kwhToMwh(report.creditLimit) < outcome.input.creditLimitMwh;
+    if (lags) this.bus.emit('republish_credit_limit', { meterNo });
   }
 }

@@ -1,4 +1,4 @@
-import { meterBalanceSchema, statusSchema } from '@umeme/protocol';
+import { deviceBalanceBodySchema, deviceStatusBodySchema, type StatusReport } from '@umeme/protocol';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
@@ -112,10 +112,10 @@ export const metersRoutes =
         config: { auth: 'device' },
         // Before the body is parsed: an unauthenticated device learns nothing from validation.
         onRequest: async (req) => authenticateDevice(devices, req.params.meterNo, req.headers.authorization),
-        schema: { params: meterNoParam, body: meterBalanceSchema, response: { 200: okResponse } },
+        schema: { params: meterNoParam, body: deviceBalanceBodySchema, response: { 200: okResponse } },
       },
       async (req) => {
-        if (req.body.meterNo !== req.params.meterNo)
+        if (req.body.meterNo !== undefined && req.body.meterNo !== req.params.meterNo)
           throw new AppError('BAD_REQUEST', 'meterNo does not match the path.');
         await reports.applyBalance(req.params.meterNo, req.body);
         return { ok: true as const };
@@ -127,12 +127,16 @@ export const metersRoutes =
         config: { auth: 'device' },
         // Before the body is parsed: an unauthenticated device learns nothing from validation.
         onRequest: async (req) => authenticateDevice(devices, req.params.meterNo, req.headers.authorization),
-        schema: { params: meterNoParam, body: statusSchema, response: { 200: okResponse } },
+        schema: { params: meterNoParam, body: deviceStatusBodySchema, response: { 200: okResponse } },
       },
       async (req) => {
-        if (req.body.meterNo !== req.params.meterNo)
+        const body = req.body;
+        // The original firmware's `{load_connected, wifi_status, mqtt_status}`: it is up.
+        const report: StatusReport =
+          'load_connected' in body ? { meterNo: req.params.meterNo, status: 'online' } : body;
+        if (report.meterNo !== req.params.meterNo)
           throw new AppError('BAD_REQUEST', 'meterNo does not match the path.');
-        await reports.applyStatus(req.params.meterNo, req.body);
+        await reports.applyStatus(req.params.meterNo, report);
         return { ok: true as const };
       },
     );

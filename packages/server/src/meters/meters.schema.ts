@@ -1,12 +1,10 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { METER_NO_MAX_CHARS, METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 
 const kwhInput = z.number().min(0).max(1_000_000);
 
 export const registerMeterBody = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   userId: z.uuid().optional(),
   ownerEmail: z.email().optional(),
   openingCreditKwh: kwhInput.optional(),
@@ -20,6 +18,8 @@ export type RegisterMeterBody = z.infer<typeof registerMeterBody>;
 
 export const meterResponse = z.object({
   meterNo: z.string(),
+  /** the paybill account number (M-Pesa account / AccountReference), at most 12 characters */
+  accountNo: z.string(),
   userId: z.string().nullable(),
   ownerName: z.string().nullable(),
   balanceKwh: z.number(),
@@ -40,6 +40,8 @@ export const meterResponse = z.object({
   publishIntervalS: z.number().int(),
   seq: z.number().int(),
   createdAt: z.string(),
+  /** the original system's field: the server's balance in kWh (the same as balanceKwh) */
+  current_balance: z.number(),
 });
 export type MeterResponse = z.infer<typeof meterResponse>;
 
@@ -53,7 +55,7 @@ export const registeredMeterResponse = z.object({
 
 export const listMetersQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  after: z.string().max(12).optional(),
+  after: z.string().max(METER_NO_MAX_CHARS).optional(),
 });
 
 export const meterListResponse = z.object({

@@ -5,11 +5,13 @@ import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import type { MeterBrokerAccounts } from '../mqtt/broker-accounts';
+import { ACCOUNT_NO_SQL, chooseAccountNo } from './account-no';
 import { hashDeviceSecret, newDeviceSecret, type DeviceCredentials } from './device-credentials';
 import type { MeterResponse, RegisterMeterBody } from './meters.schema';
 
 interface MeterRow {
   meter_no: string;
+  account_no: string;
   user_id: string | null;
   owner_name: string | null;
   e0_mwh: number;
@@ -34,6 +36,7 @@ export function toMeterResponse(r: MeterRow): MeterResponse {
   const balanceMwh = r.credit_limit_mwh - r.energy_mwh;
   return {
     meterNo: r.meter_no,
+    accountNo: r.account_no,
     userId: r.user_id,
     ownerName: r.owner_name,
     balanceKwh: mwhToKwh(balanceMwh),
@@ -54,10 +57,11 @@ export function toMeterResponse(r: MeterRow): MeterResponse {
     publishIntervalS: r.publish_interval_s,
     seq: r.event_seq,
     createdAt: iso(r.created_at)!,
+    current_balance: mwhToKwh(balanceMwh),
   };
 }
 
-export const METER_SELECT = `SELECT m.meter_no, m.user_id, u.name AS owner_name, m.e0_mwh, m.credit_limit_mwh, m.energy_mwh,
+export const METER_SELECT = `SELECT m.meter_no, ${ACCOUNT_NO_SQL} AS account_no, m.user_id, u.name AS owner_name, m.e0_mwh, m.credit_limit_mwh, m.energy_mwh,
   m.relay, m.status, m.last_seen, m.power_w, m.fw, m.meter_balance_mwh, m.emergency_credit_mwh, m.low_balance_mwh,
   m.publish_interval_s, m.event_seq, m.created_at
   FROM meters m LEFT JOIN users u ON u.id = m.user_id`;
@@ -135,10 +139,11 @@ export class MetersService {
         const u = await tx.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
         if (u.rowCount === 0) throw new AppError('USER_NOT_FOUND');
       }
+      const accountNo = await chooseAccountNo(tx, body.meterNo);
       const inserted = await tx.query(
         `INSERT INTO meters (meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, emergency_credit_mwh, low_balance_mwh,
-                             max_load_w)
-         VALUES ($1, $2, $3, $4, $3, $5, $6, $7) ON CONFLICT (meter_no) DO NOTHING`,
+                             max_load_w, account_no)
+         VALUES ($1, $2, $3, $4, $3, $5, $6, $7, $8) ON CONFLICT (meter_no) DO NOTHING`,
         [
           body.meterNo,
           userId,
@@ -147,6 +152,7 @@ export class MetersService {
           kwhToMwh(body.emergencyCreditKwh ?? 0),
           kwhToMwh(body.lowBalanceKwh ?? 2),
           body.maxLoadW ?? null,
+          accountNo,
         ],
       );
       if (inserted.rowCount === 0) throw new AppError('METER_EXISTS');

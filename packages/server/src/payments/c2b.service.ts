@@ -9,6 +9,7 @@ import {
   type C2bTransaction,
   type C2bValidationResponse,
 } from '@umeme/daraja';
+import { ACCOUNT_NO_SQL } from '../meters/account-no';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { CreditService } from '../credit/credit.service';
@@ -125,12 +126,15 @@ export class C2bService {
   }
 }
 
-/** BillRefNumber as typed (spaces, lower case) → our meter number, or null (also when ambiguous). */
+/**
+ * BillRefNumber as typed (spaces, lower case) → our meter number, or null (also when ambiguous).
+ * The customer types the meter's paybill account number (the meter number when it fits in 12).
+ */
 export async function findMeterByBillRef(db: Queryable, billRef: string): Promise<string | null> {
   const wanted = billRef.trim().toUpperCase();
   if (wanted.length === 0 || wanted.length > darajaLimits.MAX_BILL_REF_CHARS) return null;
   const { rows } = await db.query<{ meter_no: string }>(
-    `SELECT meter_no FROM meters WHERE upper(meter_no) = $1 LIMIT 2`,
+    `SELECT m.meter_no FROM meters m WHERE upper(${ACCOUNT_NO_SQL}) = $1 LIMIT 2`,
     [wanted],
   );
   return rows.length === 1 ? rows[0]!.meter_no : null;

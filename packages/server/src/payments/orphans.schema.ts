@@ -1,4 +1,4 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 import {
   ORPHAN_ID_MAX_CHARS,
@@ -29,9 +29,7 @@ export type ListOrphansQuery = z.infer<typeof listOrphansQuery>;
 const reason = z.string().trim().min(ORPHAN_REASON_MIN_CHARS).max(ORPHAN_REASON_MAX_CHARS);
 
 export const assignOrphanBody = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
   /** why this meter: required, kept in the audit log */
   reason,
 });

@@ -1,4 +1,4 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 import {
   CALLBACK_TOKEN_MAX_CHARS,
@@ -16,9 +16,7 @@ export const stkPushBody = z.strictObject({
   phoneNumber: z.string().min(9).max(20),
   /** whole KES: M-Pesa takes no cents */
   amount: z.number().int('amount must be whole shillings').min(STK_MIN_AMOUNT_KES).max(STK_MAX_AMOUNT_KES),
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE),
 });
 export type StkPushBody = z.infer<typeof stkPushBody>;
 

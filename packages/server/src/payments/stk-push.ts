@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { accountNoOf } from '../meters/account-no';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DarajaError, LOCAL_ERROR_CODES, normalizeMsisdn } from '@umeme/daraja';
 import { centsToKes, kesToCents, mwhToKwh } from '@umeme/protocol';
@@ -230,11 +231,13 @@ export class StkPushes {
     let pushAttempted = false;
     try {
       await daraja.getToken();
+      // M-Pesa's AccountReference takes 12 characters: the meter's paybill account number.
+      const accountReference = (await accountNoOf(db, meterNo)) ?? meterNo;
       pushAttempted = true;
       const res = await daraja.stkPush({
         phoneNumber: phone,
         amountKes,
-        accountReference: meterNo,
+        accountReference,
         description: STK_TRANSACTION_DESC,
         callbackUrl: this.deps.callbackUrl(),
       });

@@ -1,4 +1,5 @@
 import {
+  billGeneratedSchema,
   balanceInsufficientSchema,
   balanceUpdatedSchema,
   centsToKes,
@@ -9,7 +10,9 @@ import {
   paymentFailedSchema,
   paymentSuccessSchema,
   transactionCompletedSchema,
+  transactionFailedSchema,
   type BalanceUpdated,
+  type BillGenerated,
   type MeterSnapshot,
   type TransactionType,
 } from '@umeme/protocol';
@@ -108,6 +111,33 @@ export function paymentSuccessFrom(c: MeterChanged): z.infer<typeof paymentSucce
  */
 export function paymentFailedFrom(e: PaymentFailed): z.infer<typeof paymentFailedSchema> {
   return paymentFailedSchema.parse({ reason: e.reason, transactionId: e.intentId, meterNo: e.meterNo });
+}
+
+/** The original clients' `transaction_failed`, sent beside `payment_failed`. */
+export function transactionFailedFrom(e: PaymentFailed): z.infer<typeof transactionFailedSchema> {
+  return transactionFailedSchema.parse({
+    meterNo: e.meterNo,
+    timestamp: Date.now(),
+    transactionId: e.intentId,
+    reason: e.reason,
+  });
+}
+
+/** `bill_generated` with the original clients' `billId`, `amount` and `utility`. */
+export function billGeneratedFrom(b: {
+  userId: string;
+  period: string;
+  url: string;
+  amountCents: number;
+}): BillGenerated {
+  return billGeneratedSchema.parse({
+    billId: `${b.userId}:${b.period}`,
+    amount: centsToKes(b.amountCents),
+    utility: 'electricity',
+    userId: b.userId,
+    period: b.period,
+    url: b.url,
+  });
 }
 
 export function balanceInsufficientFrom(c: MeterChanged): z.infer<typeof balanceInsufficientSchema> {

@@ -4,9 +4,9 @@ import {
   centsText,
   METER_NO_PATTERN_SOURCE,
   SOCKET_NAMESPACE,
+  type BalanceInitial,
   type BalanceUpdated,
   type ClientToServerEvents,
-  type MeterSnapshot,
   type ServerToClientEvents,
   type SocketConnectError,
   type SubscribeMeterAck,
@@ -37,6 +37,7 @@ import {
   paymentFailedFrom,
   paymentSuccessFrom,
   transactionCompletedFrom,
+  transactionFailedFrom,
   userRoom,
 } from './realtime.events';
 import { REALTIME_LIMITS } from './realtime.limits';
@@ -216,9 +217,11 @@ export class RealtimeGateway {
     );
     // payment_success goes out with the credit's meter_changed (it carries the new balance);
     // a failure changes no balance, so it has its own domain event.
-    this.listen('payment_failed', (e) =>
-      this.emit([...meterRooms(e.meterNo, e.userId), ADMINS_ROOM], 'payment_failed', paymentFailedFrom(e)),
-    );
+    this.listen('payment_failed', (e) => {
+      const rooms = [...meterRooms(e.meterNo, e.userId), ADMINS_ROOM];
+      this.emit(rooms, 'payment_failed', paymentFailedFrom(e));
+      this.emit(rooms, 'transaction_failed', transactionFailedFrom(e));
+    });
   }
 
   static async attach(deps: RealtimeDeps): Promise<RealtimeGateway> {
@@ -431,9 +434,12 @@ export class RealtimeGateway {
     void socket.join(
       caller.role === 'admin' ? [userRoom(caller.userId), ADMINS_ROOM] : [userRoom(caller.userId)],
     );
+    // The original clients ask without an acknowledgement and listen for balance_initial.
     socket.on('get_current_balance', (ack) => {
-      if (typeof ack !== 'function') return;
-      void this.sendSnapshot(socket, ack);
+      void this.sendSnapshot(
+        socket,
+        typeof ack === 'function' ? ack : (i) => socket.emit('balance_initial', i),
+      );
     });
     socket.on('subscribe_meter', (meterNo, ack) => {
       void this.subscribe(socket, meterNo).then((answer) => {
@@ -457,7 +463,7 @@ export class RealtimeGateway {
    */
   private async sendSnapshot(
     socket: BalanceSocket,
-    deliver: (initial: { meters: MeterSnapshot[]; timestamp: number }) => void,
+    deliver: (initial: BalanceInitial) => void,
   ): Promise<void> {
     const { caller } = socket.data;
     try {
@@ -478,7 +484,9 @@ export class RealtimeGateway {
           void socket.leave(room);
       }
       await socket.join([...owned]);
-      if (socket.connected) deliver({ meters, timestamp: Date.now() });
+      const only = meters.length === 1 ? meters[0] : undefined;
+      const original = only ? { balance: only.balance, meterNo: only.meterNo } : {};
+      if (socket.connected) deliver({ meters, timestamp: Date.now(), ...original });
     } catch (err) {
       this.deps.logger.warn({ err, userId: caller.userId }, 'could not read the balance snapshot');
     }

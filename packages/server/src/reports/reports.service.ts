@@ -226,7 +226,7 @@ export class ReportsService {
       },
       url,
     };
-    this.bus.emit('bill_generated', { userId, period: month, url });
+    this.bus.emit('bill_generated', { userId, period: month, url, amountCents: totals.rows[0]!.paid });
     return statement;
   }
 }

@@ -74,7 +74,7 @@ export interface DomainEvents {
   /** a meter's device secret was rotated or revoked: a session opened with the old one ends */
   device_credentials_changed: [{ meterNo: string; change: 'rotated' | 'revoked' }];
   /** a customer's monthly statement was generated */
-  bill_generated: [{ userId: string; period: string; url: string }];
+  bill_generated: [{ userId: string; period: string; url: string; amountCents: number }];
   /** a meter's status carried `ack: <id>`: that persistent command was applied */
   command_acknowledged: [{ meterNo: string; commandId: string }];
   /** the meter evidently missed its latest credit limit: publish it again */

@@ -1,4 +1,4 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 
 /** Manual channels, reviewed by a person before anything is credited. */
@@ -14,26 +14,33 @@ export const TOPUP_NOTES_MAX_CHARS = 1_000;
 export const TOPUP_PAGE_MAX = 200;
 export const TOPUP_PAGE_DEFAULT = 50;
 
-/** Strict: balance, creditLimit, userId, status and the like cannot be slipped in (SEC-3). */
+/**
+ * Strict: balance, creditLimit, userId, status and the like cannot be slipped in (SEC-3).
+ * The original body `{amount, description}` works too: the meter is then the customer's only
+ * one, the channel `other` and the description its reference.
+ */
 export const topupRequestBody = z.strictObject({
-  meterNo: z
-    .string()
-    .regex(new RegExp(METER_NO_PATTERN_SOURCE), 'meter numbers are 1–12 letters, digits, - or _'),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE).optional(),
   /** KES; at most two decimals */
   amount: z
     .number()
     .min(TOPUP_MIN_AMOUNT_KES)
     .max(TOPUP_MAX_AMOUNT_KES)
     .refine((kes) => Math.abs(kes * 100 - Math.round(kes * 100)) < 1e-6, 'amount has at most two decimals'),
-  channel: z.enum(TOPUP_CHANNELS),
+  channel: z.enum(TOPUP_CHANNELS).default('other'),
   reference: z.string().trim().min(1).max(TOPUP_REFERENCE_MAX_CHARS).optional(),
+  /** the original body's free text; kept as the reference when there is none */
+  description: z.string().trim().min(1).max(TOPUP_REFERENCE_MAX_CHARS).optional(),
 });
 export type TopupRequestBody = z.infer<typeof topupRequestBody>;
 
 export const topupIdParam = z.strictObject({ id: z.uuid() });
 
+/** The original approval body `{"status":"success"}` (and `"failed"`) means approved (rejected). */
 export const processTopupBody = z.strictObject({
-  status: z.enum(['approved', 'rejected']),
+  status: z
+    .enum(['approved', 'rejected', 'success', 'failed'])
+    .transform((s) => (s === 'success' ? 'approved' : s === 'failed' ? 'rejected' : s)),
   admin_notes: z.string().trim().max(TOPUP_NOTES_MAX_CHARS).default(''),
 });
 export type ProcessTopupBody = z.infer<typeof processTopupBody>;

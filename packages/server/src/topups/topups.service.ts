@@ -44,14 +44,30 @@ export class TopupsService {
   ) {}
 
   async request(caller: Caller, body: TopupRequestBody): Promise<TopupResponse> {
-    assertMeterAccess(caller, body.meterNo, await findMeterOwner(this.db, body.meterNo));
+    const meterNo = body.meterNo ?? (await this.onlyMeterOf(caller));
+    assertMeterAccess(caller, meterNo, await findMeterOwner(this.db, meterNo));
     if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
+    const reference = body.reference ?? body.description ?? null;
     const { rows } = await this.db.query<TopupRow>(
       `INSERT INTO topup_requests (user_id, meter_no, amount_cents, channel, reference)
        VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
-      [caller.userId, body.meterNo, kesToCents(body.amount), body.channel, body.reference ?? null],
+      [caller.userId, meterNo, kesToCents(body.amount), body.channel, reference],
     );
     return toResponse(rows[0]!);
+  }
+
+  /** The original body names no meter: the caller's one meter, or a 400 asking which. */
+  private async onlyMeterOf(caller: Caller): Promise<string> {
+    if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
+    const { rows } = await this.db.query<{ meter_no: string }>(
+      `SELECT meter_no FROM meters WHERE user_id = $1 ORDER BY meter_no LIMIT 2`,
+      [caller.userId],
+    );
+    if (rows.length === 1) return rows[0]!.meter_no;
+    throw new AppError(
+      'BAD_REQUEST',
+      rows.length === 0 ? 'You have no meter to top up.' : 'Say which meter: meterNo is required.',
+    );
   }
 
   async process(caller: Caller, id: string, body: ProcessTopupBody): Promise<TopupResponse> {

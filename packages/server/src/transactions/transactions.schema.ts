@@ -3,6 +3,8 @@ import { z } from 'zod';
 /** Largest page of transactions; a bigger `limit` is refused, not clipped. */
 export const TRANSACTIONS_PAGE_MAX = 100;
 export const TRANSACTIONS_PAGE_DEFAULT = 20;
+/** The original paths answer with a plain array of this many, newest first, unless `limit` says. */
+export const TRANSACTIONS_ORIGINAL_DEFAULT = 50;
 
 export const userIdParam = z.strictObject({ userId: z.uuid() });
 
@@ -18,6 +20,11 @@ export const transactionsQuery = z.strictObject({
     .optional(),
 });
 export type TransactionsQuery = z.infer<typeof transactionsQuery>;
+
+/** The original paths: no cursor (the array has nowhere to put one); pages are on /api/v2. */
+export const originalTransactionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_MAX).default(TRANSACTIONS_ORIGINAL_DEFAULT),
+});
 
 export const transactionResponse = z.object({
   id: z.string(),
@@ -44,6 +51,9 @@ export const transactionPageResponse = z.object({
   next: z.string().nullable(),
 });
 export type TransactionPage = z.infer<typeof transactionPageResponse>;
+
+/** The original shape: an array, newest first. */
+export const transactionArrayResponse = z.array(transactionResponse);
 
 export const transactionIdParam = z.strictObject({ id: z.uuid() });
 
@@ -79,6 +89,8 @@ export const receiptInfoLineResponse = z.object({
 export const transactionReceiptResponse = z.object({
   transactionId: z.string(),
   meterNo: z.string(),
+  /** the meter's paybill account number (what the customer types in M-Pesa) */
+  accountNo: z.string(),
   type: z.string(),
   source: z.string(),
   status: z.enum(['pending', 'completed', 'failed', 'reversed']),

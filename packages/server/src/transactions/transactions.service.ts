@@ -1,4 +1,5 @@
 import { centsToKes, mwhToKwh } from '@umeme/protocol';
+import { ACCOUNT_NO_SQL } from '../meters/account-no';
 import type { Db } from '../db/db';
 import { assertMeterAccess, assertUserAccess, isAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -59,7 +60,8 @@ export class TransactionsService {
    */
   async receipt(caller: Caller, transactionId: string): Promise<TransactionReceipt> {
     const { rows } = await this.db.query<ReceiptRow>(
-      `SELECT t.id, t.meter_no, t.user_id, t.type, t.source, t.status, t.amount_cents, t.energy_mwh,
+      `SELECT t.id, t.meter_no, (SELECT ${ACCOUNT_NO_SQL} FROM meters m WHERE m.meter_no = t.meter_no) AS account_no,
+              t.user_id, t.type, t.source, t.status, t.amount_cents, t.energy_mwh,
               t.external_ref, t.phone, t.receipt, t.created_at, t.completed_at,
               (SELECT i.mpesa_receipt FROM payment_intents i
                 WHERE i.meter_no = t.meter_no AND i.transaction_id = t.id LIMIT 1) AS mpesa_receipt
@@ -118,6 +120,7 @@ function toTransactionResponse(r: TransactionRow): TransactionResponse {
 interface ReceiptRow {
   id: string;
   meter_no: string;
+  account_no: string;
   user_id: string | null;
   type: string;
   source: string;
@@ -143,6 +146,7 @@ export function toReceiptResponse(r: ReceiptRow): TransactionReceipt {
   return {
     transactionId: r.id,
     meterNo: r.meter_no,
+    accountNo: r.account_no,
     type: r.type,
     source: r.source,
     status: r.status,

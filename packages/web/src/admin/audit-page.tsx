@@ -34,7 +34,7 @@ function filtersFromUrl(): Filters {
   return { target: p.get('target') ?? '', actor: p.get('actor') ?? '', action: p.get('action') ?? '' };
 }
 
-const METER_LIKE = /^[A-Za-z0-9_-]{1,12}$/;
+const METER_LIKE = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** The audit log, read-only: filters and paging, nothing that writes. */
 export function AuditPage({ ctx }: { ctx: AdminContext }) {

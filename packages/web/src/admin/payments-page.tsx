@@ -306,8 +306,8 @@ function AssignOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProp
       <div className="inline-fields">
         <MeterNoField
           label="Meter number"
-          pattern="[A-Za-z0-9_\-]{1,12}"
-          title="1–12 letters, digits, - or _"
+          pattern="[A-Za-z0-9_\-]{1,32}"
+          title="1–32 letters, digits, - or _"
           value={meterNo}
           onChange={setMeterNo}
           testId="orphan-assign-meter"

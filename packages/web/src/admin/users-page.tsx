@@ -504,8 +504,8 @@ function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: () => v
       <div className="config-grid">
         <MeterNoField
           label="Meter number"
-          pattern="[A-Za-z0-9_\-]{1,12}"
-          title="1–12 letters, digits, - or _"
+          pattern="[A-Za-z0-9_\-]{1,32}"
+          title="1–32 letters, digits, - or _"
           value={meterNo}
           onChange={setMeterNo}
           testId="register-meter-no"

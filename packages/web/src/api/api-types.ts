@@ -34,7 +34,7 @@ export type IntentStatus = PaymentIntent['status'];
 export type PublicConfig = Answer<'/api/config', 'get'>;
 export type ConsumptionAnswer = Answer<'/api/meters/{meterNo}/consumption', 'get'>;
 export type Bucket = ConsumptionAnswer['bucket'];
-export type TransactionsAnswer = Answer<'/api/transactions/meter/{meterNo}', 'get'>;
+export type TransactionsAnswer = Answer<'/api/v2/transactions/meter/{meterNo}', 'get'>;
 export type ReceiptAnswer = Answer<'/api/transactions/{id}/receipt', 'get'>;
 
 /** One bucket of the usage chart. */

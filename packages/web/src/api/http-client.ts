@@ -130,7 +130,7 @@ export function createHttpClient(opts: HttpClientOptions) {
     async transactions(meterNo: string): Promise<TransactionPage> {
       return transactionPage(
         await answer(
-          api.GET('/api/transactions/meter/{meterNo}', {
+          api.GET('/api/v2/transactions/meter/{meterNo}', {
             params: { ...meter(meterNo), query: { limit: TRANSACTIONS_PAGE_SIZE } },
             signal: timeout(),
           }),

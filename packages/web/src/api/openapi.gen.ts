@@ -30,6 +30,8 @@ export interface paths {
                         "application/json": {
                             /** @enum {string} */
                             status: "ok";
+                            timestamp: string;
+                            uptime: number;
                             mode: {
                                 /** @enum {string} */
                                 name: "demo" | "staging" | "production" | "development";
@@ -472,6 +474,7 @@ export interface paths {
                         "application/json": {
                             meters: {
                                 meterNo: string;
+                                accountNo: string;
                                 userId: string | null;
                                 ownerName: string | null;
                                 balanceKwh: number;
@@ -493,6 +496,7 @@ export interface paths {
                                 publishIntervalS: number;
                                 seq: number;
                                 createdAt: string;
+                                current_balance: number;
                             }[];
                             next: string | null;
                         };
@@ -535,6 +539,7 @@ export interface paths {
                             meterNo: string;
                             meter: {
                                 meterNo: string;
+                                accountNo: string;
                                 userId: string | null;
                                 ownerName: string | null;
                                 balanceKwh: number;
@@ -556,6 +561,7 @@ export interface paths {
                                 publishIntervalS: number;
                                 seq: number;
                                 createdAt: string;
+                                current_balance: number;
                             };
                             mqttUsername: string;
                             mqttPassword: string;
@@ -597,6 +603,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             meterNo: string;
+                            accountNo: string;
                             userId: string | null;
                             ownerName: string | null;
                             balanceKwh: number;
@@ -618,6 +625,7 @@ export interface paths {
                             publishIntervalS: number;
                             seq: number;
                             createdAt: string;
+                            current_balance: number;
                         };
                     };
                 };
@@ -812,11 +820,11 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        meterNo: string;
+                        meterNo?: string;
                         balance: number;
-                        creditLimit: number;
-                        energyTotal: number;
-                        timestamp: number;
+                        creditLimit?: number;
+                        energyTotal?: number;
+                        timestamp?: number;
                     };
                 };
             };
@@ -871,6 +879,10 @@ export interface paths {
                         fw?: string;
                         ack?: string;
                         timestamp?: number;
+                    } | {
+                        load_connected: boolean;
+                        wifi_status?: boolean | string;
+                        mqtt_status?: boolean | string;
                     };
                 };
             };
@@ -958,6 +970,60 @@ export interface paths {
             parameters: {
                 query?: {
                     limit?: number;
+                };
+                header?: never;
+                path: {
+                    meterNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            meterNo: string;
+                            type: string;
+                            source: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "reversed";
+                            amountKes: number;
+                            amountCents: number;
+                            energyKwh: number;
+                            energyMwh: number;
+                            reference: string | null;
+                            phone: string | null;
+                            createdAt: string;
+                            completedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/transactions/meter/{meterNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
                     cursor?: string;
                 };
                 header?: never;
@@ -1032,6 +1098,7 @@ export interface paths {
                         "application/json": {
                             transactionId: string;
                             meterNo: string;
+                            accountNo: string;
                             type: string;
                             source: string;
                             /** @enum {string} */
@@ -1090,6 +1157,60 @@ export interface paths {
         trace?: never;
     };
     "/api/transactions/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            meterNo: string;
+                            type: string;
+                            source: string;
+                            /** @enum {string} */
+                            status: "pending" | "completed" | "failed" | "reversed";
+                            amountKes: number;
+                            amountCents: number;
+                            energyKwh: number;
+                            energyMwh: number;
+                            reference: string | null;
+                            phone: string | null;
+                            createdAt: string;
+                            completedAt: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v2/transactions/{userId}": {
         parameters: {
             query?: never;
             header?: never;
@@ -2024,11 +2145,15 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": {
-                        meterNo: string;
+                        meterNo?: string;
                         amount: number;
-                        /** @enum {string} */
-                        channel: "cash" | "agent" | "bank" | "other";
+                        /**
+                         * @default other
+                         * @enum {string}
+                         */
+                        channel?: "cash" | "agent" | "bank" | "other";
                         reference?: string;
+                        description?: string;
                     };
                 };
             };
@@ -2115,7 +2240,7 @@ export interface paths {
                 content: {
                     "application/json": {
                         /** @enum {string} */
-                        status: "approved" | "rejected";
+                        status: "approved" | "rejected" | "success" | "failed";
                         /** @default  */
                         admin_notes?: string;
                     };

@@ -37,6 +37,7 @@ class FakeSocket {
 function newApiMeter(over: Partial<ApiMeter> = {}): ApiMeter {
   return {
     meterNo: 'M1',
+    accountNo: 'M1',
     userId: 'u1',
     ownerName: 'Otieno',
     balanceKwh: 10,
@@ -57,6 +58,7 @@ function newApiMeter(over: Partial<ApiMeter> = {}): ApiMeter {
     publishIntervalS: 60,
     seq: 5,
     createdAt: '2026-01-01T00:00:00.000Z',
+    current_balance: 10,
     ...over,
   };
 }

@@ -430,7 +430,7 @@ export class LiveSession {
       this.emitPayment({ kind: 'credited', transactionId: e.transactionId, meterNo: e.meterNo });
     });
     this.on(socket, 'transaction_failed', transactionFailedSchema, (e) => {
-      this.checkGap(e.meterNo, e.seq);
+      if (e.seq !== undefined) this.checkGap(e.meterNo, e.seq);
       this.toast(`txf:${e.transactionId}`, 'error', 'toastTransactionFailed', { reason: e.reason });
       this.transactionsRefetcher.request(e.meterNo);
     });

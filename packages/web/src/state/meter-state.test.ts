@@ -16,6 +16,7 @@ import {
 function newMeterView(over: Partial<MeterView> = {}): MeterView {
   return {
     meterNo: 'M1',
+    accountNo: 'M1',
     ownerName: 'Wanjiru',
     balanceKwh: 10,
     creditLimitKwh: 110,
@@ -168,9 +169,16 @@ describe('full states', () => {
     expect(mergeFullState(undefined, held)).toBe(held);
   });
 
+  it('keeps the paybill account number from an HTTP answer older than the events we hold', () => {
+    const held = newMeterView({ seq: 9, accountNo: null });
+    const merged = mergeFullState(held, newMeterView({ seq: 8, balanceKwh: 1, accountNo: '4815162342' }));
+    expect(merged).toEqual({ ...held, accountNo: '4815162342' });
+  });
+
   it('reads the HTTP meter with ISO times', () => {
     const m = meterFromApi({
       meterNo: 'M2',
+      accountNo: 'M2',
       ownerName: null,
       balanceKwh: 1,
       creditLimitKwh: 2,

@@ -5,6 +5,8 @@ import { epochToMs, isoToMs } from './format';
 /** What the dashboard knows about one meter. kWh are for display only (docs/design.md §2). */
 export interface MeterView {
   meterNo: string;
+  /** paybill account number (from HTTP; the live snapshot does not carry it) */
+  accountNo: string | null;
   ownerName: string | null;
   balanceKwh: number;
   creditLimitKwh: number;
@@ -40,6 +42,7 @@ export function classifySeq(knownSeq: number, eventSeq: number, fromSeq: number 
 /** The fields of `GET /api/meters/:meterNo` the dashboard shows. */
 type ShownMeterFields =
   | 'meterNo'
+  | 'accountNo'
   | 'ownerName'
   | 'balanceKwh'
   | 'creditLimitKwh'
@@ -54,6 +57,7 @@ type ShownMeterFields =
 export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
   return {
     meterNo: m.meterNo,
+    accountNo: m.accountNo,
     ownerName: m.ownerName,
     balanceKwh: m.balanceKwh,
     creditLimitKwh: m.creditLimitKwh,
@@ -72,13 +76,19 @@ export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
  * event can overtake the HTTP answer it raced with.
  */
 export function mergeFullState(current: MeterView | undefined, incoming: MeterView): MeterView {
-  if (current && incoming.seq < current.seq) return current;
+  if (current && incoming.seq < current.seq) {
+    // The account number never changes and only HTTP brings it: keep it from an older answer.
+    return current.accountNo === null && incoming.accountNo !== null
+      ? { ...current, accountNo: incoming.accountNo }
+      : current;
+  }
   return incoming;
 }
 
 export function meterFromSnapshot(current: MeterView | undefined, s: MeterSnapshot): MeterView {
   return {
     meterNo: s.meterNo,
+    accountNo: current?.accountNo ?? null,
     ownerName: current?.ownerName ?? null,
     balanceKwh: s.balance,
     creditLimitKwh: s.creditLimit,

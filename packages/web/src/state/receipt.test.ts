@@ -18,6 +18,7 @@ const line = (l: Pick<Line, 'kind' | 'code' | 'label' | 'amountCents'> & Partial
 const answer: ReceiptAnswer = {
   transactionId: '6f1c2a4e-0000-4000-8000-000000000001',
   meterNo: 'DEMO-001',
+  accountNo: 'DEMO-001',
   type: 'payment',
   source: 'mpesa_stk',
   status: 'completed',

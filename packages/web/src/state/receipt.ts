@@ -30,6 +30,8 @@ export interface ReceiptInfoLine {
 export interface Receipt {
   transactionId: string;
   meterNo: string;
+  /** the paybill account number; the meter number when it fits M-Pesa's 12 characters */
+  accountNo: string;
   type: string;
   status: string;
   atMs: number;
@@ -48,6 +50,7 @@ export function receiptFromAnswer(answer: ReceiptAnswer): Receipt {
   return {
     transactionId: answer.transactionId,
     meterNo: answer.meterNo,
+    accountNo: answer.accountNo,
     type: answer.type,
     status: answer.status,
     atMs: Date.parse(answer.completedAt ?? answer.createdAt),
@@ -80,7 +83,7 @@ export function linesSumCents(receipt: Pick<Receipt, 'lines'>): number {
 type Translate = (key: MessageKey, params?: MessageParams) => string;
 
 interface ReceiptFact {
-  id: 'date' | 'meter' | 'mpesa' | 'phone';
+  id: 'date' | 'meter' | 'account' | 'mpesa' | 'phone';
   label: string;
   value: string;
 }
@@ -157,6 +160,8 @@ export function describeReceipt(receipt: Receipt, t: Translate, locale: Locale):
     { id: 'date', label: t('receiptDate'), value: formatReceiptTime(locale, receipt.atMs) },
     { id: 'meter', label: t('receiptMeter'), value: receipt.meterNo },
   ];
+  if (receipt.accountNo !== receipt.meterNo)
+    facts.push({ id: 'account', label: t('paybillAccount'), value: receipt.accountNo });
   if (receipt.mpesaReceipt)
     facts.push({ id: 'mpesa', label: t('payReceiptNumber'), value: receipt.mpesaReceipt });
   if (receipt.phone) facts.push({ id: 'phone', label: t('payReceiptPhone'), value: receipt.phone });

@@ -38,7 +38,16 @@ type Phase =
  * The "Buy electricity" panel: M-Pesa STK push for this meter, followed live (socket events,
  * with polling of the payment intent as a fallback since sockets deliver at most once).
  */
-export function BuyElectricity({ session, meterNo }: { session: LiveSession; meterNo: string }) {
+export function BuyElectricity({
+  session,
+  meterNo,
+  accountNo,
+}: {
+  session: LiveSession;
+  meterNo: string;
+  /** the paybill account number, once the meter's HTTP answer brought it */
+  accountNo: string | null;
+}) {
   const { t, locale } = useI18n();
   const kes = (v: number) => formatKes(locale, v).replace(/\.00$/, '');
   const [phone, setPhone] = useState('');
@@ -395,6 +404,11 @@ export function BuyElectricity({ session, meterNo }: { session: LiveSession; met
       data-phase={phase.name}
     >
       <h2 className="card-title">{t('buyElectricity')}</h2>
+      {accountNo !== null && (
+        <p className="muted small" data-testid="paybill-account" data-account-no={accountNo}>
+          {t('paybillAccountHint', { accountNo })}
+        </p>
+      )}
       <div data-testid="payment-panel" className="pay-panel" aria-live="polite">
         {body}
       </div>

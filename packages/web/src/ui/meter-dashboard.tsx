@@ -47,7 +47,7 @@ export function MeterDashboard({
       <div className="column">
         <BalanceCard meter={meter} link={state.link} averageRateKw={rateKw} />
         <StatusCard meter={meter} />
-        <BuyElectricity session={session} meterNo={meterNo} />
+        <BuyElectricity session={session} meterNo={meterNo} accountNo={meter.accountNo} />
       </div>
       <div className="column">
         <UsageCard hourly={hourly} daily={state.usage[usageKey(meterNo, 'day')]} />

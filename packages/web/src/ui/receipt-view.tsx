@@ -85,7 +85,11 @@ export function ReceiptView({ receipt }: { receipt: Receipt }) {
           <div key={f.id}>
             <dt>{f.label}</dt>
             <dd
-              className={f.id === 'mpesa' || f.id === 'phone' || f.id === 'meter' ? 'mono' : undefined}
+              className={
+                f.id === 'mpesa' || f.id === 'phone' || f.id === 'meter' || f.id === 'account'
+                  ? 'mono'
+                  : undefined
+              }
               data-testid={
                 f.id === 'mpesa' ? 'receipt-number' : f.id === 'phone' ? 'receipt-phone' : `receipt-${f.id}`
               }

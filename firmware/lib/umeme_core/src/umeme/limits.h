@@ -25,7 +25,7 @@ inline constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;
 inline constexpr double kMaxReading = 1e7;
 
 // String limits, counted in UTF-16 code units as zod's .max() does.
-inline constexpr std::size_t kMaxMeterNoLength = 12;
+inline constexpr std::size_t kMaxMeterNoLength = 32;
 inline constexpr std::size_t kMaxReasonLength = 256;
 inline constexpr std::size_t kMaxCommandIdLength = 64;
 inline constexpr std::size_t kMaxStatusMessageLength = 256;

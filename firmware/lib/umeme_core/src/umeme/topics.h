@@ -7,7 +7,7 @@
 
 namespace umeme {
 
-// Letters, digits, '-' and '_', 1-12 characters (packages/protocol METER_NO_PATTERN): the
+// Letters, digits, '-' and '_', 1-32 characters (packages/protocol METER_NO_PATTERN): the
 // number is safe inside a topic (no wildcards) and inside JSON (nothing to escape).
 bool isValidMeterNo(std::string_view meterNo);
 
