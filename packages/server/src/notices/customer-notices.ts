@@ -8,12 +8,15 @@
  */
 import type { Logger } from 'pino';
 import type { Db } from '../db/db';
+import { ACCOUNT_NO_SQL } from '../meters/account-no';
 import type { AlertChanged, EventBus, MeterChanged, TopupProcessed } from '../shared/events';
 import type { SmsLanguage, SmsMessage } from '../sms/sms-texts';
 
 /** A meter's owner as a notice needs them. */
 interface Recipient {
   user_id: string;
+  /** the meter's paybill account number (issue 17: the meter number when it fits) */
+  account_no: string;
   phone: string | null;
   locale: string;
   balance_mwh: number;
@@ -35,7 +38,7 @@ export interface CustomerNotice {
 /** Delivers a notice (queues an SMS, sends a push); a channel that does not apply returns. */
 export type NoticeChannel = (notice: CustomerNotice) => Promise<void>;
 
-const RECIPIENT_SQL = `SELECT u.id AS user_id, u.phone, u.locale, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh
+const RECIPIENT_SQL = `SELECT u.id AS user_id, ${ACCOUNT_NO_SQL} AS account_no, u.phone, u.locale, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh
   FROM meters m JOIN users u ON u.id = m.user_id
   WHERE m.meter_no = $1 AND u.disabled_at IS NULL`;
 
@@ -120,10 +123,10 @@ export class CustomerNotices {
     const t = rows[0];
     if (!t) return;
     if (purchase) {
-      await this.notify(e.meterNo, `receipt:${e.transactionId}`, () => ({
+      await this.notify(e.meterNo, `receipt:${e.transactionId}`, (r) => ({
         kind: 'receipt',
         meterNo: e.meterNo,
-        account: e.meterNo,
+        account: r.account_no,
         amountCents: e.amountCents ?? 0,
         energyMwh: e.energyDeltaMwh ?? 0,
         balanceMwh: e.balanceMwh,
@@ -156,21 +159,21 @@ export class CustomerNotices {
     if (kind === 'zero_balance') {
       await this.notify(m, `${e.open ? 'supply_cut' : 'supply_restored'}:${alertId}`, (r) =>
         e.open
-          ? { kind: 'supply_cut', meterNo: m, account: m }
+          ? { kind: 'supply_cut', meterNo: m, account: r.account_no }
           : { kind: 'supply_restored', meterNo: m, balanceMwh: Number(r.balance_mwh) },
       );
     } else if (kind === 'low_balance') {
       await this.notify(m, `low_balance:${alertId}`, (r) => ({
         kind: 'low_balance',
         meterNo: m,
-        account: m,
+        account: r.account_no,
         balanceMwh: Number(r.balance_mwh),
       }));
     } else {
       await this.notify(m, `predicted_low:${alertId}`, (r) => ({
         kind: 'predicted_low',
         meterNo: m,
-        account: m,
+        account: r.account_no,
         balanceMwh: Number(r.balance_mwh),
         hoursLeft: Math.max(1, e.hoursLeft ?? 1),
       }));

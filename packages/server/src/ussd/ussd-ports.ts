@@ -15,6 +15,7 @@ import type { Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { smsLanguage } from '../notices/customer-notices';
 import type { UssdCaller, UssdPorts, UssdPurchase } from './ussd-menu';
+import { ACCOUNT_NO_SQL } from '../meters/account-no';
 
 /** How long a USSD reply waits for M-Pesa to take the prompt; the gateway ends sessions after about ten seconds. */
 export const USSD_PUSH_WAIT_MS = 4_000;
@@ -55,9 +56,15 @@ export function ussdPorts(deps: {
       );
       const u = users.rows[0];
       if (!u) return null;
-      const meters = await db.query<{ meter_no: string; balance_mwh: string; debt_cents: string }>(
-        `SELECT meter_no, (credit_limit_mwh - energy_mwh)::bigint AS balance_mwh, debt_cents
-           FROM meters WHERE user_id = $1 ORDER BY meter_no LIMIT 20`,
+      const meters = await db.query<{
+        meter_no: string;
+        account_no: string;
+        balance_mwh: string;
+        debt_cents: string;
+      }>(
+        `SELECT meter_no, ${ACCOUNT_NO_SQL} AS account_no,
+                (credit_limit_mwh - energy_mwh)::bigint AS balance_mwh, debt_cents
+           FROM meters m WHERE user_id = $1 ORDER BY meter_no LIMIT 20`,
         [u.id],
       );
       const caller: UssdCallerRow = {
@@ -67,7 +74,7 @@ export function ussdPorts(deps: {
         phone,
         meters: meters.rows.map((m) => ({
           meterNo: m.meter_no,
-          account: m.meter_no,
+          account: m.account_no,
           balanceMwh: Number(m.balance_mwh),
           hoursLeft: null,
           emergencyMwh:

@@ -2335,7 +2335,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             publicKey: string;
-                            kinds: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "payment_failed")[];
+                            kinds: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "operator_disconnect" | "topup_approved" | "topup_rejected" | "emergency_credit")[];
                         };
                     };
                 };
@@ -2388,7 +2388,7 @@ export interface paths {
                                 endpoint: string;
                                 /** @enum {string} */
                                 lang: "en" | "sw";
-                                kinds: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "payment_failed")[];
+                                kinds: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "operator_disconnect" | "topup_approved" | "topup_rejected" | "emergency_credit")[];
                                 createdAt: string;
                             }[];
                         };
@@ -2431,7 +2431,7 @@ export interface paths {
                          * @enum {string}
                          */
                         lang?: "en" | "sw";
-                        kinds?: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "payment_failed")[];
+                        kinds?: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "operator_disconnect" | "topup_approved" | "topup_rejected" | "emergency_credit")[];
                     };
                 };
             };
@@ -2446,7 +2446,7 @@ export interface paths {
                             endpoint: string;
                             /** @enum {string} */
                             lang: "en" | "sw";
-                            kinds: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "payment_failed")[];
+                            kinds: ("receipt" | "low_balance" | "predicted_low" | "supply_cut" | "supply_restored" | "operator_disconnect" | "topup_approved" | "topup_rejected" | "emergency_credit")[];
                             createdAt: string;
                         };
                     };
