@@ -254,6 +254,13 @@ describe('licence reports', () => {
     expect(problemOf({ name: 'both', version: '1.0.0', identifier: 'MIT AND AGPL-3.0' })).toContain(
       'both@1.0.0',
     );
+    // A reviewed package ships under the licence it was reviewed under, and no other; the review
+    // is of that package, not of its licence.
+    expect(problemOf({ name: 'web-push', version: '3.6.7', identifier: 'MPL-2.0' })).toBeNull();
+    expect(problemOf({ name: 'web-push', version: '4.0.0', identifier: 'GPL-3.0-only' })).toContain(
+      'web-push',
+    );
+    expect(problemOf({ name: 'other-mpl', version: '1.0.0', identifier: 'MPL-2.0' })).toContain('other-mpl');
   });
 });
 
