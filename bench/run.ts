@@ -102,6 +102,8 @@ const scenarios: Scenario[] = [
   },
   // Issue 16: one of two instances killed mid-ingest (its own Mosquitto, PostgreSQL).
   { name: 'failover: instance death to full rate', script: 'failover.ts', args: [], needs: ['postgres'] },
+  // Issue 18: 10,000 meters cross low balance at once; the SMS outbox's rate, and credits meanwhile.
+  { name: 'SMS outbox: 10,000 low-balance messages', script: 'sms.ts', args: [] },
   { name: 'fleet view', script: 'fleet-view.ts', args: [] },
   { name: 'dashboard load', script: 'web-load.ts', args: [] },
 ];
@@ -120,6 +122,14 @@ const headlines: Record<string, (r: Record<string, unknown>) => string> = {
       `received → command/balance published p50 ${String(st.receivedToPublishedMsP50)} ms, ` +
       `p99 ${String(st.receivedToPublishedMsP99)} ms (callback sent → meter has it p99 ` +
       `${String(st.latencyMsP99)} ms); target ≥ 1,000/s with p99 < 25 ms: ${met ? 'met' : 'MISSED'}`
+    );
+  },
+  'SMS outbox: 10,000 low-balance messages': (r) => {
+    const alone = r.creditMsAlone as Record<string, number>;
+    const during = r.creditMsDuringBurst as Record<string, number>;
+    return (
+      `${String(r.sent)} SMS handed to the emulator at ${String(r.sentPerS)}/s; credits p50/p99 ` +
+      `${String(alone.p50)}/${String(alone.p99)} ms alone, ${String(during.p50)}/${String(during.p99)} ms during the burst`
     );
   },
   'dashboard load': (r) =>
