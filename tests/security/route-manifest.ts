@@ -49,6 +49,11 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /api/admin/sms': 'admin',
   'GET /api/me/sms': 'user',
   'PUT /api/me/sms': 'user',
+  // web push (issue 18 §4): the VAPID public key, and the caller's own browsers' subscriptions
+  'GET /api/push/config': 'user',
+  'GET /api/push/subscriptions': 'user',
+  'POST /api/push/subscriptions': 'user',
+  'DELETE /api/push/subscriptions': 'user',
   'POST /transactions/topup': 'user',
   'GET /transactions/topup': 'user',
   'PATCH /transactions/topup/:id/process': 'admin',
