@@ -18,6 +18,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
+import { PGlite } from '@electric-sql/pglite';
 import type { StkCallbackBody } from '@umeme/daraja';
 import { SYSTEM, type Caller } from '../packages/server/src/shared/access';
 import { startTestApp } from '../tests/helpers/app';
@@ -89,6 +90,18 @@ pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   }
   return result;
 } as typeof pg.Client.prototype.query;
+
+/**
+ * Statements PGlite ran in this process: each parameterised query starts with a Parse message
+ * ('P'), each simple query with 'Q'. PGlite has no round trips; its cost is its statements.
+ */
+let pgliteStatements = 0;
+// eslint-disable-next-line @typescript-eslint/unbound-method -- re-bound with apply below
+const originalExecRaw = PGlite.prototype.execProtocolRawSync;
+PGlite.prototype.execProtocolRawSync = function (this: PGlite, message: Uint8Array, ...rest) {
+  if (message[0] === 0x50 || message[0] === 0x51) pgliteStatements += 1;
+  return originalExecRaw.apply(this, [message, ...rest]);
+};
 
 /**
  * A statement's first 70 characters, whitespace folded and string literals blanked (a pipelined
@@ -461,12 +474,12 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     const stageObjects = service as unknown as {
       receipt: { persistStkCallback: (input: { checkoutRequestId: string }) => Promise<unknown> };
       settlement: {
-        verifier: { verify: (checkoutRequestId: string) => Promise<unknown> };
+        deps: { verifier: { verify: (checkoutRequestId: string) => Promise<unknown> } };
         settleInBatch: (item: { cb: { CheckoutRequestID: string } }) => Promise<unknown>;
       };
     };
     const { receipt: receiptStage, settlement: settleStage } = stageObjects;
-    const verifier = settleStage.verifier;
+    const verifier = settleStage.deps.verifier;
     receiptStage.persistStkCallback = timeStage(
       'persist',
       receiptStage.persistStkCallback.bind(receiptStage),
@@ -492,6 +505,8 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     const child = fork(import.meta.filename, ['--sender'], { execArgv: ['--import', 'tsx'] });
     let cpuAtStart = process.cpuUsage();
     let tripsAtStart = new Map<string, number>();
+    let statementsAtStart = 0;
+    let statementsDuring = 0;
     let cpuMs = 0;
     let cpuDuringThroughput: (() => Record<string, number>) | null = null;
     let cpuPercentOfCore: Record<string, number> = {};
@@ -506,10 +521,12 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
           serverLatencies = [];
           cpuDuringThroughput = cpuShares({ server: process.pid, sender: child.pid });
           tripsAtStart = new Map(roundTrips);
+          statementsAtStart = pgliteStatements;
         } else if (mark === 'end') {
           const cpu = process.cpuUsage(cpuAtStart);
           cpuMs = (cpu.user + cpu.system) / 1000;
           cpuPercentOfCore = cpuDuringThroughput?.() ?? {};
+          statementsDuring = pgliteStatements - statementsAtStart;
           tripsDuring = new Map(
             [...roundTrips]
               .map(([k, n]) => [k, n - (tripsAtStart.get(k) ?? 0)] as const)
@@ -583,6 +600,9 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       serverCpuMsPerCallback: Math.round((cpuMs / input.throughputItems.length) * 100) / 100,
       // Phase 1, % of one core per process (the machine has two).
       cpuPercentOfCore,
+      ...(db === 'pglite'
+        ? { statementsPerCallback: Math.round((statementsDuring / input.throughputItems.length) * 100) / 100 }
+        : {}),
       ...(db === 'postgres'
         ? {
             roundTripsPerCallback:

@@ -1,7 +1,7 @@
 import type { TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import { randomUUID } from 'node:crypto';
-import { deferOrRun, queryMany, type Db, type QueryResult, type Transaction } from '../db/db';
+import { deferOrRun, type Db, type QueryResult, type Transaction } from '../db/db';
 import { assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
@@ -70,6 +70,7 @@ interface MeterInBatch {
   monthN: number;
   ledgerMwh: number;
   openAlerts: string[];
+  lastConnect: LastConnect | undefined;
   creditLimitMwh: number;
   debtCents: number;
   eventSeq: number;
@@ -136,8 +137,8 @@ export class CreditService {
     caller: Caller,
     reqs: readonly CreditRequest[],
     locked: ReadonlyMap<string, LockedMeter>,
-    /** the results of `creditBatchReads` for these meters, when the caller ran them already */
-    prefetched?: readonly QueryResult<Record<string, unknown>>[],
+    /** the result of `creditBatchReads` for these meters, when the caller ran it already */
+    prefetched?: QueryResult<Record<string, unknown>>,
   ): Promise<CreditOutcome[]> {
     for (const req of reqs) {
       assertCreditAmount(req.amountCents);
@@ -150,20 +151,20 @@ export class CreditService {
     }));
     const meterNos = [...new Set(reqs.map((r) => r.meterNo).filter((m) => locked.has(m)))];
     if (meterNos.length === 0) return out;
-    const [reads, priors, connects] =
-      prefetched ??
-      (await queryMany(
-        tx,
-        creditBatchReads(
-          meterNos,
-          reqs.map((r) => r.externalRef),
-        ),
-      ));
-    const lastConnect = new Map((connects!.rows as unknown as LastConnect[]).map((r) => [r.meter_no, r]));
+    let result = prefetched;
+    if (!result) {
+      const { text, values } = creditBatchReads(
+        meterNos,
+        reqs.map((r) => r.externalRef),
+      );
+      result = await tx.query(text, values);
+    }
+    const reads = result.rows as unknown as CreditBatchReads[];
     /** credits already written, and written by this batch, by external reference */
-    const written = new Map((priors!.rows as unknown as PriorCredit[]).map((p) => [p.external_ref, p]));
+    const written = new Map<string, PriorCredit>();
+    for (const p of reads[0]?.priors ?? []) written.set(p.external_ref, p);
     const state = new Map<string, MeterInBatch>();
-    for (const r of reads!.rows as unknown as CreditBatchReads[]) {
+    for (const r of reads) {
       const meter = locked.get(r.meter_no)!;
       state.set(r.meter_no, {
         meter,
@@ -171,6 +172,10 @@ export class CreditService {
         monthN: r.month_n,
         ledgerMwh: r.ledger_mwh,
         openAlerts: r.open_alerts,
+        lastConnect:
+          r.connect_reason === null
+            ? undefined
+            : { reason: r.connect_reason, created_by: r.connect_created_by },
         creditLimitMwh: meter.credit_limit_mwh,
         debtCents: meter.debt_cents,
         eventSeq: meter.event_seq,
@@ -200,7 +205,7 @@ export class CreditService {
         st.meter.emergency_credit_mwh,
         balanceBeforeMwh,
         quote,
-        lastConnect.get(req.meterNo),
+        st.lastConnect,
       );
       const after = st.creditLimitMwh + quote.energyMwh;
       // Invariant 2 of docs/design.md §3 (C = E0 + Σ ledger), on the ledger as read under the

@@ -1,4 +1,11 @@
-import { DEFAULT_TARIFF, quotePurchase, selectTariff, type PurchaseQuote, type Tariff } from '@umeme/core';
+import {
+  DEFAULT_TARIFF,
+  quotePurchase,
+  selectTariff,
+  validateTariff,
+  type PurchaseQuote,
+  type Tariff,
+} from '@umeme/core';
 
 /**
  * Port between the crediting service and the tariff engine of @umeme/core: money in,
@@ -16,10 +23,17 @@ export interface PricingContext {
 
 export type Pricing = (ctx: PricingContext) => PurchaseQuote;
 
-/** Prices with the tariff version in force at the time of purchase. */
-export const tariffPricing =
-  (tariffs: readonly Tariff[] = [DEFAULT_TARIFF]): Pricing =>
-  (ctx) => {
+/**
+ * Prices with the tariff version in force at the time of purchase. This is where tariffs enter
+ * use, so this is where a bad one is refused: every version must be valid (`validateTariff`) and
+ * no two may take effect at the same instant, or this throws a TariffError before any sale.
+ */
+export function tariffPricing(tariffs: readonly Tariff[] = [DEFAULT_TARIFF]): Pricing {
+  if (tariffs.length === 0) throw new RangeError('tariffPricing needs at least one tariff');
+  for (const tariff of tariffs) validateTariff(tariff);
+  // selectTariff looks at every version whatever the instant: this finds clashing start times now.
+  selectTariff(tariffs, Number.MAX_SAFE_INTEGER);
+  return (ctx) => {
     const tariff = selectTariff(tariffs, ctx.at);
     return quotePurchase({
       tariff,
@@ -29,3 +43,4 @@ export const tariffPricing =
       debtCents: ctx.debtCents,
     });
   };
+}

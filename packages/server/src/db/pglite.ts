@@ -1,23 +1,19 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
 import {
   AfterCommitQueue,
-  parseSafeInteger,
   pipelineOver,
   withAfterCommit,
   type Db,
   type Queryable,
   type QueryResult,
 } from './db';
-
-const parsers = {
-  [types.INT8]: parseSafeInteger,
-  [types.NUMERIC]: parseSafeInteger,
-};
+import { TYPE_PARSERS } from './type-parsers';
 
 /** Embedded PostgreSQL (WASM). `dataDir` null keeps it in memory (tests). */
 export async function openPglite(dataDir: string | null): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const parsers = { ...TYPE_PARSERS };
   const pg = await PGlite.create(dataDir ? { dataDir, parsers } : { parsers });
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {

@@ -3,7 +3,6 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 import {
   AfterCommitQueue,
-  parseSafeInteger,
   pipelineOver,
   withAfterCommit,
   type Db,
@@ -11,9 +10,9 @@ import {
   type QueryResult,
   type Statement,
 } from './db';
+import { TYPE_PARSERS } from './type-parsers';
 
-pg.types.setTypeParser(pg.types.builtins.INT8, parseSafeInteger);
-pg.types.setTypeParser(pg.types.builtins.NUMERIC, parseSafeInteger);
+for (const [oid, parse] of Object.entries(TYPE_PARSERS)) pg.types.setTypeParser(Number(oid), parse);
 
 /**
  * Parameterised statements are prepared once per connection under a name derived from their

@@ -5,14 +5,12 @@ import { mayHoldNul, withoutNul } from './callback-text';
 import {
   groupCommit,
   type CallbackOutcome,
-  type PaymentFailpoints,
-  type PaymentsDeps,
   type PendingPersist,
   type PersistedCallback,
   type SeenIntent,
 } from './payments.intents';
+import type { PaymentStageDeps } from './payment-stage';
 import type { Settlement } from './settlement';
-import type { StkVerifier } from './stk-verification';
 
 /**
  * The second stage: a callback is stored as received (committed before it is settled or
@@ -24,9 +22,7 @@ export class CallbackReceipt {
   private persistingSingly = 0;
 
   constructor(
-    private readonly deps: PaymentsDeps,
-    private readonly failpoints: PaymentFailpoints,
-    private readonly verifier: StkVerifier,
+    private readonly deps: PaymentStageDeps,
     private readonly settlement: Settlement,
   ) {
     this.persistBatcher = groupCommit<PendingPersist>(
@@ -62,14 +58,14 @@ export class CallbackReceipt {
         'callback with NUL characters stored with them escaped',
       );
     }
-    const verdict = this.verifier.verifyEarly(stkCallback);
+    const verdict = this.deps.verifier.verifyEarly(stkCallback);
     const row = await this.persistStkCallback({
       checkoutRequestId: stkCallback.CheckoutRequestID,
       resultCode: stkCallback.ResultCode,
       body,
       remoteAddress,
     });
-    await this.failpoints.afterCallbackPersisted?.(row.id);
+    await this.deps.failpoints.afterCallbackPersisted?.(row.id);
     // no intent: the join's columns are all null
     return this.settlement.settleStkCallback(
       row.id,

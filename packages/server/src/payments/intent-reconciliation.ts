@@ -8,10 +8,10 @@ import {
   UNKNOWN_AFTER_CRASH_REASON,
   type ClaimedIntent,
   type IntentRow,
-  type PaymentsDeps,
   type QueryResolution,
   type Settled,
 } from './payments.intents';
+import type { PaymentStageDeps } from './payment-stage';
 import type { Settlement } from './settlement';
 
 /**
@@ -21,7 +21,7 @@ import type { Settlement } from './settlement';
  */
 export class IntentReconciliation {
   constructor(
-    private readonly deps: PaymentsDeps,
+    private readonly deps: PaymentStageDeps,
     private readonly settlement: Settlement,
   ) {}
 

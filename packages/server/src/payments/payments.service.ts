@@ -2,6 +2,7 @@ import type { StkCallback } from '@umeme/daraja';
 import type { Caller } from '../shared/access';
 import { CallbackReceipt } from './callback-receipt';
 import { IntentReconciliation } from './intent-reconciliation';
+import type { PaymentStageDeps } from './payment-stage';
 import type {
   CallbackOutcome,
   ClaimedIntent,
@@ -44,11 +45,11 @@ export class PaymentsService {
   private readonly reconciliation: IntentReconciliation;
 
   constructor(deps: PaymentsDeps) {
-    const verifier = new StkVerifier(deps);
-    this.settlement = new Settlement(deps, this.failpoints, verifier);
-    this.pushes = new StkPushes(deps, (id) => this.settlement.settleEarlyCallbacks(id));
-    this.receipt = new CallbackReceipt(deps, this.failpoints, verifier, this.settlement);
-    this.reconciliation = new IntentReconciliation(deps, this.settlement);
+    const stage: PaymentStageDeps = { ...deps, failpoints: this.failpoints, verifier: new StkVerifier(deps) };
+    this.settlement = new Settlement(stage);
+    this.pushes = new StkPushes(stage, this.settlement);
+    this.receipt = new CallbackReceipt(stage, this.settlement);
+    this.reconciliation = new IntentReconciliation(stage, this.settlement);
   }
 
   requestStkPush(caller: Caller, body: StkPushBody, idempotencyKey?: string): Promise<StkPushAnswer> {

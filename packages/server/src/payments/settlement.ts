@@ -31,13 +31,11 @@ import {
   type BatchedSettle,
   type CallbackOutcome,
   type IntentRow,
-  type PaymentFailpoints,
-  type PaymentsDeps,
   type SeenIntent,
   type Settled,
   type Verdict,
 } from './payments.intents';
-import type { StkVerifier } from './stk-verification';
+import type { PaymentStageDeps } from './payment-stage';
 
 /**
  * The third stage: a stored callback settled against its intent. Every path locks the intent
@@ -52,11 +50,7 @@ export class Settlement {
   /** callbacks in their own settle transaction right now */
   private settlingSingly = 0;
 
-  constructor(
-    private readonly deps: PaymentsDeps,
-    private readonly failpoints: PaymentFailpoints,
-    private readonly verifier: StkVerifier,
-  ) {
+  constructor(private readonly deps: PaymentStageDeps) {
     this.settleBatcher = groupCommit<BatchedSettle>(
       deps,
       'umeme_payment_settle_batch_size',
@@ -102,7 +96,7 @@ export class Settlement {
             ).rows[0] ?? null);
       meterNo = seen?.meter_no ?? null;
       if (seen && seen.status !== 'succeeded' && metadataProblem(seen, meta) === null) {
-        verdict = await (earlyVerdict ?? this.verifier.verify(cb.CheckoutRequestID));
+        verdict = await (earlyVerdict ?? this.deps.verifier.verify(cb.CheckoutRequestID));
       }
     }
     // One by one while few are settling (the shortest path); under load, confirmed successes
@@ -123,7 +117,7 @@ export class Settlement {
       }
     }
     if (success && (settled.outcome === 'applied' || settled.outcome === 'duplicate')) {
-      this.verifier.rememberCredited(cb.CheckoutRequestID);
+      this.deps.verifier.rememberCredited(cb.CheckoutRequestID);
     }
     await this.publishSettled(settled);
     this.callbacks.inc({ kind: 'stk', outcome: settled.outcome });
@@ -323,7 +317,7 @@ export class Settlement {
     // stays locked until COMMIT.
     const meterNos = candidates.map((i) => items[i]!.meterNo);
     const known = meterNos.every((m): m is string => m !== null) ? [...new Set(meterNos)] : null;
-    const [lockedIntents, lockedMeters, ...creditReads] = await tx.queryMany([
+    const [lockedIntents, lockedMeters, creditReads] = await tx.queryMany([
       {
         text: `SELECT ${INTENT_COLUMNS_OF_I},
               EXISTS (SELECT 1 FROM payment_intents o WHERE o.mpesa_receipt = c.receipt AND o.id <> i.id) AS receipt_used
@@ -340,7 +334,7 @@ export class Settlement {
           ORDER BY meter_no FOR UPDATE`,
             values: [checkoutIds],
           },
-      ...(known ? creditBatchReads(known, externalRefs) : []),
+      ...(known ? [creditBatchReads(known, externalRefs)] : []),
     ]);
     const intents = lockedIntents!.rows as unknown as (IntentRow & { receipt_used: boolean })[];
     const meters = lockedMeters!.rows as unknown as LockedMeter[];
@@ -411,9 +405,9 @@ export class Settlement {
   async publishSettled(s: Settled): Promise<void> {
     if (s.succeeded) {
       // the credit's own events went out when its transaction committed
-      await this.failpoints.afterCreditCommitted?.(s.succeeded.intentId);
+      await this.deps.failpoints.afterCreditCommitted?.(s.succeeded.intentId);
       this.deps.bus.emit('payment_succeeded', s.succeeded);
-      await this.failpoints.afterPublished?.(s.succeeded.intentId);
+      await this.deps.failpoints.afterPublished?.(s.succeeded.intentId);
     }
     if (s.failed) this.deps.bus.emit('payment_failed', s.failed);
     if (s.alertChanges) this.deps.alerts.publish(s.alertChanges);

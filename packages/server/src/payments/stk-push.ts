@@ -17,10 +17,11 @@ import {
 import {
   UNKNOWN_PUSH_MESSAGE,
   type IntentRow,
-  type PaymentsDeps,
   type StkPushAnswer,
   type StkPushStatus,
 } from './payments.intents';
+import type { PaymentStageDeps } from './payment-stage';
+import type { Settlement } from './settlement';
 import type {
   ErrorBody,
   IntentResponse,
@@ -38,9 +39,9 @@ export class StkPushes {
   private readonly pushes: Counter<'outcome'>;
 
   constructor(
-    private readonly deps: PaymentsDeps,
-    /** settles callbacks that overtook the push's answer (see Settlement.settleEarlyCallbacks) */
-    private readonly settleEarlyCallbacks: (checkoutRequestId: string) => Promise<void>,
+    private readonly deps: PaymentStageDeps,
+    /** settles callbacks that overtook the push's answer (settleEarlyCallbacks) */
+    private readonly settlement: Settlement,
   ) {
     this.pushes = new Counter({
       name: 'umeme_stk_pushes_total',
@@ -259,9 +260,11 @@ export class StkPushes {
         'stk push sent',
       );
       // A callback may have overtaken the update above; it was kept, and is settled now.
-      await this.settleEarlyCallbacks(res.CheckoutRequestID).catch((err: unknown) =>
-        logger.error({ err, intentId }, 'settling an early callback failed; reconciliation will retry'),
-      );
+      await this.settlement
+        .settleEarlyCallbacks(res.CheckoutRequestID)
+        .catch((err: unknown) =>
+          logger.error({ err, intentId }, 'settling an early callback failed; reconciliation will retry'),
+        );
       return { statusCode: 202, body };
     } catch (err) {
       if (!(err instanceof DarajaError)) throw err;
