@@ -1,4 +1,4 @@
-// Protects issue 16 (payments under failure): 200 STK callbacks over two instances, one killed with SIGKILL midway; M-Pesa's retries and the survivor's STK Query both arrive, and every payment is credited exactly once.
+// Protects PAY-12 (issue 16, payments under failure): 200 STK callbacks over two instances, one killed with SIGKILL midway; M-Pesa's retries and the survivor's STK Query both arrive, and every payment is credited exactly once.
 import { randomBytes } from 'node:crypto';
 import { createDarajaEmulator, type DarajaEmulator } from '@umeme/daraja';
 import pg from 'pg';
@@ -107,7 +107,7 @@ describe.skipIf(!DATABASE_URL)(
       await db?.drop();
     });
 
-    it('every callback answered 200 is credited exactly once, none twice when retries and STK Query both arrive, and none stays pending', async () => {
+    it('PAY-12: every callback answered 200 is credited exactly once, none twice when retries and STK Query both arrive, and none stays pending', async () => {
       const reconciling = () => survivor.app.services.jobs.state()['payment-reconciliation']?.held === true;
       expect(reconciling()).toBe(false);
 
