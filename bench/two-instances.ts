@@ -31,6 +31,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     payments: { type: 'string', default: '2000' },
     concurrency: { type: 'string', default: '64' },
+    /** callbacks to how many of the two instances (1: a comparison with one instance taking them all) */
+    'callback-instances': { type: 'string', default: '2' },
   },
 });
 const METERS = Number(values.meters);
@@ -38,6 +40,7 @@ const RATE_PER_S = Number(values.rate);
 const SECONDS = Number(values.seconds);
 const PAYMENTS = Number(values.payments);
 const CONCURRENCY = Number(values.concurrency);
+const CALLBACK_INSTANCES = values['callback-instances'] === '1' ? 1 : 2;
 const AMOUNT_KES = 10;
 const PHONES = 200;
 
@@ -222,7 +225,7 @@ async function main(): Promise<void> {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let i = k++; i < checkout.length; i = k++) {
-          const res = await fetch(`${urls[i % 2]!}/daraja/callback/${token}`, {
+          const res = await fetch(`${urls[i % CALLBACK_INSTANCES]!}/daraja/callback/${token}`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
             body: JSON.stringify(bodyOf(checkout[i]!.checkoutRequestId)),
@@ -270,6 +273,8 @@ async function main(): Promise<void> {
       callbacksRefused: refused,
       paymentsCredited: creditedAll,
       concurrency: CONCURRENCY,
+      callbackInstances: CALLBACK_INSTANCES,
+      daraja: { ...emulator.calls },
     };
     console.log(
       `  two instances: ingest ${ingestAppliedPerS} reports/s stored at ${RATE_PER_S}/s offered ` +
