@@ -105,7 +105,7 @@ const scenarios: Scenario[] = [
   {
     name: 'two instances: ingest and payments',
     script: 'two-instances.ts',
-    args: ['--meters', '200', '--rate', '2000', '--seconds', '10', '--payments', '2000'],
+    args: ['--meters', '200', '--rate', '2000', '--seconds', '10', '--payments', '1000'],
     needs: ['postgres', 'mqtt'],
   },
   // Issue 16: one of two instances killed mid-ingest (its own Mosquitto, PostgreSQL).
