@@ -100,6 +100,14 @@ const scenarios: Scenario[] = [
     args: ['--db', 'postgres', '--rate', '1000'],
     needs: ['postgres', 'mqtt'],
   },
+  // Issue 16: two server processes on one database and one broker (their own Mosquitto); the
+  // figures are the sum of both instances. Bounded: about a minute on a quiet machine.
+  {
+    name: 'two instances: ingest and payments',
+    script: 'two-instances.ts',
+    args: ['--meters', '200', '--rate', '2000', '--seconds', '10', '--payments', '1000'],
+    needs: ['postgres', 'mqtt'],
+  },
   // Issue 16: one of two instances killed mid-ingest (its own Mosquitto, PostgreSQL).
   { name: 'failover: instance death to full rate', script: 'failover.ts', args: [], needs: ['postgres'] },
   // Issue 18: 10,000 meters cross low balance at once; the SMS outbox's rate, and credits meanwhile.
@@ -132,6 +140,9 @@ const headlines: Record<string, (r: Record<string, unknown>) => string> = {
       `${String(alone.p50)}/${String(alone.p99)} ms alone, ${String(during.p50)}/${String(during.p99)} ms during the burst`
     );
   },
+  'two instances: ingest and payments': (r) =>
+    `both instances together: ${String(r.ingestAppliedPerS)} reports/s stored at ${String(r.ingestOfferedPerS)}/s ` +
+    `offered; ${String(r.callbacksAnsweredPerS)} STK callbacks/s answered, ${String(r.paymentsCreditedPerS)}/s credited`,
   'dashboard load': (r) =>
     `live balance visible p50 ${String(r.balanceVisibleMsP50)} ms, max ${String(r.balanceVisibleMsMax)} ms ` +
     `(target ${String(r.targetMs)} ms at ${String(r.downKbps)} kbit/s, ${String(r.rttMs)} ms RTT: ` +
