@@ -102,6 +102,13 @@ const scenarios: Scenario[] = [
   },
   // Issue 16: one of two instances killed mid-ingest (its own Mosquitto, PostgreSQL).
   { name: 'failover: instance death to full rate', script: 'failover.ts', args: [], needs: ['postgres'] },
+  // Issue 16, PAY-8: the seeded fleet simulation in full against an independent model.
+  {
+    name: 'PAY-8 fleet simulation: 1,000 meters × 24 h',
+    script: 'fleet-sim.ts',
+    args: [],
+    needs: ['postgres'],
+  },
   { name: 'fleet view', script: 'fleet-view.ts', args: [] },
   { name: 'dashboard load', script: 'web-load.ts', args: [] },
 ];
