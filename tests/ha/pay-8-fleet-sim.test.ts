@@ -33,5 +33,5 @@ describe.skipIf(!DATABASE_URL || unavailable !== null)('PAY-8: seeded fleet simu
     expect(r.brokerRestarts).toBe(1);
     expect(r.serverRestarts).toHaveLength(1);
     expect(mismatches, `seed ${SEED}: replay with PAY8_SEED=${SEED}`).toEqual([]);
-  }, 180_000);
+  }, 300_000);
 });
