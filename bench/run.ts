@@ -29,6 +29,8 @@ interface Scenario {
   script: string;
   args: string[];
   needs?: ('postgres' | 'mqtt')[];
+  /** how long it may run; 10 minutes unless said */
+  timeoutMs?: number;
 }
 
 const scenarios: Scenario[] = [
@@ -155,7 +157,7 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path, ...s.args], {
       env,
       encoding: 'utf8',
-      timeout: 10 * 60_000,
+      timeout: s.timeoutMs ?? 10 * 60_000,
       maxBuffer: 64 * 1024 * 1024,
     });
     process.stdout.write(
