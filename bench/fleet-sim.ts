@@ -41,6 +41,7 @@ const r = await runFleetSim({
   serverRestarts: restarts,
   stepMinutes: Number(values['step-minutes']),
   stepMs: Number(values['step-ms']),
+  purchasesPerMeter: 1.5,
   databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   replayCommand,
 });

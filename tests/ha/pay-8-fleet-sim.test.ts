@@ -20,6 +20,8 @@ describe.skipIf(!DATABASE_URL || unavailable !== null)('PAY-8: seeded fleet simu
       serverRestarts: 1,
       stepMinutes: 5,
       stepMs: 400,
+      // few, for CI time: each is two HTTP requests
+      purchasesPerMeter: 0.5,
       databaseUrl: DATABASE_URL!,
       replayCommand: `PAY8_SEED=${SEED} npx vitest run tests/ha/pay-8-fleet-sim.test.ts`,
     });

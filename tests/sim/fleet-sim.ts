@@ -32,6 +32,8 @@ export interface FleetSimOptions {
   /** simulated minutes per step (each meter reports once a step) and the real milliseconds a step takes */
   stepMinutes: number;
   stepMs: number;
+  /** purchases per meter over the run, on average */
+  purchasesPerMeter: number;
   /** PostgreSQL server to create the scratch database on */
   databaseUrl: string;
   /** how to replay this run, printed with the seed on a mismatch */
@@ -347,7 +349,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
         () => inflight--,
       );
     };
-    const purchaseChance = 1.5 / steps;
+    const purchaseChance = o.purchasesPerMeter / steps;
     for (let step = 0; step < steps; step++) {
       const stepStarted = Date.now();
       const hour = Math.floor((step * o.stepMinutes) / 60) % 24;
