@@ -29,6 +29,8 @@ interface Scenario {
   script: string;
   args: string[];
   needs?: ('postgres' | 'mqtt')[];
+  /** how long it may run; 10 minutes unless said */
+  timeoutMs?: number;
 }
 
 const scenarios: Scenario[] = [
@@ -112,6 +114,13 @@ const scenarios: Scenario[] = [
   { name: 'failover: instance death to full rate', script: 'failover.ts', args: [], needs: ['postgres'] },
   // Issue 18: 10,000 meters cross low balance at once; the SMS outbox's rate, and credits meanwhile.
   { name: 'SMS outbox: 10,000 low-balance messages', script: 'sms.ts', args: [] },
+  // Issue 16, PAY-8: the seeded fleet simulation in full against an independent model.
+  {
+    name: 'PAY-8 fleet simulation: 1,000 meters × 24 h',
+    script: 'fleet-sim.ts',
+    args: [],
+    needs: ['postgres'],
+  },
   { name: 'fleet view', script: 'fleet-view.ts', args: [] },
   { name: 'dashboard load', script: 'web-load.ts', args: [] },
 ];
@@ -169,7 +178,7 @@ async function main(): Promise<void> {
     const r = spawnSync(process.execPath, ['--import', 'tsx', path, ...s.args], {
       env,
       encoding: 'utf8',
-      timeout: 10 * 60_000,
+      timeout: s.timeoutMs ?? 10 * 60_000,
       maxBuffer: 64 * 1024 * 1024,
     });
     process.stdout.write(
