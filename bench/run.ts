@@ -120,6 +120,8 @@ const scenarios: Scenario[] = [
     script: 'fleet-sim.ts',
     args: [],
     needs: ['postgres'],
+    // registering 1,000 meters with the broker alone takes minutes
+    timeoutMs: 25 * 60_000,
   },
   { name: 'fleet view', script: 'fleet-view.ts', args: [] },
   { name: 'dashboard load', script: 'web-load.ts', args: [] },
