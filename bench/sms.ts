@@ -45,6 +45,12 @@ async function seedFleet(t: TestApp, n: number, prefix: string): Promise<string[
        FROM generate_series(1, $2::int) g JOIN users u ON u.email = $1 || g || '@bench.local'`,
     [prefix, n],
   );
+  // C = E0 + Σ ledger: the opening credit is a ledger entry like any other.
+  await q.query(
+    `INSERT INTO ledger_entries (meter_no, kind, energy_mwh, credit_limit_after_mwh, memo)
+     SELECT $1 || g, 'opening', 2500000, 2500000, 'bench opening credit' FROM generate_series(1, $2::int) g`,
+    [prefix, n],
+  );
   return Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 }
 
