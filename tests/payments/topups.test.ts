@@ -127,6 +127,9 @@ describe.each(databases)('top-up requests on %s', (db) => {
   it('a rejected request credits nothing and cannot be approved afterwards', async () => {
     const payer = await newPayer(t);
     const created = await request(payer, { meterNo: payer.meterNo, amount: 30, channel: 'other' });
+    const unexplained = await processAs(t.adminToken, created.body.id, { status: 'rejected', admin_notes: ' ' });
+    expect(unexplained.status).toBe(400);
+    expect(unexplained.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     const rejected = await processAs(t.adminToken, created.body.id, {
       status: 'rejected',
       admin_notes: 'no receipt',
@@ -155,7 +158,7 @@ describe.each(databases)('top-up requests on %s', (db) => {
     const b = await newPayer(t);
     const ra = await request(a, { meterNo: a.meterNo, amount: 11, channel: 'cash' });
     const rb = await request(b, { meterNo: b.meterNo, amount: 12, channel: 'cash' });
-    await processAs(t.adminToken, rb.body.id, { status: 'rejected', admin_notes: '' });
+    await processAs(t.adminToken, rb.body.id, { status: 'rejected', admin_notes: 'no such deposit' });
     const own = await t.api<{ topups: Topup[] }>('GET', '/transactions/topup', undefined, a.token);
     expect(own.status).toBe(200);
     expect(own.body.topups.map((x) => x.id)).toEqual([ra.body.id]);
