@@ -127,7 +127,10 @@ describe.each(databases)('top-up requests on %s', (db) => {
   it('a rejected request credits nothing and cannot be approved afterwards', async () => {
     const payer = await newPayer(t);
     const created = await request(payer, { meterNo: payer.meterNo, amount: 30, channel: 'other' });
-    const unexplained = await processAs(t.adminToken, created.body.id, { status: 'rejected', admin_notes: ' ' });
+    const unexplained = await processAs(t.adminToken, created.body.id, {
+      status: 'rejected',
+      admin_notes: ' ',
+    });
     expect(unexplained.status).toBe(400);
     expect(unexplained.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     const rejected = await processAs(t.adminToken, created.body.id, {

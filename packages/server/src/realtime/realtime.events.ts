@@ -19,7 +19,13 @@ import {
   type TransactionType,
 } from '@umeme/protocol';
 import type { z } from 'zod';
-import type { AlertChanged, DomainEvents, MeterChanged, PaymentFailed, TopupProcessed } from '../shared/events';
+import type {
+  AlertChanged,
+  DomainEvents,
+  MeterChanged,
+  PaymentFailed,
+  TopupProcessed,
+} from '../shared/events';
 
 /**
  * Domain events (mWh, cents) to Socket.IO payloads (kWh, KES): the one place the realtime

@@ -15,6 +15,7 @@ import { FleetPage } from './fleet-page';
 import { MeterDetailPage } from './meter-detail-page';
 import { PaymentsPage } from './payments-page';
 import { ReportsPage } from './reports-page';
+import { TopupsPage } from './topups-page';
 import { UsersPage } from './users-page';
 import './admin.css';
 
@@ -39,6 +40,7 @@ const tabs = [
   { path: '/admin', label: 'Fleet', id: 'fleet' },
   { path: '/admin/alerts', label: 'Alerts', id: 'alerts' },
   { path: '/admin/payments', label: 'Payments', id: 'payments' },
+  { path: '/admin/topups', label: 'Top-ups', id: 'topups' },
   { path: '/admin/users', label: 'Users', id: 'users' },
   { path: '/admin/reports', label: 'Reports', id: 'reports' },
   { path: '/admin/sms', label: 'SMS', id: 'sms' },
@@ -89,6 +91,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
     case 'payments':
       body = <PaymentsPage ctx={ctx} />;
       break;
+    case 'topups':
+      body = <TopupsPage ctx={ctx} />;
+      break;
     case 'sms':
       body = <SmsPage ctx={ctx} />;
       break;
@@ -132,7 +137,7 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 navigate(tab.path);
               }}
             >
-              {tab.label}
+              {tab.id === 'topups' ? t('opTopupsTab') : tab.label}
               {tab.id === 'payments' && openOrphans !== null && openOrphans.count > 0 && (
                 <span
                   className="tab-count"
