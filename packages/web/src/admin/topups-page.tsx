@@ -75,7 +75,7 @@ export function TopupsPage({ ctx }: { ctx: AdminContext }) {
           <p className="muted small-text">{t('opTopupsHint')}</p>
         </div>
         <span className="muted" data-testid="topups-pending-count">
-          {pending ? pending.length : ''}
+          {pending ? t('opTopupsWaiting', { count: pending.length }) : ''}
         </span>
       </div>
       <ErrorAlert error={error} />

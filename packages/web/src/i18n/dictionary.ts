@@ -114,6 +114,7 @@ export const en = {
   opTopupsHint:
     'Money customers say they paid another way. Approve to credit the meter; reject with a reason the customer is told.',
   opTopupsNone: 'No top-ups wait for review.',
+  opTopupsWaiting: '{count} waiting',
   opTopupsHistory: 'Decided',
   opTopupsHistoryNone: 'Nothing decided yet.',
   opTopupCustomer: 'Customer',
@@ -333,6 +334,7 @@ export const sw: Dictionary = {
   opTopupsHint:
     'Pesa ambazo wateja wanasema walilipa kwa njia nyingine. Kubali ili kuongeza salio la mita; kataa kwa sababu atakayoambiwa mteja.',
   opTopupsNone: 'Hakuna ombi linalosubiri ukaguzi.',
+  opTopupsWaiting: 'Yanayosubiri: {count}',
   opTopupsHistory: 'Yaliyoamuliwa',
   opTopupsHistoryNone: 'Bado hakuna lililoamuliwa.',
   opTopupCustomer: 'Mteja',
