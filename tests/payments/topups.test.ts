@@ -1,7 +1,8 @@
 // Protects manual top-ups: a customer asks for their own meter, an admin approves or rejects, approval credits exactly once and is audited.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases, type TestApp } from '../helpers/app';
+import { databases, waitFor, type TestApp } from '../helpers/app';
+import { openReadySocket } from '../helpers/sockets';
 import { creditsOf, mwhForKes, newPayer, startPaymentsApp, type Payer } from './helpers';
 
 interface Topup {
@@ -142,6 +143,40 @@ describe.each(databases)('top-up requests on %s', (db) => {
       (await processAs(t.adminToken, created.body.id, { status: 'approved', admin_notes: '' })).status,
     ).toBe(409);
     expect((await creditsOf(t, payer.meterNo)).count).toBe(0);
+  });
+
+  it("a decision reaches the requesting customer's sockets as topup_updated, and no other customer's", async () => {
+    const a = await newPayer(t);
+    const b = await newPayer(t);
+    const [socketA, socketB] = await Promise.all([
+      openReadySocket(t.url, a.token),
+      openReadySocket(t.url, b.token),
+    ]);
+    try {
+      const ra = await request(a, { meterNo: a.meterNo, amount: 21, channel: 'bank', reference: 'TRF-1' });
+      const rb = await request(b, { meterNo: b.meterNo, amount: 22, channel: 'agent' });
+      await processAs(t.adminToken, ra.body.id, { status: 'approved', admin_notes: 'seen at the bank' });
+      await processAs(t.adminToken, rb.body.id, { status: 'rejected', admin_notes: 'no such deposit' });
+      await waitFor(() => socketA.of('topup_updated').length > 0, "A's topup_updated");
+      // B's socket delivers in order: had A's decision reached it, it would come before B's own.
+      await waitFor(() => socketB.of('topup_updated').length > 0, "B's topup_updated");
+      expect(socketA.of('topup_updated')).toEqual([
+        expect.objectContaining({ id: ra.body.id, meterNo: a.meterNo, status: 'approved', amount: 21 }),
+      ]);
+      expect(socketB.of('topup_updated')).toEqual([
+        expect.objectContaining({
+          id: rb.body.id,
+          status: 'rejected',
+          reason: 'no such deposit',
+          transactionId: null,
+        }),
+      ]);
+      // Operators' notifications go to the admins room, never to a customer.
+      expect(socketA.of('notification').filter((n) => String(n.kind).startsWith('topup_'))).toEqual([]);
+    } finally {
+      socketA.close();
+      socketB.close();
+    }
   });
 
   it('a customer cannot process requests, and an unknown id answers 404', async () => {
