@@ -89,6 +89,7 @@ describe('top-ups on screen', () => {
     await row.waitFor({ timeout: 20_000 });
     expect(await row.textContent()).toContain('EQ-TRF-0042');
     expect(await row.textContent()).toContain(meterNo);
+    expect(await console.textContent('[data-testid="topups-count"]')).toBe('1');
     await console.screenshot({ path: artifactPath('operator-topups-1280.png'), fullPage: true });
 
     await row.locator('[data-testid="topup-approve"]').click();

@@ -33,6 +33,24 @@ function useOpenOrphans(ctx: AdminContext): { count: number; more: boolean } | n
   return open;
 }
 
+/** How many top-up requests wait for an operator (the Top-ups tab's badge), kept live. */
+function usePendingTopups(ctx: AdminContext): { count: number; more: boolean } | null {
+  const [pending, setPending] = useState<{ count: number; more: boolean } | null>(null);
+  const read = useCallback(() => {
+    ctx.api.topups({ status: 'pending', order: 'oldest', limit: ORPHANS_BADGE_MAX + 1 }).then(
+      (page) =>
+        setPending({
+          count: Math.min(page.topups.length, ORPHANS_BADGE_MAX),
+          more: page.topups.length > ORPHANS_BADGE_MAX,
+        }),
+      () => undefined, // the badge is a hint; the page itself shows errors
+    );
+  }, [ctx]);
+  useEffect(read, [read]);
+  useCoalescedRefresh(ctx.feed.onTopups, read);
+  return pending;
+}
+
 /** Above this many the badge says "99+". */
 const ORPHANS_BADGE_MAX = 99;
 
@@ -69,6 +87,7 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
   }, [ctx, auth.token]);
 
   const openOrphans = useOpenOrphans(ctx);
+  const pendingTopups = usePendingTopups(ctx);
 
   const activeTab = route.name === 'meter' ? 'fleet' : route.name;
   let body;
@@ -146,6 +165,12 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 >
                   {openOrphans.count}
                   {openOrphans.more ? '+' : ''}
+                </span>
+              )}
+              {tab.id === 'topups' && pendingTopups !== null && pendingTopups.count > 0 && (
+                <span className="tab-count" data-testid="topups-count">
+                  {pendingTopups.count}
+                  {pendingTopups.more ? '+' : ''}
                 </span>
               )}
             </a>
