@@ -1,7 +1,8 @@
 // Protects manual top-ups: a customer asks for their own meter, an admin approves or rejects, approval credits exactly once and is audited.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databases, type TestApp } from '../helpers/app';
+import { databases, waitFor, type TestApp } from '../helpers/app';
+import { openReadySocket } from '../helpers/sockets';
 import { creditsOf, mwhForKes, newPayer, startPaymentsApp, type Payer } from './helpers';
 
 interface Topup {
@@ -127,6 +128,12 @@ describe.each(databases)('top-up requests on %s', (db) => {
   it('a rejected request credits nothing and cannot be approved afterwards', async () => {
     const payer = await newPayer(t);
     const created = await request(payer, { meterNo: payer.meterNo, amount: 30, channel: 'other' });
+    const unexplained = await processAs(t.adminToken, created.body.id, {
+      status: 'rejected',
+      admin_notes: ' ',
+    });
+    expect(unexplained.status).toBe(400);
+    expect(unexplained.body).toMatchObject({ error: expect.any(String), message: expect.any(String) });
     const rejected = await processAs(t.adminToken, created.body.id, {
       status: 'rejected',
       admin_notes: 'no receipt',
@@ -136,6 +143,40 @@ describe.each(databases)('top-up requests on %s', (db) => {
       (await processAs(t.adminToken, created.body.id, { status: 'approved', admin_notes: '' })).status,
     ).toBe(409);
     expect((await creditsOf(t, payer.meterNo)).count).toBe(0);
+  });
+
+  it("a decision reaches the requesting customer's sockets as topup_updated, and no other customer's", async () => {
+    const a = await newPayer(t);
+    const b = await newPayer(t);
+    const [socketA, socketB] = await Promise.all([
+      openReadySocket(t.url, a.token),
+      openReadySocket(t.url, b.token),
+    ]);
+    try {
+      const ra = await request(a, { meterNo: a.meterNo, amount: 21, channel: 'bank', reference: 'TRF-1' });
+      const rb = await request(b, { meterNo: b.meterNo, amount: 22, channel: 'agent' });
+      await processAs(t.adminToken, ra.body.id, { status: 'approved', admin_notes: 'seen at the bank' });
+      await processAs(t.adminToken, rb.body.id, { status: 'rejected', admin_notes: 'no such deposit' });
+      await waitFor(() => socketA.of('topup_updated').length > 0, "A's topup_updated");
+      // B's socket delivers in order: had A's decision reached it, it would come before B's own.
+      await waitFor(() => socketB.of('topup_updated').length > 0, "B's topup_updated");
+      expect(socketA.of('topup_updated')).toEqual([
+        expect.objectContaining({ id: ra.body.id, meterNo: a.meterNo, status: 'approved', amount: 21 }),
+      ]);
+      expect(socketB.of('topup_updated')).toEqual([
+        expect.objectContaining({
+          id: rb.body.id,
+          status: 'rejected',
+          reason: 'no such deposit',
+          transactionId: null,
+        }),
+      ]);
+      // Operators' notifications go to the admins room, never to a customer.
+      expect(socketA.of('notification').filter((n) => String(n.kind).startsWith('topup_'))).toEqual([]);
+    } finally {
+      socketA.close();
+      socketB.close();
+    }
   });
 
   it('a customer cannot process requests, and an unknown id answers 404', async () => {
@@ -155,7 +196,7 @@ describe.each(databases)('top-up requests on %s', (db) => {
     const b = await newPayer(t);
     const ra = await request(a, { meterNo: a.meterNo, amount: 11, channel: 'cash' });
     const rb = await request(b, { meterNo: b.meterNo, amount: 12, channel: 'cash' });
-    await processAs(t.adminToken, rb.body.id, { status: 'rejected', admin_notes: '' });
+    await processAs(t.adminToken, rb.body.id, { status: 'rejected', admin_notes: 'no such deposit' });
     const own = await t.api<{ topups: Topup[] }>('GET', '/transactions/topup', undefined, a.token);
     expect(own.status).toBe(200);
     expect(own.body.topups.map((x) => x.id)).toEqual([ra.body.id]);

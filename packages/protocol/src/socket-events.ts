@@ -129,6 +129,10 @@ export const notificationKinds = [
   'payment_orphan',
   /** admins only: an operator assigned or dismissed such a payment */
   'payment_orphan_resolved',
+  /** admins only: a customer asked for a manual top-up (the Top-ups queue refreshes) */
+  'topup_requested',
+  /** admins only: an operator approved or rejected a top-up request */
+  'topup_processed',
 ] as const;
 
 export const notificationSchema = z.object({
@@ -152,6 +156,23 @@ export const billGeneratedSchema = z.object({
   url: z.string(),
 });
 export type BillGenerated = z.infer<typeof billGeneratedSchema>;
+
+/**
+ * `topup_updated`, to the requesting customer's sockets only: an operator approved or rejected
+ * their manual top-up request (after commit). An approval's credit also moves the balance
+ * through the meter's own `balance_updated`.
+ */
+export const topupUpdatedSchema = z.object({
+  id: z.string(),
+  meterNo: z.string(),
+  status: z.enum(['approved', 'rejected']),
+  amount: z.number(),
+  /** the operator's reason or note, as the customer is told */
+  reason: z.string(),
+  transactionId: z.string().nullable(),
+  timestamp: z.number(),
+});
+export type TopupUpdated = z.infer<typeof topupUpdatedSchema>;
 
 /** `fleet_update`, to the admins room only: changed fleet rows, at most one batch per window. */
 export const fleetLiveRowSchema = z.object({
@@ -191,6 +212,7 @@ export interface ServerToClientEvents {
   bill_generated: (e: BillGenerated) => void;
   notification: (e: z.infer<typeof notificationSchema>) => void;
   fleet_update: (e: FleetUpdate) => void;
+  topup_updated: (e: TopupUpdated) => void;
 }
 
 export interface ClientToServerEvents {

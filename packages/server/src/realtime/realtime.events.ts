@@ -11,13 +11,21 @@ import {
   paymentSuccessSchema,
   transactionCompletedSchema,
   transactionFailedSchema,
+  topupUpdatedSchema,
   type BalanceUpdated,
+  type TopupUpdated,
   type BillGenerated,
   type MeterSnapshot,
   type TransactionType,
 } from '@umeme/protocol';
 import type { z } from 'zod';
-import type { AlertChanged, DomainEvents, MeterChanged, PaymentFailed } from '../shared/events';
+import type {
+  AlertChanged,
+  DomainEvents,
+  MeterChanged,
+  PaymentFailed,
+  TopupProcessed,
+} from '../shared/events';
 
 /**
  * Domain events (mWh, cents) to Socket.IO payloads (kWh, KES): the one place the realtime
@@ -137,6 +145,19 @@ export function billGeneratedFrom(b: {
     userId: b.userId,
     period: b.period,
     url: b.url,
+  });
+}
+
+/** The customer's news of their decided top-up request. */
+export function topupUpdatedFrom(e: TopupProcessed): TopupUpdated {
+  return topupUpdatedSchema.parse({
+    id: e.topupId,
+    meterNo: e.meterNo,
+    status: e.status,
+    amount: centsToKes(e.amountCents),
+    reason: e.notes,
+    transactionId: e.transactionId,
+    timestamp: Date.now(),
   });
 }
 

@@ -38,6 +38,7 @@ import {
   paymentSuccessFrom,
   transactionCompletedFrom,
   transactionFailedFrom,
+  topupUpdatedFrom,
   userRoom,
 } from './realtime.events';
 import { REALTIME_LIMITS } from './realtime.limits';
@@ -213,6 +214,26 @@ export class RealtimeGateway {
         kind: 'payment_orphan_resolved',
         title: 'Payment reviewed',
         message: `A payment to review was ${e.resolution}.`,
+      }),
+    );
+    // A decided top-up reaches the customer who asked, and refreshes every console's queue.
+    this.listen('topup_processed', (e) => {
+      this.emit([userRoom(e.userId)], 'topup_updated', topupUpdatedFrom(e));
+      this.emit([ADMINS_ROOM], 'notification', {
+        type: 'info',
+        kind: 'topup_processed',
+        title: 'Top-up decided',
+        message: `A top-up request on ${e.meterNo} was ${e.status}.`,
+        meterNo: e.meterNo,
+      });
+    });
+    this.listen('topup_requested', (e) =>
+      this.emit([ADMINS_ROOM], 'notification', {
+        type: 'info',
+        kind: 'topup_requested',
+        title: 'Top-up to review',
+        message: `A top-up of KES ${centsText(e.amountCents)} on ${e.meterNo} waits for review.`,
+        meterNo: e.meterNo,
       }),
     );
     // payment_success goes out with the credit's meter_changed (it carries the new balance);

@@ -88,6 +88,8 @@ export interface DomainEvents {
   /** an operator assigned or dismissed an orphan callback (after commit) */
   payment_orphan_resolved: [{ callbackId: string; resolution: 'assigned' | 'dismissed' }];
   payment_failed: [PaymentFailed];
+  /** a customer asked for a manual top-up (after its insert) */
+  topup_requested: [{ topupId: string; userId: string; meterNo: string; amountCents: number }];
   /** an operator approved or rejected a manual top-up request (after commit) */
   topup_processed: [TopupProcessed];
   /** an operator's relay or config command was written (after commit); `action` for relay commands */

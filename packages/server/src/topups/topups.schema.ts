@@ -37,16 +37,26 @@ export type TopupRequestBody = z.infer<typeof topupRequestBody>;
 export const topupIdParam = z.strictObject({ id: z.uuid() });
 
 /** The original approval body `{"status":"success"}` (and `"failed"`) means approved (rejected). */
-export const processTopupBody = z.strictObject({
-  status: z
-    .enum(['approved', 'rejected', 'success', 'failed'])
-    .transform((s) => (s === 'success' ? 'approved' : s === 'failed' ? 'rejected' : s)),
-  admin_notes: z.string().trim().max(TOPUP_NOTES_MAX_CHARS).default(''),
-});
+export const processTopupBody = z
+  .strictObject({
+    status: z
+      .enum(['approved', 'rejected', 'success', 'failed'])
+      .transform((s) => (s === 'success' ? 'approved' : s === 'failed' ? 'rejected' : s)),
+    admin_notes: z.string().trim().max(TOPUP_NOTES_MAX_CHARS).default(''),
+  })
+  // The customer is told why: a rejection without a reason is refused.
+  .refine((b) => b.status !== 'rejected' || b.admin_notes !== '', {
+    message: 'A rejection needs a reason in admin_notes: the customer is told it.',
+    path: ['admin_notes'],
+  });
 export type ProcessTopupBody = z.infer<typeof processTopupBody>;
 
 export const listTopupsQuery = z.strictObject({
   status: z.enum(TOPUP_STATUSES).optional(),
+  /** one meter's requests (a customer's dashboard); a meter not theirs lists nothing */
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE).optional(),
+  /** `oldest` first for the operators' pending queue; `newest` first otherwise */
+  order: z.enum(['newest', 'oldest']).default('newest'),
   limit: z.coerce.number().int().min(1).max(TOPUP_PAGE_MAX).default(TOPUP_PAGE_DEFAULT),
 });
 export type ListTopupsQuery = z.infer<typeof listTopupsQuery>;
@@ -55,6 +65,9 @@ export const topupResponse = z.strictObject({
   id: z.string(),
   meterNo: z.string(),
   userId: z.string(),
+  /** the requesting customer's name and phone, for the operators' queue */
+  customerName: z.string(),
+  customerPhone: z.string().nullable(),
   amountKes: z.number(),
   amountCents: z.number().int(),
   channel: z.string(),

@@ -16,6 +16,8 @@ import type {
 interface TopupRow {
   id: string;
   user_id: string;
+  customer_name: string;
+  customer_phone: string | null;
   meter_no: string;
   amount_cents: number;
   channel: string;
@@ -30,6 +32,9 @@ interface TopupRow {
 
 const COLUMNS = `id, user_id, meter_no, amount_cents, channel, reference, status, admin_notes, processed_by,
   processed_at, transaction_id, created_at`;
+/** The request with its customer's name and phone (the operators' queue shows who asked). */
+const WITH_CUSTOMER = `SELECT t.*, u.name AS customer_name, u.phone AS customer_phone
+  FROM topup_requests t JOIN users u ON u.id = t.user_id`;
 
 /**
  * Top-ups through manual channels (cash at an agent, a bank transfer): a customer asks, an
@@ -49,11 +54,19 @@ export class TopupsService {
     if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
     const reference = body.reference ?? body.description ?? null;
     const { rows } = await this.db.query<TopupRow>(
-      `INSERT INTO topup_requests (user_id, meter_no, amount_cents, channel, reference)
-       VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS}`,
+      `WITH t AS (INSERT INTO topup_requests (user_id, meter_no, amount_cents, channel, reference)
+         VALUES ($1, $2, $3, $4, $5) RETURNING ${COLUMNS})
+       SELECT t.*, u.name AS customer_name, u.phone AS customer_phone FROM t JOIN users u ON u.id = t.user_id`,
       [caller.userId, meterNo, kesToCents(body.amount), body.channel, reference],
     );
-    return toResponse(rows[0]!);
+    const row = rows[0]!;
+    this.bus.emit('topup_requested', {
+      topupId: row.id,
+      userId: row.user_id,
+      meterNo: row.meter_no,
+      amountCents: Number(row.amount_cents),
+    });
+    return toResponse(row);
   }
 
   /** The original body names no meter: the caller's one meter, or a 400 asking which. */
@@ -96,9 +109,10 @@ export class TopupsService {
         });
       }
       const updated = await tx.query<TopupRow>(
-        `UPDATE topup_requests SET status = $2, admin_notes = $3, processed_by = $4, processed_at = now(),
-                transaction_id = $5
-          WHERE id = $1 RETURNING ${COLUMNS}`,
+        `WITH t AS (UPDATE topup_requests SET status = $2, admin_notes = $3, processed_by = $4,
+                processed_at = now(), transaction_id = $5
+          WHERE id = $1 RETURNING ${COLUMNS})
+         SELECT t.*, u.name AS customer_name, u.phone AS customer_phone FROM t JOIN users u ON u.id = t.user_id`,
         [id, body.status, body.admin_notes, adminId, credited?.transactionId ?? null],
       );
       await tx.query(
@@ -137,16 +151,21 @@ export class TopupsService {
     // Admins see every request; a customer only their own.
     if (!isAdmin(caller) && caller.kind === 'user') {
       params.push(caller.userId);
-      where.push(`user_id = $${params.length}`);
+      where.push(`t.user_id = $${params.length}`);
     }
     if (query.status) {
       params.push(query.status);
-      where.push(`status = $${params.length}`);
+      where.push(`t.status = $${params.length}`);
+    }
+    if (query.meterNo) {
+      params.push(query.meterNo);
+      where.push(`t.meter_no = $${params.length}`);
     }
     params.push(query.limit);
+    const direction = query.order === 'oldest' ? 'ASC' : 'DESC';
     const { rows } = await this.db.query<TopupRow>(
-      `SELECT ${COLUMNS} FROM topup_requests ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-        ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      `${WITH_CUSTOMER} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY t.created_at ${direction}, t.id ${direction} LIMIT $${params.length}`,
       params,
     );
     return { topups: rows.map(toResponse) };
@@ -162,6 +181,8 @@ function toResponse(r: TopupRow): TopupResponse {
     id: r.id,
     meterNo: r.meter_no,
     userId: r.user_id,
+    customerName: r.customer_name,
+    customerPhone: r.customer_phone,
     amountKes: centsToKes(r.amount_cents),
     amountCents: r.amount_cents,
     channel: r.channel,

@@ -134,6 +134,10 @@ export function reportPath(unit: 'daily' | 'monthly', from: string, to: string, 
   return `/api/admin/reports/${unit}?${p}`;
 }
 
+/** Manual top-up requests (cash at an agent, bank transfer) as operators review them. */
+export type TopupsQuery = Query<'/transactions/topup', 'get'>;
+export const TOPUPS_QUEUE_MAX = 200;
+
 /** The SMS outbox as operators see it: recent messages (phones masked), counts, months. */
 export type SmsOverview = Answer<'/api/admin/sms', 'get'>;
 /** One message of the SMS outbox. */
@@ -269,6 +273,17 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
         api.POST('/api/admin/payments/orphans/{id}/dismiss', {
           params: id(orphanId),
           body: { reason },
+          signal: timeout(),
+        }),
+      ),
+    topups: (query: TopupsQuery) =>
+      answer(api.GET('/transactions/topup', { params: { query }, signal: timeout() })),
+    /** Approves (credits) or rejects a top-up request; a rejection needs the reason the customer is told. */
+    processTopup: (topupId: string, status: 'approved' | 'rejected', notes: string) =>
+      answer(
+        api.PATCH('/transactions/topup/{id}/process', {
+          params: id(topupId),
+          body: { status, admin_notes: notes },
           signal: timeout(),
         }),
       ),

@@ -15,6 +15,7 @@ import { FleetPage } from './fleet-page';
 import { MeterDetailPage } from './meter-detail-page';
 import { PaymentsPage } from './payments-page';
 import { ReportsPage } from './reports-page';
+import { TopupsPage } from './topups-page';
 import { UsersPage } from './users-page';
 import './admin.css';
 
@@ -32,6 +33,24 @@ function useOpenOrphans(ctx: AdminContext): { count: number; more: boolean } | n
   return open;
 }
 
+/** How many top-up requests wait for an operator (the Top-ups tab's badge), kept live. */
+function usePendingTopups(ctx: AdminContext): { count: number; more: boolean } | null {
+  const [pending, setPending] = useState<{ count: number; more: boolean } | null>(null);
+  const read = useCallback(() => {
+    ctx.api.topups({ status: 'pending', order: 'oldest', limit: ORPHANS_BADGE_MAX + 1 }).then(
+      (page) =>
+        setPending({
+          count: Math.min(page.topups.length, ORPHANS_BADGE_MAX),
+          more: page.topups.length > ORPHANS_BADGE_MAX,
+        }),
+      () => undefined, // the badge is a hint; the page itself shows errors
+    );
+  }, [ctx]);
+  useEffect(read, [read]);
+  useCoalescedRefresh(ctx.feed.onTopups, read);
+  return pending;
+}
+
 /** Above this many the badge says "99+". */
 const ORPHANS_BADGE_MAX = 99;
 
@@ -39,6 +58,7 @@ const tabs = [
   { path: '/admin', label: 'Fleet', id: 'fleet' },
   { path: '/admin/alerts', label: 'Alerts', id: 'alerts' },
   { path: '/admin/payments', label: 'Payments', id: 'payments' },
+  { path: '/admin/topups', label: 'Top-ups', id: 'topups' },
   { path: '/admin/users', label: 'Users', id: 'users' },
   { path: '/admin/reports', label: 'Reports', id: 'reports' },
   { path: '/admin/sms', label: 'SMS', id: 'sms' },
@@ -67,6 +87,7 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
   }, [ctx, auth.token]);
 
   const openOrphans = useOpenOrphans(ctx);
+  const pendingTopups = usePendingTopups(ctx);
 
   const activeTab = route.name === 'meter' ? 'fleet' : route.name;
   let body;
@@ -88,6 +109,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
       break;
     case 'payments':
       body = <PaymentsPage ctx={ctx} />;
+      break;
+    case 'topups':
+      body = <TopupsPage ctx={ctx} />;
       break;
     case 'sms':
       body = <SmsPage ctx={ctx} />;
@@ -132,7 +156,7 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 navigate(tab.path);
               }}
             >
-              {tab.label}
+              {tab.id === 'topups' ? t('opTopupsTab') : tab.label}
               {tab.id === 'payments' && openOrphans !== null && openOrphans.count > 0 && (
                 <span
                   className="tab-count"
@@ -141,6 +165,12 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 >
                   {openOrphans.count}
                   {openOrphans.more ? '+' : ''}
+                </span>
+              )}
+              {tab.id === 'topups' && pendingTopups !== null && pendingTopups.count > 0 && (
+                <span className="tab-count" data-testid="topups-count">
+                  {pendingTopups.count}
+                  {pendingTopups.more ? '+' : ''}
                 </span>
               )}
             </a>

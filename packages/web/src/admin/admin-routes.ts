@@ -6,6 +6,7 @@ export type AdminRoute =
   | { name: 'reports' }
   | { name: 'users' }
   | { name: 'payments' }
+  | { name: 'topups' }
   | { name: 'sms' }
   | { name: 'audit' }
   | { name: 'unknown' };
@@ -21,6 +22,7 @@ export function parseAdminRoute(pathname: string): AdminRoute {
   if (path === '/admin/reports') return { name: 'reports' };
   if (path === '/admin/users') return { name: 'users' };
   if (path === '/admin/payments') return { name: 'payments' };
+  if (path === '/admin/topups') return { name: 'topups' };
   if (path === '/admin/sms') return { name: 'sms' };
   if (path === '/admin/audit') return { name: 'audit' };
   const m = /^\/admin\/meters\/([^/]+)$/.exec(path);

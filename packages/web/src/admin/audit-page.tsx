@@ -25,6 +25,9 @@ const KNOWN_ACTIONS = [
   'command.expired',
   'alert.acknowledged',
   'payment.',
+  'topup.',
+  'topup.approved',
+  'topup.rejected',
 ] as const;
 
 type Filters = Required<Pick<AuditQuery, 'target' | 'actor' | 'action'>>;

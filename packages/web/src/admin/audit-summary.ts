@@ -1,4 +1,4 @@
-import { fmtKwh } from './admin-format';
+import { fmtKes, fmtKwh } from './admin-format';
 
 /** One line for an audit entry's details: the action, energy, reason; else its fields, cut short. */
 export function auditSummary(details: unknown): string {
@@ -19,6 +19,12 @@ export function auditSummary(details: unknown): string {
     parts.push(`opening credit ${fmtKwh(d.openingMwh / 1e6)} kWh`);
   if ('to' in d && d.to === null) parts.push('unassigned');
   if (typeof d.reason === 'string') parts.push(`“${d.reason}”`);
+  // A top-up decision (topup.approved / topup.rejected): the meter, the amount, the notes.
+  if (typeof d.notes === 'string' && typeof d.amountCents === 'number') {
+    if (typeof d.meterNo === 'string') parts.push(d.meterNo);
+    parts.push(fmtKes(d.amountCents));
+    if (d.notes) parts.push(`“${d.notes}”`);
+  }
   if (parts.length === 0) {
     const text = Object.entries(d)
       .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)

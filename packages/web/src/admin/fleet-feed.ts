@@ -9,6 +9,7 @@ export class FleetFeed {
   private readonly linkListeners = new Set<() => void>();
   private readonly alertListeners = new Set<() => void>();
   private readonly orphanListeners = new Set<() => void>();
+  private readonly topupListeners = new Set<() => void>();
   connected = false;
   dropped = 0;
   private socket: Socket | null = null;
@@ -45,12 +46,15 @@ export class FleetFeed {
       const listeners =
         kind === 'payment_orphan' || kind === 'payment_orphan_resolved'
           ? this.orphanListeners
-          : this.alertListeners;
+          : kind === 'topup_requested' || kind === 'topup_processed'
+            ? this.topupListeners
+            : this.alertListeners;
       for (const l of listeners) l();
     });
     socket.on('connect', () => {
       for (const l of this.alertListeners) l();
       for (const l of this.orphanListeners) l();
+      for (const l of this.topupListeners) l();
     });
   }
 
@@ -74,6 +78,12 @@ export class FleetFeed {
   onOrphans = (fn: () => void): (() => void) => {
     this.orphanListeners.add(fn);
     return () => this.orphanListeners.delete(fn);
+  };
+
+  /** Called when a top-up request arrives or is decided, and after a reconnect. */
+  onTopups = (fn: () => void): (() => void) => {
+    this.topupListeners.add(fn);
+    return () => this.topupListeners.delete(fn);
   };
 
   onLink = (fn: () => void): (() => void) => {

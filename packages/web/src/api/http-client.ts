@@ -14,6 +14,7 @@ import type { paths } from './openapi.gen';
 export const HTTP_TIMEOUT_MS = 15_000;
 export const METERS_PAGE_SIZE = 200;
 export const TRANSACTIONS_PAGE_SIZE = 20;
+export const TOPUPS_PAGE_SIZE = 20;
 
 /** An answer other than 2xx; `message` is the server's, written for people. */
 export class ApiError extends Error {
@@ -141,6 +142,17 @@ export function createHttpClient(opts: HttpClientOptions) {
       answer(
         api.POST('/daraja/simulate', { body: { meter_no: meterNo, amount: amountKes }, signal: timeout() }),
       ),
+    /** The customer's manual top-up requests for one meter, newest first. */
+    topups: (meterNo: string) =>
+      answer(
+        api.GET('/transactions/topup', {
+          params: { query: { meterNo, limit: TOPUPS_PAGE_SIZE } },
+          signal: timeout(),
+        }),
+      ),
+    /** Asks an operator to credit money paid another way (cash at an agent, a bank transfer). */
+    requestTopup: (body: Body<'/transactions/topup', 'post'>) =>
+      answer(api.POST('/transactions/topup', { body, signal: timeout() })),
     /** Sends the M-Pesa PIN prompt; the same key for the same attempt never charges twice. */
     stkPush: (input: { phoneNumber: string; amount: number; meterNo: string }, idempotencyKey: string) =>
       answer(

@@ -2098,6 +2098,8 @@ export interface paths {
             parameters: {
                 query?: {
                     status?: "pending" | "approved" | "rejected";
+                    meterNo?: string;
+                    order?: "newest" | "oldest";
                     limit?: number;
                 };
                 header?: never;
@@ -2117,6 +2119,8 @@ export interface paths {
                                 id: string;
                                 meterNo: string;
                                 userId: string;
+                                customerName: string;
+                                customerPhone: string | null;
                                 amountKes: number;
                                 amountCents: number;
                                 channel: string;
@@ -2168,6 +2172,8 @@ export interface paths {
                             id: string;
                             meterNo: string;
                             userId: string;
+                            customerName: string;
+                            customerPhone: string | null;
                             amountKes: number;
                             amountCents: number;
                             channel: string;
@@ -2257,6 +2263,8 @@ export interface paths {
                             id: string;
                             meterNo: string;
                             userId: string;
+                            customerName: string;
+                            customerPhone: string | null;
                             amountKes: number;
                             amountCents: number;
                             channel: string;

@@ -9,6 +9,8 @@ import {
   subscribeMeterAckSchema,
   transactionCompletedSchema,
   transactionFailedSchema,
+  topupUpdatedSchema,
+  type TopupUpdated,
   type ClientToServerEvents,
   type MeterSnapshot,
   type ServerToClientEvents,
@@ -149,6 +151,7 @@ export class LiveSession {
   };
   private readonly listeners = new Set<() => void>();
   private readonly paymentListeners = new Set<(e: PaymentEvent) => void>();
+  private readonly topupListeners = new Set<(e: TopupUpdated) => void>();
   private readonly timers: Timers;
   private readonly render;
   private readonly meterRefetcher;
@@ -188,6 +191,12 @@ export class LiveSession {
   onPayment = (listener: (e: PaymentEvent) => void): (() => void) => {
     this.paymentListeners.add(listener);
     return () => this.paymentListeners.delete(listener);
+  };
+
+  /** An operator decided one of the customer's manual top-up requests. */
+  onTopup = (listener: (e: TopupUpdated) => void): (() => void) => {
+    this.topupListeners.add(listener);
+    return () => this.topupListeners.delete(listener);
   };
 
   private emitPayment(e: PaymentEvent): void {
@@ -459,6 +468,17 @@ export class LiveSession {
       this.toast(this.episodeKey('empty', e.meterNo), 'warning', 'toastNoCredit', { meterNo: e.meterNo });
     });
     this.on(socket, 'notification', notificationSchema, (e) => this.announceNotification(e));
+    this.on(socket, 'topup_updated', topupUpdatedSchema, (e) => {
+      if (e.status === 'approved') {
+        this.toast(`topup:${e.id}`, 'success', 'toastTopupApproved', {
+          amountKes: e.amount,
+          meterNo: e.meterNo,
+        });
+      } else {
+        this.toast(`topup:${e.id}`, 'error', 'toastTopupRejected', { amountKes: e.amount, reason: e.reason });
+      }
+      for (const listener of this.topupListeners) listener(e);
+    });
   }
 
   /** Subscribes with the event's schema: a payload that does not match is dropped, never applied. */
@@ -646,6 +666,8 @@ export class LiveSession {
       case 'alert_acknowledged':
       case 'payment_orphan':
       case 'payment_orphan_resolved':
+      case 'topup_requested':
+      case 'topup_processed':
         // Operators' consoles refresh their lists on these; nothing to tell a customer.
         return;
       case undefined:

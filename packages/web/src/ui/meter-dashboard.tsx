@@ -7,6 +7,7 @@ import { BuyElectricity } from './buy-electricity';
 import { useI18n } from './i18n-context';
 import { navigate } from './navigation';
 import { StatusCard } from './status-card';
+import { TopupRequests } from './topup-requests';
 import { TransactionsCard } from './transactions-card';
 import { UsageCard } from './usage-card';
 
@@ -48,6 +49,7 @@ export function MeterDashboard({
         <BalanceCard meter={meter} link={state.link} averageRateKw={rateKw} />
         <StatusCard meter={meter} />
         <BuyElectricity session={session} meterNo={meterNo} accountNo={meter.accountNo} />
+        <TopupRequests session={session} meterNo={meterNo} />
       </div>
       <div className="column">
         <UsageCard hourly={hourly} daily={state.usage[usageKey(meterNo, 'day')]} />
