@@ -14,18 +14,25 @@ export interface PricingContext {
   at: Date;
 }
 
-export type Pricing = (ctx: PricingContext) => PurchaseQuote;
+/** The quote, with the name of the tariff version that priced it (the receipt shows it). */
+export type PricedQuote = PurchaseQuote & { tariffName?: string };
 
-/** Prices with the tariff version in force at the time of purchase. */
+export type Pricing = (ctx: PricingContext) => PricedQuote;
+
+/**
+ * Prices with the tariff version in force at the time of purchase. `tariffs` is a list, or a
+ * function answering the current list (the operators' versions, kept in memory by TariffsService).
+ */
 export const tariffPricing =
-  (tariffs: readonly Tariff[] = [DEFAULT_TARIFF]): Pricing =>
+  (tariffs: readonly Tariff[] | (() => readonly Tariff[]) = [DEFAULT_TARIFF]): Pricing =>
   (ctx) => {
-    const tariff = selectTariff(tariffs, ctx.at);
-    return quotePurchase({
+    const tariff = selectTariff(typeof tariffs === 'function' ? tariffs() : tariffs, ctx.at);
+    const quote = quotePurchase({
       tariff,
       amountCents: ctx.amountCents,
       purchasedThisMonthMwh: ctx.purchasedThisMonthMwh,
       standingChargeDue: ctx.purchasesThisMonth === 0 && (tariff.standingChargeCents ?? 0) > 0,
       debtCents: ctx.debtCents,
     });
+    return { ...quote, tariffName: tariff.name };
   };
