@@ -7,6 +7,7 @@ export type AdminRoute =
   | { name: 'users' }
   | { name: 'payments' }
   | { name: 'sms' }
+  | { name: 'tariffs' }
   | { name: 'audit' }
   | { name: 'unknown' };
 
@@ -22,6 +23,7 @@ export function parseAdminRoute(pathname: string): AdminRoute {
   if (path === '/admin/users') return { name: 'users' };
   if (path === '/admin/payments') return { name: 'payments' };
   if (path === '/admin/sms') return { name: 'sms' };
+  if (path === '/admin/tariffs') return { name: 'tariffs' };
   if (path === '/admin/audit') return { name: 'audit' };
   const m = /^\/admin\/meters\/([^/]+)$/.exec(path);
   if (m?.[1]) {
