@@ -48,7 +48,8 @@ async function openDashboardAtZero() {
 /** The estimate is the server's quote: it comes a moment after the amount changes. */
 async function estimateShows(page: Page, text: string) {
   await page.waitForFunction(
-    (want) => document.querySelector('[data-testid="payment-estimate"]')?.textContent?.includes(want) === true,
+    (want) =>
+      document.querySelector('[data-testid="payment-estimate"]')?.textContent?.includes(want) === true,
     text,
     { timeout: 10_000 },
   );

@@ -118,7 +118,7 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
 
   return (
     <form
-      className="card admin-form"
+      className="card stack"
       data-testid="tariff-form"
       onSubmit={(e) => {
         e.preventDefault();
@@ -150,10 +150,10 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
           data-testid="tariff-name"
         />
       </label>
-      <fieldset className="admin-fieldset">
+      <fieldset className="admin-fieldset stack">
         <legend>Energy blocks (KES per kWh bought this month; the last block has no upper edge)</legend>
         {blocks.map((b, i) => (
-          <div className="admin-row" key={i}>
+          <div className="inline-fields" key={i}>
             {i < blocks.length - 1 ? (
               <label className="admin-label inline">
                 Up to kWh
@@ -198,10 +198,10 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
           Add a lower block
         </button>
       </fieldset>
-      <fieldset className="admin-fieldset">
+      <fieldset className="admin-fieldset stack">
         <legend>Levies per kWh</legend>
         {levies.map((l, i) => (
-          <div className="admin-row" key={i}>
+          <div className="inline-fields" key={i}>
             <label className="admin-label inline">
               Name
               <input
@@ -240,7 +240,7 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
           Add a levy
         </button>
       </fieldset>
-      <div className="admin-row">
+      <div className="inline-fields">
         <label className="admin-label inline">
           VAT % (on energy and levies)
           <input
@@ -299,7 +299,7 @@ function CancelTariff({
   const { busy, notice, run } = useSubmit();
   return (
     <form
-      className="admin-row"
+      className="inline-fields"
       onSubmit={(e) => {
         e.preventDefault();
         run(() => ctx.api.cancelTariff(version.id!, reason), onDone);

@@ -1113,6 +1113,7 @@ export interface paths {
                             phone: string | null;
                             balanceAfterKwh: number | null;
                             tariffId: string | null;
+                            tariffName: string | null;
                             lines: {
                                 kind: string;
                                 code: string;

@@ -32,6 +32,7 @@ const answer: ReceiptAnswer = {
   phone: '*********678',
   balanceAfterKwh: 12.25,
   tariffId: 'domestic',
+  tariffName: 'Domestic',
   lines: [
     line({ kind: 'debt', code: 'debt', label: 'Debt recovered', amountCents: 5_000 }),
     line({ kind: 'standing', code: 'standing', label: 'Standing charge', amountCents: 5_000 }),
