@@ -55,6 +55,7 @@ describe('operator tariffs in Chromium', () => {
     await console.waitForSelector('[data-testid="tariff-row-flat"][data-status="in_force"]');
     // A validation message names what is missing, and nothing is created.
     await console.fill('[data-testid="tariff-name"]', 'Levy and VAT');
+    await console.fill('[data-testid="tariff-reason"]', 'EPRA gazette notice');
     await console.click('[data-testid="tariff-create"]');
     expect(await console.textContent('[data-testid="tariff-notice"]')).toContain('Block 1');
     // 8 KES/kWh energy + 2 KES/kWh levy, 25% VAT on both: 12.50 KES per kWh.
@@ -63,7 +64,6 @@ describe('operator tariffs in Chromium', () => {
     await console.fill('[data-testid="tariff-levy-0-label"]', 'REP levy');
     await console.fill('[data-testid="tariff-levy-0-rate"]', '2');
     await console.fill('[data-testid="tariff-vat"]', '25');
-    await console.fill('[data-testid="tariff-reason"]', 'EPRA gazette notice');
     await console.click('[data-testid="tariff-create"]');
     await console.waitForSelector('[data-testid="tariff-row-flat"][data-status="past"]');
     const row = console.locator('tr[data-status="in_force"]');
@@ -84,7 +84,7 @@ describe('operator tariffs in Chromium', () => {
     // The demo top-up is a purchase through the same pricing; its receipt shows the new split.
     await page.click('[data-testid="top-up-demo"]');
     await waitForBalance(page, 8);
-    const tx = await t.api<{ items: { id: string }[] }>(
+    const tx = await t.api<{ transactions: { id: string }[] }>(
       'GET',
       `/api/v2/transactions/meter/${meterNo}?limit=1`,
       undefined,
@@ -92,7 +92,7 @@ describe('operator tariffs in Chromium', () => {
     );
     const receipt = await t.api<{ tariffName: string; lines: { kind: string; amountCents: number }[] }>(
       'GET',
-      `/api/transactions/${tx.body.items[0]!.id}/receipt`,
+      `/api/transactions/${tx.body.transactions[0]!.id}/receipt`,
       undefined,
       customer.token,
     );

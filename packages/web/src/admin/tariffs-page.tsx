@@ -273,7 +273,7 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
         </label>
       </div>
       <ReasonField
-        label="Reason (optional, kept in the audit log)"
+        label="Reason (required, kept in the audit log)"
         value={reason}
         onChange={setReason}
         testId="tariff-reason"
