@@ -91,6 +91,12 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'PUT /api/admin/friendly-hours': 'admin',
   // what the dashboard needs to know (demo mode, the emulator's virtual phone)
   'GET /api/config': 'public',
+  // tariffs (issue 17 item 2): the price everyone pays is public; versions are the operators'
+  'GET /api/tariff': 'public',
+  'GET /api/tariff/quote': 'public',
+  'GET /api/admin/tariffs': 'admin',
+  'POST /api/admin/tariffs': 'admin',
+  'POST /api/admin/tariffs/:id/cancel': 'admin',
   // the HTTP contract and its viewer (issue 15 item 5): they document routes, never secrets
   'GET /openapi.json': 'public',
   'GET /docs': 'public',

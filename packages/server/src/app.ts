@@ -13,6 +13,8 @@ import { ConsumptionService } from './consumption/consumption.service';
 import { creditRoutes } from './credit/credit.routes';
 import { CreditService } from './credit/credit.service';
 import { tariffPricing, type Pricing } from './credit/pricing';
+import { tariffsRoutes } from './tariffs/tariffs.routes';
+import { TariffsService, flatTariff } from './tariffs/tariffs.service';
 import type { Db } from './db/db';
 import { migrate } from './db/migrate';
 import { openPglite } from './db/pglite';
@@ -78,6 +80,8 @@ export interface Services {
   jobs: JobLeases;
   /** web push to customers' browsers (issue 18 §4) */
   push: PushService;
+  /** the tariff versions operators set, and the one in force (issue 17 item 2) */
+  tariffs: TariffsService;
   /** what customers are told, by SMS and web push; `idle()` waits for notices under way */
   notices: CustomerNotices;
 }
@@ -203,7 +207,21 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       const alerts = new AlertsService(bus, metrics);
       const devices = new DeviceCredentials(db);
       const meters = new MetersService(db, devices, bus);
-      const credit = new CreditService(db, bus, alerts, opts.pricing ?? tariffPricing(), metrics, logger);
+      const tariffs = new TariffsService(
+        db,
+        flatTariff(config.TARIFF_KES_PER_KWH),
+        logger.child({ part: 'tariffs' }),
+      );
+      await tariffs.start();
+      onClose('tariffs', async () => tariffs.stop());
+      const credit = new CreditService(
+        db,
+        bus,
+        alerts,
+        opts.pricing ?? tariffPricing(() => tariffs.all()),
+        metrics,
+        logger,
+      );
       const ingest = createIngest({ config, db, bus, alerts, metrics, logger });
 
       const mqttParts = await startMqtt({
@@ -302,6 +320,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         jobs,
         push: push.service,
         notices,
+        tariffs,
       };
       await mqtt.connect();
       onClose('ingest and mqtt client', async () => {
@@ -348,6 +367,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       await http.register(topupsRoutes(topups));
       await http.register(push.routes);
       await http.register(operator.routes);
+      await http.register(tariffsRoutes(tariffs));
       await http.register(sms.routes);
       await http.register(apiDocsRoutes);
       await http.register(

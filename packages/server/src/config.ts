@@ -272,6 +272,8 @@ const envSchema = z.object({
   FRIENDLY_HOURS_TICK_S: positiveInt.max(3600).default(60),
   /** "about N hours of credit left" notice below this many hours at the recent rate (issue 5 §6) */
   LOW_BALANCE_FORECAST_HOURS: z.coerce.number().min(0.25).max(168).default(6),
+  /** the flat price per kWh in KES (up to 6 decimals) when no operator tariff version is in force (docs/payments.md) */
+  TARIFF_KES_PER_KWH: z.coerce.number().min(0.01).max(10_000).default(20),
   /** how often the forecast sweep runs */
   LOW_BALANCE_FORECAST_INTERVAL_S: positiveInt.max(86_400).default(300),
   // Africa's Talking SMS and USSD (docs/sms-ussd.md): the real gateway with AT_API_KEY; the built-in

@@ -21,7 +21,12 @@ export interface ReceiptInfoLine {
  * The stored receipt: the tariff quote, plus information lines and the meter's balance right
  * after the purchase (what the customer's receipt shows as the new balance).
  */
-export type Receipt = PurchaseQuote & { infoLines?: ReceiptInfoLine[]; balanceAfterMwh?: number };
+export type Receipt = PurchaseQuote & {
+  /** the tariff version that priced it */
+  tariffName?: string;
+  infoLines?: ReceiptInfoLine[];
+  balanceAfterMwh?: number;
+};
 
 /**
  * Friendly hours (issue 5 §4) let E pass C + emergency credit; a purchase then repays that use

@@ -59,6 +59,17 @@ export const errorCatalogue = {
     status: 409,
     message: 'That transaction cannot be moved (already moved, or not a payment).',
   },
+  TARIFF_NOT_FOUND: { status: 404, message: 'Tariff version not found.' },
+  TARIFF_INVALID: { status: 400, message: 'That tariff cannot be used as written.' },
+  TARIFF_RETROACTIVE: {
+    status: 400,
+    message: 'A tariff version takes effect now or later, never in the past.',
+  },
+  TARIFF_SAME_TIME: { status: 409, message: 'Another tariff version takes effect at that same time.' },
+  TARIFF_NOT_CANCELLABLE: {
+    status: 409,
+    message: 'Only a version that has not taken effect (and is not about to) can be cancelled.',
+  },
   REGISTER_HOLD_NOT_FOUND: { status: 404, message: 'Held register jump not found.' },
   REGISTER_HOLD_RESOLVED: { status: 409, message: 'That held register jump was already decided.' },
   REGISTER_HOLD_ACTION_UNFIT: {

@@ -107,6 +107,8 @@ export const transactionReceiptResponse = z.object({
   /** the meter's balance right after the purchase; null for receipts stored before it was kept */
   balanceAfterKwh: z.number().nullable(),
   tariffId: z.string().nullable(),
+  /** the name of the tariff version that priced it; null for receipts stored before versions had names */
+  tariffName: z.string().nullable(),
   /** empty when the credit was not priced by the tariff (adjustments, moved payments) */
   lines: z.array(receiptLineResponse),
   infoLines: z.array(receiptInfoLineResponse),

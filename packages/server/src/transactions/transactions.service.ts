@@ -160,6 +160,7 @@ export function toReceiptResponse(r: ReceiptRow): TransactionReceipt {
     phone: maskPhoneLast3(r.phone),
     balanceAfterKwh: balanceAfterMwh === null ? null : mwhToKwh(balanceAfterMwh),
     tariffId: typeof stored.tariffId === 'string' ? stored.tariffId : null,
+    tariffName: typeof stored.tariffName === 'string' ? stored.tariffName : null,
     lines: lines.flatMap((l) => {
       const amountCents = safeInt(l.amountCents);
       if (amountCents === null || typeof l.kind !== 'string') return [];

@@ -49,6 +49,10 @@ export type ConsumptionSeries = Answer<'/api/meters/{meterNo}/consumption', 'get
 export type OrphanRow = Answer<'/api/admin/payments/orphans/{id}/dismiss', 'post'>;
 export type OrphanAssigned = Answer<'/api/admin/payments/orphans/{id}/assign', 'post'>;
 
+export type TariffList = Answer<'/api/admin/tariffs', 'get'>;
+export type TariffVersion = TariffList['versions'][number];
+export type NewTariff = Body<'/api/admin/tariffs', 'post'>;
+
 export const USERS_PAGE_SIZE = 50;
 export const AUDIT_PAGE_SIZE = 50;
 
@@ -218,6 +222,16 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
       answer(
         api.GET('/api/admin/sms', {
           params: { query: { limit: 100, ...(meterNo ? { meterNo } : {}) } },
+          signal: timeout(),
+        }),
+      ),
+    tariffs: () => answer(api.GET('/api/admin/tariffs', { signal: timeout() })),
+    createTariff: (body: NewTariff) => answer(api.POST('/api/admin/tariffs', { body, signal: timeout() })),
+    cancelTariff: (id: number, reason: string) =>
+      answer(
+        api.POST('/api/admin/tariffs/{id}/cancel', {
+          params: { path: { id } },
+          body: { reason },
           signal: timeout(),
         }),
       ),

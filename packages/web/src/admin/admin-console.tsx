@@ -10,6 +10,7 @@ import { parseAdminRoute } from './admin-routes';
 import { AlertsPage } from './alerts-page';
 import { AuditPage } from './audit-page';
 import { SmsPage } from './sms-page';
+import { TariffsPage } from './tariffs-page';
 import { FleetFeed } from './fleet-feed';
 import { FleetPage } from './fleet-page';
 import { MeterDetailPage } from './meter-detail-page';
@@ -62,6 +63,7 @@ const tabs = [
   { path: '/admin/users', label: 'Users', id: 'users' },
   { path: '/admin/reports', label: 'Reports', id: 'reports' },
   { path: '/admin/sms', label: 'SMS', id: 'sms' },
+  { path: '/admin/tariffs', label: 'Tariffs', id: 'tariffs' },
   { path: '/admin/audit', label: 'Audit', id: 'audit' },
 ] as const;
 
@@ -115,6 +117,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
       break;
     case 'sms':
       body = <SmsPage ctx={ctx} />;
+      break;
+    case 'tariffs':
+      body = <TariffsPage ctx={ctx} />;
       break;
     case 'audit':
       body = <AuditPage ctx={ctx} />;

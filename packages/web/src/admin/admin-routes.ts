@@ -8,6 +8,7 @@ export type AdminRoute =
   | { name: 'payments' }
   | { name: 'topups' }
   | { name: 'sms' }
+  | { name: 'tariffs' }
   | { name: 'audit' }
   | { name: 'unknown' };
 
@@ -24,6 +25,7 @@ export function parseAdminRoute(pathname: string): AdminRoute {
   if (path === '/admin/payments') return { name: 'payments' };
   if (path === '/admin/topups') return { name: 'topups' };
   if (path === '/admin/sms') return { name: 'sms' };
+  if (path === '/admin/tariffs') return { name: 'tariffs' };
   if (path === '/admin/audit') return { name: 'audit' };
   const m = /^\/admin\/meters\/([^/]+)$/.exec(path);
   if (m?.[1]) {

@@ -104,6 +104,9 @@ export function createHttpClient(opts: HttpClientOptions) {
     /** Ends every session of the account on the server: each token and live link it has. */
     logout: () => answer(api.POST('/auth/logout', { signal: timeout() })),
     me: () => answer(api.GET('/api/me', { signal: timeout() })),
+    /** What an amount buys at the tariff in force (issue 17 item 2): the Buy panel's estimate. */
+    tariffQuote: (amountKes: number) =>
+      answer(api.GET('/api/tariff/quote', { params: { query: { amountKes } }, signal: timeout() })),
     /** The customer's SMS language and opt-out (issue 18). */
     smsPreferences: () => answer(api.GET('/api/me/sms', { signal: timeout() })),
     setSmsPreferences: (body: { lang: 'en' | 'sw'; optOut: boolean }) =>

@@ -1113,6 +1113,7 @@ export interface paths {
                             phone: string | null;
                             balanceAfterKwh: number | null;
                             tariffId: string | null;
+                            tariffName: string | null;
                             lines: {
                                 kind: string;
                                 code: string;
@@ -4103,6 +4104,454 @@ export interface paths {
             };
         };
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tariff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            inForce: {
+                                id: number | null;
+                                name: string;
+                                tariff: {
+                                    blocks: {
+                                        upToKwh: number | null;
+                                        energyRateCentsPerKwh: number;
+                                        label?: string;
+                                    }[];
+                                    passThroughCentsPerKwh?: {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    }[];
+                                    levies?: ({
+                                        code: string;
+                                        label: string;
+                                        basisPoints: number;
+                                        base: string[];
+                                    } | {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    })[];
+                                    vat?: {
+                                        basisPoints: number;
+                                        appliesTo: string[];
+                                        label?: string;
+                                    };
+                                    standingChargeCents?: number;
+                                };
+                                effectiveFrom: string;
+                                /** @enum {string} */
+                                status: "in_force" | "scheduled" | "past" | "cancelled";
+                                createdAt: string | null;
+                                cancelledAt: string | null;
+                            };
+                            next: {
+                                id: number | null;
+                                name: string;
+                                tariff: {
+                                    blocks: {
+                                        upToKwh: number | null;
+                                        energyRateCentsPerKwh: number;
+                                        label?: string;
+                                    }[];
+                                    passThroughCentsPerKwh?: {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    }[];
+                                    levies?: ({
+                                        code: string;
+                                        label: string;
+                                        basisPoints: number;
+                                        base: string[];
+                                    } | {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    })[];
+                                    vat?: {
+                                        basisPoints: number;
+                                        appliesTo: string[];
+                                        label?: string;
+                                    };
+                                    standingChargeCents?: number;
+                                };
+                                effectiveFrom: string;
+                                /** @enum {string} */
+                                status: "in_force" | "scheduled" | "past" | "cancelled";
+                                createdAt: string | null;
+                                cancelledAt: string | null;
+                            } | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tariff/quote": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query: {
+                    amountKes: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tariffId: string;
+                            tariffName: string;
+                            amountCents: number;
+                            energyMwh: number;
+                            lines: {
+                                kind: string;
+                                code: string;
+                                label: string;
+                                amountCents: number;
+                                energyMwh?: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tariffs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            versions: {
+                                id: number | null;
+                                name: string;
+                                tariff: {
+                                    blocks: {
+                                        upToKwh: number | null;
+                                        energyRateCentsPerKwh: number;
+                                        label?: string;
+                                    }[];
+                                    passThroughCentsPerKwh?: {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    }[];
+                                    levies?: ({
+                                        code: string;
+                                        label: string;
+                                        basisPoints: number;
+                                        base: string[];
+                                    } | {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    })[];
+                                    vat?: {
+                                        basisPoints: number;
+                                        appliesTo: string[];
+                                        label?: string;
+                                    };
+                                    standingChargeCents?: number;
+                                };
+                                effectiveFrom: string;
+                                /** @enum {string} */
+                                status: "in_force" | "scheduled" | "past" | "cancelled";
+                                createdBy: string | null;
+                                createdAt: string | null;
+                                cancelledAt: string | null;
+                            }[];
+                            fallback: {
+                                id: number | null;
+                                name: string;
+                                tariff: {
+                                    blocks: {
+                                        upToKwh: number | null;
+                                        energyRateCentsPerKwh: number;
+                                        label?: string;
+                                    }[];
+                                    passThroughCentsPerKwh?: {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    }[];
+                                    levies?: ({
+                                        code: string;
+                                        label: string;
+                                        basisPoints: number;
+                                        base: string[];
+                                    } | {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    })[];
+                                    vat?: {
+                                        basisPoints: number;
+                                        appliesTo: string[];
+                                        label?: string;
+                                    };
+                                    standingChargeCents?: number;
+                                };
+                                effectiveFrom: string;
+                                /** @enum {string} */
+                                status: "in_force" | "scheduled" | "past" | "cancelled";
+                                createdBy: string | null;
+                                createdAt: string | null;
+                                cancelledAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: date-time */
+                        effectiveFrom?: string;
+                        tariff: {
+                            blocks: {
+                                upToKwh: number | null;
+                                energyRateCentsPerKwh: number;
+                                label?: string;
+                            }[];
+                            passThroughCentsPerKwh?: {
+                                code: string;
+                                label: string;
+                                centsPerKwh: number;
+                            }[];
+                            levies?: ({
+                                code: string;
+                                label: string;
+                                basisPoints: number;
+                                base: string[];
+                            } | {
+                                code: string;
+                                label: string;
+                                centsPerKwh: number;
+                            })[];
+                            vat?: {
+                                basisPoints: number;
+                                appliesTo: string[];
+                                label?: string;
+                            };
+                            standingChargeCents?: number;
+                        };
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: {
+                                id: number | null;
+                                name: string;
+                                tariff: {
+                                    blocks: {
+                                        upToKwh: number | null;
+                                        energyRateCentsPerKwh: number;
+                                        label?: string;
+                                    }[];
+                                    passThroughCentsPerKwh?: {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    }[];
+                                    levies?: ({
+                                        code: string;
+                                        label: string;
+                                        basisPoints: number;
+                                        base: string[];
+                                    } | {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    })[];
+                                    vat?: {
+                                        basisPoints: number;
+                                        appliesTo: string[];
+                                        label?: string;
+                                    };
+                                    standingChargeCents?: number;
+                                };
+                                effectiveFrom: string;
+                                /** @enum {string} */
+                                status: "in_force" | "scheduled" | "past" | "cancelled";
+                                createdBy: string | null;
+                                createdAt: string | null;
+                                cancelledAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tariffs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            version: {
+                                id: number | null;
+                                name: string;
+                                tariff: {
+                                    blocks: {
+                                        upToKwh: number | null;
+                                        energyRateCentsPerKwh: number;
+                                        label?: string;
+                                    }[];
+                                    passThroughCentsPerKwh?: {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    }[];
+                                    levies?: ({
+                                        code: string;
+                                        label: string;
+                                        basisPoints: number;
+                                        base: string[];
+                                    } | {
+                                        code: string;
+                                        label: string;
+                                        centsPerKwh: number;
+                                    })[];
+                                    vat?: {
+                                        basisPoints: number;
+                                        appliesTo: string[];
+                                        label?: string;
+                                    };
+                                    standingChargeCents?: number;
+                                };
+                                effectiveFrom: string;
+                                /** @enum {string} */
+                                status: "in_force" | "scheduled" | "past" | "cancelled";
+                                createdBy: string | null;
+                                createdAt: string | null;
+                                cancelledAt: string | null;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -1,6 +1,6 @@
 // Protects the payment panel's rules: amounts within the server's limits, the kWh estimate, idempotency keys.
 import { describe, expect, it } from 'vitest';
-import { estimateKwh, failureMessageKey, intentOutcome, newIdempotencyKey, parseAmountKes } from './payment';
+import { failureMessageKey, intentOutcome, newIdempotencyKey, parseAmountKes } from './payment';
 
 describe('payment panel rules', () => {
   it('accepts whole shillings within the STK push limits only', () => {
@@ -18,11 +18,6 @@ describe('payment panel rules', () => {
     expect(parseAmountKes('10001', 10_000)).toBeNull();
     expect(parseAmountKes('250000', 300_000)).toBe(250_000);
     expect(parseAmountKes('250001', 300_000)).toBeNull();
-  });
-
-  it('estimates kWh at the flat 20 KES/kWh', () => {
-    expect(estimateKwh(100)).toBe(5);
-    expect(estimateKwh(50)).toBe(2.5);
   });
 
   it('makes a new UUID-shaped key each time, which the server pattern accepts', () => {

@@ -4,7 +4,6 @@
  */
 import type { IntentStatus } from '../api/api-types';
 import type { MessageKey } from '../i18n/dictionary';
-import { TARIFF_KES_PER_KWH } from './format';
 
 export const QUICK_AMOUNTS_KES = [50, 100, 200, 500] as const;
 /** The server's STK push limits (packages/server/src/payments/payments.limits.ts). */
@@ -20,14 +19,6 @@ export function parseAmountKes(input: string, maxKes: number = MAX_AMOUNT_KES): 
   if (!/^\d{1,7}$/.test(trimmed)) return null;
   const kes = Number(trimmed);
   return kes >= MIN_AMOUNT_KES && kes <= Math.min(maxKes, MAX_AMOUNT_KES) ? kes : null;
-}
-
-/**
- * What an amount buys at the flat tariff. An estimate: the server's receipt splits the payment
- * (recovered emergency credit, standing charge, levies) and says what was really bought.
- */
-export function estimateKwh(amountKes: number): number {
-  return amountKes / TARIFF_KES_PER_KWH;
 }
 
 /** A fresh key per attempt: a retried request with the same key never charges twice. */

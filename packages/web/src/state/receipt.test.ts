@@ -32,6 +32,7 @@ const answer: ReceiptAnswer = {
   phone: '*********678',
   balanceAfterKwh: 12.25,
   tariffId: 'domestic',
+  tariffName: 'Domestic',
   lines: [
     line({ kind: 'debt', code: 'debt', label: 'Debt recovered', amountCents: 5_000 }),
     line({ kind: 'standing', code: 'standing', label: 'Standing charge', amountCents: 5_000 }),
@@ -93,7 +94,7 @@ describe('receipt', () => {
     expect(d.lines[3]!.detail).toBe('17.50 kWh × KSh 1.2298/kWh');
     expect(d.total.value).toBe('KSh 500.00');
     expect(d.balance?.value).toBe('12.25 kWh');
-    expect(d.facts.map((f) => f.id)).toEqual(['date', 'meter', 'mpesa', 'phone']);
+    expect(d.facts.map((f) => f.id)).toEqual(['date', 'meter', 'mpesa', 'phone', 'tariff']);
     expect(d.facts[0]!.value).toContain('2026');
     expect(d.facts[0]!.value).toContain('10:00'); // Nairobi time
     expect(d.info).toEqual(['1.50 kWh used during friendly hours repaid (KSh 25.71)']);
@@ -112,6 +113,7 @@ describe('receipt', () => {
       mpesaReceipt: null,
       phone: null,
       balanceAfterKwh: null,
+      tariffName: null,
       infoLines: [],
       lines: [
         line({ kind: 'energy', code: 'energy', label: 'Lifeline 0–30 kWh', amountCents: 20_000 }),

@@ -41,6 +41,8 @@ export interface Receipt {
   /** masked by the server except the last three digits */
   phone: string | null;
   balanceAfterKwh: number | null;
+  /** the tariff version that priced it, when the server knows */
+  tariffName: string | null;
   lines: ReceiptLine[];
   infoLines: ReceiptInfoLine[];
 }
@@ -59,6 +61,7 @@ export function receiptFromAnswer(answer: ReceiptAnswer): Receipt {
     mpesaReceipt: answer.mpesaReceipt,
     phone: answer.phone,
     balanceAfterKwh: answer.balanceAfterKwh,
+    tariffName: answer.tariffName,
     lines: answer.lines.map((l) => ({
       kind: l.kind,
       code: l.code,
@@ -83,7 +86,7 @@ export function linesSumCents(receipt: Pick<Receipt, 'lines'>): number {
 type Translate = (key: MessageKey, params?: MessageParams) => string;
 
 interface ReceiptFact {
-  id: 'date' | 'meter' | 'account' | 'mpesa' | 'phone';
+  id: 'date' | 'meter' | 'account' | 'mpesa' | 'phone' | 'tariff';
   label: string;
   value: string;
 }
@@ -165,6 +168,7 @@ export function describeReceipt(receipt: Receipt, t: Translate, locale: Locale):
   if (receipt.mpesaReceipt)
     facts.push({ id: 'mpesa', label: t('payReceiptNumber'), value: receipt.mpesaReceipt });
   if (receipt.phone) facts.push({ id: 'phone', label: t('payReceiptPhone'), value: receipt.phone });
+  if (receipt.tariffName) facts.push({ id: 'tariff', label: t('receiptTariff'), value: receipt.tariffName });
   const energyLines = receipt.lines.filter((l) => l.kind === 'energy').length;
   return {
     title: t('receiptTitle'),

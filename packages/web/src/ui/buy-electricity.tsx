@@ -1,17 +1,11 @@
+import { mwhToKwh } from '@umeme/protocol';
 import { useEffect, useRef, useState } from 'react';
 import type { PaymentIntent, PublicConfig } from '../api/api-types';
 import { loadPublicConfig } from '../api/public-config';
 import { ApiError } from '../api/http-client';
 import type { LiveSession } from '../live/live-session';
+import { formatKes, formatKwh, formatNumber, normalizeKenyanPhone } from '../state/format';
 import {
-  formatKes,
-  formatKwh,
-  formatNumber,
-  normalizeKenyanPhone,
-  TARIFF_KES_PER_KWH,
-} from '../state/format';
-import {
-  estimateKwh,
   failureMessageKey,
   INTENT_POLL_MS,
   intentOutcome,
@@ -23,6 +17,9 @@ import {
 } from '../state/payment';
 import { useI18n } from './i18n-context';
 import { ReceiptView, useReceipt } from './receipt-view';
+
+/** The estimate is asked for once the amount has not changed for this long. */
+const QUOTE_DEBOUNCE_MS = 250;
 
 /** After this long without an answer the panel offers to start again (polling goes on). */
 const STILL_WAITING_MS = 60_000;
@@ -86,6 +83,28 @@ export function BuyElectricity({
   const maxKes = Math.min(config?.stkMaxKes ?? MAX_AMOUNT_KES, MAX_AMOUNT_KES);
   const amountKes = custom === '' ? (quickKes <= maxKes ? quickKes : null) : parseAmountKes(custom, maxKes);
   const normalizedPhone = normalizeKenyanPhone(phone);
+
+  // The estimate is the server's quote at the tariff in force (operators set it), asked for
+  // once the amount has stayed put briefly.
+  const [quote, setQuote] = useState<{ amountKes: number; energyMwh: number; tariffName: string } | null>(
+    null,
+  );
+  useEffect(() => {
+    if (amountKes === null) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      session.http
+        .tariffQuote(amountKes)
+        .then((q) => {
+          if (live) setQuote({ amountKes, energyMwh: q.energyMwh, tariffName: q.tariffName });
+        })
+        .catch(() => {});
+    }, QUOTE_DEBOUNCE_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [session, amountKes]);
 
   // Follow one payment: the socket's news when it comes, the intent's status every few seconds.
   const waitingIntentId = phase.name === 'waiting' ? phase.intentId : null;
@@ -362,10 +381,12 @@ export function BuyElectricity({
         <p className="pay-estimate" data-testid="payment-estimate">
           {amountKes === null
             ? t('payAmountInvalid', { min: MIN_AMOUNT_KES, max: kes(maxKes) })
-            : t('payEstimate', {
-                energy: formatKwh(locale, estimateKwh(amountKes)),
-                rate: TARIFF_KES_PER_KWH,
-              })}
+            : quote?.amountKes === amountKes
+              ? t('payEstimate', {
+                  energy: formatKwh(locale, mwhToKwh(quote.energyMwh)),
+                  tariff: quote.tariffName,
+                })
+              : t('payEstimateLoading')}
         </p>
         {error && (
           <p className="form-error" role="alert" data-testid="payment-error">

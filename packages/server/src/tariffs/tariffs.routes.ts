@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { callerOf } from '../shared/http';
+import {
+  cancelTariffBody,
+  createTariffBody,
+  publicTariffResponse,
+  quoteQuery,
+  quoteResponse,
+  tariffIdParam,
+  tariffListResponse,
+  tariffVersionResponse,
+} from './tariffs.schema';
+import type { TariffsService } from './tariffs.service';
+
+const admin = { auth: 'admin' } as const;
+const open = { auth: 'public' } as const;
+
+/** The tariff in force (public: everyone pays it) and the operators' versions (issue 17 item 2). */
+export const tariffsRoutes =
+  (tariffs: TariffsService): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get('/api/tariff', { config: open, schema: { response: { 200: publicTariffResponse } } }, async () =>
+      tariffs.current(),
+    );
+    app.get(
+      '/api/tariff/quote',
+      { config: open, schema: { querystring: quoteQuery, response: { 200: quoteResponse } } },
+      async (req) => tariffs.quote(req.query.amountKes),
+    );
+    app.get(
+      '/api/admin/tariffs',
+      { config: admin, schema: { response: { 200: tariffListResponse } } },
+      async (req) => tariffs.list(callerOf(req)),
+    );
+    app.post(
+      '/api/admin/tariffs',
+      { config: admin, schema: { body: createTariffBody, response: { 201: tariffVersionResponse } } },
+      async (req, reply) =>
+        reply.status(201).send({ version: await tariffs.create(callerOf(req), req.body) }),
+    );
+    app.post(
+      '/api/admin/tariffs/:id/cancel',
+      {
+        config: admin,
+        schema: { params: tariffIdParam, body: cancelTariffBody, response: { 200: tariffVersionResponse } },
+      },
+      async (req) => ({ version: await tariffs.cancel(callerOf(req), req.params.id, req.body.reason) }),
+    );
+  };
