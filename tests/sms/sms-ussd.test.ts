@@ -169,7 +169,18 @@ describe.each(databases)("SMS and USSD through the Africa's Talking emulator on 
     expect((await at.ussd(p.phone.local)).ended).toBe(false);
     const balance = await at.ussd(p.phone.local, '1');
     expect(balance).toMatchObject({ ended: true });
-    expect(balance.screen).toContain(`Meter ${p.meterNo}: 3.00 kWh left`);
+    // No use yet, so no forecast: the balance alone.
+    expect(balance.screen).toContain(`Meter ${p.meterNo}: 3.00 kWh left.`);
+    // 10 Wh in the meter's first minute (or more): 0.6 kWh an hour at most, 5 hours or more left.
+    await t.app.services.db.query(
+      `INSERT INTO consumption_hourly (meter_no, hour, energy_mwh, reports) VALUES ($1, date_trunc('hour', now()), 10000, 1)`,
+      [p.meterNo],
+    );
+    await at.ussd(p.phone.local);
+    const withUse = await at.ussd(p.phone.local, '1');
+    const hours = /3\.00 kWh left, about (\d+) hours\./.exec(withUse.screen);
+    expect(hours, withUse.screen).not.toBeNull();
+    expect(Number(hours![1])).toBeGreaterThanOrEqual(5);
     await at.ussd(p.phone.local);
     expect((await at.ussd(p.phone.local, '3')).screen).toBe('No purchases yet.');
     await at.ussd(p.phone.local);

@@ -1,11 +1,61 @@
 import { describeTimeLeft, minutesOfCreditLeft, predictedLowOpen } from '@umeme/core';
 import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
-import type { Db } from '../db/db';
+import type { Db, Queryable } from '../db/db';
 
 /** The recent rate is taken over the current hour and this many whole hours before it. */
 export const FORECAST_WHOLE_HOURS = 2;
 const HOUR_MS = 3_600_000;
+
+/**
+ * The recent use the forecast goes by: each meter's consumption since the start of the hour
+ * FORECAST_WHOLE_HOURS whole hours ago (`$2`), and the seconds that window covers up to `$1`
+ * (from the meter's commissioning when younger, at least a minute). Joined as `h` on `m`.
+ */
+const RECENT_USE_JOIN = `LEFT JOIN (SELECT meter_no, SUM(energy_mwh)::bigint AS mwh FROM consumption_hourly
+                       WHERE hour >= $2 GROUP BY meter_no) h ON h.meter_no = m.meter_no`;
+const RECENT_COLUMNS = `COALESCE(h.mwh, 0)::bigint AS recent_mwh,
+                GREATEST(60, EXTRACT(EPOCH FROM ($1::timestamptz - GREATEST($2::timestamptz, m.created_at))))::bigint
+                  AS elapsed_s`;
+
+const windowStartOf = (nowMs: number): Date =>
+  new Date(Math.floor(nowMs / HOUR_MS) * HOUR_MS - FORECAST_WHOLE_HOURS * HOUR_MS);
+
+/** mWh per hour over the recent window. */
+const rateOf = (recentMwh: number, elapsedS: number): number =>
+  Math.floor((recentMwh * 3600) / Math.max(1, elapsedS));
+
+/** Whole hours of credit left at the recent rate (at least 1 while any is left); null with no recent use or no credit. */
+function hoursLeftOf(balanceMwh: number, rateMwhPerHour: number): number | null {
+  if (balanceMwh <= 0) return null;
+  const minutes = minutesOfCreditLeft(balanceMwh, rateMwhPerHour);
+  return minutes === null ? null : Math.max(1, Math.round(minutes / 60));
+}
+
+/** Hours of credit left for each of these meters, as the forecast reckons them (USSD's balance screen). */
+export async function hoursOfCreditLeft(
+  db: Queryable,
+  meterNos: readonly string[],
+  nowMs: number = Date.now(),
+): Promise<Map<string, number | null>> {
+  const { rows } = await db.query<{
+    meter_no: string;
+    balance_mwh: number;
+    recent_mwh: number;
+    elapsed_s: number;
+  }>(
+    `SELECT m.meter_no, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh, ${RECENT_COLUMNS}
+       FROM meters m ${RECENT_USE_JOIN}
+      WHERE m.meter_no = ANY($3::text[])`,
+    [new Date(nowMs), windowStartOf(nowMs), [...meterNos]],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.meter_no,
+      hoursLeftOf(Number(r.balance_mwh), rateOf(Number(r.recent_mwh), Number(r.elapsed_s))),
+    ]),
+  );
+}
 
 interface Row {
   meter_no: string;
@@ -51,25 +101,22 @@ export class LowBalanceForecastService {
   }
 
   async sweep(nowMs: number = Date.now()): Promise<SweepResult> {
-    const windowStart = new Date(Math.floor(nowMs / HOUR_MS) * HOUR_MS - FORECAST_WHOLE_HOURS * HOUR_MS);
+    const windowStart = windowStartOf(nowMs);
     const changes = await this.db.transaction(async (tx) => {
       // Only meters that can change: an open notice, or credit left and recent use.
       const { rows } = await tx.query<Row>(
         `SELECT m.meter_no, m.user_id, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh,
-                COALESCE(h.mwh, 0)::bigint AS recent_mwh,
-                GREATEST(60, EXTRACT(EPOCH FROM ($1::timestamptz - GREATEST($2::timestamptz, m.created_at))))::bigint
-                  AS elapsed_s,
+                ${RECENT_COLUMNS},
                 (a.id IS NOT NULL) AS open
            FROM meters m
-           LEFT JOIN (SELECT meter_no, SUM(energy_mwh)::bigint AS mwh FROM consumption_hourly
-                       WHERE hour >= $2 GROUP BY meter_no) h ON h.meter_no = m.meter_no
+           ${RECENT_USE_JOIN}
            LEFT JOIN alerts a ON a.meter_no = m.meter_no AND a.kind = 'predicted_low' AND a.closed_at IS NULL
           WHERE a.id IS NOT NULL OR (m.credit_limit_mwh > m.energy_mwh AND h.mwh > 0)`,
         [new Date(nowMs), windowStart],
       );
       const desired = rows.flatMap((r) => {
         const balanceMwh = Number(r.balance_mwh);
-        const rateMwhPerHour = Math.floor((Number(r.recent_mwh) * 3600) / Math.max(1, Number(r.elapsed_s)));
+        const rateMwhPerHour = rateOf(Number(r.recent_mwh), Number(r.elapsed_s));
         const open = predictedLowOpen({
           balanceMwh,
           rateMwhPerHour,
@@ -87,7 +134,7 @@ export class LowBalanceForecastService {
             open,
             severity: 'warning' as const,
             message: `${words[0]!.toUpperCase()}${words.slice(1)} of credit left at your current use.`,
-            hoursLeft: Math.max(1, Math.round(minutes / 60)),
+            hoursLeft: hoursLeftOf(balanceMwh, rateMwhPerHour) ?? 1,
           },
         ];
       });

@@ -16,6 +16,7 @@ import { AppError } from '../shared/errors';
 import { smsLanguage } from '../notices/customer-notices';
 import type { UssdCaller, UssdPorts, UssdPurchase } from './ussd-menu';
 import { ACCOUNT_NO_SQL } from '../meters/account-no';
+import { hoursOfCreditLeft } from '../forecast/low-balance-forecast.service';
 
 /** How long a USSD reply waits for M-Pesa to take the prompt; the gateway ends sessions after about ten seconds. */
 export const USSD_PUSH_WAIT_MS = 4_000;
@@ -67,6 +68,10 @@ export function ussdPorts(deps: {
            FROM meters m WHERE user_id = $1 ORDER BY meter_no LIMIT 20`,
         [u.id],
       );
+      const hours = await hoursOfCreditLeft(
+        db,
+        meters.rows.map((m) => m.meter_no),
+      );
       const caller: UssdCallerRow = {
         userId: u.id,
         lang: smsLanguage(u.locale),
@@ -76,7 +81,7 @@ export function ussdPorts(deps: {
           meterNo: m.meter_no,
           account: m.account_no,
           balanceMwh: Number(m.balance_mwh),
-          hoursLeft: null,
+          hoursLeft: hours.get(m.meter_no) ?? null,
           emergencyMwh:
             Number(m.balance_mwh) <= 0 && Number(m.debt_cents) === 0 ? kwhToMwh(EMERGENCY_ADVANCE_KWH) : 0,
         })),
