@@ -51,10 +51,12 @@ describe('credential sources', () => {
     await expect(loadCredentialsFile(path)).rejects.toThrow(/1\.meterNo/);
   });
 
-  it('generates padded meter numbers within the 12-character limit and shares one secret', async () => {
+  it('generates padded meter numbers within the 32-character limit and shares one secret', async () => {
     expect(generatedMeterNos('SIM', 3)).toEqual(['SIM00001', 'SIM00002', 'SIM00003']);
     expect(generatedMeterNos('S', 123_456).at(-1)).toBe('S123456');
-    expect(() => generatedMeterNos('TOOLONGPFX', 1)).toThrow(CredentialsError);
+    // 28 + 5 digits is 33 characters: one more than a meter number may have.
+    expect(() => generatedMeterNos('P'.repeat(28), 1)).toThrow(CredentialsError);
+    expect(generatedMeterNos('P'.repeat(27), 1)).toEqual([`${'P'.repeat(27)}00001`]);
     const secretPath = join(dir, 'secret');
     await writeFile(secretPath, 'shared\n');
     expect(await prefixCredentials('X', 2, secretPath)).toEqual([

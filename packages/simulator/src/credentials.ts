@@ -1,7 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { METER_NO_PATTERN } from '@umeme/protocol';
+import { METER_NO_MESSAGE, METER_NO_PATTERN } from '@umeme/protocol';
 import type { MeterCredentials } from './fleet';
 import {
   HTTP_MAX_ATTEMPTS,
@@ -64,7 +64,7 @@ export function generatedMeterNos(prefix: string, count: number): string[] {
   const meterNos = Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(digits, '0')}`);
   const bad = meterNos.find((m) => !METER_NO_PATTERN.test(m));
   if (bad !== undefined)
-    throw new CredentialsError(`meter number ${bad} is invalid (letters, digits, - and _, at most 12)`);
+    throw new CredentialsError(`meter number ${bad} is invalid (${METER_NO_MESSAGE})`);
   return meterNos;
 }
 
