@@ -41,7 +41,7 @@ export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: 
   return (
     <section className="card" aria-label={t('smsTitle')} data-testid="sms-settings">
       <h2>{t('smsTitle')}</h2>
-      <label>
+      <label className="check-row">
         <input
           type="checkbox"
           checked={!prefs.optOut}
@@ -50,8 +50,8 @@ export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: 
         />{' '}
         {t('smsReceive')}
       </label>
-      <label className="muted small">
-        {t('smsLanguage')}{' '}
+      <label className="field">
+        {t('smsLanguage')}
         <select
           value={prefs.lang}
           onChange={(e) => save({ ...prefs, lang: e.target.value === 'sw' ? 'sw' : 'en' })}
