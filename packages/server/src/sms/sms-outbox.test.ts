@@ -5,7 +5,7 @@ import {
   type AfricasTalkingEmulator,
 } from '@umeme/africastalking';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../db/db';
 import { migrate } from '../db/migrate';
 import { openPglite } from '../db/pglite';
@@ -36,9 +36,20 @@ describe('SMS outbox', () => {
   let outbox: SmsOutbox;
   let nowMs: number;
 
-  beforeEach(async () => {
+  // One database for the file (opening and migrating PGlite is most of a test's time); each test
+  // starts from an empty outbox and no users.
+  beforeAll(async () => {
     db = await openPglite(null);
     await migrate(db);
+  });
+
+  afterAll(async () => {
+    await db.close();
+  });
+
+  beforeEach(async () => {
+    await db.query(`TRUNCATE sms_outbox`);
+    await db.query(`DELETE FROM users`);
     emulator = createAfricasTalkingEmulator({ ...creds, deliveryDelayMs: 0 });
     const url = await emulator.listen({ port: 0, host: '127.0.0.1' });
     nowMs = Date.parse('2026-12-07T12:00:00+03:00');
@@ -55,7 +66,6 @@ describe('SMS outbox', () => {
   afterEach(async () => {
     await outbox.stop();
     await emulator.close();
-    await db.close();
   });
 
   const statuses = async () =>
