@@ -63,8 +63,7 @@ export function generatedMeterNos(prefix: string, count: number): string[] {
   const digits = Math.max(5, String(count).length);
   const meterNos = Array.from({ length: count }, (_, i) => `${prefix}${String(i + 1).padStart(digits, '0')}`);
   const bad = meterNos.find((m) => !METER_NO_PATTERN.test(m));
-  if (bad !== undefined)
-    throw new CredentialsError(`meter number ${bad} is invalid (${METER_NO_MESSAGE})`);
+  if (bad !== undefined) throw new CredentialsError(`meter number ${bad} is invalid (${METER_NO_MESSAGE})`);
   return meterNos;
 }
 
