@@ -11,6 +11,7 @@
  *   npx tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
  *                             [--rate N  phase 2 at N callbacks/s instead of half the measured capacity]
  */
+import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -400,26 +401,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
     const items = checkout.map(({ meterNo, checkoutRequestId }) => {
-      const tx = emulator.transactions.get(checkoutRequestId)!;
-      const body: StkCallbackBody = {
-        Body: {
-          stkCallback: {
-            MerchantRequestID: tx.merchantRequestId,
-            CheckoutRequestID: checkoutRequestId,
-            ResultCode: 0,
-            ResultDesc: 'The service request is processed successfully.',
-            CallbackMetadata: {
-              Item: [
-                { Name: 'Amount', Value: AMOUNT_KES },
-                { Name: 'MpesaReceiptNumber', Value: tx.mpesaReceiptNumber! },
-                { Name: 'Balance' },
-                { Name: 'TransactionDate', Value: Number(tx.transactionDate) },
-                { Name: 'PhoneNumber', Value: Number(tx.phoneNumber) },
-              ],
-            },
-          },
-        },
-      };
+      const body = successCallbackFor(emulator.transactions.get(checkoutRequestId)!, AMOUNT_KES);
       return { meterNo, body };
     });
     console.log(

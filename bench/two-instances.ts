@@ -10,6 +10,7 @@
  *
  *   npx tsx bench/two-instances.ts [--meters 200] [--rate 2000] [--seconds 10] [--payments 2000] [--concurrency 64]
  */
+import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -195,28 +196,8 @@ async function main(): Promise<void> {
     const storedAll = await stored();
 
     // Payments: callbacks alternately to each instance, CONCURRENCY in flight.
-    const bodyOf = (checkoutRequestId: string): StkCallbackBody => {
-      const tx = emulator.transactions.get(checkoutRequestId)!;
-      return {
-        Body: {
-          stkCallback: {
-            MerchantRequestID: tx.merchantRequestId,
-            CheckoutRequestID: checkoutRequestId,
-            ResultCode: 0,
-            ResultDesc: 'The service request is processed successfully.',
-            CallbackMetadata: {
-              Item: [
-                { Name: 'Amount', Value: AMOUNT_KES },
-                { Name: 'MpesaReceiptNumber', Value: tx.mpesaReceiptNumber! },
-                { Name: 'Balance' },
-                { Name: 'TransactionDate', Value: Number(tx.transactionDate) },
-                { Name: 'PhoneNumber', Value: Number(tx.phoneNumber) },
-              ],
-            },
-          },
-        },
-      };
-    };
+    const bodyOf = (checkoutRequestId: string): StkCallbackBody =>
+      successCallbackFor(emulator.transactions.get(checkoutRequestId)!, AMOUNT_KES);
     const token = emulatorCallbackToken(
       emulator.transactions.get(checkout[0]!.checkoutRequestId)!.callbackUrl,
     );
