@@ -35,6 +35,7 @@ describe('SMS outbox', () => {
   let emulator: AfricasTalkingEmulator;
   let outbox: SmsOutbox;
   let nowMs: number;
+  let gatewayUrl: string;
 
   // One database for the file (opening and migrating PGlite is most of a test's time); each test
   // starts from an empty outbox and no users.
@@ -48,10 +49,11 @@ describe('SMS outbox', () => {
   });
 
   beforeEach(async () => {
-    await db.query(`TRUNCATE sms_outbox`);
+    await db.query(`TRUNCATE sms_outbox, sms_early_reports`);
     await db.query(`DELETE FROM users`);
     emulator = createAfricasTalkingEmulator({ ...creds, deliveryDelayMs: 0 });
     const url = await emulator.listen({ port: 0, host: '127.0.0.1' });
+    gatewayUrl = url;
     nowMs = Date.parse('2026-12-07T12:00:00+03:00');
     outbox = new SmsOutbox({
       db,
@@ -171,9 +173,6 @@ describe('SMS outbox', () => {
         failureReason: 'UserIsInactive',
       }),
     ).toBe(true);
-    expect(await outbox.recordDelivery({ id: 'ATXid_unknown', status: 'Success', phoneNumber: a!.to })).toBe(
-      false,
-    );
     const { rows } = await db.query<{
       status: string;
       delivery_status: string;
@@ -186,5 +185,46 @@ describe('SMS outbox', () => {
     expect(await outbox.monthlyCosts()).toEqual([
       { month: '2026-12', messages: 2, parts: 2, costTenThousandths: 16_000 },
     ]);
+  });
+
+  it('holds a delivery report that overtakes the stored message id and applies it when the id is stored', async () => {
+    // The gateway answers the send, then its report reaches us before our own UPDATE stores the
+    // id: the sender below posts the report itself before handing the answer back.
+    const sender = new AfricasTalkingClient({ baseUrl: gatewayUrl, ...creds });
+    let early: Promise<boolean> | null = null;
+    const racing = new SmsOutbox({
+      db,
+      sender: {
+        sendSms: async (to, message) => {
+          const answer = await sender.sendSms(to, message);
+          if (answer.kind === 'accepted') {
+            early = outbox.recordDelivery({ id: answer.messageId, status: 'Success', phoneNumber: to });
+            expect(await early).toBe(false);
+          }
+          return answer;
+        },
+      },
+      logger: pino({ level: 'silent' }),
+      paybill: '4123456',
+      quietHours: null,
+      now: () => nowMs,
+    });
+    await racing.enqueue(db, receipt(7));
+    expect(await racing.drain()).toMatchObject({ sent: 1 });
+    expect(early).not.toBeNull();
+    const { rows } = await db.query<{ status: string; delivery_status: string | null }>(
+      'SELECT status, delivery_status FROM sms_outbox',
+    );
+    expect(rows).toEqual([{ status: 'delivered', delivery_status: 'Success' }]);
+    expect((await db.query('SELECT 1 FROM sms_early_reports')).rowCount).toBe(0);
+    // A report for an id that never shows up is kept for a day, then dropped.
+    expect(
+      await outbox.recordDelivery({ id: 'ATXid_never', status: 'Success', phoneNumber: '+254712345678' }),
+    ).toBe(false);
+    expect((await db.query('SELECT 1 FROM sms_early_reports')).rowCount).toBe(1);
+    nowMs += SMS_OUTBOX_LIMITS.heldReportMs + 1;
+    await racing.drain();
+    expect((await db.query('SELECT 1 FROM sms_early_reports')).rowCount).toBe(0);
+    await racing.stop();
   });
 });

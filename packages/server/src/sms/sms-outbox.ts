@@ -33,7 +33,12 @@ export const SMS_OUTBOX_LIMITS = {
   maxAttempts: 30,
   /** A claim older than this belongs to an instance that died mid-send. */
   staleClaimMs: 5 * 60_000,
+  /** A delivery report whose message id never got stored is dropped after this. */
+  heldReportMs: 24 * 60 * 60_000,
 } as const;
+
+/** The gateway's final delivery statuses as an SQL list (constants, not input). */
+const FINAL_STATUS_LIST = [...FINAL_DELIVERY_STATUSES].map((s) => `'${s}'`).join(', ');
 
 /** What sends one SMS: the Africa's Talking client, or anything answering like it. */
 export interface SmsSender {
@@ -131,6 +136,9 @@ export class SmsOutbox {
        WHERE status = 'sending' AND claimed_at < $1`,
       [new Date(nowMs - SMS_OUTBOX_LIMITS.staleClaimMs)],
     );
+    await this.opts.db.query(`DELETE FROM sms_early_reports WHERE received_at < $1`, [
+      new Date(nowMs - SMS_OUTBOX_LIMITS.heldReportMs),
+    ]);
     const { rows } = await this.opts.db.query<ClaimedRow>(
       `UPDATE sms_outbox SET status = 'sending', attempts = attempts + 1, claimed_at = $1
        WHERE id IN (
@@ -179,6 +187,7 @@ export class SmsOutbox {
            last_error = NULL WHERE id = $1`,
         [row.id, answer.messageId, cost?.tenThousandths ?? null, new Date(this.now())],
       );
+      await this.applyHeldReport(answer.messageId);
       return 'sent';
     }
     const reason = `${answer.statusCode} ${answer.status}`;
@@ -212,7 +221,11 @@ export class SmsOutbox {
     return 'retried';
   }
 
-  /** Stores a delivery report; false when no message has that id. A final status is never undone. */
+  /**
+   * Stores a delivery report. A final status is never undone. A report for a message id not
+   * stored yet (it overtook the sending instance's own UPDATE) is held and applied when the id is
+   * stored: true when applied now, false when held.
+   */
   async recordDelivery(report: DeliveryReport): Promise<boolean> {
     const final = FINAL_DELIVERY_STATUSES.has(report.status);
     const status = report.status === 'Success' ? 'delivered' : final ? 'failed' : null;
@@ -226,7 +239,34 @@ export class SmsOutbox {
     const { rowCount: known } = await this.opts.db.query('SELECT 1 FROM sms_outbox WHERE message_id = $1', [
       report.id,
     ]);
-    return known > 0;
+    if (known > 0) return true;
+    await this.opts.db.query(
+      `INSERT INTO sms_early_reports (message_id, status, failure_reason, received_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (message_id) DO UPDATE SET status = EXCLUDED.status, failure_reason = EXCLUDED.failure_reason,
+         received_at = EXCLUDED.received_at
+       WHERE sms_early_reports.status NOT IN (${FINAL_STATUS_LIST})`,
+      [report.id, report.status, report.failureReason ?? null, new Date(this.now())],
+    );
+    // The send may have stored its id between our UPDATE and this INSERT: whichever of the two
+    // writes commits last applies the held report, so it is never left behind.
+    return this.applyHeldReport(report.id);
+  }
+
+  /** Applies (and drops) a held delivery report once its message id is stored. */
+  private async applyHeldReport(messageId: string): Promise<boolean> {
+    const { rowCount } = await this.opts.db.query(
+      `WITH held AS (
+         DELETE FROM sms_early_reports
+         WHERE message_id = $1 AND EXISTS (SELECT 1 FROM sms_outbox WHERE message_id = $1)
+         RETURNING status, failure_reason, received_at)
+       UPDATE sms_outbox o SET delivery_status = held.status, failure_reason = held.failure_reason,
+         status = CASE WHEN held.status = 'Success' THEN 'delivered'
+                       WHEN held.status IN (${FINAL_STATUS_LIST}) THEN 'failed' ELSE o.status END,
+         delivered_at = CASE WHEN held.status = 'Success' THEN held.received_at ELSE o.delivered_at END
+       FROM held WHERE o.message_id = $1 AND o.status NOT IN ('delivered', 'failed')`,
+      [messageId],
+    );
+    return rowCount > 0;
   }
 
   /** Messages, parts and cost by Nairobi calendar month, newest first. */

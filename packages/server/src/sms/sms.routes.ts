@@ -20,9 +20,6 @@ function redactedForLog(request: FastifyRequest): Record<string, unknown> {
   };
 }
 
-/** Waits between tries of a delivery report whose message id is not stored yet (about 4 s in all). */
-const DELIVERY_RETRY_WAITS_MS = [250, 500, 1_000, 2_000, 0];
-
 export interface SmsRoutesDeps {
   service: SmsService;
   outbox: SmsOutbox;
@@ -80,12 +77,8 @@ export const smsRoutes =
       },
       async (req) => {
         // A report can overtake our own record of the send (the sending instance stores the
-        // message id after the gateway answers): an unknown id is tried again for a few
-        // seconds before it is given up. Answered 200 either way: the gateway would only retry.
-        for (const waitMs of DELIVERY_RETRY_WAITS_MS) {
-          if (await deps.outbox.recordDelivery(req.body)) break;
-          if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-        }
+        // message id after the gateway answers): the outbox holds it until the id is stored.
+        await deps.outbox.recordDelivery(req.body);
         return { ok: true as const };
       },
     );
