@@ -9,6 +9,7 @@ interface Version {
   name: string;
   status: string;
   effectiveFrom: string;
+  group?: string;
 }
 
 describe.each(databases)('tariff versions (%s)', (db) => {
@@ -118,6 +119,86 @@ describe.each(databases)('tariff versions (%s)', (db) => {
     ]);
   });
 
+  it('prices a meter moved into a customer group with that group’s version, audited, and others as before', async () => {
+    const group = `commercial-${randomBytes(3).toString('hex')}`;
+    const home = await t.newMeter();
+    const shop = await t.newMeter();
+    const standardQuote = await t.api<{ energyMwh: number; tariffId: string }>(
+      'GET',
+      '/api/tariff/quote?amountKes=100',
+    );
+    const moved = await admin<{ moved: number; notFound: string[] }>(
+      'POST',
+      `/api/admin/tariff-groups/${group}/meters`,
+      { meterNos: [shop.meterNo, 'NO-SUCH-METER'], reason: 'shop on the market street' },
+    );
+    expect(moved.status).toBe(200);
+    expect(moved.body).toEqual({ group, moved: 1, notFound: ['NO-SUCH-METER'] });
+    // A group without a version of its own in force pays the default group's tariff.
+    expect((await buy(shop.meterNo, 100)).energyMwh).toBe(standardQuote.body.energyMwh);
+    const effectiveMs = Date.now() + 1_500;
+    const created = await admin<{ version: Version & { group: string } }>('POST', '/api/admin/tariffs', {
+      name: 'Commercial 50',
+      group,
+      effectiveFrom: new Date(effectiveMs).toISOString(),
+      tariff: { blocks: [{ upToKwh: null, energyRateCentsPerKwh: 5000 }] },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.version).toMatchObject({ group, status: 'scheduled' });
+    await waitFor(() => Date.now() > effectiveMs, 'the group version to take effect');
+    const shopBuy = await buy(shop.meterNo, 100);
+    expect(shopBuy.energyMwh).toBe(2_000_000); // 100 KES at 50 KES/kWh
+    expect(shopBuy.receipt).toMatchObject({
+      tariffId: `v${created.body.version.id}`,
+      tariffName: 'Commercial 50',
+    });
+    expect((await buy(home.meterNo, 100)).energyMwh).toBe(standardQuote.body.energyMwh);
+    const groupQuote = await t.api<{ energyMwh: number }>(
+      'GET',
+      `/api/tariff/quote?amountKes=100&group=${group}`,
+    );
+    expect(groupQuote.body.energyMwh).toBe(2_000_000);
+    const pub = await t.api<{ inForce: Version }>('GET', `/api/tariff?group=${group}`);
+    expect(pub.body.inForce).toMatchObject({ name: 'Commercial 50', status: 'in_force' });
+    const groups = await admin<{ groups: { group: string; meters: number; inForce: { name: string } }[] }>(
+      'GET',
+      '/api/admin/tariff-groups',
+    );
+    expect(groups.body.groups.find((g) => g.group === group)).toEqual({
+      group,
+      meters: 1,
+      inForce: { id: created.body.version.id, name: 'Commercial 50', group },
+    });
+    const audit = await t.app.services.db.query<{ action: string; details: Record<string, string> }>(
+      `SELECT action, details FROM audit_log WHERE target = $1 AND action = 'meter.tariff_group'`,
+      [`meter:${shop.meterNo}`],
+    );
+    expect(audit.rows).toEqual([
+      {
+        action: 'meter.tariff_group',
+        details: { from: 'standard', to: group, reason: 'shop on the market street' },
+      },
+    ]);
+    // A name that is not a group, and a customer, change nothing.
+    const bad = await admin('POST', '/api/admin/tariff-groups/Big Shops/meters', {
+      meterNos: [home.meterNo],
+      reason: 'x',
+    });
+    expect(bad.status).toBe(400);
+    const customer = await t.newCustomer();
+    const refused = await t.api(
+      'POST',
+      `/api/admin/tariff-groups/${group}/meters`,
+      {
+        meterNos: [home.meterNo],
+        reason: 'mine',
+      },
+      customer.token,
+    );
+    expect(refused.status).toBe(403);
+    expect((await buy(home.meterNo, 100)).energyMwh).toBe(standardQuote.body.energyMwh);
+  });
+
   it('cancels a scheduled version (audited) but never one in force', async () => {
     const later = await admin<{ version: Version }>('POST', '/api/admin/tariffs', {
       name: 'Next year',
@@ -141,7 +222,7 @@ describe.each(databases)('tariff versions (%s)', (db) => {
     expect((await t.api<{ next: Version | null }>('GET', '/api/tariff')).body.next).toBeNull();
 
     const list = await admin<{ versions: Version[] }>('GET', '/api/admin/tariffs');
-    const inForce = list.body.versions.find((v) => v.status === 'in_force')!;
+    const inForce = list.body.versions.find((v) => v.status === 'in_force' && v.group === 'standard')!;
     expect(inForce.name).toBe('VAT and levy');
     const refused = await admin('POST', `/api/admin/tariffs/${inForce.id}/cancel`, { reason: 'too late' });
     expect(refused.status).toBe(409);

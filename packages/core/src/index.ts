@@ -43,6 +43,14 @@ export {
   tariffEffectiveFromMs,
   /** The tariff version in force at an instant. */
   selectTariff,
+  /** The version in force for a customer group, falling back to the default group's. */
+  selectGroupTariff,
+  /** The group every meter starts in ('standard'). */
+  DEFAULT_TARIFF_GROUP,
+  /** What a group's name may be. */
+  TARIFF_GROUP_PATTERN,
+  /** A version's group ('standard' when it names none). */
+  tariffGroupOf,
   /** Money paid → energy and a receipt whose lines sum to the amount. */
   quotePurchase,
   /** Energy wanted → least amount that buys it, with its receipt. */

@@ -6,6 +6,7 @@ import {
   TariffError,
   quoteEnergy,
   quotePurchase,
+  selectGroupTariff,
   selectTariff,
   tariffEffectiveFromMs,
   validateTariff,
@@ -385,6 +386,24 @@ describe('tariff versions', () => {
     expect(() =>
       selectTariff([v1, { ...v2, id: 'v2b', effectiveFrom: v1.effectiveFrom }], Date.now()),
     ).toThrow(TariffError);
+  });
+
+  it('prices a group with its own version in force, and with the default group’s until then', () => {
+    const c1 = { ...DEFAULT_TARIFF, id: 'c1', group: 'commercial', effectiveFrom: '2024-03-01' };
+    const all = [v1, v2, c1];
+    expect(selectGroupTariff(all, 'commercial', Date.parse('2024-02-01T00:00:00Z')).id).toBe('v1');
+    expect(selectGroupTariff(all, 'commercial', Date.parse('2024-08-01T00:00:00Z')).id).toBe('c1');
+    // The default group never takes another group's version, however recent.
+    expect(selectGroupTariff(all, 'standard', Date.parse('2024-05-01T00:00:00Z')).id).toBe('v1');
+    // A group with no versions of its own pays the default tariff.
+    expect(selectGroupTariff(all, 'schools', Date.parse('2024-08-01T00:00:00Z')).id).toBe('v2');
+    // Versions of two groups may start at the same instant; of one group they may not.
+    const c2 = { ...c1, id: 'c2', effectiveFrom: v2.effectiveFrom };
+    expect(selectGroupTariff([...all, c2], 'commercial', Date.parse('2024-08-01T00:00:00Z')).id).toBe('c2');
+    expect(() =>
+      selectGroupTariff([...all, { ...c1, id: 'c1b' }], 'commercial', Date.parse('2024-08-01T00:00:00Z')),
+    ).toThrow(TariffError);
+    expect(() => validateTariff({ ...c1, group: 'Commercial Users' })).toThrow(TariffError);
   });
 
   it('refuses malformed effectiveFrom dates', () => {

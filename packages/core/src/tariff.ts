@@ -108,6 +108,8 @@ export interface Tariff {
   vat?: VatRule;
   /** Monthly fixed charge, taken at the first purchase of the month. */
   standingChargeCents?: number;
+  /** The customer group whose meters this version prices; absent: DEFAULT_TARIFF_GROUP. */
+  group?: string;
 }
 
 export type ReceiptLineKind = 'debt' | 'standing' | 'energy' | 'pass_through' | 'levy' | 'vat' | 'rounding';
@@ -276,6 +278,36 @@ export function selectTariff<T extends Tariff>(tariffs: readonly T[], at: Date |
   return best.tariff;
 }
 
+/** The group every meter is in until an operator moves it, and whose tariff other groups fall back to. */
+export const DEFAULT_TARIFF_GROUP = 'standard';
+
+/** A group's name: lower-case letters, digits and dashes, 1–32 characters, starting with a letter or digit. */
+export const TARIFF_GROUP_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+export const tariffGroupOf = (t: Pick<Tariff, 'group'>): string => t.group ?? DEFAULT_TARIFF_GROUP;
+
+/**
+ * The version pricing a meter of `group` at `at`: the group's own version in force, or, while the
+ * group has none in force yet (a new group, or one whose first version starts later), the
+ * default group's. A group therefore never sells without a tariff, and a meter moved into a
+ * group with no versions of its own keeps paying the default tariff.
+ */
+export function selectGroupTariff<T extends Tariff>(
+  tariffs: readonly T[],
+  group: string,
+  at: Date | number,
+): T {
+  const atMs = typeof at === 'number' ? at : at.getTime();
+  if (group !== DEFAULT_TARIFF_GROUP) {
+    const own = tariffs.filter((t) => tariffGroupOf(t) === group);
+    if (own.some((t) => tariffEffectiveFromMs(t) <= atMs)) return selectTariff(own, atMs);
+  }
+  return selectTariff(
+    tariffs.filter((t) => tariffGroupOf(t) === DEFAULT_TARIFF_GROUP),
+    atMs,
+  );
+}
+
 function parseRate(tariffId: string, value: number, name: string): { rateE4: bigint; rate: number } {
   let scaled: number;
   try {
@@ -309,6 +341,9 @@ function compileTariff(tariff: Tariff): CompiledTariff {
     throw new TariffError(id, 'name must be a non-empty string');
   }
   tariffEffectiveFromMs(tariff);
+  if (tariff.group !== undefined && !TARIFF_GROUP_PATTERN.test(tariff.group)) {
+    throw new TariffError(id, 'group must be 1–32 lower-case letters, digits or dashes');
+  }
 
   if (tariff.blocks.length === 0 || tariff.blocks.length > MAX_TARIFF_BLOCKS) {
     throw new TariffError(id, `needs between 1 and ${MAX_TARIFF_BLOCKS} blocks`);

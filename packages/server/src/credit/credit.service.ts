@@ -198,6 +198,7 @@ export class CreditService {
         purchasedThisMonthMwh: st.monthMwh,
         purchasesThisMonth: st.monthN,
         debtCents: st.debtCents,
+        tariffGroup: st.meter.tariff_group,
         at,
       });
       assertQuote(quote, req.amountCents);

@@ -23,11 +23,13 @@ export interface LockedMeter {
   debt_cents: number;
   /** the meter's own allowance past C */
   emergency_credit_mwh: number;
+  /** the customer group whose tariff prices its purchases */
+  tariff_group: string;
 }
 
 /** The columns of LockedMeter, for a caller that locks the meter in a query of its own. */
 export const LOCKED_METER_COLUMNS = `meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, event_seq, relay, status,
-  power_w, low_balance_mwh, meter_balance_mwh, debt_cents, emergency_credit_mwh`;
+  power_w, low_balance_mwh, meter_balance_mwh, debt_cents, emergency_credit_mwh, tariff_group`;
 
 /** The column names of LockedMeter, one by one. */
 export const LOCKED_METER_KEYS = LOCKED_METER_COLUMNS.split(',').map((c) => c.trim());

@@ -35,4 +35,26 @@ describe('tariffPricing', () => {
     expect(pricing({ ...sale, at: new Date('2029-06-01T00:00:00Z') }).energyMwh).toBe(500_000);
     expect(pricing({ ...sale, at: new Date('2030-06-01T00:00:00Z') }).energyMwh).toBe(250_000);
   });
+
+  it('prices each meter with its customer group’s version, the default group’s while it has none', () => {
+    const commercial: Tariff = {
+      ...DEFAULT_TARIFF,
+      id: 'commercial',
+      group: 'commercial',
+      effectiveFrom: '2030-01-01',
+      blocks: [{ upToKwh: null, energyRateCentsPerKwh: 4000 }],
+    };
+    const pricing = tariffPricing([DEFAULT_TARIFF, commercial]);
+    const at = new Date('2030-06-01T00:00:00Z');
+    expect(pricing({ ...sale, at, tariffGroup: 'commercial' }).energyMwh).toBe(250_000);
+    expect(pricing({ ...sale, at, tariffGroup: 'standard' }).energyMwh).toBe(500_000);
+    expect(pricing({ ...sale, at }).energyMwh).toBe(500_000);
+    expect(
+      pricing({ ...sale, at: new Date('2029-06-01T00:00:00Z'), tariffGroup: 'commercial' }).tariffName,
+    ).toBe(DEFAULT_TARIFF.name);
+    // Two groups may change tariff at the same instant.
+    expect(() =>
+      tariffPricing([DEFAULT_TARIFF, { ...commercial, effectiveFrom: DEFAULT_TARIFF.effectiveFrom }]),
+    ).not.toThrow();
+  });
 });

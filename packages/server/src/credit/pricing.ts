@@ -1,7 +1,10 @@
 import {
   DEFAULT_TARIFF,
   quotePurchase,
+  selectGroupTariff,
   selectTariff,
+  tariffGroupOf,
+  DEFAULT_TARIFF_GROUP,
   validateTariff,
   type PurchaseQuote,
   type Tariff,
@@ -18,6 +21,8 @@ export interface PricingContext {
   purchasedThisMonthMwh: number;
   purchasesThisMonth: number;
   debtCents: number;
+  /** the meter's customer group (DEFAULT_TARIFF_GROUP when absent) */
+  tariffGroup?: string;
   at: Date;
 }
 
@@ -40,11 +45,21 @@ export function tariffPricing(
   if (typeof tariffs !== 'function') {
     if (tariffs.length === 0) throw new RangeError('tariffPricing needs at least one tariff');
     for (const tariff of tariffs) validateTariff(tariff);
-    // selectTariff looks at every version whatever the instant: this finds clashing start times now.
-    selectTariff(tariffs, Number.MAX_SAFE_INTEGER);
+    // selectTariff looks at every version whatever the instant: this finds clashing start times
+    // (within a group) now.
+    for (const group of new Set(tariffs.map(tariffGroupOf))) {
+      selectTariff(
+        tariffs.filter((t) => tariffGroupOf(t) === group),
+        Number.MAX_SAFE_INTEGER,
+      );
+    }
   }
   return (ctx) => {
-    const tariff = selectTariff(typeof tariffs === 'function' ? tariffs() : tariffs, ctx.at);
+    const tariff = selectGroupTariff(
+      typeof tariffs === 'function' ? tariffs() : tariffs,
+      ctx.tariffGroup ?? DEFAULT_TARIFF_GROUP,
+      ctx.at,
+    );
     const quote = quotePurchase({
       tariff,
       amountCents: ctx.amountCents,

@@ -40,6 +40,8 @@ export const meterResponse = z.object({
   publishIntervalS: z.number().int(),
   seq: z.number().int(),
   createdAt: z.string(),
+  /** the customer group whose tariff prices this meter's purchases ('standard' unless moved) */
+  tariffGroup: z.string(),
   /** the original system's field: the server's balance in kWh (the same as balanceKwh) */
   current_balance: z.number(),
 });

@@ -28,6 +28,7 @@ interface MeterRow {
   publish_interval_s: number;
   event_seq: number;
   created_at: Date | string;
+  tariff_group: string;
 }
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
@@ -57,13 +58,14 @@ export function toMeterResponse(r: MeterRow): MeterResponse {
     publishIntervalS: r.publish_interval_s,
     seq: r.event_seq,
     createdAt: iso(r.created_at)!,
+    tariffGroup: r.tariff_group,
     current_balance: mwhToKwh(balanceMwh),
   };
 }
 
 export const METER_SELECT = `SELECT m.meter_no, ${ACCOUNT_NO_SQL} AS account_no, m.user_id, u.name AS owner_name, m.e0_mwh, m.credit_limit_mwh, m.energy_mwh,
   m.relay, m.status, m.last_seen, m.power_w, m.fw, m.meter_balance_mwh, m.emergency_credit_mwh, m.low_balance_mwh,
-  m.publish_interval_s, m.event_seq, m.created_at
+  m.publish_interval_s, m.event_seq, m.created_at, m.tariff_group
   FROM meters m LEFT JOIN users u ON u.id = m.user_id`;
 
 export interface RotatedSecret {

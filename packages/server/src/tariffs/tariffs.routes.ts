@@ -3,6 +3,11 @@ import { callerOf } from '../shared/http';
 import {
   cancelTariffBody,
   createTariffBody,
+  moveToGroupBody,
+  moveToGroupResponse,
+  tariffGroupParam,
+  tariffGroupQuery,
+  tariffGroupsResponse,
   publicTariffResponse,
   quoteQuery,
   quoteResponse,
@@ -19,13 +24,15 @@ const open = { auth: 'public' } as const;
 export const tariffsRoutes =
   (tariffs: TariffsService): FastifyPluginAsyncZod =>
   async (app) => {
-    app.get('/api/tariff', { config: open, schema: { response: { 200: publicTariffResponse } } }, async () =>
-      tariffs.current(),
+    app.get(
+      '/api/tariff',
+      { config: open, schema: { querystring: tariffGroupQuery, response: { 200: publicTariffResponse } } },
+      async (req) => tariffs.current(req.query.group),
     );
     app.get(
       '/api/tariff/quote',
       { config: open, schema: { querystring: quoteQuery, response: { 200: quoteResponse } } },
-      async (req) => tariffs.quote(req.query.amountKes),
+      async (req) => tariffs.quote(req.query.amountKes, req.query.group),
     );
     app.get(
       '/api/admin/tariffs',
@@ -45,5 +52,18 @@ export const tariffsRoutes =
         schema: { params: tariffIdParam, body: cancelTariffBody, response: { 200: tariffVersionResponse } },
       },
       async (req) => ({ version: await tariffs.cancel(callerOf(req), req.params.id, req.body.reason) }),
+    );
+    app.get(
+      '/api/admin/tariff-groups',
+      { config: admin, schema: { response: { 200: tariffGroupsResponse } } },
+      async (req) => ({ groups: await tariffs.groups(callerOf(req)) }),
+    );
+    app.post(
+      '/api/admin/tariff-groups/:group/meters',
+      {
+        config: admin,
+        schema: { params: tariffGroupParam, body: moveToGroupBody, response: { 200: moveToGroupResponse } },
+      },
+      async (req) => tariffs.moveToGroup(callerOf(req), req.params.group, req.body.meterNos, req.body.reason),
     );
   };

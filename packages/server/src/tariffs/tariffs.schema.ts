@@ -1,4 +1,9 @@
-import { MAX_TARIFF_BLOCKS, MAX_TARIFF_COMPONENTS } from '@umeme/core';
+import {
+  DEFAULT_TARIFF_GROUP,
+  MAX_TARIFF_BLOCKS,
+  MAX_TARIFF_COMPONENTS,
+  TARIFF_GROUP_PATTERN,
+} from '@umeme/core';
 import { z } from 'zod';
 import { reasonField } from '../shared/fields';
 
@@ -7,6 +12,15 @@ export const TARIFF_REFRESH_MS = 5_000;
 /** A scheduled version may be cancelled only this long before it takes effect, so every instance hears of it in time. */
 export const TARIFF_CANCEL_LEAD_MS = 2 * TARIFF_REFRESH_MS;
 export const TARIFF_LIST_MAX = 200;
+/** Groups listed at most (with their meter counts). */
+export const TARIFF_GROUPS_MAX = 100;
+/** Meters moved to a group in one request at most. */
+export const TARIFF_GROUP_MOVE_MAX = 500;
+
+/** A customer group's name: 'standard' (every meter's first group), 'commercial', 'schools'… */
+export const tariffGroupName = z
+  .string()
+  .regex(TARIFF_GROUP_PATTERN, 'a group is 1–32 lower-case letters, digits or dashes');
 
 const code = z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, 'a code is lower-case letters, digits and _');
 const label = z.string().trim().min(1).max(60);
@@ -51,6 +65,8 @@ export const createTariffBody = z.strictObject({
   /** ISO timestamp with a zone; absent: now. Never in the past. */
   effectiveFrom: z.iso.datetime({ offset: true }).optional(),
   tariff: tariffBody,
+  /** the customer group it prices; absent: the default group */
+  group: tariffGroupName.default(DEFAULT_TARIFF_GROUP),
   reason: reasonField.optional(),
 });
 export type CreateTariffBody = z.infer<typeof createTariffBody>;
@@ -66,6 +82,7 @@ export const tariffVersionRow = z.object({
   /** null: the flat rate from configuration */
   id: z.number().int().nullable(),
   name: z.string(),
+  group: z.string(),
   tariff: tariffBody,
   effectiveFrom: z.string(),
   status: tariffStatus,
@@ -88,7 +105,11 @@ export const publicTariffResponse = z.object({
   next: tariffVersionRow.omit({ createdBy: true }).nullable(),
 });
 
-export const quoteQuery = z.strictObject({ amountKes: z.coerce.number().int().min(1).max(250_000) });
+export const tariffGroupQuery = z.strictObject({ group: tariffGroupName.default(DEFAULT_TARIFF_GROUP) });
+export const quoteQuery = z.strictObject({
+  amountKes: z.coerce.number().int().min(1).max(250_000),
+  group: tariffGroupName.default(DEFAULT_TARIFF_GROUP),
+});
 export const quoteResponse = z.object({
   tariffId: z.string(),
   tariffName: z.string(),
@@ -103,4 +124,29 @@ export const quoteResponse = z.object({
       energyMwh: z.number().int().optional(),
     }),
   ),
+});
+
+/** The groups with meters or versions, each with its meter count and the version pricing it now. */
+export const tariffGroupsResponse = z.object({
+  groups: z.array(
+    z.object({
+      group: z.string(),
+      meters: z.number().int(),
+      /** the version pricing the group's meters now (the default group's when it has none in force) */
+      inForce: z.object({ id: z.number().int().nullable(), name: z.string(), group: z.string() }),
+    }),
+  ),
+});
+
+export const moveToGroupBody = z.strictObject({
+  meterNos: z.array(z.string().min(1).max(32)).min(1).max(TARIFF_GROUP_MOVE_MAX),
+  reason: reasonField,
+});
+export const tariffGroupParam = z.strictObject({ group: tariffGroupName });
+export const moveToGroupResponse = z.object({
+  group: z.string(),
+  /** meters moved (those already in the group are not counted) */
+  moved: z.number().int(),
+  /** meter numbers that match no meter */
+  notFound: z.array(z.string()),
 });

@@ -52,6 +52,8 @@ export type OrphanAssigned = Answer<'/api/admin/payments/orphans/{id}/assign', '
 export type TariffList = Answer<'/api/admin/tariffs', 'get'>;
 export type TariffVersion = TariffList['versions'][number];
 export type NewTariff = Body<'/api/admin/tariffs', 'post'>;
+export type TariffGroups = Answer<'/api/admin/tariff-groups', 'get'>['groups'];
+export type MovedToGroup = Answer<'/api/admin/tariff-groups/{group}/meters', 'post'>;
 
 export const USERS_PAGE_SIZE = 50;
 export const AUDIT_PAGE_SIZE = 50;
@@ -232,6 +234,15 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
         api.POST('/api/admin/tariffs/{id}/cancel', {
           params: { path: { id } },
           body: { reason },
+          signal: timeout(),
+        }),
+      ),
+    tariffGroups: () => answer(api.GET('/api/admin/tariff-groups', { signal: timeout() })),
+    moveToTariffGroup: (group: string, meterNos: string[], reason: string) =>
+      answer(
+        api.POST('/api/admin/tariff-groups/{group}/meters', {
+          params: { path: { group } },
+          body: { meterNos, reason },
           signal: timeout(),
         }),
       ),

@@ -4,6 +4,13 @@ import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
 import { EmptyRow, ErrorAlert, NoticeLine } from './admin-kit';
 import { ReasonField, SubmitButton, useSubmit } from './admin-form';
+import {
+  GroupHeader,
+  STANDARD_GROUP,
+  TariffGroupField,
+  TariffGroupsCard,
+  useTariffGroups,
+} from './tariff-groups-card';
 
 const STATUS_TEXT: Record<TariffVersion['status'], string> = {
   in_force: 'In force',
@@ -53,6 +60,7 @@ export function tariffFromForm(f: {
   standingKes: string;
   effectiveFrom: string;
   reason: string;
+  group?: string;
 }): NewTariff | string {
   if (!f.name.trim()) return 'Give the tariff a name.';
   const blocks: NewTariff['tariff']['blocks'] = [];
@@ -97,13 +105,23 @@ export function tariffFromForm(f: {
   return {
     name: f.name.trim(),
     tariff,
+    ...(f.group && f.group !== STANDARD_GROUP ? { group: f.group } : {}),
     ...(effectiveFrom ? { effectiveFrom } : {}),
     ...(f.reason.trim() ? { reason: f.reason.trim() } : {}),
   };
 }
 
-function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => void }) {
+function CreateTariff({
+  ctx,
+  groups,
+  onCreated,
+}: {
+  ctx: AdminContext;
+  groups: readonly string[];
+  onCreated: () => void;
+}) {
   const [name, setName] = useState('');
+  const [group, setGroup] = useState(STANDARD_GROUP);
   const [blocks, setBlocks] = useState<BlockInput[]>([{ upToKwh: '', rateKes: '' }]);
   const [levies, setLevies] = useState<LevyInput[]>([]);
   const [vatPercent, setVatPercent] = useState('');
@@ -122,7 +140,16 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
       data-testid="tariff-form"
       onSubmit={(e) => {
         e.preventDefault();
-        const body = tariffFromForm({ name, blocks, levies, vatPercent, standingKes, effectiveFrom, reason });
+        const body = tariffFromForm({
+          name,
+          blocks,
+          levies,
+          vatPercent,
+          standingKes,
+          effectiveFrom,
+          reason,
+          group,
+        });
         if (typeof body === 'string') {
           setNotice({ ok: false, text: body });
           return;
@@ -150,6 +177,7 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
           data-testid="tariff-name"
         />
       </label>
+      <TariffGroupField groups={groups} value={group} onChange={setGroup} />
       <fieldset className="admin-fieldset stack">
         <legend>Energy blocks (KES per kWh bought this month; the last block has no upper edge)</legend>
         {blocks.map((b, i) => (
@@ -335,6 +363,7 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
       .then(setData, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
   }, [ctx]);
   useEffect(load, [load]);
+  const [groups, loadGroups] = useTariffGroups(ctx);
   const rows = data ? [...data.versions, data.fallback] : [];
 
   return (
@@ -353,17 +382,19 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
             <tr>
               <th>Status</th>
               <th>Name</th>
+              <GroupHeader />
               <th>Takes effect</th>
               <th>Tariff</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {data === null && <EmptyRow colSpan={5}>Loading…</EmptyRow>}
+            {data === null && <EmptyRow colSpan={6}>Loading…</EmptyRow>}
             {rows.map((v) => (
               <tr key={v.id ?? 'flat'} data-testid={`tariff-row-${v.id ?? 'flat'}`} data-status={v.status}>
                 <td>{STATUS_TEXT[v.status]}</td>
                 <td>{v.name}</td>
+                <td translate="no">{v.group}</td>
                 <td>{v.id === null ? 'configured (TARIFF_KES_PER_KWH)' : fmtTime(v.effectiveFrom)}</td>
                 <td>{describe(v.tariff)}</td>
                 <td>{v.status === 'scheduled' && <CancelTariff ctx={ctx} version={v} onDone={load} />}</td>
@@ -372,7 +403,15 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
           </tbody>
         </table>
       </div>
-      <CreateTariff ctx={ctx} onCreated={load} />
+      <TariffGroupsCard ctx={ctx} groups={groups} onChanged={loadGroups} />
+      <CreateTariff
+        ctx={ctx}
+        groups={(groups ?? []).map((g) => g.group)}
+        onCreated={() => {
+          load();
+          loadGroups();
+        }}
+      />
     </section>
   );
 }

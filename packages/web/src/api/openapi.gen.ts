@@ -496,6 +496,7 @@ export interface paths {
                                 publishIntervalS: number;
                                 seq: number;
                                 createdAt: string;
+                                tariffGroup: string;
                                 current_balance: number;
                             }[];
                             next: string | null;
@@ -561,6 +562,7 @@ export interface paths {
                                 publishIntervalS: number;
                                 seq: number;
                                 createdAt: string;
+                                tariffGroup: string;
                                 current_balance: number;
                             };
                             mqttUsername: string;
@@ -625,6 +627,7 @@ export interface paths {
                             publishIntervalS: number;
                             seq: number;
                             createdAt: string;
+                            tariffGroup: string;
                             current_balance: number;
                         };
                     };
@@ -4119,7 +4122,9 @@ export interface paths {
         };
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    group?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -4136,6 +4141,7 @@ export interface paths {
                             inForce: {
                                 id: number | null;
                                 name: string;
+                                group: string;
                                 tariff: {
                                     blocks: {
                                         upToKwh: number | null;
@@ -4173,6 +4179,7 @@ export interface paths {
                             next: {
                                 id: number | null;
                                 name: string;
+                                group: string;
                                 tariff: {
                                     blocks: {
                                         upToKwh: number | null;
@@ -4231,6 +4238,7 @@ export interface paths {
             parameters: {
                 query: {
                     amountKes: number;
+                    group?: string;
                 };
                 header?: never;
                 path?: never;
@@ -4295,6 +4303,7 @@ export interface paths {
                             versions: {
                                 id: number | null;
                                 name: string;
+                                group: string;
                                 tariff: {
                                     blocks: {
                                         upToKwh: number | null;
@@ -4333,6 +4342,7 @@ export interface paths {
                             fallback: {
                                 id: number | null;
                                 name: string;
+                                group: string;
                                 tariff: {
                                     blocks: {
                                         upToKwh: number | null;
@@ -4415,6 +4425,8 @@ export interface paths {
                             };
                             standingChargeCents?: number;
                         };
+                        /** @default standard */
+                        group?: string;
                         reason?: string;
                     };
                 };
@@ -4430,6 +4442,7 @@ export interface paths {
                             version: {
                                 id: number | null;
                                 name: string;
+                                group: string;
                                 tariff: {
                                     blocks: {
                                         upToKwh: number | null;
@@ -4512,6 +4525,7 @@ export interface paths {
                             version: {
                                 id: number | null;
                                 name: string;
+                                group: string;
                                 tariff: {
                                     blocks: {
                                         upToKwh: number | null;
@@ -4547,6 +4561,99 @@ export interface paths {
                                 createdAt: string | null;
                                 cancelledAt: string | null;
                             };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tariff-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            groups: {
+                                group: string;
+                                meters: number;
+                                inForce: {
+                                    id: number | null;
+                                    name: string;
+                                    group: string;
+                                };
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/tariff-groups/{group}/meters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    group: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        meterNos: string[];
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            group: string;
+                            moved: number;
+                            notFound: string[];
                         };
                     };
                 };

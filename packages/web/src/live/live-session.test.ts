@@ -58,6 +58,7 @@ function newApiMeter(over: Partial<ApiMeter> = {}): ApiMeter {
     publishIntervalS: 60,
     seq: 5,
     createdAt: '2026-01-01T00:00:00.000Z',
+    tariffGroup: 'standard',
     current_balance: 10,
     ...over,
   };
