@@ -22,16 +22,19 @@ beforeAll(async () => {
   await ensureWebBuilt();
   daraja = createDarajaEmulator({ ...DARAJA, defaultDelayMs: 30 });
   const darajaUrl = await daraja.listen({ port: 0, host: '127.0.0.1' });
-  browser = await launchChromium();
-  // testConfig's default: the built-in emulator serves payments, without the demo
-  staging = await startTestApp('pglite');
-  real = await startTestApp('pglite', {
-    DARAJA_CONSUMER_KEY: DARAJA.consumerKey,
-    DARAJA_CONSUMER_SECRET: DARAJA.consumerSecret,
-    DARAJA_SHORTCODE: DARAJA.shortCode,
-    DARAJA_PASSKEY: DARAJA.passkey,
-    DARAJA_BASE_URL: darajaUrl,
-  });
+  // Started together: each start is mostly waiting (migrations, the admin's password hash).
+  [browser, staging, real] = await Promise.all([
+    launchChromium(),
+    // testConfig's default: the built-in emulator serves payments, without the demo
+    startTestApp('pglite'),
+    startTestApp('pglite', {
+      DARAJA_CONSUMER_KEY: DARAJA.consumerKey,
+      DARAJA_CONSUMER_SECRET: DARAJA.consumerSecret,
+      DARAJA_SHORTCODE: DARAJA.shortCode,
+      DARAJA_PASSKEY: DARAJA.passkey,
+      DARAJA_BASE_URL: darajaUrl,
+    }),
+  ]);
 }, 180_000);
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { buildApp, type BuildOptions, type UmemeApp } from '../../packages/server/src/app';
 import { testConfig, type Config } from '../../packages/server/src/config';
 import { SYSTEM } from '../../packages/server/src/shared/access';
+import { pgliteTemplate } from './pglite-template';
 import { scratchDatabase } from './scratch-db';
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' };
@@ -61,7 +62,11 @@ export async function startTestApp(
     ...(pgdb ? { DATABASE_URL: pgdb.url } : {}),
     ...overrides,
   });
-  const app = buildApp(config, buildOptions);
+  const fromTemplate = !pgdb && config.DATA_DIR === ':memory:' && buildOptions.pgliteFrom === undefined;
+  const app = buildApp(
+    config,
+    fromTemplate ? { ...buildOptions, pgliteFrom: await pgliteTemplate() } : buildOptions,
+  );
   await app.start();
   const url = app.httpUrl;
   const api = async <T>(method: string, path: string, body?: unknown, token?: string | null) => {

@@ -119,6 +119,8 @@ export interface BuildOptions {
   clock?: () => number;
   /** the HTTPS agent web push uses (tests: one that trusts their push service's CA) */
   pushAgent?: HttpsAgent;
+  /** an in-memory PGlite starts from this dump (tests: `migratedPgliteDump`, made once per run) */
+  pgliteFrom?: Blob;
 }
 
 /** What `start()` makes; the app's getters read it. */
@@ -198,7 +200,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
     mqttUrl: '',
     metricsUrl: null,
     async start() {
-      const db = await openDatabase(config);
+      const db = await openDatabase(config, opts.pgliteFrom);
       onClose('database', () => db.close());
       const applied = await migrate(db);
       if (applied.length) logger.info({ applied }, 'database migrated');
@@ -452,8 +454,11 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
   return app;
 }
 
-function openDatabase(config: Config): Promise<Db> {
+function openDatabase(config: Config, pgliteFrom: Blob | undefined): Promise<Db> {
   return config.DATABASE_URL
     ? openPostgres({ url: config.DATABASE_URL, poolSize: config.DB_POOL_SIZE, statementTimeoutMs: 30_000 })
-    : openPglite(config.DATA_DIR === ':memory:' ? null : config.DATA_DIR);
+    : openPglite(
+        config.DATA_DIR === ':memory:' ? null : config.DATA_DIR,
+        pgliteFrom ? { from: pgliteFrom } : {},
+      );
 }

@@ -8,13 +8,42 @@ import {
   type Queryable,
   type QueryResult,
 } from './db';
+import { migrate } from './migrate';
 import { TYPE_PARSERS } from './type-parsers';
 
+export interface PgliteOptions {
+  /**
+   * A dump (`migratedPgliteDump`) the in-memory database starts from instead of an empty one:
+   * tests start dozens of servers, and making a database from nothing (PostgreSQL's initdb, in
+   * WASM) is most of each start.
+   */
+  from?: Blob;
+}
+
 /** Embedded PostgreSQL (WASM). `dataDir` null keeps it in memory (tests). */
-export async function openPglite(dataDir: string | null): Promise<Db> {
+export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<Db> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const parsers = { ...TYPE_PARSERS };
-  const pg = await PGlite.create(dataDir ? { dataDir, parsers } : { parsers });
+  const pg = await PGlite.create({
+    ...(dataDir ? { dataDir } : {}),
+    ...(dataDir === null && opts.from ? { loadDataDir: opts.from } : {}),
+    parsers,
+  });
+  return dbOver(pg);
+}
+
+/** A new in-memory database with every migration applied, dumped: what `opts.from` takes. */
+export async function migratedPgliteDump(): Promise<Blob> {
+  const pg = await PGlite.create({ parsers: { ...TYPE_PARSERS } });
+  try {
+    await migrate(dbOver(pg));
+    return await pg.dumpDataDir('none');
+  } finally {
+    await pg.close();
+  }
+}
+
+function dbOver(pg: PGlite): Db {
   const wrap = (q: Pick<PGlite, 'query'>): Queryable => ({
     async query<T>(sql: string, params?: unknown[]): Promise<QueryResult<T>> {
       const r = await q.query<T>(sql, params as unknown[]);

@@ -1,0 +1,26 @@
+import { PGlite } from '@electric-sql/pglite';
+import { openPglite } from '/work/main/packages/server/src/db/pglite';
+import { migrate } from '/work/main/packages/server/src/db/migrate';
+const m = (l: string, t: number) => console.log(l, (performance.now() - t).toFixed(0));
+let t = performance.now();
+const a = await PGlite.create();
+m('bare create', t);
+t = performance.now();
+const b = await PGlite.create();
+m('bare create 2', t);
+t = performance.now();
+const db = await openPglite(null);
+await migrate(db);
+m('create+migrate', t);
+const pg = await PGlite.create();
+// migrate pg directly via exec of files
+t = performance.now();
+const dump = await a.dumpDataDir('none');
+m('dump', t);
+console.log('dump size', dump.size);
+t = performance.now();
+const c = await PGlite.create({ loadDataDir: dump });
+m('create from dump', t);
+t = performance.now();
+const c2 = await PGlite.create({ loadDataDir: dump });
+m('create from dump 2', t);
