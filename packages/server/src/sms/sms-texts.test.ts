@@ -29,6 +29,7 @@ const longest: SmsMessage[] = [
   { kind: 'topup_approved', meterNo: 'MTR123456789', amountCents: 15_000_000, balanceMwh: 99_999_990_000 },
   { kind: 'topup_rejected', meterNo: 'MTR123456789', amountCents: 15_000_000, reason: 'y'.repeat(300) },
   { kind: 'emergency_credit', meterNo: 'MTR123456789', energyMwh: 99_990_000, debtCents: 15_000_000 },
+  { kind: 'password_reset', code: '123456', validMinutes: 15 },
 ];
 
 describe('SMS texts', () => {
