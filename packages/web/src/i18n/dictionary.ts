@@ -2,6 +2,8 @@
  * The app's words in English and Kiswahili. `{name}` placeholders are filled by `translate`.
  * Kiswahili must have every key English has: the type below makes a missing one a compile error.
  */
+import { accountEn, accountSw } from './account-words';
+
 export const en = {
   appName: 'Umeme',
   tagline: 'Prepaid electricity, live.',
@@ -37,7 +39,7 @@ export const en = {
   meter: 'Meter',
   chooseMeter: 'Choose meter',
   noMeters: 'No meters on your account yet.',
-  noMetersHint: 'Your meter appears here as soon as it is registered to your email.',
+  noMetersHint: 'Add your meter with the account number and claim code on its label, or ask your operator.',
   meterNotFound: 'Meter not found',
   meterNotFoundHint: 'There is no meter {meterNo} on your account.',
   backToMyMeters: 'Back to my meters',
@@ -218,6 +220,7 @@ export const en = {
   smsReceive: 'Send me SMS (receipts, low balance, power cut and restored)',
   smsLanguage: 'SMS language',
   smsSaved: 'Saved.',
+  ...accountEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -258,7 +261,8 @@ export const sw: Dictionary = {
   meter: 'Mita',
   chooseMeter: 'Chagua mita',
   noMeters: 'Bado hakuna mita kwenye akaunti yako.',
-  noMetersHint: 'Mita yako itaonekana hapa mara tu itakaposajiliwa kwa barua pepe yako.',
+  noMetersHint:
+    'Ongeza mita yako kwa nambari ya akaunti na nambari ya kudai kwenye lebo yake, au muulize mhudumu wako.',
   meterNotFound: 'Mita haikupatikana',
   meterNotFoundHint: 'Hakuna mita {meterNo} kwenye akaunti yako.',
   backToMyMeters: 'Rudi kwenye mita zangu',
@@ -440,4 +444,5 @@ export const sw: Dictionary = {
   smsReceive: 'Nitumie SMS (risiti, salio la chini, umeme kukatika na kurudi)',
   smsLanguage: 'Lugha ya SMS',
   smsSaved: 'Imehifadhiwa.',
+  ...accountSw,
 };
