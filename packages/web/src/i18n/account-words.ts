@@ -63,7 +63,7 @@ export const accountSw: Record<keyof typeof accountEn, string> = {
   resetAgain: 'Tuma nambari nyingine',
   backToSignIn: 'Rudi kuingia',
   navMeters: 'Mita zangu',
-  navStatements: 'Taarifa za akaunti',
+  navStatements: 'Taarifa',
   navAddMeter: 'Ongeza mita',
   addMeterTitle: 'Ongeza mita',
   addMeterIntro:
