@@ -13,6 +13,9 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /auth/login': 'public',
   // finishes a self-registration with the code sent to the address (issue 13, finding 12)
   'POST /auth/verify': 'public',
+  // forgotten password (issue 17): a code to the account's email and phone, then the code with a new password
+  'POST /auth/password-reset': 'public',
+  'POST /auth/password-reset/confirm': 'public',
   // ends every session of the account (SEC-9)
   'POST /auth/logout': 'user',
   'POST /api/me/password': 'user',
@@ -22,6 +25,10 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'POST /api/meters': 'admin',
   'POST /api/meters/:meterNo/rotate-secret': 'admin',
   'POST /api/meters/:meterNo/revoke': 'admin',
+  // a customer adds a meter by account number and claim code; operators issue the codes (issue 17)
+  'POST /api/meters/claim': 'user',
+  'GET /api/admin/meters/:meterNo/claim-code': 'admin',
+  'POST /api/admin/meters/:meterNo/claim-code': 'admin',
   // broker accounts (issue 14): meters that cannot connect, and new secrets in bulk (audited, CSV once)
   'GET /api/admin/meters/unprovisioned': 'admin',
   'POST /api/admin/meters/rotate-secrets': 'admin',

@@ -27,6 +27,8 @@ import { createIngest } from './ingest/ingest.module';
 import type { IngestService } from './ingest/ingest.service';
 import { DeviceCredentials } from './meters/device-credentials';
 import type { MeterReportsService } from './meters/meter-reports.service';
+import { meterClaimsRoutes } from './meter-claims/meter-claims.routes';
+import { MeterClaimsService } from './meter-claims/meter-claims.service';
 import { metersRoutes } from './meters/meters.routes';
 import { MetersService } from './meters/meters.service';
 import { authHookRoutes } from './mqtt/auth-hook.routes';
@@ -303,6 +305,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         publicUrl: () => config.PUBLIC_URL ?? app.httpUrl,
       });
       onClose('sms', () => sms.close());
+      auth.reset.sendSms = (q, r) => sms.queueResetCode(q, r);
       started.services = {
         db,
         auth: auth.auth,
@@ -350,6 +353,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
       );
       await http.register(auth.routes);
       await http.register(metersRoutes(meters, ingest.reports, devices));
+      await http.register(meterClaimsRoutes(new MeterClaimsService(db, bus)));
       if (config.MQTT_AUTH_HOOK_SECRET) {
         await http.register(
           authHookRoutes({

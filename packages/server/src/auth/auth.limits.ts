@@ -7,8 +7,13 @@ export const AUTH_LIMITS = {
   /** how often an instance deletes back-off rows nobody has touched for backoffForgetAfterS */
   backoffSweepEveryMs: 10 * 60_000,
   backoffForgetAfterS: 24 * 3600,
-  /** a registration code is good for this long, and for this many tries */
+  /** a code sent out of band (registration, password reset) has this many digits and tries */
+  codeDigits: 6,
+  codeMaxAttempts: 5,
+  /** a registration code is good for this long */
   registrationCodeTtlS: 30 * 60,
-  registrationCodeMaxAttempts: 5,
-  registrationCodeDigits: 6,
+  /** a password-reset code is good for this long: it lets whoever reads it into the account */
+  resetCodeTtlS: 15 * 60,
+  /** a second reset request for the same account within this sends nothing new */
+  resetResendAfterS: 60,
 } as const;

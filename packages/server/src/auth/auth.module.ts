@@ -7,6 +7,7 @@ import { authRoutes } from './auth.routes';
 import { AuthService } from './auth.service';
 import { LoginBackoff } from './login-backoff';
 import { LogNotifier, NoNotifier, type Notifier } from './notifier';
+import { PasswordResetService } from './password-reset';
 import { SessionGuard } from './sessions';
 import { TokenService } from './tokens';
 
@@ -19,6 +20,8 @@ export interface AuthModuleDeps {
 
 export interface AuthModule {
   auth: AuthService;
+  /** forgotten passwords; the app gives it an SMS channel when SMS is on */
+  reset: PasswordResetService;
   tokens: TokenService;
   sessions: SessionGuard;
   /** delivers registration codes; the development one keeps recent notices for tests */
@@ -37,22 +40,18 @@ export async function startAuth(deps: AuthModuleDeps): Promise<AuthModule> {
   const sessions = new SessionGuard(db, tokens, bus, config.mode.demo);
   const notifier: Notifier =
     config.NOTIFIER === 'log' ? new LogNotifier(logger.child({ part: 'notifier' })) : new NoNotifier();
-  const auth = new AuthService(
-    db,
-    tokens,
-    bus,
-    new LoginBackoff(db, {
-      afterFailures: config.LOGIN_BACKOFF_AFTER_FAILURES,
-      baseS: config.LOGIN_BACKOFF_BASE_S,
-      maxS: config.LOGIN_BACKOFF_MAX_S,
-    }),
-    notifier,
-    config.mode.demo,
-  );
+  const backoff = new LoginBackoff(db, {
+    afterFailures: config.LOGIN_BACKOFF_AFTER_FAILURES,
+    baseS: config.LOGIN_BACKOFF_BASE_S,
+    maxS: config.LOGIN_BACKOFF_MAX_S,
+  });
+  const auth = new AuthService(db, tokens, bus, backoff, notifier, config.mode.demo);
   auth.onDeliveryFailed = (err) => logger.error({ err }, 'a registration message was not delivered');
+  const reset = new PasswordResetService(db, bus, backoff, notifier, config.mode.demo);
+  reset.onDeliveryFailed = (err) => logger.error({ err }, 'a password reset message was not delivered');
   await closeDemoAccounts(auth, config, logger);
   await bootstrapAdmin(auth, config, logger);
-  return { auth, tokens, sessions, notifier, routes: authRoutes(auth) };
+  return { auth, reset, tokens, sessions, notifier, routes: authRoutes(auth, reset) };
 }
 
 /**

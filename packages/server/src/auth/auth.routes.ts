@@ -6,11 +6,15 @@ import {
   loginBody,
   registerBody,
   registrationResponse,
+  resetConfirmBody,
+  resetRequestBody,
+  resetRequestResponse,
   tokenResponse,
   userResponse,
   verifyBody,
 } from './auth.schema';
 import type { AuthService } from './auth.service';
+import type { PasswordResetService } from './password-reset';
 
 /**
  * Per address, so generous: many customers share one carrier-NAT address. Guessing one
@@ -20,9 +24,37 @@ export const LOGIN_RATE_LIMIT = { max: 60, timeWindow: '1 minute' } as const;
 /** Per address; each code also dies after a few wrong tries (AUTH_LIMITS). */
 export const VERIFY_RATE_LIMIT = { max: 30, timeWindow: '1 minute' } as const;
 
+/** Per address; each account also gets at most one code a minute (AUTH_LIMITS.resetResendAfterS). */
+export const RESET_RATE_LIMIT = { max: 20, timeWindow: '1 minute' } as const;
+
 export const authRoutes =
-  (auth: AuthService): FastifyPluginAsyncZod =>
+  (auth: AuthService, reset: PasswordResetService): FastifyPluginAsyncZod =>
   async (app) => {
+    app.post(
+      '/auth/password-reset',
+      {
+        config: { auth: 'public', rateLimit: RESET_RATE_LIMIT },
+        schema: { body: resetRequestBody, response: { 202: resetRequestResponse } },
+      },
+      async (req, reply) => {
+        await reset.request(req.body.login);
+        return reply.status(202).send({
+          status: 'reset_code_sent',
+          message: 'If this email or phone number has an account, we have sent it a code.',
+        });
+      },
+    );
+    app.post(
+      '/auth/password-reset/confirm',
+      {
+        config: { auth: 'public', rateLimit: VERIFY_RATE_LIMIT },
+        schema: { body: resetConfirmBody, response: { 204: z.null() } },
+      },
+      async (req, reply) => {
+        await reset.confirm(req.body.login, req.body.code, req.body.newPassword);
+        return reply.status(204).send(null);
+      },
+    );
     app.post(
       '/auth/register',
       {

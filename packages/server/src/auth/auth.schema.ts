@@ -37,6 +37,23 @@ export const registrationResponse = z.object({
   message: z.string(),
 });
 
+/** An email address, or a phone number (07…, +2547…, 2547…) that names one account. */
+const login = z.string().trim().min(3).max(254);
+
+export const resetRequestBody = z.strictObject({ login });
+
+export const resetConfirmBody = z.strictObject({
+  login,
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{4,10}$/, 'the code is the digits in the message'),
+  newPassword: z.string().min(8, 'password must be at least 8 characters').max(200),
+});
+
+/** One answer for every login, with or without an account. */
+export const resetRequestResponse = z.object({ status: z.literal('reset_code_sent'), message: z.string() });
+
 export const changePasswordBody = z.strictObject({
   currentPassword: z.string().max(200),
   newPassword: z.string().min(8, 'password must be at least 8 characters').max(200),

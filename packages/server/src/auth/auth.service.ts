@@ -1,4 +1,3 @@
-import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { arrayLiteral, type Db } from '../db/db';
 import { assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
@@ -7,6 +6,7 @@ import type { EventBus } from '../shared/events';
 import { AUTH_LIMITS } from './auth.limits';
 import type { LoginBackoff } from './login-backoff';
 import type { Notifier } from './notifier';
+import { checkCode, codeHash, newCode } from './one-time-codes';
 import { assertAcceptablePassword } from './password-policy';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { bumpTokenVersion } from './sessions';
@@ -26,10 +26,6 @@ interface UserRow {
   token_version: number;
   disabled_at: Date | string | null;
 }
-
-/** Codes are kept hashed, bound to their address. */
-const codeHash = (email: string, code: string): string =>
-  createHash('sha256').update(`${email}\n${code}`).digest('hex');
 
 const toUser = (r: UserRow): UserResponse => ({
   id: r.id,
@@ -75,10 +71,7 @@ export class AuthService {
       await this.deliver({ kind: 'registration_attempt', to: input.email });
       return;
     }
-    const code = String(randomInt(10 ** AUTH_LIMITS.registrationCodeDigits)).padStart(
-      AUTH_LIMITS.registrationCodeDigits,
-      '0',
-    );
+    const code = newCode();
     await this.db.query(`DELETE FROM pending_registrations WHERE expires_at < now()`);
     // A new request replaces an earlier one: only whoever reads the address's messages can finish.
     await this.db.query(
@@ -101,32 +94,12 @@ export class AuthService {
   /** Self-registration, second step: the code from the message creates the account and signs in. */
   async verifyRegistration(email: string, code: string) {
     const created = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{
-        name: string;
-        phone: string;
-        password_hash: string;
-        code_hash: string;
-        attempts: number;
-        live: boolean;
-      }>(
-        `SELECT name, phone, password_hash, code_hash, attempts, expires_at > now() AS live
-           FROM pending_registrations WHERE email = $1 FOR UPDATE`,
+      if (!(await checkCode(tx, 'pending_registrations', email, email, code))) return null;
+      const { rows } = await tx.query<{ name: string; phone: string; password_hash: string }>(
+        `SELECT name, phone, password_hash FROM pending_registrations WHERE email = $1`,
         [email],
       );
-      const pending = rows[0];
-      if (!pending) return null;
-      const expected = Buffer.from(pending.code_hash, 'hex');
-      const given = Buffer.from(codeHash(email, code), 'hex');
-      if (!pending.live || !timingSafeEqual(expected, given)) {
-        if (!pending.live || pending.attempts + 1 >= AUTH_LIMITS.registrationCodeMaxAttempts) {
-          await tx.query(`DELETE FROM pending_registrations WHERE email = $1`, [email]);
-        } else {
-          await tx.query(`UPDATE pending_registrations SET attempts = attempts + 1 WHERE email = $1`, [
-            email,
-          ]);
-        }
-        return null;
-      }
+      const pending = rows[0]!;
       await tx.query(`DELETE FROM pending_registrations WHERE email = $1`, [email]);
       const inserted = await tx.query<UserRow>(
         `INSERT INTO users (name, email, phone, password_hash, role) VALUES ($1, $2, $3, $4, 'customer')

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
 
-/** A message to a person, delivered out of band (email now; SMS is a later issue). */
+/** A message to a person, delivered out of band (email; reset codes also go by SMS, through the outbox). */
 export type Notice =
   | { kind: 'verification_code'; to: string; code: string }
   /** someone tried to register an address that already has an account */
-  | { kind: 'registration_attempt'; to: string };
+  | { kind: 'registration_attempt'; to: string }
+  /** a code that sets a new password for the account of this address (forgotten password) */
+  | { kind: 'password_reset_code'; to: string; code: string };
 
 export interface Notifier {
   /** false when nothing can deliver: self-registration is then closed */
@@ -40,6 +42,8 @@ export class LogNotifier implements Notifier {
     const to = maskAddress(notice.to);
     if (notice.kind === 'verification_code') {
       this.logger.info({ to, code: notice.code }, 'registration code (development notifier)');
+    } else if (notice.kind === 'password_reset_code') {
+      this.logger.info({ to, code: notice.code }, 'password reset code (development notifier)');
     } else {
       this.logger.info({ to }, 'registration attempt on an existing account (development notifier)');
     }

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/db';
 import { ACCOUNT_NO_SQL } from '../meters/account-no';
 import type { AlertChanged, EventBus, MeterChanged, TopupProcessed } from '../shared/events';
-import type { SmsLanguage, SmsMessage } from '../sms/sms-texts';
+import type { NoticeMessage, SmsLanguage } from '../sms/sms-texts';
 
 /** A meter's owner as a notice needs them. */
 interface Recipient {
@@ -32,7 +32,7 @@ export interface CustomerNotice {
   phone: string | null;
   /** the customer's language for messages */
   lang: SmsLanguage;
-  message: SmsMessage;
+  message: NoticeMessage;
 }
 
 /** Delivers a notice (queues an SMS, sends a push); a channel that does not apply returns. */
@@ -227,7 +227,7 @@ export class CustomerNotices {
   private async notify(
     meterNo: string,
     dedupeKey: string,
-    build: (r: Recipient) => SmsMessage,
+    build: (r: Recipient) => NoticeMessage,
   ): Promise<void> {
     const { rows } = await this.db.query<Recipient>(RECIPIENT_SQL, [meterNo]);
     const r = rows[0];

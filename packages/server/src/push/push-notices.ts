@@ -4,7 +4,7 @@
  * twice would be shown once: its tag is its cause, and a device keeps one notification per tag.
  */
 import type { NoticeChannel } from '../notices/customer-notices';
-import { renderSms, type SmsLanguage, type SmsMessage } from '../sms/sms-texts';
+import { renderSms, type SmsLanguage, type NoticeMessage } from '../sms/sms-texts';
 import type { PushKind } from './push.schema';
 import type { PushNotice, PushService } from './push.service';
 
@@ -22,7 +22,7 @@ const TITLES: Record<PushKind, Record<SmsLanguage, string>> = {
 
 /** The notification for a message: its kind's title, the SMS text without its "Umeme: " lead. */
 export function pushNoticeOf(
-  message: SmsMessage,
+  message: NoticeMessage,
   lang: SmsLanguage,
   paybill: string,
   tag: string,

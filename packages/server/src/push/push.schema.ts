@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import type { SmsKind } from '../sms/sms-texts';
+import type { NoticeKind } from '../sms/sms-texts';
 
 /**
  * What a browser can be told about (the same notices as SMS); the customer picks among them when
@@ -16,11 +16,11 @@ export const PUSH_KINDS = [
   'topup_approved',
   'topup_rejected',
   'emergency_credit',
-] as const satisfies readonly SmsKind[];
+] as const satisfies readonly NoticeKind[];
 export type PushKind = (typeof PUSH_KINDS)[number];
-// Every SMS kind is a push kind too.
-const _everySmsKind: Record<SmsKind, PushKind> = {} as Record<SmsKind, SmsKind>;
-void _everySmsKind;
+// Every notice kind is a push kind too.
+const _everyNoticeKind: Record<NoticeKind, PushKind> = {} as Record<NoticeKind, NoticeKind>;
+void _everyNoticeKind;
 
 const base64url = (max: number) =>
   z

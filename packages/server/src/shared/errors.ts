@@ -82,6 +82,12 @@ export const errorCatalogue = {
   },
   PUSH_SUBSCRIPTION_NOT_FOUND: { status: 404, message: 'No such push subscription for this account.' },
   PUSH_UNAVAILABLE: { status: 503, message: 'Push notifications are not set up on this server.' },
+  CLAIM_REJECTED: {
+    status: 400,
+    message:
+      'No meter you can add matches that account number and claim code. Check both on the label, or ask the operator for a new code.',
+  },
+  CLAIM_LIMITED: { status: 429, message: 'Too many wrong claim codes; try again later.' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   RATE_LIMITED: { status: 429, message: 'Too many requests; try again shortly.' },
   LOGIN_BACKOFF: { status: 429, message: 'Too many wrong passwords for this account; try again shortly.' },

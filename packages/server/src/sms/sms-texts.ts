@@ -9,7 +9,8 @@ import { centsText, impliedDecimalText } from '@umeme/protocol';
 
 export type SmsLanguage = 'en' | 'sw';
 
-export type SmsMessage =
+/** What customer notices say (SMS and web push). */
+export type NoticeMessage =
   | {
       kind: 'receipt';
       meterNo: string;
@@ -27,6 +28,10 @@ export type SmsMessage =
   | { kind: 'topup_approved'; meterNo: string; amountCents: number; balanceMwh: number }
   | { kind: 'topup_rejected'; meterNo: string; amountCents: number; reason: string }
   | { kind: 'emergency_credit'; meterNo: string; energyMwh: number; debtCents: number };
+export type NoticeKind = NoticeMessage['kind'];
+
+/** Every SMS: the notices, and a password-reset code (a secret: the operators' SMS list hides its body). */
+export type SmsMessage = NoticeMessage | { kind: 'password_reset'; code: string; validMinutes: number };
 
 export type SmsKind = SmsMessage['kind'];
 
@@ -68,6 +73,9 @@ const EN: Texts = {
   emergency_credit: (m) =>
     `Umeme: emergency credit of ${kwhText(m.energyMwh)} kWh on meter ${m.meterNo}. ` +
     `Debt ${kes(m.debtCents)}, repaid from your next purchase.`,
+  password_reset: (m) =>
+    `Umeme: your password reset code is ${m.code}. It works for ${m.validMinutes} minutes. ` +
+    `If you did not ask for it, ignore this message.`,
 };
 
 const SW: Texts = {
@@ -93,6 +101,9 @@ const SW: Texts = {
   emergency_credit: (m) =>
     `Umeme: mkopo wa dharura wa kWh ${kwhText(m.energyMwh)} kwa mita ${m.meterNo}. ` +
     `Deni ${kes(m.debtCents)}, litalipwa kutoka ununuzi wako ujao.`,
+  password_reset: (m) =>
+    `Umeme: nambari yako ya kubadilisha nenosiri ni ${m.code}. Inafanya kazi kwa dakika ${m.validMinutes}. ` +
+    `Kama hukuiomba, puuza ujumbe huu.`,
 };
 
 function hours(h: number, lang: SmsLanguage): string {

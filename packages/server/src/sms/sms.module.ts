@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AdjustmentsService } from '../adjustments/adjustments.service';
 import type { Config } from '../config';
-import type { Db } from '../db/db';
+import type { ResetSms } from '../auth/password-reset';
+import { AUTH_LIMITS } from '../auth/auth.limits';
+import type { Db, Transaction } from '../db/db';
+import { smsLanguage } from '../notices/customer-notices';
 import { CallbackGuard } from '../payments/callback-guard';
 import { storedCallbackToken } from '../payments/daraja';
 import type { PaymentsService } from '../payments/payments.service';
@@ -35,6 +38,8 @@ export interface SmsModule {
   gateway(): SmsGateway | null;
   /** Our URLs, secret included: never log them. */
   urls(): { ussd: string; delivery: string };
+  /** Queues a password-reset code to the account's phone in the caller's transaction (SMS on only). */
+  queueResetCode(tx: Transaction, r: ResetSms): Promise<void>;
   /** Starts the gateway (or emulator) and the sender; call once the HTTP server listens. */
   afterListen(): Promise<void>;
   close(): Promise<void>;
@@ -103,6 +108,18 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
     routes,
     gateway: () => gateway,
     urls,
+    async queueResetCode(tx, r) {
+      if (!on) return;
+      const queued = await outbox.enqueue(tx, {
+        dedupeKey: `password_reset:${r.userId}:${r.requestId}`,
+        userId: r.userId,
+        meterNo: null,
+        phone: r.phone,
+        lang: smsLanguage(r.locale),
+        message: { kind: 'password_reset', code: r.code, validMinutes: AUTH_LIMITS.resetCodeTtlS / 60 },
+      });
+      if (queued) tx.afterCommit(sendSoon);
+    },
     async afterListen() {
       gateway = await startSmsGateway(config, deps.logger, urls());
       if (gateway.sender !== null) outbox.start(config.SMS_SEND_INTERVAL_MS);

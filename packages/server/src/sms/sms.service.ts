@@ -63,7 +63,8 @@ export class SmsService {
         phone: maskPhone(r.phone) ?? '',
         kind: r.kind,
         lang: r.lang,
-        body: r.body,
+        // A reset code lets whoever reads it into the account: operators see that one went, not the code.
+        body: r.kind === 'password_reset' ? 'Umeme: password reset code (hidden)' : r.body,
         parts: Number(r.parts),
         status: r.status,
         attempts: Number(r.attempts),

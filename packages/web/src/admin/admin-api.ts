@@ -262,6 +262,16 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
       answer(api.POST('/api/admin/meters/import', { body: { csv }, signal: timeout() })),
     rotateSecret: (meterNo: string) =>
       answer(api.POST('/api/meters/{meterNo}/rotate-secret', { params: meter(meterNo), signal: timeout() })),
+    /** Whether a meter has a live claim code (issue 17); never the code. */
+    claimCodeStatus: (meterNo: string) =>
+      answer(
+        api.GET('/api/admin/meters/{meterNo}/claim-code', { params: meter(meterNo), signal: timeout() }),
+      ),
+    /** A new claim code for a meter, shown once; the earlier one stops working. */
+    issueClaimCode: (meterNo: string) =>
+      answer(
+        api.POST('/api/admin/meters/{meterNo}/claim-code', { params: meter(meterNo), signal: timeout() }),
+      ),
     audit: (q: AuditQuery) =>
       answer(api.GET('/api/admin/audit', { params: { query: auditQuery(q) }, signal: timeout() })),
     moveTransaction: (transactionId: string, toMeterNo: string, reason: string) =>

@@ -11,6 +11,7 @@ import { AdminLink, EmptyRow, errorText, NoticeLine, RotateSecret } from './admi
 import { adminAuditPath } from './admin-routes';
 import { MeterUsage } from './meter-usage';
 import { RegisterHoldCard } from './register-hold-card';
+import { ClaimCodeCard } from './claim-code-card';
 
 const RELAY_ACTIONS: { action: RelayAction; label: string; hint: string }[] = [
   { action: 'connect', label: 'Connect', hint: 'Close the relay now, whatever the balance' },
@@ -195,6 +196,7 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
         <MeterUsage ctx={ctx} meterNo={m.meterNo} />
         <DeviceCard ctx={ctx} meter={m} onDone={load} />
       </div>
+      <ClaimCodeCard ctx={ctx} meterNo={m.meterNo} />
 
       {detail.registerHolds
         .filter((h) => h.status === 'held')

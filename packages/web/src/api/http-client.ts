@@ -101,6 +101,31 @@ export function createHttpClient(opts: HttpClientOptions) {
       answer(api.POST('/auth/register', { body: input, signal: timeout() })),
     verifyRegistration: (email: string, code: string) =>
       answer(api.POST('/auth/verify', { body: { email, code }, signal: timeout() })),
+    /** Sends a reset code to the account's email and phone; the same answer for every login. */
+    requestPasswordReset: (login: string) =>
+      answer(api.POST('/auth/password-reset', { body: { login }, signal: timeout() })),
+    confirmPasswordReset: (body: { login: string; code: string; newPassword: string }) =>
+      answer(api.POST('/auth/password-reset/confirm', { body, signal: timeout() })),
+    /** Adds an unowned meter to the caller's account with its account number and claim code. */
+    claimMeter: (accountNo: string, code: string) =>
+      answer(api.POST('/api/meters/claim', { body: { accountNo, code }, signal: timeout() })),
+    /** The caller's statement for a month (YYYY-MM) as data. */
+    statement: (month: string) =>
+      answer(
+        api.GET('/api/statements/{month}', {
+          params: { path: { month }, query: { format: 'json' } },
+          signal: timeout(),
+        }),
+      ),
+    /** The same statement as a CSV or printable HTML document. */
+    statementFile: (month: string, format: 'csv' | 'html') =>
+      answer(
+        api.GET('/api/statements/{month}', {
+          params: { path: { month }, query: { format } },
+          parseAs: 'text',
+          signal: timeout(),
+        }),
+      ),
     /** Ends every session of the account on the server: each token and live link it has. */
     logout: () => answer(api.POST('/auth/logout', { signal: timeout() })),
     me: () => answer(api.GET('/api/me', { signal: timeout() })),

@@ -2,6 +2,8 @@
  * The app's words in English and Kiswahili. `{name}` placeholders are filled by `translate`.
  * Kiswahili must have every key English has: the type below makes a missing one a compile error.
  */
+import { accountEn, accountSw } from './account-words';
+
 export const en = {
   appName: 'Umeme',
   tagline: 'Prepaid electricity, live.',
@@ -37,7 +39,7 @@ export const en = {
   meter: 'Meter',
   chooseMeter: 'Choose meter',
   noMeters: 'No meters on your account yet.',
-  noMetersHint: 'Your meter appears here as soon as it is registered to your email.',
+  noMetersHint: 'Add your meter with the account number and claim code on its label, or ask your operator.',
   meterNotFound: 'Meter not found',
   meterNotFoundHint: 'There is no meter {meterNo} on your account.',
   backToMyMeters: 'Back to my meters',
@@ -236,6 +238,7 @@ export const en = {
   opGroupInvalid: 'A group is 1–32 lower-case letters, digits or dashes.',
   opGroupNoMeters: 'Enter at least one meter number.',
   opGroupForVersion: 'Customer group it prices',
+  ...accountEn,
 } as const;
 
 export type MessageKey = keyof typeof en;
@@ -276,7 +279,8 @@ export const sw: Dictionary = {
   meter: 'Mita',
   chooseMeter: 'Chagua mita',
   noMeters: 'Bado hakuna mita kwenye akaunti yako.',
-  noMetersHint: 'Mita yako itaonekana hapa mara tu itakaposajiliwa kwa barua pepe yako.',
+  noMetersHint:
+    'Ongeza mita yako kwa nambari ya akaunti na nambari ya kudai kwenye lebo yake, au muulize mhudumu wako.',
   meterNotFound: 'Mita haikupatikana',
   meterNotFoundHint: 'Hakuna mita {meterNo} kwenye akaunti yako.',
   backToMyMeters: 'Rudi kwenye mita zangu',
@@ -476,4 +480,5 @@ export const sw: Dictionary = {
   opGroupInvalid: 'Kundi ni herufi ndogo, tarakimu au vistari, 1 hadi 32.',
   opGroupNoMeters: 'Andika angalau nambari moja ya mita.',
   opGroupForVersion: 'Kundi la wateja linalotozwa',
+  ...accountSw,
 };

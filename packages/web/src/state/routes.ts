@@ -2,6 +2,9 @@ export type Route =
   | { name: 'home' }
   | { name: 'signin' }
   | { name: 'signup' }
+  | { name: 'forgot' }
+  | { name: 'statements' }
+  | { name: 'addMeter' }
   | { name: 'meter'; meterNo: string }
   | { name: 'unknown' };
 
@@ -10,6 +13,9 @@ export function parseRoute(pathname: string): Route {
   if (path === '/') return { name: 'home' };
   if (path === '/signin') return { name: 'signin' };
   if (path === '/signup') return { name: 'signup' };
+  if (path === '/forgot') return { name: 'forgot' };
+  if (path === '/statements') return { name: 'statements' };
+  if (path === '/add-meter') return { name: 'addMeter' };
   const meter = /^\/meters\/([^/]+)$/.exec(path);
   if (meter?.[1]) {
     try {

@@ -6,6 +6,7 @@ import { pickLocale, translate, type Locale } from '../i18n/i18n';
 import { LOCALE_STORAGE_KEY, loadAuth, saveAuth, type StoredAuth } from '../state/auth-storage';
 import { parseRoute } from '../state/routes';
 import { AuthScreen } from './auth-screen';
+import { ForgotPassword } from './forgot-password';
 import { I18nContext, type I18n } from './i18n-context';
 import { ModeBanner } from './mode-banner';
 import { navigate, usePathname } from './navigation';
@@ -62,7 +63,13 @@ export function App() {
 
   useEffect(() => {
     const admin = auth?.user.role === 'admin';
-    if (auth && (route.name === 'signin' || route.name === 'signup' || (admin && route.name === 'home')))
+    if (
+      auth &&
+      (route.name === 'signin' ||
+        route.name === 'signup' ||
+        route.name === 'forgot' ||
+        (admin && route.name === 'home'))
+    )
       navigate(admin ? '/admin' : '/', { replace: true });
   }, [auth, route.name]);
 
@@ -73,6 +80,8 @@ export function App() {
         <AdminGate key={auth.token} auth={auth} onSignOut={signOut} />
       ) : auth ? (
         <SignedIn key={auth.token} auth={auth} route={route} onSignOut={signOut} />
+      ) : route.name === 'forgot' ? (
+        <ForgotPassword />
       ) : (
         <AuthScreen mode={route.name === 'signup' ? 'signup' : 'signin'} onSignedIn={signIn} />
       )}

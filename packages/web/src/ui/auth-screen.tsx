@@ -213,6 +213,20 @@ export function AuthScreen({
             />
             {mode === 'signup' && <small className="muted">{t('passwordHint')}</small>}
           </label>
+          {mode === 'signin' && (
+            <p className="forgot-link">
+              <a
+                href="/forgot"
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate('/forgot');
+                }}
+                data-testid="to-forgot"
+              >
+                {t('forgotPassword')}
+              </a>
+            </p>
+          )}
           {error && (
             <p className="form-error" role="alert" data-testid="auth-error">
               {error}

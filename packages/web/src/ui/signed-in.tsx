@@ -5,7 +5,9 @@ import { createHttpClient, type HttpClient } from '../api/http-client';
 import { LiveSession, type BalanceSocket, type SessionEnvironment } from '../live/live-session';
 import type { StoredAuth } from '../state/auth-storage';
 import { meterPath, type Route } from '../state/routes';
+import { AccountNav } from './account-nav';
 import { BoltLogo } from './brand';
+import { ClaimMeter } from './claim-meter';
 import { FriendlyHoursBanner } from './friendly-hours-banner';
 import { useI18n } from './i18n-context';
 import { LanguageSwitch } from './language-switch';
@@ -14,6 +16,7 @@ import { MeterSwitcher } from './meter-switcher';
 import { navigate } from './navigation';
 import { PushToggle } from './push-toggle';
 import { SmsSettings } from './sms-settings';
+import { StatementsPage } from './statements-page';
 import { Toasts } from './toasts';
 
 const browserEnvironment: SessionEnvironment = {
@@ -71,8 +74,14 @@ export function SignedIn({
     }
   }, [route.name, firstMeter]);
 
+  const customer = auth.user.role !== 'admin';
+  const claim = <ClaimMeter http={http} onClaimed={() => session.reloadMeters()} />;
   let body;
-  if (currentMeterNo !== null) {
+  if (route.name === 'statements') {
+    body = <StatementsPage http={http} />;
+  } else if (route.name === 'addMeter') {
+    body = <div className="card">{claim}</div>;
+  } else if (currentMeterNo !== null) {
     body = <MeterDashboard key={currentMeterNo} session={session} state={state} meterNo={currentMeterNo} />;
   } else if (state.metersStatus === 'loading' || firstMeter) {
     body = <p className="center muted">{t('loading')}</p>;
@@ -90,6 +99,7 @@ export function SignedIn({
       <div className="card empty-state" data-testid="no-meters">
         <h2>{t('noMeters')}</h2>
         <p className="muted">{t('noMetersHint')}</p>
+        {customer && claim}
       </div>
     );
   }
@@ -118,7 +128,8 @@ export function SignedIn({
           </button>
         </div>
       </header>
-      {state.meterNos.length > 1 && (
+      {customer && <AccountNav route={route} firstMeter={firstMeter} />}
+      {state.meterNos.length > 1 && route.name === 'meter' && (
         <MeterSwitcher meterNos={state.meterNos} meters={state.meters} current={currentMeterNo} />
       )}
       {auth.user.role !== 'admin' && <FriendlyHoursBanner session={session} />}
