@@ -497,6 +497,14 @@ export interface paths {
                                 seq: number;
                                 createdAt: string;
                                 current_balance: number;
+                                supply: {
+                                    /** @enum {string} */
+                                    relay: "on" | "off";
+                                    /** @enum {string} */
+                                    reason: "override_connect" | "override_disconnect" | "credit" | "emergency_credit" | "friendly_hours" | "no_credit";
+                                    operatorReason: string | null;
+                                    debt: number;
+                                };
                             }[];
                             next: string | null;
                         };
@@ -562,6 +570,14 @@ export interface paths {
                                 seq: number;
                                 createdAt: string;
                                 current_balance: number;
+                                supply: {
+                                    /** @enum {string} */
+                                    relay: "on" | "off";
+                                    /** @enum {string} */
+                                    reason: "override_connect" | "override_disconnect" | "credit" | "emergency_credit" | "friendly_hours" | "no_credit";
+                                    operatorReason: string | null;
+                                    debt: number;
+                                };
                             };
                             mqttUsername: string;
                             mqttPassword: string;
@@ -626,6 +642,14 @@ export interface paths {
                             seq: number;
                             createdAt: string;
                             current_balance: number;
+                            supply: {
+                                /** @enum {string} */
+                                relay: "on" | "off";
+                                /** @enum {string} */
+                                reason: "override_connect" | "override_disconnect" | "credit" | "emergency_credit" | "friendly_hours" | "no_credit";
+                                operatorReason: string | null;
+                                debt: number;
+                            };
                         };
                     };
                 };
