@@ -262,6 +262,8 @@ const envSchema = z.object({
   /** an intent that M-Pesa still reports as processing after this long is expired */
   PAYMENT_EXPIRE_S: positiveInt.max(7 * 86_400).default(900),
   RECONCILE_INTERVAL_S: positiveInt.max(3600).default(30),
+  /** query each STK prompt still pending as soon as it is overdue (off only for tests that run passes by hand) */
+  PAYMENT_PROMPT_WAKEUPS: bool.default(true),
   /** STK pushes allowed per phone number, and per meter, within STK_PUSH_WINDOW_S (SEC-5) */
   STK_PUSH_MAX_PER_PHONE: positiveInt.max(100_000).default(5),
   STK_PUSH_MAX_PER_METER: positiveInt.max(100_000).default(10),

@@ -102,7 +102,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
   const guard = new CallbackGuard(token, config.DARAJA_CALLBACK_ALLOWLIST);
   const queryWhenOverdue = () =>
     reconciler.wakeAfter(config.PAYMENT_PENDING_TIMEOUT_S * 1000 + PROMPT_QUERY_SLACK_MS);
-  deps.bus.on('payment_prompted', queryWhenOverdue);
+  if (config.PAYMENT_PROMPT_WAKEUPS) deps.bus.on('payment_prompted', queryWhenOverdue);
 
   return {
     service,

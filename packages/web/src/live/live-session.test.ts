@@ -59,6 +59,7 @@ function newApiMeter(over: Partial<ApiMeter> = {}): ApiMeter {
     seq: 5,
     createdAt: '2026-01-01T00:00:00.000Z',
     current_balance: 10,
+    supply: { relay: 'on', reason: 'credit', operatorReason: null, debt: 0 },
     ...over,
   };
 }

@@ -29,7 +29,7 @@ const answer: ReceiptAnswer = {
   energyKwh: 17.5,
   energyMwh: 17_500_000,
   mpesaReceipt: 'SKL4H7XQ2P',
-  phone: '*********678',
+  phone: '2547*****678',
   balanceAfterKwh: 12.25,
   tariffId: 'domestic',
   tariffName: 'Domestic',
