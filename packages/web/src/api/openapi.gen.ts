@@ -1438,6 +1438,7 @@ export interface paths {
                         "application/json": {
                             error: string;
                             message: string;
+                            retryAfter?: number;
                         };
                     };
                 };
