@@ -97,6 +97,7 @@ describe('receipt', () => {
     expect(d.facts.map((f) => f.id)).toEqual(['date', 'meter', 'mpesa', 'phone', 'tariff']);
     expect(d.facts[0]!.value).toContain('2026');
     expect(d.facts[0]!.value).toContain('10:00'); // Nairobi time
+    expect(d.facts[0]!.value).toMatch(/ EAT$/);
     expect(d.info).toEqual(['1.50 kWh used during friendly hours repaid (KSh 25.71)']);
   });
 
