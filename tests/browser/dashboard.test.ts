@@ -1,4 +1,4 @@
-// Protects the customer dashboard in a real browser against the real server: live balance, live link, isolation.
+// Protects the customer dashboard in a real browser against the real server: live balance (to the Wh), live link, isolation, EAT times in any browser zone, an operator disconnect's reason.
 import type { MqttClient } from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import {
   balanceKwhShown,
   ensureWebBuilt,
   launchChromium,
+  PHONE,
   serverBalanceKwh,
   signedInContext,
   waitForBalance,
@@ -82,6 +83,50 @@ describe('dashboard in Chromium', () => {
     expect(navigations).toBe(0);
     expect(await page.textContent('[data-testid="balance-kes"]')).toContain('130.00');
     expect(await page.getAttribute('[data-testid="meter-status"]', 'data-online')).toBe('true');
+    await context.close();
+  });
+
+  it('the headline moves with a 4 Wh report, times read EAT in a browser in New York, and an operator’s disconnect shows its reason', async () => {
+    const { customer, meterNo, creds } = await newCustomerWithMeter(10);
+    const context = await signedInContext(browser, t, customer, {
+      viewport: PHONE,
+      timezoneId: 'America/New_York',
+    });
+    const page = await context.newPage();
+    await page.goto(`/meters/${meterNo}`);
+    await waitForBalance(page, 10);
+    await waitForLive(page, true);
+    const headline = () => page.textContent('[data-testid="balance"] .balance-value');
+    expect(await headline()).toBe('10.000');
+
+    const meter = await meterOnline(creds);
+    await meter.report(1, 0.004);
+    await waitForBalance(page, 9.996);
+    expect(await headline()).toBe('9.996');
+
+    // The "updated" pill: Nairobi's hour (New York's is 8 hours behind), labelled EAT.
+    const nairobiHour = () =>
+      new Intl.DateTimeFormat('en-GB', {
+        hour: '2-digit',
+        hourCycle: 'h23',
+        timeZone: 'Africa/Nairobi',
+      }).format(Date.now());
+    const before = nairobiHour();
+    const pill = (await page.textContent('[data-testid="live-indicator"] .live-when')) ?? '';
+    expect(pill).toMatch(/\d\d:\d\d:\d\d EAT$/);
+    expect([before, nairobiHour()]).toContain(/(\d\d):\d\d:\d\d EAT$/.exec(pill)?.[1]);
+
+    const cut = await t.api(
+      'POST',
+      `/api/admin/meters/${meterNo}/relay`,
+      { action: 'disconnect', reason: 'Wiring inspection' },
+      t.adminToken,
+    );
+    expect(cut.status).toBe(201);
+    await page.waitForSelector('[data-testid="relay"][data-relay="off"]');
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="supply-reason"]')?.textContent?.includes('Wiring inspection'),
+    );
     await context.close();
   });
 

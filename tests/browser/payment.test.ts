@@ -1,4 +1,4 @@
-// Protects the M-Pesa "Buy electricity" panel in a real browser against the real server and the Daraja emulator: pay at zero balance through the virtual phone, see balance and receipt live; a declined payment shows why and retries.
+// Protects the M-Pesa "Buy electricity" panel in a real browser against the real server and the Daraja emulator: pay at zero balance through the virtual phone, see balance and receipt live; a declined payment shows why and retries after asking; emergency credit at zero balance and its debt.
 import { randomInt } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -136,7 +136,21 @@ describe('M-Pesa payment panel in Chromium', () => {
     await context.close();
   });
 
-  it('a declined payment shows the reason and a Retry that can then succeed', async () => {
+  it('at zero balance supply reads off for lack of credit and emergency credit is a button; taking it shows the debt the next purchase repays', async () => {
+    const { page, context } = await openDashboardAtZero();
+    await page.waitForSelector('[data-testid="supply-reason"][data-reason="no_credit"]');
+    expect(await page.getAttribute('[data-testid="relay"]', 'data-relay')).toBe('off');
+    await page.screenshot({ path: artifactPath('dashboard-zero-phone.png'), animations: 'disabled' });
+    await page.click('[data-testid="emergency-take"]');
+    await page.waitForSelector('[data-testid="debt-notice"]');
+    expect(await balanceKwhShown(page)).toBeGreaterThan(0);
+    expect(await page.getAttribute('[data-testid="relay"]', 'data-relay')).toBe('on');
+    expect(await page.isVisible('[data-testid="emergency-take"]')).toBe(false);
+    await page.screenshot({ path: artifactPath('dashboard-emergency-phone.png'), animations: 'disabled' });
+    await context.close();
+  });
+
+  it('a declined payment shows the reason and a Retry that asks first and can then succeed', async () => {
     const { page, context } = await openDashboardAtZero();
     const phone = freshPhone();
     t.app.daraja.emulator?.setOutcome(phone.msisdn, { resultCode: 1032, delayMs: 300 });
@@ -154,7 +168,11 @@ describe('M-Pesa payment panel in Chromium', () => {
     await page.screenshot({ path: artifactPath('payment-failed-phone.png'), animations: 'disabled' });
 
     t.app.daraja.emulator?.setOutcome(phone.msisdn, { resultCode: 0, delayMs: 300 });
+    // Retry asks before another prompt goes to the phone.
     await page.click('[data-testid="payment-retry"]');
+    expect(await page.isVisible('[data-testid="payment-retry-confirm"]')).toBe(true);
+    expect(await page.isVisible('[data-testid="payment-receipt"]')).toBe(false);
+    await page.click('[data-testid="payment-retry-yes"]');
     await page.waitForSelector('[data-testid="payment-receipt"]', { timeout: 15_000 });
     await page.waitForFunction(
       () => Number(document.querySelector('[data-testid="balance"]')?.getAttribute('data-balance-kwh')) > 0,

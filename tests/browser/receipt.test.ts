@@ -106,7 +106,7 @@ describe('purchase receipt in Chromium', () => {
     expect(mpesa).toMatch(/^[A-Z0-9]{8,}$/);
     expect(await page.textContent(`${panelReceipt} [data-testid="receipt-number"]`)).toBe(mpesa);
     expect(await page.textContent(`${panelReceipt} [data-testid="receipt-phone"]`)).toBe(
-      `*********${rest.slice(-3)}`,
+      `2547*****${rest.slice(-3)}`,
     );
     expect(await page.textContent(`${panelReceipt} [data-testid="receipt-meter"]`)).toBe(meterNo);
     expect(await page.textContent(`${panelReceipt} [data-testid="receipt-energy"]`)).toMatch(/kWh$/);

@@ -105,7 +105,7 @@ describe('read APIs', () => {
       amountKes: 100,
       amountCents: 10_000,
       energyKwh: 5,
-      phone: '2547****5678',
+      phone: '2547*****678',
     });
   });
 

@@ -1,4 +1,5 @@
-// Protects what a payment does outside the database: the meter's relay closes within one round trip (online or on reconnect), and the payer's sockets hear payment_success or payment_failed.
+// Protects what a payment does outside the database: the meter's relay closes within one round trip (online or on reconnect), the payer's sockets hear payment_success or payment_failed and the server's relay decision, and an unanswered prompt resolves about when it expires.
+import { RESULT_CODE_REASONS } from '@umeme/daraja';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectAsMeter, databases, waitFor, type TestApp } from '../helpers/app';
@@ -36,10 +37,17 @@ async function watchMeter(t: TestApp, payer: Payer): Promise<WatchedMeter> {
   return { client, limits };
 }
 
+const PROMPT_TIMEOUT_S = 2;
+
 describe.each(databases)('payments reaching meters and browsers on %s', (db) => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startPaymentsApp(db);
+    // An unanswered prompt is queried PAYMENT_PENDING_TIMEOUT_S after it (65 s in production);
+    // the interval is an hour, so only the wake-up each prompt schedules can resolve it here.
+    t = await startPaymentsApp(db, {
+      PAYMENT_PENDING_TIMEOUT_S: PROMPT_TIMEOUT_S,
+      RECONCILE_INTERVAL_S: 3600,
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -113,6 +121,72 @@ describe.each(databases)('payments reaching meters and browsers on %s', (db) => 
     } finally {
       socket.close();
     }
+  });
+
+  it('balance_updated carries the server’s relay decision: on at once after a payment, off with the operator’s reason after a disconnect', async () => {
+    // The meter never connects, so never reports a relay: like a legacy meter, only the server's decision can say.
+    const payer = await newPayer(t);
+    const socket = openSocket(t.url, payer.token);
+    try {
+      await connected(socket);
+      await waitFor(() => socket.of('balance_initial').length > 0, 'balance_initial');
+      const initial = socket.of('balance_initial')[0] as { meters: { supply?: unknown }[] };
+      expect(initial.meters[0]?.supply).toEqual({
+        relay: 'off',
+        reason: 'no_credit',
+        operatorReason: null,
+        debt: 0,
+      });
+
+      const paid = await pay(t, payer, 40);
+      await waitForIntent(t, payer, paid.intentId, 'succeeded');
+      const updates = () => socket.of('balance_updated') as { transactionType: string; supply?: unknown }[];
+      await waitFor(
+        () => updates().some((u) => u.transactionType === 'payment'),
+        'the payment’s balance_updated',
+      );
+      expect(updates().find((u) => u.transactionType === 'payment')?.supply).toEqual({
+        relay: 'on',
+        reason: 'credit',
+        operatorReason: null,
+        debt: 0,
+      });
+
+      const cut = await t.api(
+        'POST',
+        `/api/admin/meters/${payer.meterNo}/relay`,
+        { action: 'disconnect', reason: 'Meter inspection on Tuesday' },
+        t.adminToken,
+      );
+      expect(cut.status).toBe(201);
+      const disconnected = {
+        relay: 'off',
+        reason: 'override_disconnect',
+        operatorReason: 'Meter inspection on Tuesday',
+        debt: 0,
+      };
+      await waitFor(
+        () => updates().some((u) => JSON.stringify(u.supply) === JSON.stringify(disconnected)),
+        'the disconnect’s balance_updated',
+      );
+      const meter = await t.api<{ supply: unknown }>(
+        'GET',
+        `/api/meters/${payer.meterNo}`,
+        undefined,
+        payer.token,
+      );
+      expect(meter.body.supply).toEqual(disconnected);
+    } finally {
+      socket.close();
+    }
+  });
+
+  it('an unanswered prompt is resolved by STK Query once PAYMENT_PENDING_TIMEOUT_S passes, without waiting for the reconciliation interval', async () => {
+    const payer = await newPayer(t);
+    emulatorOf(t).setOutcome(payer.phone.local, { resultCode: 1037, delayMs: 10 });
+    const push = await pay(t, payer, 100);
+    const failed = await waitForIntent(t, payer, push.intentId, 'failed', 15_000);
+    expect(failed).toMatchObject({ resultCode: 1037, reason: RESULT_CODE_REASONS[1037] });
   });
 
   it('another customer’s socket hears nothing of the payment', async () => {

@@ -33,8 +33,9 @@ describe.each(databases)('payment reconciliation on %s', (db) => {
     t = await startPaymentsApp(db, {
       PAYMENT_PENDING_TIMEOUT_S: PENDING_TIMEOUT_S,
       PAYMENT_EXPIRE_S: EXPIRE_S,
-      // Passes are run by the tests, not by the timer.
+      // Passes are run by the tests, not by the timer nor by each prompt's wake-up.
       RECONCILE_INTERVAL_S: 3600,
+      PAYMENT_PROMPT_WAKEUPS: false,
       STK_PUSH_MAX_PER_PHONE: 10_000,
       STK_PUSH_MAX_PER_METER: 10_000,
     });

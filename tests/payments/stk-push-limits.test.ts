@@ -113,6 +113,10 @@ describe.each(databases)('STK push limits on %s', (db) => {
     expect(third.status).toBe(429);
     expect(third.body.error).toBe('RATE_LIMITED');
     expect(third.body.message).toMatch(/not your own/);
+    // The real wait: until the oldest counted prompt leaves the window, never more than the window.
+    const retryAfter = (third.body as { retryAfter?: number }).retryAfter;
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(t.app.config.STK_PUSH_WINDOW_S);
     // A second customer cannot add to that phone's count either.
     const other = await newPayer(t);
     const fromOther = await stkPush(t, other, {

@@ -10,3 +10,4 @@ export {
   METER_NO_PATTERN_SOURCE,
 } from './limits';
 export { RECEIPT_STYLE } from './print-styles';
+export { maskPhone } from './phone-mask';

@@ -31,6 +31,29 @@ const meterEvent = {
   timestamp: z.number(),
 };
 
+/**
+ * The server's own relay decision (core `relayDecision`) as the dashboard shows it: made from
+ * the credit, the emergency allowance, the operator's override and friendly hours, so supply
+ * changes on screen the moment a payment commits, and a meter that never reports its relay
+ * (the legacy payload) is shown by it. `operatorReason`: why an operator forced the relay.
+ * `debt`: KES of an emergency advance the next purchase repays first.
+ */
+export const supplyReasons = [
+  'override_connect',
+  'override_disconnect',
+  'credit',
+  'emergency_credit',
+  'friendly_hours',
+  'no_credit',
+] as const;
+export const supplyDecisionSchema = z.object({
+  relay: z.enum(['on', 'off']),
+  reason: z.enum(supplyReasons),
+  operatorReason: z.string().nullable(),
+  debt: z.number(),
+});
+export type SupplyDecision = z.infer<typeof supplyDecisionSchema>;
+
 export const meterSnapshotSchema = z.object({
   meterNo: z.string(),
   balance: z.number(),
@@ -41,6 +64,7 @@ export const meterSnapshotSchema = z.object({
   lastSeen: z.number().nullable(),
   powerW: z.number().nullable(),
   seq: z.number().int().min(0),
+  supply: supplyDecisionSchema.optional(),
 });
 export type MeterSnapshot = z.infer<typeof meterSnapshotSchema>;
 
@@ -68,6 +92,7 @@ export const balanceUpdatedSchema = z.object({
   relay: z.enum(['on', 'off']).optional(),
   status: z.string().optional(),
   lastSeen: z.number().nullable().optional(),
+  supply: supplyDecisionSchema.optional(),
 });
 export type BalanceUpdated = z.infer<typeof balanceUpdatedSchema>;
 

@@ -267,6 +267,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         onClose,
         ...(opts.clock ? { clock: opts.clock } : {}),
       });
+      meters.useFriendlyHours(() => operator.services.friendlyHours.status().active);
       const payments = await startPayments({
         config,
         db,
@@ -420,6 +421,7 @@ export function buildApp(config: Config, opts: BuildOptions = {}): UmemeApp {
         metrics,
         logger,
         onClose,
+        friendlyHoursNow: () => operator.services.friendlyHours.status().active,
       });
       started.realtime = realtime;
       operator.attachFleetLive(realtime.nsp);

@@ -253,11 +253,17 @@ const envSchema = z.object({
   DARAJA_MAX_REQUESTS_PER_S: positiveInt.max(10_000).optional(),
   /** the emulator's delay from an STK push to its result and callback */
   DARAJA_EMULATOR_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(1500),
-  /** an intent still pending after this long is resolved with STK Query */
-  PAYMENT_PENDING_TIMEOUT_S: positiveInt.max(86_400).default(120),
+  /**
+   * an intent still pending after this long is resolved with STK Query: just past the 60 s an
+   * STK prompt stays on the phone, so an unanswered prompt resolves in about a minute (a
+   * wake-up per prompt, not the reconciliation interval, runs that query)
+   */
+  PAYMENT_PENDING_TIMEOUT_S: positiveInt.max(86_400).default(65),
   /** an intent that M-Pesa still reports as processing after this long is expired */
   PAYMENT_EXPIRE_S: positiveInt.max(7 * 86_400).default(900),
   RECONCILE_INTERVAL_S: positiveInt.max(3600).default(30),
+  /** query each STK prompt still pending as soon as it is overdue (off only for tests that run passes by hand) */
+  PAYMENT_PROMPT_WAKEUPS: bool.default(true),
   /** STK pushes allowed per phone number, and per meter, within STK_PUSH_WINDOW_S (SEC-5) */
   STK_PUSH_MAX_PER_PHONE: positiveInt.max(100_000).default(5),
   STK_PUSH_MAX_PER_METER: positiveInt.max(100_000).default(10),

@@ -8,6 +8,7 @@ import type { Db, Queryable } from '../db/db';
 import { actorId, assertAdmin, assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
+import { supplyInputsOf } from '../meters/supply';
 import type { AdjustmentBody } from './adjustments.schema';
 
 interface Posting {
@@ -203,6 +204,8 @@ export class AdjustmentsService {
         [meterNo, debtCents],
       );
       await audit(tx, caller, 'ledger.emergency', meterNo, { transactionId: t, energyMwh, debtCents });
+      if (p.changed.supply)
+        p.changed.supply = { ...p.changed.supply, debtCents: meter.debt_cents + debtCents };
       return { p, debtCents };
     });
     this.publish([posted.p]);
@@ -258,6 +261,7 @@ export class AdjustmentsService {
         amountCents: p.amountCents,
         energyDeltaMwh: p.energyMwh,
         at: Date.now(),
+        supply: supplyInputsOf(meter),
       },
     };
   }

@@ -6,7 +6,8 @@ import type { Db, Queryable } from '../db/db';
 import type { CommandTransport } from '../mqtt/command-publisher';
 import { actorId, assertAdmin, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
-import type { EventBus } from '../shared/events';
+import type { EventBus, MeterChanged } from '../shared/events';
+import { SUPPLY_COLUMNS, supplyInputsOf, type SupplyRow } from '../meters/supply';
 import {
   FRIENDLY_HOURS_END_REASON,
   FRIENDLY_HOURS_REASON,
@@ -54,8 +55,23 @@ export class CommandsService {
     this.timer = null;
   }
 
-  relay(caller: Caller, meterNo: string, body: RelayBody) {
-    return this.create(caller, meterNo, 'relay', { action: body.action, reason: body.reason }, body.reason);
+  async relay(caller: Caller, meterNo: string, body: RelayBody) {
+    const payload = { action: body.action, reason: body.reason };
+    let changed: MeterChanged | null = null;
+    const command = await this.create(caller, meterNo, 'relay', payload, body.reason, async (tx) => {
+      // The server's own relay decision (and the customer's dashboard) follows the operator's word.
+      const { rows } = await tx.query<OverriddenMeter>(
+        `UPDATE meters SET relay_override = $2, relay_override_reason = $3, event_seq = event_seq + 1
+          WHERE meter_no = $1
+          RETURNING meter_no, user_id, credit_limit_mwh, energy_mwh, event_seq, relay, status, power_w,
+                    ${SUPPLY_COLUMNS}`,
+        [meterNo, body.action, body.action === 'auto' ? null : body.reason],
+      );
+      changed = rows[0] ? overrideChanged(rows[0]) : null;
+    });
+    // After commit: the customer sees the new supply decision and its reason at once.
+    if (changed) this.bus.emit('meter_changed', changed);
+    return command;
   }
 
   async config(caller: Caller, meterNo: string, body: ConfigBody) {
@@ -253,4 +269,34 @@ export class CommandsService {
     this.alerts.publish(changes.alerts);
     return changes.count;
   }
+}
+
+type OverriddenMeter = SupplyRow & {
+  meter_no: string;
+  user_id: string | null;
+  event_seq: number;
+  relay: 'on' | 'off';
+  status: string;
+  power_w: number | null;
+};
+
+/** An operator's override moves no energy: the balance stays, the supply decision changes. */
+function overrideChanged(r: OverriddenMeter): MeterChanged {
+  const balanceMwh = r.credit_limit_mwh - r.energy_mwh;
+  return {
+    meterNo: r.meter_no,
+    userId: r.user_id,
+    eventSeq: r.event_seq,
+    previousBalanceMwh: balanceMwh,
+    balanceMwh,
+    creditLimitMwh: r.credit_limit_mwh,
+    energyMwh: r.energy_mwh,
+    powerW: r.power_w,
+    relay: r.relay,
+    status: r.status,
+    lastSeen: null,
+    cause: 'adjustment',
+    at: Date.now(),
+    supply: supplyInputsOf(r),
+  };
 }

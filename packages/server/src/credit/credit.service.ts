@@ -20,6 +20,7 @@ import {
 } from './credit.sql';
 import type { Pricing, PurchaseQuote } from './pricing';
 import { friendlyDebtReceipt, type Receipt } from './receipt';
+import { supplyInputsOf } from '../meters/supply';
 
 export type CreditSource = 'mpesa_stk' | 'mpesa_c2b' | 'topup' | 'simulate';
 
@@ -263,6 +264,7 @@ export class CreditService {
           creditLimitMwh: after,
           energyMwh: quote.energyMwh,
           transactionId: id,
+          debtCents: st.debtCents,
         }),
       });
     });
@@ -364,7 +366,13 @@ function assertCreditAmount(amountCents: number): void {
 function creditChanged(
   meter: LockedMeter,
   req: CreditRequest,
-  c: { eventSeq: number; creditLimitMwh: number; energyMwh: number; transactionId: string },
+  c: {
+    eventSeq: number;
+    creditLimitMwh: number;
+    energyMwh: number;
+    transactionId: string;
+    debtCents: number;
+  },
 ): MeterChanged {
   return {
     meterNo: meter.meter_no,
@@ -383,6 +391,7 @@ function creditChanged(
     amountCents: req.amountCents,
     energyDeltaMwh: c.energyMwh,
     at: Date.now(),
+    supply: supplyInputsOf({ ...meter, debt_cents: c.debtCents }),
   };
 }
 

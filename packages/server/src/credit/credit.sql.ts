@@ -4,6 +4,7 @@
  * and new credit limits. Payments runs these reads in its own round trip (with its locks), so
  * they live here rather than in either service.
  */
+import type { RelayOverride } from '@umeme/core';
 import { arrayLiteral, type Queryable, type Statement } from '../db/db';
 import type { Receipt } from './receipt';
 
@@ -25,11 +26,14 @@ export interface LockedMeter {
   emergency_credit_mwh: number;
   /** the customer group whose tariff prices its purchases */
   tariff_group: string;
+  relay_override: RelayOverride;
+  relay_override_reason: string | null;
 }
 
 /** The columns of LockedMeter, for a caller that locks the meter in a query of its own. */
 export const LOCKED_METER_COLUMNS = `meter_no, user_id, e0_mwh, credit_limit_mwh, energy_mwh, event_seq, relay, status,
-  power_w, low_balance_mwh, meter_balance_mwh, debt_cents, emergency_credit_mwh, tariff_group`;
+  power_w, low_balance_mwh, meter_balance_mwh, debt_cents, emergency_credit_mwh, tariff_group, relay_override,
+  relay_override_reason`;
 
 /** The column names of LockedMeter, one by one. */
 export const LOCKED_METER_KEYS = LOCKED_METER_COLUMNS.split(',').map((c) => c.trim());

@@ -5,6 +5,7 @@ import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../
 import { Batcher } from '../shared/batcher';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
+import { SUPPLY_COLUMNS, supplyInputsOf, type SupplyRow } from '../meters/supply';
 import {
   applyEnergyReport,
   registerJumpVerdict,
@@ -40,7 +41,7 @@ interface IngestOptions {
   retryDelayMs: number;
 }
 
-interface MeterRow {
+interface MeterRow extends Omit<SupplyRow, 'credit_limit_mwh' | 'energy_mwh'> {
   meter_no: string;
   user_id: string | null;
   e0_mwh: number;
@@ -223,7 +224,7 @@ export class IngestService {
       const { rows } = await tx.query<MeterRow>(
         `SELECT meter_no, user_id, e0_mwh, energy_mwh, credit_limit_mwh, legacy_raw_mwh, epoch_offset_mwh,
                 last_report_ts, last_seq, relay, status, status_changed_ms, power_w, event_seq, meter_balance_mwh,
-                low_balance_mwh, max_load_w, register_at_ms, held_from_mwh,
+                low_balance_mwh, max_load_w, register_at_ms, held_from_mwh, ${SUPPLY_COLUMNS},
                 (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
                   AS open_alerts
            FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
@@ -347,6 +348,7 @@ export class IngestService {
           cause: 'consumption' satisfies TransactionType,
           energyDeltaMwh: u.debitedMwh,
           at: Date.now(),
+          supply: supplyInputsOf(u.row),
         });
       }
       const openNow = new Map(list.map((u) => [u.row.meter_no, u.row.open_alerts ?? []]));

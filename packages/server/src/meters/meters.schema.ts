@@ -1,4 +1,9 @@
-import { METER_NO_MAX_CHARS, METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import {
+  METER_NO_MAX_CHARS,
+  METER_NO_MESSAGE,
+  METER_NO_PATTERN_SOURCE,
+  supplyDecisionSchema,
+} from '@umeme/protocol';
 import { z } from 'zod';
 
 const kwhInput = z.number().min(0).max(1_000_000);
@@ -44,6 +49,8 @@ export const meterResponse = z.object({
   tariffGroup: z.string(),
   /** the original system's field: the server's balance in kWh (the same as balanceKwh) */
   current_balance: z.number(),
+  /** the server's own relay decision, what the dashboard shows as supply (docs/web.md) */
+  supply: supplyDecisionSchema,
 });
 export type MeterResponse = z.infer<typeof meterResponse>;
 

@@ -8,8 +8,9 @@ import type { MeterBrokerAccounts } from '../mqtt/broker-accounts';
 import { ACCOUNT_NO_SQL, chooseAccountNo } from './account-no';
 import { hashDeviceSecret, newDeviceSecret, type DeviceCredentials } from './device-credentials';
 import type { MeterResponse, RegisterMeterBody } from './meters.schema';
+import { decideSupply, supplyInputsOf, type SupplyRow } from './supply';
 
-interface MeterRow {
+interface MeterRow extends SupplyRow {
   meter_no: string;
   account_no: string;
   user_id: string | null;
@@ -33,7 +34,7 @@ interface MeterRow {
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
-export function toMeterResponse(r: MeterRow): MeterResponse {
+export function toMeterResponse(r: MeterRow, friendlyHours = false): MeterResponse {
   const balanceMwh = r.credit_limit_mwh - r.energy_mwh;
   return {
     meterNo: r.meter_no,
@@ -60,12 +61,18 @@ export function toMeterResponse(r: MeterRow): MeterResponse {
     createdAt: iso(r.created_at)!,
     tariffGroup: r.tariff_group,
     current_balance: mwhToKwh(balanceMwh),
+    supply: decideSupply(
+      { creditLimitMwh: r.credit_limit_mwh, energyMwh: r.energy_mwh },
+      supplyInputsOf(r),
+      friendlyHours,
+    ),
   };
 }
 
 export const METER_SELECT = `SELECT m.meter_no, ${ACCOUNT_NO_SQL} AS account_no, m.user_id, u.name AS owner_name, m.e0_mwh, m.credit_limit_mwh, m.energy_mwh,
   m.relay, m.status, m.last_seen, m.power_w, m.fw, m.meter_balance_mwh, m.emergency_credit_mwh, m.low_balance_mwh,
-  m.publish_interval_s, m.event_seq, m.created_at, m.tariff_group
+  m.publish_interval_s, m.event_seq, m.created_at, m.tariff_group, m.relay_override, m.relay_override_reason,
+  m.debt_cents
   FROM meters m LEFT JOIN users u ON u.id = m.user_id`;
 
 export interface RotatedSecret {
@@ -85,12 +92,18 @@ const BULK_ROTATE_CONCURRENCY = 8;
 export class MetersService {
   /** the external broker's account store (Mosquitto dynamic security), when the server manages one */
   private broker: MeterBrokerAccounts | null = null;
+  /** whether friendly hours are on now, for the relay decision a meter's answer carries */
+  private friendlyHoursNow: () => boolean = () => false;
 
   constructor(
     private readonly db: Db,
     private readonly devices: DeviceCredentials,
     private readonly bus: EventBus,
   ) {}
+
+  useFriendlyHours(now: () => boolean): void {
+    this.friendlyHoursNow = now;
+  }
 
   /** From now on, every secret change is made on the broker too, inside the same transaction. */
   useBrokerAccounts(broker: MeterBrokerAccounts): void {
@@ -101,7 +114,7 @@ export class MetersService {
     const { rows } = await this.db.query<MeterRow>(`${METER_SELECT} WHERE m.meter_no = $1`, [meterNo]);
     const row = rows[0];
     assertMeterAccess(caller, meterNo, row ? { userId: row.user_id } : null);
-    return toMeterResponse(row!);
+    return toMeterResponse(row!, this.friendlyHoursNow());
   }
 
   async list(caller: Caller, limit: number, after?: string) {
@@ -118,7 +131,7 @@ export class MetersService {
     );
     const page = rows.slice(0, limit);
     return {
-      meters: page.map(toMeterResponse),
+      meters: page.map((r) => toMeterResponse(r, this.friendlyHoursNow())),
       next: rows.length > limit ? page[page.length - 1]!.meter_no : null,
     };
   }

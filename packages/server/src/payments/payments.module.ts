@@ -44,6 +44,9 @@ export interface PaymentsModule {
   close(): Promise<void>;
 }
 
+/** A prompt is queried this long after it became overdue: the query then finds it overdue. */
+const PROMPT_QUERY_SLACK_MS = 500;
+
 /** Wires the payments capability (docs/design.md §7): Daraja or its emulator, services, routes, reconciliation. */
 export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsModule> {
   const { config, db, logger } = deps;
@@ -97,6 +100,9 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
     log,
   );
   const guard = new CallbackGuard(token, config.DARAJA_CALLBACK_ALLOWLIST);
+  const queryWhenOverdue = () =>
+    reconciler.wakeAfter(config.PAYMENT_PENDING_TIMEOUT_S * 1000 + PROMPT_QUERY_SLACK_MS);
+  if (config.PAYMENT_PROMPT_WAKEUPS) deps.bus.on('payment_prompted', queryWhenOverdue);
 
   return {
     service,
@@ -130,6 +136,7 @@ export async function startPayments(deps: PaymentsModuleDeps): Promise<PaymentsM
       deps.jobs.add(runOnce('payment-reconciliation', reconciler));
     },
     async close() {
+      deps.bus.off('payment_prompted', queryWhenOverdue);
       await reconciler.stop();
       await service.close();
       await daraja.close();

@@ -38,6 +38,8 @@ export type StkPushResponse = z.infer<typeof stkPushResponse>;
 
 export const errorBody = z.strictObject({ error: z.string(), message: z.string() });
 export type ErrorBody = z.infer<typeof errorBody>;
+/** A 429 says how long to wait: seconds until the limit that refused lets the next request through. */
+export const rateLimitedBody = errorBody.extend({ retryAfter: z.number().int().min(0).optional() });
 
 export const intentIdParam = z.strictObject({ id: z.uuid() });
 

@@ -37,12 +37,37 @@ export interface ReconcileReport {
 export class PaymentReconciler {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<ReconcileReport> | null = null;
+  private readonly wakeups = new Map<number, NodeJS.Timeout>();
+  private closed = false;
 
   constructor(
     private readonly payments: PaymentsService,
     private readonly config: ReconcileConfig,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * Runs a pass about `delayMs` from now: an STK prompt nobody answers is resolved by STK Query
+   * once PAYMENT_PENDING_TIMEOUT_S (just past the prompt's own 60 s expiry) has passed, not at
+   * the next interval. Wake-ups are rounded up to whole seconds, so a busy instance runs at
+   * most one such pass a second; any instance may run one (passes claim their own rows).
+   */
+  wakeAfter(delayMs: number): void {
+    if (this.closed) return;
+    const dueS = Math.ceil((Date.now() + delayMs) / 1000);
+    if (this.wakeups.has(dueS)) return;
+    const timer = setTimeout(
+      () => {
+        this.wakeups.delete(dueS);
+        void this.runOnce().catch((err: unknown) =>
+          this.logger.error({ err }, 'payment reconciliation failed'),
+        );
+      },
+      Math.max(0, dueS * 1000 - Date.now()),
+    );
+    timer.unref();
+    this.wakeups.set(dueS, timer);
+  }
 
   start(): void {
     if (this.timer) return;
@@ -56,6 +81,9 @@ export class PaymentReconciler {
   }
 
   async stop(): Promise<void> {
+    this.closed = true;
+    for (const t of this.wakeups.values()) clearTimeout(t);
+    this.wakeups.clear();
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running?.catch(() => undefined);

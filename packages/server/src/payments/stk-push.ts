@@ -132,6 +132,9 @@ export class StkPushes {
         other_n: number;
         pending_n: number;
         own_phone: string | null;
+        phone_wait_s: number | null;
+        meter_wait_s: number | null;
+        other_wait_s: number | null;
       }>(
         `SELECT count(*) FILTER (WHERE i.phone = $1 AND i.created_at > now() - make_interval(secs => $3))::int AS phone_n,
                 count(*) FILTER (WHERE i.meter_no = $2 AND i.created_at > now() - make_interval(secs => $3))::int AS meter_n,
@@ -139,30 +142,33 @@ export class StkPushes {
                                    AND u.phone IS DISTINCT FROM $1)::int AS other_n,
                 count(*) FILTER (WHERE i.phone = $1 AND i.status IN ('pending', 'unknown')
                                    AND i.created_at > now() - make_interval(secs => $4))::int AS pending_n,
-                (SELECT phone FROM users WHERE id = $5) AS own_phone
+                (SELECT phone FROM users WHERE id = $5) AS own_phone,
+                ${waitS('i.phone = $1')} AS phone_wait_s,
+                ${waitS('i.meter_no = $2')} AS meter_wait_s,
+                ${waitS('i.phone = $1 AND u.phone IS DISTINCT FROM $1')} AS other_wait_s
            FROM payment_intents i JOIN users u ON u.id = i.user_id
           WHERE (i.phone = $1 OR i.meter_no = $2) AND i.created_at > now() - make_interval(secs => greatest($3, $4))`,
         [phone, meterNo, config.pushWindowS, STK_PROMPT_BLOCKS_S, userId],
       );
-      const recent = counts.rows[0] ?? { phone_n: 0, meter_n: 0, other_n: 0, pending_n: 0, own_phone: null };
+      const recent = counts.rows[0];
+      if (!recent) throw new Error('payment limit counts returned no row');
       if (recent.pending_n >= config.maxPendingPerPhone) throw new AppError('PAYMENT_PROMPT_PENDING');
+      // Each refusal says when the oldest request it counted leaves the window: the real wait.
+      const limited = (message: string, waitS: number | null) =>
+        new AppError('RATE_LIMITED', message, {
+          retryAfterS: Math.max(1, Math.ceil(waitS ?? config.pushWindowS)),
+        });
       if (recent.phone_n >= config.maxPushesPerPhone) {
-        throw new AppError(
-          'RATE_LIMITED',
-          'Too many payment requests for this phone number; try again in a few minutes.',
-        );
+        throw limited('Too many payment requests for this phone number.', recent.phone_wait_s);
       }
       if (recent.own_phone !== phone && recent.other_n >= config.maxPushesPerOtherPhone) {
-        throw new AppError(
-          'RATE_LIMITED',
-          'Too many payment requests to this phone number, which is not your own; try again later or ask its owner to pay.',
+        throw limited(
+          'Too many payment requests to this phone number, which is not your own; ask its owner to pay.',
+          recent.other_wait_s,
         );
       }
       if (recent.meter_n >= config.maxPushesPerMeter) {
-        throw new AppError(
-          'RATE_LIMITED',
-          'Too many payment requests for this meter; try again in a few minutes.',
-        );
+        throw limited('Too many payment requests for this meter.', recent.meter_wait_s);
       }
       const inserted = await tx.query<{ id: string }>(
         `INSERT INTO payment_intents (user_id, meter_no, phone, amount_cents, idempotency_key, request_hash)
@@ -259,6 +265,7 @@ export class StkPushes {
         { intentId, meterNo, checkoutRequestId: res.CheckoutRequestID, amountKes },
         'stk push sent',
       );
+      this.deps.bus.emit('payment_prompted', { intentId, meterNo });
       // A callback may have overtaken the update above; it was kept, and is settled now.
       await this.settlement
         .settleEarlyCallbacks(res.CheckoutRequestID)
@@ -339,4 +346,10 @@ export class StkPushes {
       resolvedAt: row.resolved_at === null ? null : new Date(row.resolved_at).toISOString(),
     };
   }
+}
+
+/** Seconds until the oldest request matching `filter` within the push window ($3 s) leaves it. */
+function waitS(filter: string): string {
+  return `extract(epoch FROM min(i.created_at) FILTER (WHERE ${filter} AND i.created_at > now() - make_interval(secs => $3))
+            + make_interval(secs => $3) - now())::float8`;
 }

@@ -26,6 +26,7 @@ import type {
   PaymentFailed,
   TopupProcessed,
 } from '../shared/events';
+import { decideSupply, supplyInputsOf, type SupplyRow } from '../meters/supply';
 
 /**
  * Domain events (mWh, cents) to Socket.IO payloads (kWh, KES): the one place the realtime
@@ -59,7 +60,8 @@ export function crossedZero(c: MeterChanged): boolean {
   return c.previousBalanceMwh > 0 && c.balanceMwh <= 0;
 }
 
-export function balanceUpdatedFrom(c: MeterChanged): BalanceUpdated {
+/** `friendlyHours`: whether friendly hours are on now, for the server's relay decision. */
+export function balanceUpdatedFrom(c: MeterChanged, friendlyHours = false): BalanceUpdated {
   return balanceUpdatedSchema.parse({
     meterNo: c.meterNo,
     seq: c.eventSeq,
@@ -75,6 +77,7 @@ export function balanceUpdatedFrom(c: MeterChanged): BalanceUpdated {
     relay: c.relay,
     status: c.status,
     lastSeen: c.lastSeen,
+    supply: c.supply === undefined ? undefined : decideSupply(c, c.supply, friendlyHours),
   });
 }
 
@@ -246,7 +249,7 @@ export interface SnapshotRow {
   event_seq: number;
 }
 
-export function snapshotFrom(r: SnapshotRow): MeterSnapshot {
+export function snapshotFrom(r: SnapshotRow & SupplyRow, friendlyHours = false): MeterSnapshot {
   return meterSnapshotSchema.parse({
     meterNo: r.meter_no,
     balance: mwhToKwh(r.credit_limit_mwh - r.energy_mwh),
@@ -257,5 +260,10 @@ export function snapshotFrom(r: SnapshotRow): MeterSnapshot {
     lastSeen: r.last_seen === null ? null : new Date(r.last_seen).getTime(),
     powerW: r.power_w,
     seq: r.event_seq,
+    supply: decideSupply(
+      { creditLimitMwh: r.credit_limit_mwh, energyMwh: r.energy_mwh },
+      supplyInputsOf(r),
+      friendlyHours,
+    ),
   });
 }

@@ -67,6 +67,8 @@ interface RealtimeDeps {
   metrics: Metrics;
   logger: Logger;
   config: Pick<Config, 'REDIS_URL' | 'SOCKET_RECOVERY_S' | 'SOCKET_MAX_PER_USER' | 'DEPLOYMENT_NAME'>;
+  /** whether friendly hours are on now: an input of the server's relay decision events carry */
+  friendlyHoursNow?: () => boolean;
 }
 
 interface PendingUpdate {
@@ -138,7 +140,7 @@ export class RealtimeGateway {
     // Browsers use /balance only; the default namespace would take any socket, without a token.
     this.io.of('/').use((_socket, next) => next(new Error('Invalid namespace')));
     this.nsp = this.io.of(SOCKET_NAMESPACE);
-    this.service = new RealtimeService(deps.db);
+    this.service = new RealtimeService(deps.db, deps.friendlyHoursNow);
     guardRecovery(
       this.nsp,
       (session) => this.mayStillWatch((session.data as Partial<SocketData>).caller, session.rooms),
@@ -386,11 +388,12 @@ export class RealtimeGateway {
     const watched = mayReach(this.nsp, rooms);
     const zero = crossedZero(c);
     if (c.cause === 'consumption' && !zero) {
-      if (watched) this.coalescer.offer(c.meterNo, { payload: balanceUpdatedFrom(c), rooms });
+      if (watched)
+        this.coalescer.offer(c.meterNo, { payload: balanceUpdatedFrom(c, this.friendly()), rooms });
       return;
     }
     if (!watched && !mayReach(this.nsp, [ADMINS_ROOM])) return;
-    const update = balanceUpdatedFrom(c);
+    const update = balanceUpdatedFrom(c, this.friendly());
     // Immediate events go out in seq order: whatever consumption update waits goes first.
     this.coalescer.flush(c.meterNo);
     this.emit(rooms, 'balance_updated', update);
@@ -399,6 +402,10 @@ export class RealtimeGateway {
     const paid = paymentSuccessFrom(c);
     if (paid) this.emit([...rooms, ADMINS_ROOM], 'payment_success', paid);
     if (zero) this.emit([...rooms, ADMINS_ROOM], 'balance_insufficient', balanceInsufficientFrom(c));
+  }
+
+  private friendly(): boolean {
+    return this.deps.friendlyHoursNow?.() ?? false;
   }
 
   private onMeterStatus(e: DomainEvents['meter_status'][0]): void {

@@ -17,6 +17,7 @@ export interface RealtimeModuleDeps {
   metrics: Metrics;
   logger: Logger;
   onClose: OnClose;
+  friendlyHoursNow?: () => boolean;
 }
 
 /** Wires the browser realtime gateway (Socket.IO, Redis when REDIS_URL is set) onto the listening HTTP server. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { TransactionType } from '@umeme/protocol';
+import type { SupplyInputs } from '../meters/supply';
 
 /**
  * Domain events raised after a commit. Adapters (MQTT publisher, Socket.IO gateway) listen.
@@ -22,6 +23,8 @@ export interface MeterChanged {
   amountCents?: number;
   energyDeltaMwh?: number;
   at: number;
+  /** the rest of the server's relay decision's inputs, when the emitter read them (credits, reports) */
+  supply?: SupplyInputs;
 }
 
 export interface AlertChanged {
@@ -88,6 +91,8 @@ export interface DomainEvents {
   /** an operator assigned or dismissed an orphan callback (after commit) */
   payment_orphan_resolved: [{ callbackId: string; resolution: 'assigned' | 'dismissed' }];
   payment_failed: [PaymentFailed];
+  /** an STK prompt reached M-Pesa and waits on the phone (reconciliation queries it if unanswered) */
+  payment_prompted: [{ intentId: string; meterNo: string }];
   /** a customer asked for a manual top-up (after its insert) */
   topup_requested: [{ topupId: string; userId: string; meterNo: string; amountCents: number }];
   /** an operator approved or rejected a manual top-up request (after commit) */

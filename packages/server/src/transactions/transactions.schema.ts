@@ -38,7 +38,7 @@ export const transactionResponse = z.object({
   energyMwh: z.number().int(),
   /** M-Pesa receipt or other payment reference */
   reference: z.string().nullable(),
-  /** masked: 2547****5678 */
+  /** masked (maskPhone): 2547*****678 */
   phone: z.string().nullable(),
   createdAt: z.string(),
   completedAt: z.string().nullable(),
@@ -102,7 +102,7 @@ export const transactionReceiptResponse = z.object({
   energyMwh: z.number().int(),
   /** the M-Pesa receipt number (STK push or Paybill); null for other credits */
   mpesaReceipt: z.string().nullable(),
-  /** masked except the last three digits: *********678 */
+  /** masked (maskPhone): 2547*****678 */
   phone: z.string().nullable(),
   /** the meter's balance right after the purchase; null for receipts stored before it was kept */
   balanceAfterKwh: z.number().nullable(),

@@ -157,7 +157,7 @@ export function toReceiptResponse(r: ReceiptRow): TransactionReceipt {
     energyKwh: mwhToKwh(r.energy_mwh),
     energyMwh: r.energy_mwh,
     mpesaReceipt: r.mpesa_receipt ?? MPESA_REF.exec(r.external_ref ?? '')?.[1] ?? null,
-    phone: maskPhoneLast3(r.phone),
+    phone: maskPhone(r.phone),
     balanceAfterKwh: balanceAfterMwh === null ? null : mwhToKwh(balanceAfterMwh),
     tariffId: typeof stored.tariffId === 'string' ? stored.tariffId : null,
     tariffName: typeof stored.tariffName === 'string' ? stored.tariffName : null,
@@ -202,12 +202,4 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function safeInt(v: unknown): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) ? v : null;
-}
-
-/** A receipt shows only the last three digits of the phone: *********678. */
-export function maskPhoneLast3(phone: string | null): string | null {
-  if (phone === null) return null;
-  const digits = phone.replace(/\D/g, '');
-  if (digits.length <= 3) return '***';
-  return `${'*'.repeat(digits.length - 3)}${digits.slice(-3)}`;
 }

@@ -50,7 +50,7 @@ describe('the documented answers', () => {
           energyKwh: 5,
           energyMwh: 5_000_000,
           reference: 'SKL4H7XQ2P',
-          phone: '*********678',
+          phone: '2547*****678',
           createdAt: '2026-03-14T12:00:00.000Z',
           completedAt: '2026-03-14T12:00:01.000Z',
         },

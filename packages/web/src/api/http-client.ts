@@ -22,6 +22,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** seconds the server asked us to wait (a 429's `retryAfter`), when it said */
+    readonly retryAfterS: number | null = null,
   ) {
     super(message);
   }
@@ -55,11 +57,16 @@ export async function answer<T>(call: Promise<FetchResult<T>>): Promise<T> {
     const o = (typeof error === 'object' && error !== null ? error : {}) as {
       error?: unknown;
       message?: unknown;
+      retryAfter?: unknown;
     };
     const code = typeof o.error === 'string' ? o.error : `HTTP_${response.status}`;
     const message =
       typeof o.message === 'string' ? o.message : response.statusText || `HTTP ${response.status}`;
-    throw new ApiError(response.status, code, message);
+    const retryAfterS =
+      typeof o.retryAfter === 'number' && Number.isFinite(o.retryAfter) && o.retryAfter >= 0
+        ? o.retryAfter
+        : null;
+    throw new ApiError(response.status, code, message, retryAfterS);
   }
   return data as T;
 }
@@ -166,6 +173,9 @@ export function createHttpClient(opts: HttpClientOptions) {
         ),
       );
     },
+    /** The one emergency advance at zero balance, owed as debt the next purchase repays. */
+    emergency: (meterNo: string) =>
+      answer(api.POST('/api/meters/{meterNo}/emergency', { params: meter(meterNo), signal: timeout() })),
     simulateTopUp: (meterNo: string, amountKes: number) =>
       answer(
         api.POST('/daraja/simulate', { body: { meter_no: meterNo, amount: amountKes }, signal: timeout() }),

@@ -584,6 +584,14 @@ export interface paths {
                                 createdAt: string;
                                 tariffGroup: string;
                                 current_balance: number;
+                                supply: {
+                                    /** @enum {string} */
+                                    relay: "on" | "off";
+                                    /** @enum {string} */
+                                    reason: "override_connect" | "override_disconnect" | "credit" | "emergency_credit" | "friendly_hours" | "no_credit";
+                                    operatorReason: string | null;
+                                    debt: number;
+                                };
                             }[];
                             next: string | null;
                         };
@@ -650,6 +658,14 @@ export interface paths {
                                 createdAt: string;
                                 tariffGroup: string;
                                 current_balance: number;
+                                supply: {
+                                    /** @enum {string} */
+                                    relay: "on" | "off";
+                                    /** @enum {string} */
+                                    reason: "override_connect" | "override_disconnect" | "credit" | "emergency_credit" | "friendly_hours" | "no_credit";
+                                    operatorReason: string | null;
+                                    debt: number;
+                                };
                             };
                             mqttUsername: string;
                             mqttPassword: string;
@@ -715,6 +731,14 @@ export interface paths {
                             createdAt: string;
                             tariffGroup: string;
                             current_balance: number;
+                            supply: {
+                                /** @enum {string} */
+                                relay: "on" | "off";
+                                /** @enum {string} */
+                                reason: "override_connect" | "override_disconnect" | "credit" | "emergency_credit" | "friendly_hours" | "no_credit";
+                                operatorReason: string | null;
+                                debt: number;
+                            };
                         };
                     };
                 };
@@ -1616,6 +1640,7 @@ export interface paths {
                         "application/json": {
                             error: string;
                             message: string;
+                            retryAfter?: number;
                         };
                     };
                 };

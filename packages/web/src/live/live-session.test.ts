@@ -60,6 +60,7 @@ function newApiMeter(over: Partial<ApiMeter> = {}): ApiMeter {
     createdAt: '2026-01-01T00:00:00.000Z',
     tariffGroup: 'standard',
     current_balance: 10,
+    supply: { relay: 'on', reason: 'credit', operatorReason: null, debt: 0 },
     ...over,
   };
 }

@@ -265,6 +265,13 @@ export class LiveSession {
     void this.loadMeters();
   }
 
+  async takeEmergencyCredit(meterNo: string): Promise<void> {
+    await this.opts.http.emergency(meterNo);
+    // The socket brings the credit and the debt; without it, fetch them.
+    if (this.state.link.status !== 'connected') this.meterRefetcher.request(meterNo);
+    this.transactionsRefetcher.request(meterNo);
+  }
+
   async topUpDemo(meterNo: string, amountKes: number): Promise<void> {
     await this.opts.http.simulateTopUp(meterNo, amountKes);
     // The socket brings the change; without it, fetch it.

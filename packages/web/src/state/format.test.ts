@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   balanceWorthKes,
   epochToMs,
+  formatBalanceKwh,
+  formatClock,
+  formatDateTime,
+  kesPerKwhFromQuote,
   formatAgo,
   formatDuration,
   formatKes,
@@ -13,8 +17,31 @@ import {
 } from './format';
 
 describe('format', () => {
-  it('a kWh is worth 20 shillings at the flat tariff', () => {
+  it('a kWh is worth 20 shillings at the flat tariff, and the quoted price when one is given', () => {
     expect(balanceWorthKes(12.5)).toBe(250);
+    expect(balanceWorthKes(12.5, 27.5)).toBe(343.75);
+  });
+
+  it('reads the price per kWh from the server’s quote, and none from a quote that buys nothing', () => {
+    // KSh 1,000 bought 40 kWh: 25 KES/kWh
+    expect(kesPerKwhFromQuote(100_000, 40_000_000)).toBe(25);
+    expect(kesPerKwhFromQuote(100_000, 0)).toBeNull();
+  });
+
+  it('the balance headline shows watt-hours, so a report of a few Wh moves it, at a fixed width', () => {
+    expect(formatBalanceKwh('en', 10)).toBe('10.000');
+    expect(formatBalanceKwh('en', 9.996)).toBe('9.996');
+    expect(formatBalanceKwh('en', 9.996)).not.toBe(formatBalanceKwh('en', 10));
+    expect(formatBalanceKwh('en', -0.0004)).toBe('0.000');
+  });
+
+  it('shows times in East Africa Time, labelled, whatever the machine’s zone', () => {
+    // 07:05:09 UTC is 10:05:09 in Nairobi
+    const at = Date.UTC(2026, 11, 7, 7, 5, 9);
+    expect(formatClock('en', at)).toBe('10:05:09 EAT');
+    expect(formatDateTime('en', at)).toMatch(/^7 Dec.* 10:05 EAT$/);
+    // 22:30 UTC is already the next day in Nairobi
+    expect(formatDateTime('en', Date.UTC(2026, 11, 7, 22, 30))).toMatch(/^8 Dec.* 01:30 EAT$/);
   });
 
   it('shows energy and money with two decimals and grouping', () => {

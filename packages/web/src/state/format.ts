@@ -1,7 +1,18 @@
 import { intlLocale, translate, type Locale } from '../i18n/i18n';
 
-/** The flat tariff (docs/design.md §2); used only to show what a balance is worth, never to bill. */
+/**
+ * The flat tariff (docs/design.md §2): what a balance is worth only until the server's quote
+ * for the tariff in force arrives (`GET /api/tariff/quote`), never to bill.
+ */
 export const TARIFF_KES_PER_KWH = 20;
+
+/** Every time the customer reads is Kenya's, whatever the browser's own zone (issue 17 §4). */
+export const APP_TIME_ZONE = 'Africa/Nairobi';
+/** The label shown after such a time. */
+export const APP_TIME_ZONE_LABEL = 'EAT';
+
+/** Digits of kWh the balance headline shows: Wh, the smallest step a report moves it by. */
+export const BALANCE_KWH_DIGITS = 3;
 
 const MS_PER_MINUTE = 60_000;
 const MS_PER_HOUR = 3_600_000;
@@ -11,8 +22,25 @@ const MS_PER_YEAR = 365 * MS_PER_DAY;
 /** Wire timestamps below this are Unix seconds, above it milliseconds (the year 5138 in seconds). */
 const SECONDS_EPOCH_CEILING = 1e11;
 
-export function balanceWorthKes(balanceKwh: number): number {
-  return balanceKwh * TARIFF_KES_PER_KWH;
+/** KES a balance is worth at `kesPerKwh` (the quoted price of the tariff in force). */
+export function balanceWorthKes(balanceKwh: number, kesPerKwh: number = TARIFF_KES_PER_KWH): number {
+  return balanceKwh * kesPerKwh;
+}
+
+/** KES per kWh from the server's quote of an amount at the tariff in force; null if it bought nothing. */
+export function kesPerKwhFromQuote(amountCents: number, energyMwh: number): number | null {
+  if (!(energyMwh > 0) || !(amountCents > 0)) return null;
+  // cents/mWh × (1e6 mWh/kWh ÷ 100 cents/KES)
+  return (amountCents / energyMwh) * 10_000;
+}
+
+/**
+ * The balance headline: kWh to the watt-hour, so it moves with every consumption report that
+ * used at least 1 Wh. The digits stay fixed (and the font's figures are tabular), so the text
+ * never changes width between reports.
+ */
+export function formatBalanceKwh(locale: Locale, kwh: number): string {
+  return formatNumber(locale, kwh, BALANCE_KWH_DIGITS);
 }
 
 function numberFormat(locale: Locale, fractionDigits: number): Intl.NumberFormat {
@@ -53,23 +81,29 @@ export function formatDuration(locale: Locale, durationMs: number): string {
   return translate(locale, 'durationMinutes', { m: minutes });
 }
 
+/** A clock time in East Africa Time, labelled: "14:05:09 EAT". */
 export function formatClock(locale: Locale, atMs: number): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
+  const time = new Intl.DateTimeFormat(intlLocale[locale], {
     hour: '2-digit',
     minute: '2-digit',
     second: '2-digit',
-    hour12: false,
+    hourCycle: 'h23',
+    timeZone: APP_TIME_ZONE,
   }).format(atMs);
+  return `${time} ${APP_TIME_ZONE_LABEL}`;
 }
 
+/** A date and time in East Africa Time, labelled: "7 Dec, 14:05 EAT". */
 export function formatDateTime(locale: Locale, atMs: number): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
+  const when = new Intl.DateTimeFormat(intlLocale[locale], {
     day: 'numeric',
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
-    hour12: false,
+    hourCycle: 'h23',
+    timeZone: APP_TIME_ZONE,
   }).format(atMs);
+  return `${when} ${APP_TIME_ZONE_LABEL}`;
 }
 
 /** "5 minutes ago" in the chosen language, lower-case to sit inside a sentence. */

@@ -1,4 +1,4 @@
-// Protects how socket events and HTTP answers update a meter: sequence order, gaps, duplicates.
+// Protects how socket events and HTTP answers update a meter: sequence order, gaps, duplicates, and the server's supply decision.
 import type { BalanceUpdated } from '@umeme/protocol';
 import { describe, expect, it } from 'vitest';
 import {
@@ -6,10 +6,12 @@ import {
   applyMeterStatus,
   classifySeq,
   crossedBelow,
+  emergencyOffered,
   meterFromApi,
   meterFromSnapshot,
   mergeFullState,
   missedBefore,
+  shownRelay,
   type MeterView,
 } from './meter-state';
 
@@ -27,6 +29,7 @@ function newMeterView(over: Partial<MeterView> = {}): MeterView {
     powerW: 400,
     seq: 5,
     lowBalanceKwh: 2,
+    supply: null,
     ...over,
   };
 }
@@ -189,6 +192,7 @@ describe('full states', () => {
       powerW: null,
       seq: 0,
       lowBalanceKwh: 3,
+      supply: { relay: 'off', reason: 'no_credit', operatorReason: null, debt: 0 },
     });
     expect(m).toMatchObject({ lastSeenMs: Date.UTC(2026, 0, 1), lowBalanceKwh: 3, relay: 'off' });
   });
@@ -213,5 +217,45 @@ describe('full states', () => {
     expect(crossedBelow(2.1, 1.9, 2)).toBe(true);
     expect(crossedBelow(1.9, 1.8, 2)).toBe(false);
     expect(crossedBelow(1.9, 2.5, 2)).toBe(false);
+  });
+});
+
+describe('the server’s supply decision', () => {
+  const on = { relay: 'on', reason: 'credit', operatorReason: null, debt: 0 } as const;
+  const cut = { relay: 'off', reason: 'override_disconnect', operatorReason: 'Inspection', debt: 0 } as const;
+
+  it('a payment’s update turns supply on at once, before the meter reports its relay', () => {
+    const before = newMeterView({
+      relay: 'off',
+      balanceKwh: 0,
+      supply: { ...on, relay: 'off', reason: 'no_credit' },
+    });
+    const { meter } = applyBalanceUpdated(before, {
+      meterNo: 'M1',
+      seq: 6,
+      timestamp: 2_000,
+      newBalance: 5,
+      previousBalance: 0,
+      transactionType: 'payment',
+      supply: on,
+    });
+    expect(meter.relay).toBe('off');
+    expect(shownRelay(meter)).toBe('on');
+  });
+
+  it('a meter that never reports its relay is shown by the decision; without one, by its report', () => {
+    expect(shownRelay(newMeterView({ relay: 'on', supply: cut }))).toBe('off');
+    expect(shownRelay(newMeterView({ relay: 'on', supply: null }))).toBe('on');
+  });
+
+  it('an update without a decision keeps the one held', () => {
+    const { meter } = applyBalanceUpdated(newMeterView({ supply: cut }), consumption(6, 100.5, 9.5));
+    expect(meter.supply).toEqual(cut);
+  });
+
+  it('emergency credit is offered at zero balance without debt only', () => {
+    expect(emergencyOffered(newMeterView({ balanceKwh: 0, supply: { ...on, debt: 0 } }))).toBe(true);
+    expect(emergencyOffered(newMeterView({ balanceKwh: 0, supply: { ...on, debt: 40 } }))).toBe(false);
+    expect(emergencyOffered(newMeterView({ balanceKwh: 0.5 }))).toBe(false);
   });
 });

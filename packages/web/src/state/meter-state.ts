@@ -1,4 +1,9 @@
-import { isOnlineStatus, type BalanceUpdated, type MeterSnapshot } from '@umeme/protocol';
+import {
+  isOnlineStatus,
+  type BalanceUpdated,
+  type MeterSnapshot,
+  type SupplyDecision,
+} from '@umeme/protocol';
 import type { ApiMeter } from '../api/api-types';
 import { epochToMs, isoToMs } from './format';
 
@@ -18,6 +23,8 @@ export interface MeterView {
   /** The meter's event sequence number: every state change on the server adds one. */
   seq: number;
   lowBalanceKwh: number;
+  /** The server's relay decision and why (docs/web.md): null until the server sent one. */
+  supply: SupplyDecision | null;
 }
 
 /** Used until the HTTP answer brings the meter's own threshold. */
@@ -52,7 +59,8 @@ type ShownMeterFields =
   | 'lastSeen'
   | 'powerW'
   | 'seq'
-  | 'lowBalanceKwh';
+  | 'lowBalanceKwh'
+  | 'supply';
 
 export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
   return {
@@ -68,6 +76,7 @@ export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
     powerW: m.powerW,
     seq: m.seq,
     lowBalanceKwh: m.lowBalanceKwh,
+    supply: m.supply,
   };
 }
 
@@ -99,6 +108,7 @@ export function meterFromSnapshot(current: MeterView | undefined, s: MeterSnapsh
     powerW: s.powerW,
     seq: s.seq,
     lowBalanceKwh: current?.lowBalanceKwh ?? DEFAULT_LOW_BALANCE_KWH,
+    supply: s.supply ?? current?.supply ?? null,
   };
 }
 
@@ -136,6 +146,7 @@ export function applyBalanceUpdated(m: MeterView, e: BalanceUpdated): EventOutco
       lastSeenMs,
       status,
       seq: Math.max(m.seq, e.seq),
+      supply: e.supply ?? m.supply,
     },
   };
 }
@@ -175,4 +186,18 @@ export function crossedBelow(previousKwh: number, nextKwh: number, thresholdKwh:
 
 export function isOnline(m: Pick<MeterView, 'status'>): boolean {
   return isOnlineStatus(m.status);
+}
+
+/**
+ * Whether the load is on, as the dashboard shows it: the server's decision when it sent one (it
+ * moves the moment a payment or an operator's command commits, and covers meters that never
+ * report their relay), else what the meter last reported.
+ */
+export function shownRelay(m: Pick<MeterView, 'relay' | 'supply'>): 'on' | 'off' {
+  return m.supply?.relay ?? m.relay;
+}
+
+/** An emergency advance may be taken at zero balance with no debt outstanding (the server's rule). */
+export function emergencyOffered(m: Pick<MeterView, 'balanceKwh' | 'supply'>): boolean {
+  return m.balanceKwh <= 0 && (m.supply?.debt ?? 0) === 0;
 }

@@ -29,7 +29,7 @@ const answer: ReceiptAnswer = {
   energyKwh: 17.5,
   energyMwh: 17_500_000,
   mpesaReceipt: 'SKL4H7XQ2P',
-  phone: '*********678',
+  phone: '2547*****678',
   balanceAfterKwh: 12.25,
   tariffId: 'domestic',
   tariffName: 'Domestic',
@@ -97,6 +97,7 @@ describe('receipt', () => {
     expect(d.facts.map((f) => f.id)).toEqual(['date', 'meter', 'mpesa', 'phone', 'tariff']);
     expect(d.facts[0]!.value).toContain('2026');
     expect(d.facts[0]!.value).toContain('10:00'); // Nairobi time
+    expect(d.facts[0]!.value).toMatch(/ EAT$/);
     expect(d.info).toEqual(['1.50 kWh used during friendly hours repaid (KSh 25.71)']);
   });
 

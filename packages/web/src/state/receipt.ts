@@ -7,7 +7,7 @@ import { RECEIPT_STYLE } from '@umeme/protocol';
 import type { ReceiptAnswer } from '../api/api-types';
 import type { MessageKey } from '../i18n/dictionary';
 import { intlLocale, type Locale, type MessageParams } from '../i18n/i18n';
-import { formatKes, formatKwh, formatNumber } from './format';
+import { APP_TIME_ZONE, APP_TIME_ZONE_LABEL, formatKes, formatKwh, formatNumber } from './format';
 
 export interface ReceiptLine {
   /** debt (recovered emergency credit), standing, energy, pass_through, levy, vat, rounding */
@@ -38,7 +38,7 @@ export interface Receipt {
   amountCents: number;
   energyKwh: number;
   mpesaReceipt: string | null;
-  /** masked by the server except the last three digits */
+  /** masked by the server (maskPhone in @umeme/protocol) */
   phone: string | null;
   balanceAfterKwh: number | null;
   /** the tariff version that priced it, when the server knows */
@@ -117,15 +117,17 @@ const kes = (locale: Locale, cents: number) => formatKes(locale, cents / 100);
 
 /** Date and time in Kenya, with the year: a receipt is read long after. */
 export function formatReceiptTime(locale: Locale, atMs: number): string {
-  return new Intl.DateTimeFormat(intlLocale[locale], {
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    timeZone: 'Africa/Nairobi',
-  }).format(atMs);
+  return (
+    new Intl.DateTimeFormat(intlLocale[locale], {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone: APP_TIME_ZONE,
+    }).format(atMs) + ` ${APP_TIME_ZONE_LABEL}`
+  );
 }
 
 function rateText(locale: Locale, centsPerKwh: number): string {

@@ -1,13 +1,15 @@
+import { useState } from 'react';
+import { ApiError } from '../api/http-client';
 import type { SessionState } from '../live/live-session';
 import {
   balanceWorthKes,
+  formatBalanceKwh,
   formatClock,
   formatDuration,
   formatKes,
-  formatNumber,
   formatPowerW,
 } from '../state/format';
-import type { MeterView } from '../state/meter-state';
+import { emergencyOffered, type MeterView } from '../state/meter-state';
 import { estimateTimeLeft } from '../state/time-left';
 import { useI18n } from './i18n-context';
 
@@ -43,10 +45,15 @@ export function BalanceCard({
   meter,
   link,
   averageRateKw,
+  kesPerKwh,
+  onTakeEmergency,
 }: {
   meter: MeterView;
   link: SessionState['link'];
   averageRateKw: number | null;
+  /** the price at the tariff in force (the server's quote); null until it is known */
+  kesPerKwh: number | null;
+  onTakeEmergency: () => Promise<void>;
 }) {
   const { t, locale } = useI18n();
   const level = meter.balanceKwh <= 0 ? 'empty' : meter.balanceKwh <= meter.lowBalanceKwh ? 'low' : 'ok';
@@ -81,19 +88,61 @@ export function BalanceCard({
         )}
       </p>
       <p className="balance" data-testid="balance" data-balance-kwh={meter.balanceKwh} aria-live="polite">
-        <span className="balance-value">{formatNumber(locale, meter.balanceKwh, 2)}</span>
+        <span className="balance-value">{formatBalanceKwh(locale, meter.balanceKwh)}</span>
         <span className="balance-unit">kWh</span>
       </p>
-      <p className="worth" data-testid="balance-kes">
-        {meter.balanceKwh < 0
-          ? t('balanceDebt', { amount: formatKes(locale, -balanceWorthKes(meter.balanceKwh)) })
-          : t('balanceWorth', { amount: formatKes(locale, balanceWorthKes(meter.balanceKwh)) })}
+      <p className="worth" data-testid="balance-kes" data-kes-per-kwh={kesPerKwh ?? ''}>
+        {/* Until the quote arrives the line keeps its height, so nothing below it jumps. */}
+        {kesPerKwh === null
+          ? '\u00a0'
+          : meter.balanceKwh < 0
+            ? t('balanceDebt', { amount: formatKes(locale, -balanceWorthKes(meter.balanceKwh, kesPerKwh)) })
+            : t('balanceWorth', { amount: formatKes(locale, balanceWorthKes(meter.balanceKwh, kesPerKwh)) })}
       </p>
+      {(meter.supply?.debt ?? 0) > 0 && (
+        <p className="muted small" data-testid="debt-notice">
+          {t('debtNotice', { amount: formatKes(locale, meter.supply?.debt ?? 0) })}
+        </p>
+      )}
+      {emergencyOffered(meter) && <EmergencyOffer onTake={onTakeEmergency} />}
       <div className="time-left" data-testid="time-left" data-kind={timeLeft.kind}>
         <span className="muted">{t('timeLeft')}</span>
         <strong>{timeLeftText}</strong>
         {timeLeftDetail && <span className="muted small">{timeLeftDetail}</span>}
       </div>
     </section>
+  );
+}
+
+function EmergencyOffer({ onTake }: { onTake: () => Promise<void> }) {
+  const { t } = useI18n();
+  const [state, setState] = useState<{ busy: boolean; error: string | null }>({ busy: false, error: null });
+  async function take() {
+    setState({ busy: true, error: null });
+    try {
+      await onTake();
+      setState({ busy: false, error: null });
+    } catch (err) {
+      setState({ busy: false, error: err instanceof ApiError ? err.message : t('networkError') });
+    }
+  }
+  return (
+    <div className="emergency-offer" data-testid="emergency-offer">
+      <button
+        className="button primary block"
+        type="button"
+        disabled={state.busy}
+        onClick={() => void take()}
+        data-testid="emergency-take"
+      >
+        {t('emergencyTake')}
+      </button>
+      <p className="muted small">{t('emergencyHint')}</p>
+      {state.error && (
+        <p className="error small" role="alert">
+          {state.error}
+        </p>
+      )}
+    </div>
   );
 }

@@ -4,7 +4,8 @@ import type { PaymentIntent, PublicConfig } from '../api/api-types';
 import { loadPublicConfig } from '../api/public-config';
 import { ApiError } from '../api/http-client';
 import type { LiveSession } from '../live/live-session';
-import { formatKes, formatKwh, formatNumber, normalizeKenyanPhone } from '../state/format';
+import { formatDuration, formatKes, formatKwh, formatNumber, normalizeKenyanPhone } from '../state/format';
+import { maskPhone } from '@umeme/protocol';
 import {
   failureMessageKey,
   INTENT_POLL_MS,
@@ -53,6 +54,8 @@ export function BuyElectricity({
   const [customKes, setCustomKes] = useState('');
   const [phase, setPhase] = useState<Phase>({ name: 'form' });
   const [error, setError] = useState<string | null>(null);
+  // "Retry" asks first: another prompt on the customer's phone is their call, not ours.
+  const [confirmRetry, setConfirmRetry] = useState(false);
   const [config, setConfig] = useState<PublicConfig | null>(null);
   const [now, setNow] = useState(() => Date.now());
 
@@ -184,7 +187,13 @@ export function BuyElectricity({
   function payErrorText(err: ApiError): string {
     if (err.code === 'PAYMENT_PROMPT_PENDING') return t('payPromptPending');
     if (err.code === 'PAYMENT_AMOUNT_TOO_LARGE') return t('payAmountTooLarge', { max: kes(maxKes) });
-    return err.status === 429 ? t('payTooMany') : err.message;
+    if (err.status !== 429) return err.message;
+    // The server's own wait, not a guess.
+    return err.retryAfterS === null
+      ? t('payTooMany')
+      : t('payTooManyWait', {
+          wait: formatDuration(locale, Math.max(1, Math.ceil(err.retryAfterS / 60)) * 60_000),
+        });
   }
 
   async function topUpDemo() {
@@ -300,14 +309,39 @@ export function BuyElectricity({
         >
           {failureKey ? t(failureKey) : phase.reason || t('payFailedUnknown')}
         </p>
-        <button
-          className="button primary block"
-          type="button"
-          onClick={() => void pay()}
-          data-testid="payment-retry"
-        >
-          {t('payRetry')}
-        </button>
+        {confirmRetry ? (
+          <div className="pay-confirm" data-testid="payment-retry-confirm">
+            <p>
+              {t('payRetryConfirm', {
+                amount: amountKes === null ? '' : kes(amountKes),
+                phone: maskPhone(normalizedPhone) ?? '',
+              })}
+            </p>
+            <button
+              className="button primary block"
+              type="button"
+              onClick={() => {
+                setConfirmRetry(false);
+                void pay();
+              }}
+              data-testid="payment-retry-yes"
+            >
+              {t('payRetryYes')}
+            </button>
+            <button className="button ghost block" type="button" onClick={() => setConfirmRetry(false)}>
+              {t('payRetryNo')}
+            </button>
+          </div>
+        ) : (
+          <button
+            className="button primary block"
+            type="button"
+            onClick={() => setConfirmRetry(true)}
+            data-testid="payment-retry"
+          >
+            {t('payRetry')}
+          </button>
+        )}
         <button className="button ghost block" type="button" onClick={() => setPhase({ name: 'form' })}>
           {t('payChange')}
         </button>

@@ -1,4 +1,5 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
+import { kesPerKwhFromQuote } from '../state/format';
 import { usageKey, type LiveSession, type SessionState } from '../live/live-session';
 import { meterPath } from '../state/routes';
 import { averageRateKw } from '../state/usage-series';
@@ -23,6 +24,7 @@ export function MeterDashboard({
   const { t } = useI18n();
   useEffect(() => session.openMeter(meterNo), [session, meterNo]);
   const meter = state.meters[meterNo];
+  const kesPerKwh = useKesPerKwh(session);
 
   if (!meter && state.missing[meterNo]) {
     const first = state.meterNos[0];
@@ -46,7 +48,13 @@ export function MeterDashboard({
   return (
     <main className="dashboard">
       <div className="column">
-        <BalanceCard meter={meter} link={state.link} averageRateKw={rateKw} />
+        <BalanceCard
+          meter={meter}
+          link={state.link}
+          averageRateKw={rateKw}
+          kesPerKwh={kesPerKwh}
+          onTakeEmergency={() => session.takeEmergencyCredit(meterNo)}
+        />
         <StatusCard meter={meter} />
         <BuyElectricity session={session} meterNo={meterNo} accountNo={meter.accountNo} />
         <TopupRequests session={session} meterNo={meterNo} />
@@ -57,4 +65,25 @@ export function MeterDashboard({
       </div>
     </main>
   );
+}
+
+/** A purchase of this size prices what a balance is worth: the tariff in force, typical bands. */
+const WORTH_QUOTE_KES = 1000;
+
+/** The price per kWh at the tariff in force, from the server's quote (the Buy panel's estimate). */
+function useKesPerKwh(session: LiveSession): number | null {
+  const [kesPerKwh, setKesPerKwh] = useState<number | null>(null);
+  useEffect(() => {
+    let live = true;
+    session.http
+      .tariffQuote(WORTH_QUOTE_KES)
+      .then((q) => {
+        if (live) setKesPerKwh(kesPerKwhFromQuote(q.amountCents, q.energyMwh));
+      })
+      .catch(() => {});
+    return () => {
+      live = false;
+    };
+  }, [session]);
+  return kesPerKwh;
 }

@@ -1,7 +1,8 @@
+import type { SupplyDecision } from '@umeme/protocol';
 import type { MessageKey } from '../i18n/dictionary';
 import { en } from '../i18n/dictionary';
 import { formatAgo, formatPowerW } from '../state/format';
-import { isOnline, type MeterView } from '../state/meter-state';
+import { isOnline, shownRelay, type MeterView } from '../state/meter-state';
 import { useI18n } from './i18n-context';
 import { useNow } from './navigation';
 
@@ -17,6 +18,8 @@ export function StatusCard({ meter }: { meter: MeterView }) {
   const { t, locale } = useI18n();
   const nowMs = useNow(AGO_REFRESH_MS);
   const online = isOnline(meter);
+  const relay = shownRelay(meter);
+  const why = meter.supply ? supplyWhy(meter.supply, t) : null;
   return (
     <section className="card status-card" aria-label={t('meterStatus')}>
       <dl className="rows">
@@ -24,12 +27,17 @@ export function StatusCard({ meter }: { meter: MeterView }) {
           <dt>{t('supply')}</dt>
           <dd>
             <span
-              className={`pill ${meter.relay === 'on' ? 'good' : 'bad'}`}
+              className={`pill ${relay === 'on' ? 'good' : 'bad'}`}
               data-testid="relay"
-              data-relay={meter.relay}
+              data-relay={relay}
             >
-              {meter.relay === 'on' ? t('relayOn') : t('relayOff')}
+              {relay === 'on' ? t('relayOn') : t('relayOff')}
             </span>
+            {why && (
+              <span className="muted small" data-testid="supply-reason" data-reason={meter.supply?.reason}>
+                {why}
+              </span>
+            )}
           </dd>
         </div>
         <div className="row">
@@ -59,4 +67,22 @@ export function StatusCard({ meter }: { meter: MeterView }) {
       </dl>
     </section>
   );
+}
+
+/** Why the supply is where it is, when that is worth saying (plain credit is not). */
+function supplyWhy(supply: SupplyDecision, t: ReturnType<typeof useI18n>['t']): string | null {
+  switch (supply.reason) {
+    case 'credit':
+      return null;
+    case 'override_disconnect':
+      return t('supplyWhy_override_disconnect', { reason: supply.operatorReason ?? '' });
+    case 'override_connect':
+      return t('supplyWhy_override_connect');
+    case 'no_credit':
+      return t('supplyWhy_no_credit');
+    case 'emergency_credit':
+      return t('supplyWhy_emergency_credit');
+    case 'friendly_hours':
+      return t('supplyWhy_friendly_hours');
+  }
 }

@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { intlLocale, type Locale } from '../i18n/i18n';
 import { labelledIndexes, niceCeil, axisDigits, readingDigits } from '../state/chart-scale';
-import { formatKwh } from '../state/format';
+import { APP_TIME_ZONE, formatKwh } from '../state/format';
 import type { UsageSeries } from '../state/usage-series';
 
 const HEIGHT_PX = 170;
@@ -14,9 +14,14 @@ function bucketLabel(locale: Locale, bucket: UsageSeries['bucket'], startMs: num
     ? new Intl.DateTimeFormat(intlLocale[locale], {
         hour: '2-digit',
         minute: '2-digit',
-        hour12: false,
+        hourCycle: 'h23',
+        timeZone: APP_TIME_ZONE,
       }).format(startMs)
-    : new Intl.DateTimeFormat(intlLocale[locale], { day: 'numeric', month: 'short' }).format(startMs);
+    : new Intl.DateTimeFormat(intlLocale[locale], {
+        day: 'numeric',
+        month: 'short',
+        timeZone: APP_TIME_ZONE,
+      }).format(startMs);
 }
 
 /** A small bar chart in SVG: one bar per bucket, the bucket in progress highlighted; tap a bar to read it. */
