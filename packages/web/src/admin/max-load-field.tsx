@@ -6,10 +6,9 @@ export type MaxLoadValue = string | null;
 
 export const initialMaxLoad = (w: number | null): MaxLoadValue => (w === null ? null : String(w));
 
-/** What the config body carries: null clears the limit. */
-export const maxLoadBody = (v: MaxLoadValue): { maxLoadW: number | null } => ({
-  maxLoadW: v === null ? null : Number(v),
-});
+/** What the config body carries: null clears a limit the meter had; nothing keeps none. */
+export const maxLoadBody = (v: MaxLoadValue, had: number | null): { maxLoadW?: number | null } =>
+  v !== null ? { maxLoadW: Number(v) } : had !== null ? { maxLoadW: null } : {};
 
 export function MaxLoadField({
   value,

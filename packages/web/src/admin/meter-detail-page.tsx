@@ -541,7 +541,7 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
           publishIntervalS: Number(intervalS),
           lowBalanceKwh: Number(low),
           emergencyCreditKwh: Number(emergency),
-          ...maxLoadBody(maxLoad),
+          ...maxLoadBody(maxLoad, meter.maxLoadW),
           reason: reason.trim(),
         }),
       (cmd) => {
