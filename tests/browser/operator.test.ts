@@ -260,6 +260,11 @@ describe('operator console in Chromium', () => {
     await page.waitForSelector(paid);
     expect(await page.textContent(`${paid} [data-testid="ledger-receipt"]`)).toContain('UI4RCPT7Q2');
     expect(await page.textContent(paid)).toContain('KES 40.00');
+    // No limit yet: "No limit" is ticked; unticking asks for watts.
+    await page.click('[data-testid="config-form"] summary');
+    expect(await page.isChecked('[data-testid="max-load-none"]')).toBe(true);
+    await page.click('[data-testid="max-load-none"]');
+    await page.fill('[data-testid="max-load-input"]', '2500');
     await page.screenshot({ path: artifactPath('operator-ledger-sources-1280.png'), fullPage: true });
     await page.setViewportSize(PHONE);
     await page.screenshot({ path: artifactPath('operator-ledger-sources-390.png'), fullPage: true });
