@@ -1,9 +1,10 @@
-// Protects the operator console in a real browser: fleet filters and live rows, remote relay commands a meter obeys, adjustments, and no console for customers.
+// Protects the operator console in a real browser: fleet filters and live rows, remote relay commands a meter obeys, adjustments, friendly hours settings, ledger sources, alert filters, and no console for customers.
 import { ConstantLoadModel, VirtualMeter } from '@umeme/simulator';
 import type { MqttClient } from 'mqtt';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectAsMeter, waitFor, type TestApp, type TestMeterCreds } from '../helpers/app';
+import { SYSTEM } from '../../packages/server/src/shared/access';
+import { ADMIN, connectAsMeter, waitFor, type TestApp, type TestMeterCreds } from '../helpers/app';
 import {
   artifactPath,
   DESKTOP,
@@ -221,6 +222,104 @@ describe('operator console in Chromium', () => {
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: artifactPath('operator-meter-1280.png') });
     await page.screenshot({ path: artifactPath('operator-meter-1280-full.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('an admin gives an emergency advance with a reason, sees each ledger source with its M-Pesa receipt, filters alerts by kind and meter, and changes friendly hours', async () => {
+    const customer = await t.newCustomer();
+    const m = await t.newMeter({ userId: customer.id });
+    await t.app.services.db.query(
+      `INSERT INTO alerts (meter_no, kind, severity, message) VALUES
+         ($1, 'tamper_relay', 'critical', 'tamper'), ($1, 'connection_lost', 'warning', 'lost')`,
+      [m.meterNo],
+    );
+    const context = await adminContext();
+    const page = await context.newPage();
+    await page.goto(`/admin/meters/${m.meterNo}`);
+    await page.waitForSelector('[data-testid="reporting-interval"]');
+
+    // The advance needs a reason; then the ledger names it and who gave it.
+    expect(await page.isDisabled('[data-testid="emergency-advance"]')).toBe(true);
+    await page.fill('[data-testid="emergency-reason"]', 'customer phoned: medicine in the fridge');
+    await page.click('[data-testid="emergency-advance"]');
+    const advance = '[data-testid="ledger-source"][data-source="emergency"]';
+    await page.waitForSelector(advance);
+    expect(await page.textContent(advance)).toContain(ADMIN.email);
+    expect(await page.textContent(advance)).toContain('medicine in the fridge');
+
+    // An M-Pesa payment shows its receipt number and what it repaid.
+    await t.app.services.credit.credit(SYSTEM, {
+      meterNo: m.meterNo,
+      amountCents: 10_000,
+      source: 'mpesa_stk',
+      type: 'payment',
+      externalRef: 'MPESA-UI4RCPT7Q2',
+    });
+    await page.reload();
+    const paid = '[data-testid="ledger-source"][data-source="mpesa_stk"]';
+    await page.waitForSelector(paid);
+    expect(await page.textContent(`${paid} [data-testid="ledger-receipt"]`)).toContain('UI4RCPT7Q2');
+    expect(await page.textContent(paid)).toContain('KES 40.00');
+    // No limit yet: "No limit" is ticked; unticking asks for watts.
+    await page.click('[data-testid="config-form"] summary');
+    expect(await page.isChecked('[data-testid="max-load-none"]')).toBe(true);
+    await page.click('[data-testid="max-load-none"]');
+    await page.fill('[data-testid="max-load-input"]', '2500');
+    await page.screenshot({ path: artifactPath('operator-ledger-sources-1280.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: artifactPath('operator-ledger-sources-390.png'), fullPage: true });
+    await page.setViewportSize(DESKTOP);
+
+    // Alerts filtered on the server by kind and meter.
+    await page.click('[data-testid="admin-tab-alerts"]');
+    await page.waitForSelector('[data-testid="alert-filters"]');
+    await page.selectOption('[data-testid="alert-filter-kind"]', 'tamper_relay');
+    await page.fill('[data-testid="alert-filter-meter"]', m.meterNo);
+    await page.click('[data-testid="alert-filter-apply"]');
+    await page.waitForFunction((meterNo) => {
+      const rows = [...document.querySelectorAll('[data-testid="alert-row"]')];
+      return (
+        rows.length === 1 &&
+        rows[0]!.getAttribute('data-kind') === 'tamper_relay' &&
+        rows[0]!.textContent.includes(meterNo)
+      );
+    }, m.meterNo);
+    await page.fill('[data-testid="alert-filter-meter"]', 'no spaces!');
+    await page.click('[data-testid="alert-filter-apply"]');
+    await page.waitForSelector('[data-testid="alert-filter-error"]');
+    await page.screenshot({ path: artifactPath('operator-alert-filters-1280.png') });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: artifactPath('operator-alert-filters-390.png') });
+    await page.setViewportSize(DESKTOP);
+
+    // Friendly hours: a bad holiday is refused in words; a good change is saved and audited.
+    await page.click('[data-testid="admin-tab-friendly-hours"]');
+    await page.waitForSelector('[data-testid="friendly-hours-form"]');
+    await page.fill('[data-testid="fh-night-start"]', '20:30');
+    await page.fill('[data-testid="fh-holidays"]', '12-25\n13-45');
+    await page.fill('[data-testid="fh-reason"]', 'longer evenings agreed with the county');
+    await page.click('[data-testid="fh-save"]');
+    await page.waitForSelector('[data-testid="fh-message"]:has-text("13-45")');
+    await page.fill('[data-testid="fh-holidays"]', '12-25, 2026-12-12');
+    await page.click('[data-testid="fh-save"]');
+    await page.waitForSelector('[data-testid="fh-message"]:has-text("Saved")');
+    type Settings = { schedule: { nightStart: string; holidays: string[]; enabled: boolean } };
+    const saved = await t.api<Settings>('GET', '/api/admin/friendly-hours', undefined, t.adminToken);
+    expect(saved.body.schedule).toMatchObject({
+      nightStart: '20:30',
+      holidays: ['12-25', '2026-12-12'],
+      enabled: false,
+    });
+    const audit = await t.api<{ entries: { details: { reason?: string } }[] }>(
+      'GET',
+      '/api/admin/audit?action=friendly_hours.update',
+      undefined,
+      t.adminToken,
+    );
+    expect(audit.body.entries[0]?.details.reason).toBe('longer evenings agreed with the county');
+    await page.screenshot({ path: artifactPath('operator-friendly-hours-1280.png'), fullPage: true });
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: artifactPath('operator-friendly-hours-390.png'), fullPage: true });
     await context.close();
   });
 

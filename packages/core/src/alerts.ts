@@ -5,24 +5,26 @@
  */
 import { assertNonNegativeSafeInteger, assertSafeInteger } from './money';
 
-/** Every kind of alert an operator can see. */
-export type AlertKind =
-  | 'low_balance'
-  | 'zero_balance'
-  | 'balance_mismatch'
-  | 'connection_lost'
+/** Every kind of alert an operator can see (the Alerts page filters by these). */
+export const ALERT_KINDS = [
+  'low_balance',
+  'zero_balance',
+  'balance_mismatch',
+  'connection_lost',
   /** a payment callback disagreed with its intent or with STK Query: operators look */
-  | 'payment_mismatch'
+  'payment_mismatch',
   /** suspected tamper: the relay is reported off while consumption still grows */
-  | 'tamper_relay'
+  'tamper_relay',
   /** suspected tamper or fault: power above the meter's rated maximum */
-  | 'power_over_rated'
+  'power_over_rated',
   /** an operator's command was not acknowledged in time */
-  | 'command_expired'
+  'command_expired',
   /** credit will run out within hours at the recent rate of use (issue 5 §6) */
-  | 'predicted_low'
+  'predicted_low',
   /** a register jump beyond rated power × elapsed time is held for an operator (MQ-13) */
-  | 'register_anomaly';
+  'register_anomaly',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 

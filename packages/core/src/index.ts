@@ -125,6 +125,7 @@ export {
   DEFAULT_MISSED_INTERVALS_BEFORE_LOST,
   /** How far the meter's balance may differ from the server's before balance_mismatch. */
   BALANCE_TOLERANCE_MWH,
+  ALERT_KINDS,
   BALANCE_ALERT_KINDS,
   /** balance < threshold: the meter's low_balance status and the server's alert. */
   isLowBalance,

@@ -3,6 +3,7 @@ import { meterNoParam } from '../shared/fields';
 import { callerOf } from '../shared/http';
 import {
   adjustmentBody,
+  emergencyBody,
   emergencyResponse,
   moveBody,
   moveResponse,
@@ -43,8 +44,10 @@ export const adjustmentsRoutes =
     );
     app.post(
       '/api/meters/:meterNo/emergency',
-      { schema: { params: meterNoParam, response: { 201: emergencyResponse } } },
+      { schema: { params: meterNoParam, body: emergencyBody, response: { 201: emergencyResponse } } },
       async (req, reply) =>
-        reply.status(201).send(await adjustments.emergency(callerOf(req), req.params.meterNo)),
+        reply
+          .status(201)
+          .send(await adjustments.emergency(callerOf(req), req.params.meterNo, req.body?.reason)),
     );
   };

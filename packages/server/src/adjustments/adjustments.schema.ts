@@ -34,4 +34,7 @@ export const moveResponse = z.object({
   to: postingResponse,
 });
 
+/** The owner sends nothing; an operator granting it for a customer must give a reason. */
+export const emergencyBody = z.strictObject({ reason: reasonField.optional() }).nullish();
+
 export const emergencyResponse = postingResponse.extend({ debtCents: z.number().int() });

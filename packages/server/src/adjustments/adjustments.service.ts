@@ -164,12 +164,18 @@ export class AdjustmentsService {
     };
   }
 
-  /** The owner takes the emergency advance once at zero balance; it is owed as debt. */
-  async emergency(caller: Caller, meterNo: string) {
+  /**
+   * The owner takes the emergency advance once at zero balance; it is owed as debt. An operator
+   * may grant it for the customer, with a reason kept in the ledger and the audit log.
+   */
+  async emergency(caller: Caller, meterNo: string, reasonGiven?: string) {
+    const reason = reasonGiven?.trim() || null;
     const posted = await this.db.transaction(async (tx) => {
       const meter = await lockMeter(tx, meterNo);
       assertMeterAccess(caller, meterNo, meter ? { userId: meter.user_id } : null);
       if (!meter || caller.kind === 'device') throw new AppError('METER_NOT_FOUND');
+      const byOperator = caller.kind === 'user' && caller.userId !== meter.user_id;
+      if (byOperator && reason === null) throw new AppError('EMERGENCY_REASON_REQUIRED');
       const balanceMwh = meter.credit_limit_mwh - meter.energy_mwh;
       if (balanceMwh > 0 || meter.debt_cents > 0) throw new AppError('EMERGENCY_NOT_AVAILABLE');
       const energyMwh = kwhToMwh(EMERGENCY_ADVANCE_KWH);
@@ -187,7 +193,7 @@ export class AdjustmentsService {
         amountCents: 0,
         energyMwh,
         externalRef: null,
-        receipt: { emergencyAdvance: true, debtCents },
+        receipt: { emergencyAdvance: true, debtCents, ...(reason === null ? {} : { reason }) },
         createdBy: actorId(caller),
       });
       const p = await this.post(tx, {
@@ -196,14 +202,19 @@ export class AdjustmentsService {
         energyMwh,
         amountCents: 0,
         transactionId: t,
-        memo: `emergency advance, owed ${debtCents} cents`,
+        memo: `emergency advance, owed ${debtCents} cents${reason === null ? '' : `: ${reason}`}`,
         cause: 'adjustment',
       });
       await tx.query(
         `UPDATE meters SET debt_cents = debt_cents + $2, emergency_taken_at = now() WHERE meter_no = $1`,
         [meterNo, debtCents],
       );
-      await audit(tx, caller, 'ledger.emergency', meterNo, { transactionId: t, energyMwh, debtCents });
+      await audit(tx, caller, 'ledger.emergency', meterNo, {
+        transactionId: t,
+        energyMwh,
+        debtCents,
+        ...(reason === null ? {} : { reason }),
+      });
       if (p.changed.supply)
         p.changed.supply = { ...p.changed.supply, debtCents: meter.debt_cents + debtCents };
       return { p, debtCents };

@@ -1,8 +1,11 @@
-import { METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { ALERT_KINDS } from '@umeme/core';
+import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
 import { z } from 'zod';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { reasonField } from '../shared/fields';
 import { commandRow } from '../commands/commands.schema';
+import { ledgerSource } from './ledger-source';
+import { reportingInterval } from './reporting-interval';
 
 export const fleetFilters = ['offline', 'low_balance', 'relay_off', 'alerting'] as const;
 export const fleetSorts = ['meterNo', 'balance', 'lastSeen', 'power'] as const;
@@ -52,6 +55,8 @@ export const meterDetailResponse = z.object({
     emergencyCreditKwh: z.number(),
     lowBalanceKwh: z.number(),
     publishIntervalS: z.number().int(),
+    /** how often it really reports: the median gap of its recent reports */
+    reportingInterval,
     maxLoadW: z.number().int().nullable(),
     emergencyTakenAt: z.string().nullable(),
     createdAt: z.string(),
@@ -69,6 +74,7 @@ export const meterDetailResponse = z.object({
       transactionId: z.string().nullable(),
       memo: z.string().nullable(),
       at: z.string(),
+      source: ledgerSource,
     }),
   ),
   statusHistory: z.array(z.object({ status: z.string(), relay: z.string().nullable(), at: z.string() })),
@@ -110,7 +116,9 @@ export const auditRow = z.object({
 
 export const alertsQuery = z.strictObject({
   open: z.enum(['true', 'false']).default('true'),
-  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE)).optional(),
+  meterNo: z.string().regex(new RegExp(METER_NO_PATTERN_SOURCE), METER_NO_MESSAGE).optional(),
+  /** one kind of alert (`low_balance`, `connection_lost`, …) */
+  kind: z.enum(ALERT_KINDS, { error: `must be one of ${ALERT_KINDS.join(', ')}` }).optional(),
   limit: z.coerce.number().int().min(1).max(L.pageMax).default(L.pageDefault),
   before: z.coerce.number().int().min(1).optional(),
 });

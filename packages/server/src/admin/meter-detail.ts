@@ -7,6 +7,9 @@ import { FLEET_SELECT, toAuditRow, toFleetRow, type AuditDbRow, type FleetDbRow 
 import { holdsOfMeter } from '../register-holds/register-holds.service';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { toCommandRow, type CommandDbRow } from '../commands/command-row';
+import { ledgerSourceOf } from './ledger-source';
+import { LEDGER_SQL, toLedgerSourceInput, type LedgerSourceDbRow } from './ledger-source.sql';
+import { measuredReportingInterval } from './reporting-interval';
 
 export interface AlertDbRow {
   id: number | string;
@@ -60,24 +63,19 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
   const m = rows[0];
   if (!m) throw new AppError('METER_NOT_FOUND');
   const [ledger, status, alerts, readings, commands, audit, registerHolds] = await Promise.all([
-    db.query<{
-      id: number | string;
-      kind: string;
-      energy_mwh: number;
-      amount_cents: number;
-      credit_limit_after_mwh: number;
-      running_mwh: number;
-      transaction_id: string | null;
-      memo: string | null;
-      created_at: Date | string;
-    }>(
-      `SELECT id, kind, energy_mwh, amount_cents, credit_limit_after_mwh, transaction_id, memo, created_at,
-              running_mwh
-         FROM (SELECT *, SUM(energy_mwh) OVER (ORDER BY id)::bigint AS running_mwh
-                 FROM ledger_entries WHERE meter_no = $1) l
-        ORDER BY id DESC LIMIT $2`,
-      [meterNo, L.detailLedgerRows],
-    ),
+    db.query<
+      {
+        id: number | string;
+        kind: string;
+        energy_mwh: number;
+        amount_cents: number;
+        credit_limit_after_mwh: number;
+        running_mwh: number;
+        transaction_id: string | null;
+        memo: string | null;
+        created_at: Date | string;
+      } & LedgerSourceDbRow
+    >(LEDGER_SQL, [meterNo, L.detailLedgerRows]),
     db.query<{ status: string; relay: string | null; at: Date | string }>(
       `SELECT status, relay, at FROM meter_status_history WHERE meter_no = $1 ORDER BY id DESC LIMIT $2`,
       [meterNo, L.detailStatusRows],
@@ -119,6 +117,7 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
       emergencyCreditKwh: mwhToKwh(m.emergency_credit_mwh),
       lowBalanceKwh: mwhToKwh(m.low_balance_mwh),
       publishIntervalS: m.publish_interval_s,
+      reportingInterval: measuredReportingInterval(readings.rows),
       maxLoadW: m.max_load_w,
       emergencyTakenAt: iso(m.emergency_taken_at),
       createdAt: iso(m.created_at)!,
@@ -134,6 +133,7 @@ export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
       transactionId: e.transaction_id,
       memo: e.memo,
       at: iso(e.created_at)!,
+      source: ledgerSourceOf(toLedgerSourceInput(e)),
     })),
     statusHistory: status.rows.map((s) => ({ status: s.status, relay: s.relay, at: iso(s.at)! })),
     alerts: alerts.rows.map(toAlertRow),

@@ -41,14 +41,24 @@ export class OperatorAlertsService {
 
   async list(
     caller: Caller,
-    q: { open: 'true' | 'false'; meterNo?: string | undefined; limit: number; before?: number | undefined },
+    q: {
+      open: 'true' | 'false';
+      meterNo?: string | undefined;
+      kind?: string | undefined;
+      limit: number;
+      before?: number | undefined;
+    },
   ) {
     assertAdmin(caller);
     const params: unknown[] = [q.before ?? Number.MAX_SAFE_INTEGER, q.limit + 1];
     const where = [`id < $1`, q.open === 'true' ? 'closed_at IS NULL' : 'closed_at IS NOT NULL'];
     if (q.meterNo) {
       params.push(q.meterNo);
-      where.push(`meter_no = $3`);
+      where.push(`meter_no = $${params.length}`);
+    }
+    if (q.kind) {
+      params.push(q.kind);
+      where.push(`kind = $${params.length}`);
     }
     const { rows } = await this.db.query<AlertDbRow>(
       `SELECT * FROM alerts WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $2`,

@@ -12,7 +12,8 @@ export const configBody = z.strictObject({
   publishIntervalS: z.number().int().min(1).max(86_400),
   lowBalanceKwh: kwh,
   emergencyCreditKwh: kwh,
-  maxLoadW: z.number().int().min(0).max(1_000_000).optional(),
+  /** absent: keep the meter's limit; null: clear it (no limit); a number: set it */
+  maxLoadW: z.number().int().min(0).max(1_000_000).nullable().optional(),
   reason: reasonField,
 });
 export type ConfigBody = z.infer<typeof configBody>;

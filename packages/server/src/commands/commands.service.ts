@@ -68,32 +68,41 @@ export class CommandsService {
         [meterNo, body.action, body.action === 'auto' ? null : body.reason],
       );
       changed = rows[0] ? overrideChanged(rows[0]) : null;
+      return {};
     });
     // After commit: the customer sees the new supply decision and its reason at once.
     if (changed) this.bus.emit('meter_changed', changed);
     return command;
   }
 
+  /**
+   * `maxLoadW` absent keeps the meter's limit (and sends it again: a config without it clears the
+   * limit on the meter), null clears it on the server and the meter, a number sets it.
+   */
   async config(caller: Caller, meterNo: string, body: ConfigBody) {
-    const payload = {
+    const payload: Record<string, unknown> = {
       publishIntervalS: body.publishIntervalS,
       lowBalanceKwh: body.lowBalanceKwh,
       emergencyCreditKwh: body.emergencyCreditKwh,
-      ...(body.maxLoadW === undefined ? {} : { maxLoadW: body.maxLoadW }),
     };
     return this.create(caller, meterNo, 'config', payload, body.reason, async (tx) => {
       // The server judges alerts with the same thresholds the meter is being given.
-      await tx.query(
+      const { rows } = await tx.query<{ max_load_w: number | null }>(
         `UPDATE meters SET publish_interval_s = $2, low_balance_mwh = $3, emergency_credit_mwh = $4,
-                max_load_w = COALESCE($5, max_load_w) WHERE meter_no = $1`,
+                max_load_w = CASE WHEN $6::boolean THEN $5::int ELSE max_load_w END
+          WHERE meter_no = $1 RETURNING max_load_w`,
         [
           meterNo,
           body.publishIntervalS,
           kwhToMwh(body.lowBalanceKwh),
           kwhToMwh(body.emergencyCreditKwh),
           body.maxLoadW ?? null,
+          body.maxLoadW !== undefined,
         ],
       );
+      const maxLoadW = rows[0]?.max_load_w ?? null;
+      if (maxLoadW !== null) payload.maxLoadW = maxLoadW;
+      return body.maxLoadW === null ? { maxLoadCleared: true } : {};
     });
   }
 
@@ -103,7 +112,8 @@ export class CommandsService {
     kind: Extract<CommandKind, 'relay' | 'config'>,
     payload: Record<string, unknown>,
     reason: string,
-    alsoWithin?: (tx: Queryable) => Promise<void>,
+    /** runs first in the transaction; may complete `payload` and adds what it returns to the audit */
+    alsoWithin?: (tx: Queryable) => Promise<Record<string, unknown>>,
   ) {
     assertAdmin(caller);
     const row = await this.db.transaction(async (tx) => {
@@ -118,16 +128,21 @@ export class CommandsService {
           [meterNo],
         );
       }
+      const auditExtra = (await alsoWithin?.(tx)) ?? {};
       const { rows } = await tx.query<CommandDbRow>(
         `INSERT INTO meter_commands (meter_no, kind, payload, created_by, reason, expires_at)
          VALUES ($1, $2, $3, $4, $5, now() + ($6::bigint * interval '1 millisecond')) RETURNING *`,
         [meterNo, kind, JSON.stringify(payload), actorId(caller), reason, this.ttlMs],
       );
-      await alsoWithin?.(tx);
       const cmd = rows[0]!;
       await tx.query(
         `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', $2, $3, $4)`,
-        [actorId(caller), `command.${kind}`, meterNo, JSON.stringify({ commandId: cmd.id, payload, reason })],
+        [
+          actorId(caller),
+          `command.${kind}`,
+          meterNo,
+          JSON.stringify({ commandId: cmd.id, payload, reason, ...auditExtra }),
+        ],
       );
       return cmd;
     });

@@ -51,6 +51,10 @@ export const errorCatalogue = {
   },
   TOPUP_NOT_FOUND: { status: 404, message: 'Top-up request not found.' },
   TOPUP_ALREADY_PROCESSED: { status: 409, message: 'That top-up request was already processed.' },
+  EMERGENCY_REASON_REQUIRED: {
+    status: 400,
+    message: 'An operator granting an emergency advance must say why (reason).',
+  },
   EMERGENCY_NOT_AVAILABLE: {
     status: 409,
     message: 'Emergency credit is available once, at zero balance, while no advance is owed.',

@@ -49,6 +49,16 @@ export type ConsumptionSeries = Answer<'/api/meters/{meterNo}/consumption', 'get
 export type OrphanRow = Answer<'/api/admin/payments/orphans/{id}/dismiss', 'post'>;
 export type OrphanAssigned = Answer<'/api/admin/payments/orphans/{id}/assign', 'post'>;
 
+export type LedgerSource = LedgerRow['source'];
+export type AlertKind = NonNullable<Query<'/api/admin/alerts', 'get'>['kind']>;
+/** The Alerts page's server-side filters: one kind, one meter. */
+export interface AlertFilter {
+  kind?: AlertKind | null;
+  meterNo?: string;
+}
+export type FriendlyHoursSettings = Answer<'/api/admin/friendly-hours', 'get'>;
+export type FriendlyHoursInput = Body<'/api/admin/friendly-hours', 'put'>;
+
 export type TariffList = Answer<'/api/admin/tariffs', 'get'>;
 export type TariffVersion = TariffList['versions'][number];
 export type NewTariff = Body<'/api/admin/tariffs', 'post'>;
@@ -190,10 +200,18 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
           signal: timeout(),
         }),
       ),
-    alerts: (open: boolean, before?: number | null) =>
+    alerts: (open: boolean, before?: number | null, filter: AlertFilter = {}) =>
       answer(
         api.GET('/api/admin/alerts', {
-          params: { query: { open: open ? 'true' : 'false', limit: 100, before: before ?? undefined } },
+          params: {
+            query: {
+              open: open ? 'true' : 'false',
+              limit: 100,
+              before: before ?? undefined,
+              kind: filter.kind ?? undefined,
+              meterNo: text(filter.meterNo),
+            },
+          },
           signal: timeout(),
         }),
       ),
@@ -282,8 +300,18 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
           signal: timeout(),
         }),
       ),
-    emergency: (meterNo: string) =>
-      answer(api.POST('/api/meters/{meterNo}/emergency', { params: meter(meterNo), signal: timeout() })),
+    /** An operator grants the advance for the customer: the reason is required and audited. */
+    emergency: (meterNo: string, reason: string) =>
+      answer(
+        api.POST('/api/meters/{meterNo}/emergency', {
+          params: meter(meterNo),
+          body: { reason },
+          signal: timeout(),
+        }),
+      ),
+    friendlyHours: () => answer(api.GET('/api/admin/friendly-hours', { signal: timeout() })),
+    saveFriendlyHours: (body: FriendlyHoursInput) =>
+      answer(api.PUT('/api/admin/friendly-hours', { body, signal: timeout() })),
     consumption: (meterNo: string, bucket: 'hour' | 'day', fromIso: string) =>
       answer(
         api.GET('/api/meters/{meterNo}/consumption', {

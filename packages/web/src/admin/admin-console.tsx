@@ -13,12 +13,14 @@ import { SmsPage } from './sms-page';
 import { TariffsPage } from './tariffs-page';
 import { FleetFeed } from './fleet-feed';
 import { FleetPage } from './fleet-page';
+import { FriendlyHoursPage } from './friendly-hours-page';
 import { MeterDetailPage } from './meter-detail-page';
 import { PaymentsPage } from './payments-page';
 import { ReportsPage } from './reports-page';
 import { TopupsPage } from './topups-page';
 import { UsersPage } from './users-page';
 import './admin.css';
+import './admin-extras.css';
 
 /** How many payments wait for review (the Payments tab's badge), kept live. */
 function useOpenOrphans(ctx: AdminContext): { count: number; more: boolean } | null {
@@ -64,6 +66,7 @@ const tabs = [
   { path: '/admin/reports', label: 'Reports', id: 'reports' },
   { path: '/admin/sms', label: 'SMS', id: 'sms' },
   { path: '/admin/tariffs', label: 'Tariffs', id: 'tariffs' },
+  { path: '/admin/friendly-hours', label: 'Friendly hours', id: 'friendly-hours' },
   { path: '/admin/audit', label: 'Audit', id: 'audit' },
 ] as const;
 
@@ -124,6 +127,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
     case 'audit':
       body = <AuditPage ctx={ctx} />;
       break;
+    case 'friendly-hours':
+      body = <FriendlyHoursPage ctx={ctx} />;
+      break;
     case 'unknown':
       body = (
         <div className="card empty-state" data-testid="not-found">
@@ -161,7 +167,11 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 navigate(tab.path);
               }}
             >
-              {tab.id === 'topups' ? t('opTopupsTab') : tab.label}
+              {tab.id === 'topups'
+                ? t('opTopupsTab')
+                : tab.id === 'friendly-hours'
+                  ? t('opxFhTab')
+                  : tab.label}
               {tab.id === 'payments' && openOrphans !== null && openOrphans.count > 0 && (
                 <span
                   className="tab-count"

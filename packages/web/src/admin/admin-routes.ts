@@ -10,6 +10,7 @@ export type AdminRoute =
   | { name: 'sms' }
   | { name: 'tariffs' }
   | { name: 'audit' }
+  | { name: 'friendly-hours' }
   | { name: 'unknown' };
 
 export function isAdminPath(pathname: string): boolean {
@@ -27,6 +28,7 @@ export function parseAdminRoute(pathname: string): AdminRoute {
   if (path === '/admin/sms') return { name: 'sms' };
   if (path === '/admin/tariffs') return { name: 'tariffs' };
   if (path === '/admin/audit') return { name: 'audit' };
+  if (path === '/admin/friendly-hours') return { name: 'friendly-hours' };
   const m = /^\/admin\/meters\/([^/]+)$/.exec(path);
   if (m?.[1]) {
     try {

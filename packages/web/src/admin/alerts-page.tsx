@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { AlertRow, RegisterHold } from './admin-api';
+import type { AlertFilter, AlertRow, RegisterHold } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { ErrorAlert, LoadMore, useCoalescedRefresh } from './admin-kit';
+import { AlertFilters } from './alert-filters';
 import { AlertsList } from './alerts-list';
 import { RegisterHoldCard } from './register-hold-card';
 
 export function AlertsPage({ ctx }: { ctx: AdminContext }) {
   const [open, setOpen] = useState(true);
+  const [filter, setFilter] = useState<AlertFilter>({});
   const [alerts, setAlerts] = useState<AlertRow[] | null>(null);
   const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -18,7 +20,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
       (r) => setHolds(r.holds),
       (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );
-    ctx.api.alerts(open).then(
+    ctx.api.alerts(open, null, filter).then(
       (r) => {
         setAlerts(r.alerts);
         setNext(r.next);
@@ -26,7 +28,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
       },
       (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
     );
-  }, [ctx, open]);
+  }, [ctx, open, filter]);
 
   useEffect(load, [load]);
 
@@ -51,7 +53,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
 
   const more = () => {
     if (next === null) return;
-    ctx.api.alerts(open, next).then(
+    ctx.api.alerts(open, next, filter).then(
       (r) => {
         setAlerts((a) => [...(a ?? []), ...r.alerts]);
         setNext(r.next);
@@ -79,6 +81,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
           </button>
         </div>
       </div>
+      <AlertFilters value={filter} onChange={setFilter} />
       <ErrorAlert error={error} />
       {holds.map((h) => (
         <RegisterHoldCard key={h.id} ctx={ctx} hold={h} onDone={load} showMeter />

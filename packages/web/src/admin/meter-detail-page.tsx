@@ -12,6 +12,10 @@ import { adminAuditPath } from './admin-routes';
 import { MeterUsage } from './meter-usage';
 import { RegisterHoldCard } from './register-hold-card';
 import { ClaimCodeCard } from './claim-code-card';
+import { EmergencyAdvance } from './emergency-advance';
+import { LedgerSourceCell, LedgerSourceHead } from './ledger-source-cell';
+import { initialMaxLoad, MaxLoadField, maxLoadBody } from './max-load-field';
+import { ReportingInterval } from './reporting-interval';
 
 const RELAY_ACTIONS: { action: RelayAction; label: string; hint: string }[] = [
   { action: 'connect', label: 'Connect', hint: 'Close the relay now, whatever the balance' },
@@ -120,8 +124,8 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
           </AdminLink>
           <h1 className="mono">{m.meterNo}</h1>
           <p className="muted">
-            {m.ownerName ? `${m.ownerName} · ${m.ownerEmail ?? ''}` : 'Unassigned'} · firmware {m.fw ?? '—'} ·
-            reports every {m.publishIntervalS}s
+            {m.ownerName ? `${m.ownerName} · ${m.ownerEmail ?? ''}` : 'Unassigned'} · firmware {m.fw ?? '—'} ·{' '}
+            <ReportingInterval meter={m} />
           </p>
         </div>
         <div className="detail-status">
@@ -214,6 +218,7 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
               <tr>
                 <th>When</th>
                 <th>Kind</th>
+                <LedgerSourceHead />
                 <th className="num">Energy kWh</th>
                 <th className="num">Amount</th>
                 <th className="num">Credit granted kWh</th>
@@ -232,7 +237,7 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
                   onMoved={load}
                 />
               ))}
-              {detail.ledger.length === 0 && <EmptyRow colSpan={7}>No ledger entries.</EmptyRow>}
+              {detail.ledger.length === 0 && <EmptyRow colSpan={8}>No ledger entries.</EmptyRow>}
             </tbody>
           </table>
         </div>
@@ -525,7 +530,7 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
   const [intervalS, setIntervalS] = useState(String(meter.publishIntervalS));
   const [low, setLow] = useState(String(meter.lowBalanceKwh));
   const [emergency, setEmergency] = useState(String(meter.emergencyCreditKwh));
-  const [maxLoad, setMaxLoad] = useState(meter.maxLoadW === null ? '' : String(meter.maxLoadW));
+  const [maxLoad, setMaxLoad] = useState(initialMaxLoad(meter.maxLoadW));
   const [reason, setReason] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
 
@@ -538,7 +543,7 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
           publishIntervalS: Number(intervalS),
           lowBalanceKwh: Number(low),
           emergencyCreditKwh: Number(emergency),
-          ...(maxLoad.trim() ? { maxLoadW: Number(maxLoad) } : {}),
+          ...maxLoadBody(maxLoad, meter.maxLoadW),
           reason: reason.trim(),
         }),
       (cmd) => {
@@ -591,17 +596,7 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
               onChange={(e) => setEmergency(e.target.value)}
             />
           </label>
-          <label className="admin-label">
-            Max load (W)
-            <input
-              className="admin-input"
-              type="number"
-              min={0}
-              step={1}
-              value={maxLoad}
-              onChange={(e) => setMaxLoad(e.target.value)}
-            />
-          </label>
+          <MaxLoadField value={maxLoad} onChange={setMaxLoad} />
         </div>
         <ReasonField value={reason} onChange={setReason} />
         <SubmitButton busy={busy} disabled={!reason.trim()} busyLabel="Sending…">
@@ -646,6 +641,9 @@ function LedgerLine({
         <td>
           <span className={`badge ${l.kind === 'refund' ? 'bad' : ''}`}>{l.kind}</span>
         </td>
+        <td>
+          <LedgerSourceCell source={l.source} />
+        </td>
         <td className={`num mono ${l.energyKwh < 0 ? 'neg' : ''}`}>
           {l.energyKwh > 0 ? '+' : ''}
           {fmtKwh(l.energyKwh)}
@@ -672,7 +670,7 @@ function LedgerLine({
       </tr>
       {open && (
         <tr className="audit-details">
-          <td colSpan={7}>
+          <td colSpan={8}>
             <MovePaymentForm
               ctx={ctx}
               entry={l}
@@ -745,19 +743,7 @@ function MovePaymentForm({
 
 /** Device credentials and the emergency advance: the rarer, weightier actions. */
 function DeviceCard({ ctx, meter, onDone }: MeterCardProps) {
-  const { busy, notice, setNotice, run } = useSubmit();
   const emergencyOpen = meter.serverBalanceKwh <= 0 && meter.debtCents === 0;
-  const takeEmergency = () =>
-    run(
-      () => ctx.api.emergency(meter.meterNo),
-      (r) => {
-        setNotice({
-          ok: true,
-          text: `Advanced ${fmtKwh(r.energyKwh)} kWh; ${fmtKes(r.debtCents)} is owed from the next purchase.`,
-        });
-        onDone();
-      },
-    );
   return (
     <div className="card stat-card" data-testid="device-card">
       <h2 className="card-title">Device and emergency credit</h2>
@@ -779,16 +765,7 @@ function DeviceCard({ ctx, meter, onDone }: MeterCardProps) {
               : 'Available once the balance is used up and no debt is owed.'}
         </p>
       </div>
-      <button
-        type="button"
-        className="button small"
-        disabled={busy || !emergencyOpen}
-        onClick={takeEmergency}
-        data-testid="emergency-advance"
-      >
-        {busy ? 'Advancing…' : 'Give emergency advance'}
-      </button>
-      <NoticeLine notice={notice} testId="emergency-message" />
+      <EmergencyAdvance ctx={ctx} meterNo={meter.meterNo} available={emergencyOpen} onDone={onDone} />
     </div>
   );
 }

@@ -175,7 +175,10 @@ export function createHttpClient(opts: HttpClientOptions) {
     },
     /** The one emergency advance at zero balance, owed as debt the next purchase repays. */
     emergency: (meterNo: string) =>
-      answer(api.POST('/api/meters/{meterNo}/emergency', { params: meter(meterNo), signal: timeout() })),
+      answer(
+        // The owner gives no reason (an operator must: the console sends one).
+        api.POST('/api/meters/{meterNo}/emergency', { params: meter(meterNo), body: {}, signal: timeout() }),
+      ),
     simulateTopUp: (meterNo: string, amountKes: number) =>
       answer(
         api.POST('/daraja/simulate', { body: { meter_no: meterNo, amount: amountKes }, signal: timeout() }),

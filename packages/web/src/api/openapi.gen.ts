@@ -2876,6 +2876,12 @@ export interface paths {
                                 emergencyCreditKwh: number;
                                 lowBalanceKwh: number;
                                 publishIntervalS: number;
+                                reportingInterval: {
+                                    medianS: number | null;
+                                    gaps: number;
+                                    /** @enum {string} */
+                                    basis: "meter_time" | "received_time";
+                                };
                                 maxLoadW: number | null;
                                 emergencyTakenAt: string | null;
                                 createdAt: string;
@@ -2891,6 +2897,16 @@ export interface paths {
                                 transactionId: string | null;
                                 memo: string | null;
                                 at: string;
+                                source: {
+                                    /** @enum {string} */
+                                    kind: "mpesa_stk" | "mpesa_c2b" | "topup" | "operator" | "emergency" | "opening" | "simulate" | "moved_in" | "moved_out" | "other";
+                                    mpesaReceipt: string | null;
+                                    operatorEmail: string | null;
+                                    reason: string | null;
+                                    otherMeterNo: string | null;
+                                    friendlyHoursRepaidMwh: number;
+                                    advanceRepaidCents: number;
+                                };
                             }[];
                             statusHistory: {
                                 status: string;
@@ -3237,6 +3253,7 @@ export interface paths {
                 query?: {
                     open?: "true" | "false";
                     meterNo?: string;
+                    kind?: "low_balance" | "zero_balance" | "balance_mismatch" | "connection_lost" | "payment_mismatch" | "tamper_relay" | "power_over_rated" | "command_expired" | "predicted_low" | "register_anomaly";
                     limit?: number;
                     before?: number;
                 };
@@ -3462,7 +3479,7 @@ export interface paths {
                         publishIntervalS: number;
                         lowBalanceKwh: number;
                         emergencyCreditKwh: number;
-                        maxLoadW?: number;
+                        maxLoadW?: number | null;
                         reason: string;
                     };
                 };
@@ -3627,7 +3644,13 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 201: {
