@@ -9,6 +9,8 @@ import { LoginBackoff } from './login-backoff';
 import { LogNotifier, NoNotifier, type Notifier } from './notifier';
 import { SessionGuard } from './sessions';
 import { TokenService } from './tokens';
+import { usersRoutes } from '../users/users.routes';
+import { UsersService } from '../users/users.service';
 
 export interface AuthModuleDeps {
   config: Config;
@@ -23,6 +25,7 @@ export interface AuthModule {
   sessions: SessionGuard;
   /** delivers registration codes; the development one keeps recent notices for tests */
   notifier: Notifier;
+  /** sign-in and the account's own routes, and the console's people management */
   routes: ReturnType<typeof authRoutes>;
 }
 
@@ -52,7 +55,12 @@ export async function startAuth(deps: AuthModuleDeps): Promise<AuthModule> {
   auth.onDeliveryFailed = (err) => logger.error({ err }, 'a registration message was not delivered');
   await closeDemoAccounts(auth, config, logger);
   await bootstrapAdmin(auth, config, logger);
-  return { auth, tokens, sessions, notifier, routes: authRoutes(auth) };
+  const users = new UsersService(db, bus);
+  const routes: ReturnType<typeof authRoutes> = async (app) => {
+    await app.register(authRoutes(auth));
+    await app.register(usersRoutes(users));
+  };
+  return { auth, tokens, sessions, notifier, routes };
 }
 
 /**

@@ -6,7 +6,7 @@
 import { TariffError, quotePurchase, selectTariff, validateTariff, type Tariff } from '@umeme/core';
 import type { Logger } from 'pino';
 import type { Db } from '../db/db';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import {
@@ -149,7 +149,7 @@ export class TariffsService {
   }
 
   async list(caller: Caller): Promise<{ versions: TariffVersionRow[]; fallback: TariffVersionRow }> {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const { rows } = await this.db.query<VersionDbRow>(
       `SELECT id, name, tariff, effective_from, created_by, created_at, cancelled_at
          FROM tariff_versions ORDER BY effective_from DESC, id DESC LIMIT ${TARIFF_LIST_MAX}`,
@@ -173,7 +173,7 @@ export class TariffsService {
 
   /** A new version, effective from now or later (never retroactive), audited. */
   async create(caller: Caller, body: CreateTariffBody): Promise<TariffVersionRow> {
-    assertAdmin(caller);
+    assertCan(caller, 'tariffs.manage');
     const now = this.clock();
     const fromMs = body.effectiveFrom === undefined ? now : Date.parse(body.effectiveFrom);
     if (fromMs < now) throw new AppError('TARIFF_RETROACTIVE');
@@ -218,7 +218,7 @@ export class TariffsService {
 
   /** Cancels a version not yet in force (and not about to be), audited. */
   async cancel(caller: Caller, id: number, reason: string): Promise<TariffVersionRow> {
-    assertAdmin(caller);
+    assertCan(caller, 'tariffs.manage');
     const row = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<VersionDbRow>(
         `UPDATE tariff_versions SET cancelled_at = now(), cancelled_by = $2

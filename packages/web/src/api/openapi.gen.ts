@@ -250,8 +250,10 @@ export interface paths {
                                 email: string;
                                 phone: string | null;
                                 /** @enum {string} */
-                                role: "customer" | "admin";
+                                role: "customer" | "viewer" | "support" | "admin";
                                 locale: string;
+                                permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                                temporaryCredentials: boolean;
                             };
                         };
                     };
@@ -303,8 +305,10 @@ export interface paths {
                                 email: string;
                                 phone: string | null;
                                 /** @enum {string} */
-                                role: "customer" | "admin";
+                                role: "customer" | "viewer" | "support" | "admin";
                                 locale: string;
+                                permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                                temporaryCredentials: boolean;
                             };
                         };
                     };
@@ -389,8 +393,10 @@ export interface paths {
                                 email: string;
                                 phone: string | null;
                                 /** @enum {string} */
-                                role: "customer" | "admin";
+                                role: "customer" | "viewer" | "support" | "admin";
                                 locale: string;
+                                permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                                temporaryCredentials: boolean;
                             };
                         };
                     };
@@ -431,8 +437,10 @@ export interface paths {
                             email: string;
                             phone: string | null;
                             /** @enum {string} */
-                            role: "customer" | "admin";
+                            role: "customer" | "viewer" | "support" | "admin";
                             locale: string;
+                            permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                            temporaryCredentials: boolean;
                         };
                     };
                 };
@@ -440,6 +448,330 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: email */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "support" | "admin";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                                name: string;
+                                phone: string | null;
+                                /** @enum {string} */
+                                role: "customer" | "viewer" | "support" | "admin";
+                                disabled: boolean;
+                                temporaryCredentials: boolean;
+                            };
+                            temporaryPassword: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "customer" | "viewer" | "support" | "admin";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                                name: string;
+                                phone: string | null;
+                                /** @enum {string} */
+                                role: "customer" | "viewer" | "support" | "admin";
+                                disabled: boolean;
+                                temporaryCredentials: boolean;
+                            };
+                            temporaryPassword: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        phone: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2863,7 +3195,7 @@ export interface paths {
             parameters: {
                 query?: {
                     q?: string;
-                    role?: "customer" | "admin";
+                    role?: "customer" | "viewer" | "support" | "admin" | "operator";
                     after?: string;
                     limit?: number;
                 };
@@ -2898,100 +3230,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{id}/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            disabled: boolean;
-                            disabledAt: string | null;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{id}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            disabled: boolean;
-                            disabledAt: string | null;
-                        };
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;
