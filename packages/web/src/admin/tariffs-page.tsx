@@ -366,13 +366,17 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
                 <td>{v.name}</td>
                 <td>{v.id === null ? 'configured (TARIFF_KES_PER_KWH)' : fmtTime(v.effectiveFrom)}</td>
                 <td>{describe(v.tariff)}</td>
-                <td>{v.status === 'scheduled' && <CancelTariff ctx={ctx} version={v} onDone={load} />}</td>
+                <td>
+                  {v.status === 'scheduled' && ctx.can('tariffs.manage') && (
+                    <CancelTariff ctx={ctx} version={v} onDone={load} />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      <CreateTariff ctx={ctx} onCreated={load} />
+      {ctx.can('tariffs.manage') && <CreateTariff ctx={ctx} onCreated={load} />}
     </section>
   );
 }

@@ -1,8 +1,11 @@
+import { usersEn, usersSw } from './dictionary-users';
+
 /**
  * The app's words in English and Kiswahili. `{name}` placeholders are filled by `translate`.
  * Kiswahili must have every key English has: the type below makes a missing one a compile error.
  */
 export const en = {
+  ...usersEn,
   appName: 'Umeme',
   tagline: 'Prepaid electricity, live.',
   language: 'Language',
@@ -224,6 +227,7 @@ export type MessageKey = keyof typeof en;
 export type Dictionary = Record<MessageKey, string>;
 
 export const sw: Dictionary = {
+  ...usersSw,
   appName: 'Umeme',
   tagline: 'Umeme wa kulipia kabla, moja kwa moja.',
   language: 'Lugha',
