@@ -307,6 +307,21 @@ describe('operator users and audit pages in Chromium', () => {
     expect(login.status).toBe(200);
     expect(login.body.user).toMatchObject({ role: 'support', temporaryCredentials: true });
     await context.close();
+    // The new operator signs in in their own browser: first their own password, then the console.
+    const theirs = await browser.newContext({ baseURL: t.url, viewport: PHONE });
+    const own = await theirs.newPage();
+    await own.goto('/signin');
+    await own.fill('input[name="email"]', email);
+    await own.fill('input[name="password"]', temporary);
+    await own.click('[data-testid="auth-submit"]');
+    await own.waitForSelector('[data-testid="temporary-password-screen"]');
+    await own.screenshot({ path: artifactPath('temporary-password-phone.png') });
+    await own.fill('[data-testid="tmp-current"]', temporary);
+    await own.fill('[data-testid="tmp-new"]', 'wanjiru-own-pass-7');
+    await own.click('[data-testid="tmp-submit"]');
+    await own.waitForSelector('[data-testid="admin-console"][data-permissions~="customers.care"]');
+    expect(await own.$('[data-testid="admin-console"][data-permissions~="money.move"]')).toBeNull();
+    await theirs.close();
   });
 
   it('a viewer sees the console and its data, without any action that changes something', async () => {

@@ -85,7 +85,11 @@ export const usersEn = {
   usrCreated: '{email} can now sign in as {role}.',
   usrCancel: 'Cancel',
   usrWorking: 'Saving…',
-  usrReadOnly: 'You can look, not change: your role is {role}.',
+  tmpTitle: 'Choose your own password',
+  tmpHint: 'You signed in with a temporary password from an operator. Choose your own to go on.',
+  tmpCurrent: 'Temporary password',
+  tmpNew: 'New password',
+  tmpSubmit: 'Save and continue',
 } as const;
 
 export const usersSw: Record<keyof typeof usersEn, string> = {
@@ -172,5 +176,9 @@ export const usersSw: Record<keyof typeof usersEn, string> = {
   usrCreated: '{email} sasa anaweza kuingia kama {role}.',
   usrCancel: 'Ghairi',
   usrWorking: 'Inahifadhi…',
-  usrReadOnly: 'Unaweza kuangalia, si kubadilisha: jukumu lako ni {role}.',
+  tmpTitle: 'Chagua nenosiri lako',
+  tmpHint: 'Umeingia kwa nenosiri la muda kutoka kwa mwendeshaji. Chagua lako ili uendelee.',
+  tmpCurrent: 'Nenosiri la muda',
+  tmpNew: 'Nenosiri jipya',
+  tmpSubmit: 'Hifadhi na uendelee',
 };
