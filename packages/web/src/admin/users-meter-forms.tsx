@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { useI18n } from '../ui/i18n-context';
 import { countCsvRows, type DeviceCredentials, type ImportResult } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { MeterNoField, SubmitButton, useSubmit } from './admin-form';
@@ -8,6 +9,7 @@ const IMPORT_MAX_BYTES = 256 * 1024;
 
 /** Registers one meter; its secret is shown once. */
 export function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: () => void }) {
+  const { t } = useI18n();
   const [meterNo, setMeterNo] = useState('');
   const [owner, setOwner] = useState('');
   const [opening, setOpening] = useState('');
@@ -26,7 +28,7 @@ export function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: 
         }),
       (r) => {
         setCredentials(r);
-        setNotice({ ok: true, text: `${r.meterNo} registered.` });
+        setNotice({ ok: true, text: t('usrRegistered', { meterNo: r.meterNo }) });
         setMeterNo('');
         setOwner('');
         setOpening('');
@@ -36,18 +38,18 @@ export function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: 
   };
   return (
     <form className="card stat-card" onSubmit={submit} data-testid="register-form">
-      <h2 className="card-title">Register a meter</h2>
+      <h2 className="card-title">{t('usrRegTitle')}</h2>
       <div className="config-grid">
         <MeterNoField
-          label="Meter number"
+          label={t('usrMeterNumber')}
           pattern="[A-Za-z0-9_\-]{1,32}"
-          title="1–32 letters, digits, - or _"
+          title={t('usrRegPatternTitle')}
           value={meterNo}
           onChange={setMeterNo}
           testId="register-meter-no"
         />
         <label className="admin-label">
-          Opening credit kWh
+          {t('usrRegOpening')}
           <input
             className="admin-input"
             type="number"
@@ -61,7 +63,7 @@ export function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: 
         </label>
       </div>
       <label className="admin-label">
-        Customer email (optional)
+        {t('usrRegOwner')}
         <input
           className="admin-input"
           type="email"
@@ -70,8 +72,13 @@ export function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: 
           data-testid="register-owner"
         />
       </label>
-      <SubmitButton busy={busy} disabled={!meterNo.trim()} busyLabel="Registering…" testId="register-submit">
-        Register meter
+      <SubmitButton
+        busy={busy}
+        disabled={!meterNo.trim()}
+        busyLabel={t('usrRegistering')}
+        testId="register-submit"
+      >
+        {t('usrRegSubmit')}
       </SubmitButton>
       <NoticeLine notice={notice} testId="register-message" />
       {credentials && <SecretReveal credentials={credentials} onDismiss={() => setCredentials(null)} />}
@@ -88,6 +95,7 @@ function credentialsCsv(result: ImportResult): string {
 }
 
 export function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: () => void }) {
+  const { t } = useI18n();
   const [csv, setCsv] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
   const [result, setResult] = useState<ImportResult | null>(null);
@@ -98,7 +106,7 @@ export function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: (
     if (file.size > IMPORT_MAX_BYTES) {
       setNotice({
         ok: false,
-        text: 'That file is too large: import at most a few thousand meters at a time.',
+        text: t('usrImpTooLarge'),
       });
       return;
     }
@@ -121,13 +129,10 @@ export function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: (
 
   return (
     <form className="card stat-card" onSubmit={submit} data-testid="import-form">
-      <h2 className="card-title">Register meters from CSV</h2>
-      <p className="muted small-text">
-        One meter a line: <span className="mono">meterNo,ownerEmail,openingCreditKwh</span> (the last two
-        optional; a header line is skipped). Each line succeeds or fails on its own.
-      </p>
+      <h2 className="card-title">{t('usrImpTitle')}</h2>
+      <p className="muted small-text">{t('usrImpHint')}</p>
       <label className="admin-label">
-        CSV file
+        {t('usrImpFile')}
         <input
           className="admin-input"
           type="file"
@@ -137,7 +142,7 @@ export function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: (
         />
       </label>
       <label className="admin-label">
-        or paste it
+        {t('usrImpPaste')}
         <textarea
           className="admin-input mono"
           rows={4}
@@ -147,27 +152,26 @@ export function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: (
           data-testid="import-csv"
         />
       </label>
-      <SubmitButton busy={busy} disabled={rows === 0} busyLabel="Importing…" testId="import-submit">
-        {rows === 0 ? 'Import' : `Import ${rows} meter${rows === 1 ? '' : 's'}`}
+      <SubmitButton busy={busy} disabled={rows === 0} busyLabel={t('usrImporting')} testId="import-submit">
+        {rows === 0 ? t('usrImport') : rows === 1 ? t('usrImportOne') : t('usrImportMany', { count: rows })}
       </SubmitButton>
       <NoticeLine notice={notice} testId="import-message" />
       {result && (
         <div className="import-result" data-testid="import-result">
           <p data-testid="import-summary" data-created={result.created} data-failed={result.failed}>
-            <strong className="ok-text">{result.created} created</strong>
-            {result.failed > 0 && <strong className="neg"> · {result.failed} failed</strong>}
+            <strong className="ok-text">{t('usrImpCreated', { count: result.created })}</strong>
+            {result.failed > 0 && (
+              <strong className="neg"> · {t('usrImpFailed', { count: result.failed })}</strong>
+            )}
           </p>
-          <p className="secret-warning small-text">
-            <strong>Shown once.</strong> The secrets below cannot be read again: download them for the
-            installers now.
-          </p>
+          <p className="secret-warning small-text">{t('usrImpShownOnce')}</p>
           <div className="table-wrap">
             <table className="admin-table">
               <thead>
                 <tr>
-                  <th className="num">Line</th>
-                  <th>Meter</th>
-                  <th>Secret (shown once) or error</th>
+                  <th className="num">{t('usrImpLine')}</th>
+                  <th>{t('usrImpMeter')}</th>
+                  <th>{t('usrImpSecret')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -196,11 +200,11 @@ export function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: (
                 }
                 data-testid="import-credentials"
               >
-                Download credentials CSV
+                {t('usrImpDownload')}
               </button>
             )}
             <button type="button" className="button small ghost" onClick={() => setResult(null)}>
-              Done, hide secrets
+              {t('usrImpHide')}
             </button>
           </div>
         </div>
