@@ -55,7 +55,7 @@ export function AccountCard({
       <h3 className="sub-title">{t('usrAccountTitle')}</h3>
       {self && <p className="muted small-text">{t('usrThisIsYou')}</p>}
       <div className="button-row">
-        {manage && button('phone', 'usrPhoneLabel', 'account-phone')}
+        {manage && button('phone', 'usrEditPhone', 'account-phone')}
         {manage && !self && button('password', 'usrResetPassword', 'account-reset')}
         {manage && !self && button('access', user.disabled ? 'usrEnable' : 'usrDisable', 'account-access')}
         {changeRole && button('role', 'usrChangeRole', 'account-role')}
