@@ -1,10 +1,10 @@
-// Protects the console's Users and Audit pages in a real browser: moving a meter between customers, or to nobody, with a reason (and seeing it audited), bulk CSV registration row by row, and a rotated secret the broker honours.
+// Protects the console's Users and Audit pages in a real browser: moving a meter between customers, or to nobody, with a reason (and seeing it audited), bulk CSV registration row by row, a rotated secret the broker honours, and operator roles (a viewer sees no actions; an admin adds a support operator).
 import { readFileSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import { ADMIN, connectAsMeter, uniqueMeterNo, type TestApp } from '../helpers/app';
-import { artifactPath, operatorContext, PHONE, startAppAndBrowser } from './browser-harness';
+import { artifactPath, operatorContext, PHONE, signedInContext, startAppAndBrowser } from './browser-harness';
 
 let t: TestApp;
 let browser: Browser;
@@ -280,6 +280,105 @@ describe('operator users and audit pages in Chromium', () => {
     expect(r.status).toBe(201);
     // The page does not poll: only the live notification can bring the row.
     await page.waitForSelector(row);
+    await context.close();
+  });
+
+  it('an admin adds a support operator: the temporary password is shown once and signs them in', async () => {
+    const context = await adminContext();
+    const page = await context.newPage();
+    await page.goto('/admin/users');
+    await page.waitForSelector('[data-testid="admin-console"][data-permissions~="operators.manage"]');
+    const email = `support-${uniqueMeterNo().toLowerCase()}@test.local`;
+    await page.fill('[data-testid="operator-name"]', 'Wanjiru Support');
+    await page.fill('[data-testid="operator-email"]', email);
+    await page.selectOption('[data-testid="operator-role"]', 'support');
+    await page.fill('[data-testid="operator-reason"]', 'new customer care hire');
+    await page.click('[data-testid="operator-submit"]');
+    const temporary = (await page.textContent('[data-testid="temporary-password-value"]'))!.trim();
+    await page.screenshot({ path: artifactPath('operator-created.png'), fullPage: true });
+    const login = await t.api<{ user: { role: string; temporaryCredentials: boolean } }>(
+      'POST',
+      '/auth/login',
+      {
+        email,
+        password: temporary,
+      },
+    );
+    expect(login.status).toBe(200);
+    expect(login.body.user).toMatchObject({ role: 'support', temporaryCredentials: true });
+    await context.close();
+    // The new operator signs in in their own browser: first their own password, then the console.
+    const theirs = await browser.newContext({ baseURL: t.url, viewport: PHONE });
+    const own = await theirs.newPage();
+    await own.goto('/signin');
+    await own.fill('input[name="email"]', email);
+    await own.fill('input[name="password"]', temporary);
+    await own.click('[data-testid="auth-submit"]');
+    await own.waitForSelector('[data-testid="temporary-password-screen"]');
+    await own.screenshot({ path: artifactPath('temporary-password-phone.png') });
+    await own.fill('[data-testid="tmp-current"]', temporary);
+    await own.fill('[data-testid="tmp-new"]', 'wanjiru-own-pass-7');
+    await own.click('[data-testid="tmp-submit"]');
+    await own.waitForSelector('[data-testid="admin-console"][data-permissions~="customers.care"]');
+    expect(await own.$('[data-testid="admin-console"][data-permissions~="money.move"]')).toBeNull();
+    await theirs.close();
+  });
+
+  it('a viewer sees the console and its data, without any action that changes something', async () => {
+    const email = `viewer-${uniqueMeterNo().toLowerCase()}@test.local`;
+    const made = await t.api<{ user: { id: string }; temporaryPassword: string }>(
+      'POST',
+      '/api/admin/operators',
+      { name: 'Otieno Viewer', email, role: 'viewer', reason: 'auditor' },
+      t.adminToken,
+    );
+    const first = await t.api<{ token: string }>('POST', '/auth/login', {
+      email,
+      password: made.body.temporaryPassword,
+    });
+    const password = 'viewer-own-pass-42';
+    const signedIn = await t.api<{ token: string }>(
+      'POST',
+      '/api/me/password',
+      { currentPassword: made.body.temporaryPassword, newPassword: password },
+      first.body.token,
+    );
+    const customer = await t.newCustomer();
+    const meter = await t.newMeter({ openingCreditKwh: 2, userId: customer.id });
+    const context = await signedInContext(browser, t, {
+      token: signedIn.body.token,
+      id: made.body.user.id,
+      email,
+      password,
+    });
+    const page = await context.newPage();
+    const { meterItem } = await openCustomerMeter(page, customer, meter.meterNo);
+    await page.waitForSelector('[data-testid="admin-console"][data-permissions="console.view"]');
+    await page.waitForSelector('[data-testid="statement-form"]');
+    for (const action of [
+      `${meterItem} [data-testid="meter-move"]`,
+      '[data-testid="assign-form"]',
+      '[data-testid="account-card"]',
+      '[data-testid="create-operator-form"]',
+      '[data-testid="register-form"]',
+      '[data-testid="import-form"]',
+    ]) {
+      expect(await page.$(action), action).toBeNull();
+    }
+    await page.screenshot({ path: artifactPath('viewer-users.png'), fullPage: true });
+    await page.goto(`/admin/meters/${meter.meterNo}`);
+    await page.waitForSelector(`[data-testid="meter-detail"][data-meter="${meter.meterNo}"]`);
+    for (const action of ['remote-control', 'adjustment-form', 'config-form', 'device-card']) {
+      expect(await page.$(`[data-testid="${action}"]`), action).toBeNull();
+    }
+    // The server refuses it anyway.
+    const relay = await t.api(
+      'POST',
+      `/api/admin/meters/${meter.meterNo}/relay`,
+      { action: 'off', reason: 'x' },
+      signedIn.body.token,
+    );
+    expect(relay.status).toBe(403);
     await context.close();
   });
 });

@@ -86,6 +86,11 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /api/admin/users': 'admin',
   'POST /api/admin/users/:id/disable': 'admin',
   'POST /api/admin/users/:id/enable': 'admin',
+  // people management (issue 17 item 6): each says its permission (tests/security/operator-roles.test.ts)
+  'POST /api/admin/operators': 'admin',
+  'POST /api/admin/users/:id/role': 'admin',
+  'POST /api/admin/users/:id/password-reset': 'admin',
+  'POST /api/admin/users/:id/phone': 'admin',
   'GET /api/admin/alerts': 'admin',
   'POST /api/admin/alerts/:id/ack': 'admin',
   'GET /api/admin/audit': 'admin',
@@ -143,6 +148,9 @@ export const SECRET_FIELD_ALLOW_LIST: Record<string, readonly string[]> = {
   'POST /api/meters': ['mqttPassword'],
   'POST /api/meters/:meterNo/rotate-secret': ['mqttPassword'],
   'POST /api/admin/meters/import': ['mqttPassword'],
+  // a temporary password, shown once to the operator who set it
+  'POST /api/admin/operators': ['temporaryPassword'],
+  'POST /api/admin/users/:id/password-reset': ['temporaryPassword'],
 };
 
 export const SECRET_FIELD = /password|hash|secret|token/i;

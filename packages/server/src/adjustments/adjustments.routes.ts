@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { meterNoParam } from '../shared/fields';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import {
   adjustmentBody,
   emergencyBody,
@@ -18,7 +18,7 @@ export const adjustmentsRoutes =
     app.post(
       '/api/admin/meters/:meterNo/adjustments',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('money.move'),
         schema: { params: meterNoParam, body: adjustmentBody, response: { 201: postingResponse } },
       },
       async (req, reply) =>
@@ -27,7 +27,7 @@ export const adjustmentsRoutes =
     app.post(
       '/api/admin/transactions/:id/move',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('money.move'),
         schema: { params: transactionIdParam, body: moveBody, response: { 201: moveResponse } },
       },
       async (req, reply) =>

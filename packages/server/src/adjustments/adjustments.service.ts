@@ -5,7 +5,7 @@ import type { AlertsService } from '../alerts/alerts.service';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { assertLedgerInvariant, lockMeter } from '../credit/credit.sql';
 import type { Db, Queryable } from '../db/db';
-import { actorId, assertAdmin, assertMeterAccess, type Caller } from '../shared/access';
+import { actorId, assertCan, assertMeterAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import { supplyInputsOf } from '../meters/supply';
@@ -43,7 +43,7 @@ export class AdjustmentsService {
   ) {}
 
   async adjust(caller: Caller, meterNo: string, body: AdjustmentBody) {
-    assertAdmin(caller);
+    assertCan(caller, 'money.move');
     const reason = body.reason.trim();
     if (reason.length === 0) throw new AppError('BAD_REQUEST', 'A reason is required.');
     const energyMwh = kwhToMwh(body.energyKwh);
@@ -80,7 +80,7 @@ export class AdjustmentsService {
 
   /** Moves a payment credited to the wrong meter: a refund on the source, a credit on the target. */
   async moveTransaction(caller: Caller, transactionId: string, toMeterNo: string, reason: string) {
-    assertAdmin(caller);
+    assertCan(caller, 'money.move');
     const why = reason.trim();
     if (why.length === 0) throw new AppError('BAD_REQUEST', 'A reason is required.');
     const posted = await this.db.transaction(async (tx) => {
@@ -172,7 +172,7 @@ export class AdjustmentsService {
     const reason = reasonGiven?.trim() || null;
     const posted = await this.db.transaction(async (tx) => {
       const meter = await lockMeter(tx, meterNo);
-      assertMeterAccess(caller, meterNo, meter ? { userId: meter.user_id } : null);
+      assertMeterAccess(caller, meterNo, meter ? { userId: meter.user_id } : null, 'money.move');
       if (!meter || caller.kind === 'device') throw new AppError('METER_NOT_FOUND');
       const byOperator = caller.kind === 'user' && caller.userId !== meter.user_id;
       if (byOperator && reason === null) throw new AppError('EMERGENCY_REASON_REQUIRED');

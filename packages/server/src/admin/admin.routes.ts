@@ -2,10 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { registerMeterBody } from '../meters/meters.schema';
 import type { MetersService } from '../meters/meters.service';
 import type { Db } from '../db/db';
-import { assertAdmin } from '../shared/access';
+import { assertCan } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { meterNoParam } from '../shared/fields';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import {
   alertIdParam,
   alertRow,
@@ -19,9 +19,6 @@ import {
   importBody,
   importResponse,
   meterDetailResponse,
-  userAccessBody,
-  userAccessResponse,
-  userIdParam,
   usersQuery,
   usersResponse,
 } from './admin.schema';
@@ -31,8 +28,6 @@ import { readMeterDetail } from './meter-detail';
 import type { OperatorAlertsService } from './operator-alerts.service';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { z } from 'zod';
-
-const admin = { auth: 'admin' } as const;
 
 export const adminRoutes =
   (deps: {
@@ -44,13 +39,16 @@ export const adminRoutes =
   async (app) => {
     app.get(
       '/api/admin/meters',
-      { config: admin, schema: { querystring: fleetQuery, response: { 200: fleetResponse } } },
+      {
+        config: consoleRoute('console.view'),
+        schema: { querystring: fleetQuery, response: { 200: fleetResponse } },
+      },
       async (req) => deps.admin.fleet(callerOf(req), req.query),
     );
     app.get(
       '/api/admin/meters/:meterNo',
       {
-        config: admin,
+        config: consoleRoute('console.view'),
         schema: {
           params: meterNoParam,
           response: {
@@ -64,7 +62,7 @@ export const adminRoutes =
     app.post(
       '/api/admin/meters/:meterNo/assign',
       {
-        config: admin,
+        config: consoleRoute('meters.manage'),
         schema: {
           params: meterNoParam,
           body: assignBody,
@@ -81,10 +79,13 @@ export const adminRoutes =
     );
     app.post(
       '/api/admin/meters/import',
-      { config: admin, schema: { body: importBody, response: { 200: importResponse } } },
+      {
+        config: consoleRoute('meters.manage'),
+        schema: { body: importBody, response: { 200: importResponse } },
+      },
       async (req) => {
         const caller = callerOf(req);
-        assertAdmin(caller);
+        assertCan(caller, 'meters.manage');
         const lines = req.body.csv.split(/\r?\n/);
         const rows: z.infer<typeof importResponse>['rows'] = [];
         let dataRows = 0;
@@ -139,36 +140,35 @@ export const adminRoutes =
     );
     app.get(
       '/api/admin/users',
-      { config: admin, schema: { querystring: usersQuery, response: { 200: usersResponse } } },
+      {
+        config: consoleRoute('console.view'),
+        schema: { querystring: usersQuery, response: { 200: usersResponse } },
+      },
       async (req) => deps.admin.users(callerOf(req), req.query),
     );
-    for (const [action, disabled] of [
-      ['disable', true],
-      ['enable', false],
-    ] as const) {
-      app.post(
-        `/api/admin/users/:id/${action}`,
-        {
-          config: admin,
-          schema: { params: userIdParam, body: userAccessBody, response: { 200: userAccessResponse } },
-        },
-        async (req) => deps.admin.setDisabled(callerOf(req), req.params.id, disabled, req.body.reason),
-      );
-    }
     app.get(
       '/api/admin/alerts',
-      { config: admin, schema: { querystring: alertsQuery, response: { 200: alertsResponse } } },
+      {
+        config: consoleRoute('console.view'),
+        schema: { querystring: alertsQuery, response: { 200: alertsResponse } },
+      },
       async (req) => deps.alerts.list(callerOf(req), req.query),
     );
     app.post(
       '/api/admin/alerts/:id/ack',
-      { config: admin, schema: { params: alertIdParam, response: { 200: alertRow } } },
+      {
+        config: consoleRoute('alerts.handle'),
+        schema: { params: alertIdParam, response: { 200: alertRow } },
+      },
       async (req) => deps.alerts.acknowledge(callerOf(req), req.params.id),
     );
     // Read-only: no route updates or deletes the audit log, and the database refuses it too.
     app.get(
       '/api/admin/audit',
-      { config: admin, schema: { querystring: auditQuery, response: { 200: auditResponse } } },
+      {
+        config: consoleRoute('console.view'),
+        schema: { querystring: auditQuery, response: { 200: auditResponse } },
+      },
       async (req) => deps.admin.audit(callerOf(req), req.query),
     );
   };

@@ -1,5 +1,6 @@
 import { ALERT_KINDS } from '@umeme/core';
 import { METER_NO_MESSAGE, METER_NO_PATTERN_SOURCE } from '@umeme/protocol';
+import { ROLES } from '../shared/access';
 import { z } from 'zod';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { reasonField } from '../shared/fields';
@@ -129,7 +130,8 @@ export const alertIdParam = z.strictObject({
 
 export const usersQuery = z.strictObject({
   q: z.string().trim().max(L.searchMaxChars).optional(),
-  role: z.enum(['customer', 'admin']).optional(),
+  /** a role, or `operator`: every role that may open the console */
+  role: z.enum([...ROLES, 'operator']).optional(),
   after: z
     .string()
     .max(L.searchMaxChars * 2)
@@ -153,12 +155,6 @@ export const usersResponse = z.object({
 });
 
 export const userIdParam = z.strictObject({ id: z.uuid() });
-export const userAccessResponse = z.object({
-  id: z.string(),
-  disabled: z.boolean(),
-  disabledAt: z.string().nullable(),
-});
-
 /** Moving a meter changes who pays for it and who sees it, so the operator says why. */
 export const assignBody = z.strictObject({ userId: z.uuid().nullable(), reason: reasonField });
 

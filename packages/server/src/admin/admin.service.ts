@@ -1,7 +1,7 @@
 import { isOnlineStatus, METER_NO_PATTERN_SOURCE, mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
 import type { EventBus } from '../shared/events';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller, type Role } from '../shared/access';
 import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import type { AuditQuery, FleetQuery, FleetRow } from './admin.schema';
@@ -110,7 +110,7 @@ export class AdminService {
     caller: Caller,
     query: FleetQuery,
   ): Promise<{ meters: FleetRow[]; next: string | null; total: number }> {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const params: unknown[] = [];
     const p = (v: unknown) => {
       params.push(v);
@@ -181,19 +181,21 @@ export class AdminService {
     caller: Caller,
     query: {
       q?: string | undefined;
-      role?: 'customer' | 'admin' | undefined;
+      role?: Role | 'operator' | undefined;
       after?: string | undefined;
       limit: number;
     },
   ) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const params: unknown[] = [query.after ?? '', query.limit + 1];
     let where = 'WHERE u.email > $1';
     if (query.q) {
       params.push(`%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
       where += ` AND (u.email ILIKE $${params.length} OR u.name ILIKE $${params.length} OR u.phone ILIKE $${params.length})`;
     }
-    if (query.role) {
+    if (query.role === 'operator') {
+      where += ` AND u.role <> 'customer'`;
+    } else if (query.role) {
       params.push(query.role);
       where += ` AND u.role = $${params.length}`;
     }
@@ -228,35 +230,9 @@ export class AdminService {
     };
   }
 
-  /**
-   * Disables an account (its sessions end everywhere and it cannot sign in) or enables it
-   * again, audited. An enabled account signs in afresh: its old tokens stay ended.
-   */
-  async setDisabled(caller: Caller, userId: string, disabled: boolean, reason: string) {
-    assertAdmin(caller);
-    if (!UUID.test(userId)) throw new AppError('USER_NOT_FOUND');
-    if (disabled && actorId(caller) === userId) throw new AppError('CANNOT_DISABLE_SELF');
-    const row = await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<{ disabled_at: Date | string | null }>(
-        `UPDATE users SET disabled_at = CASE WHEN $2::boolean THEN COALESCE(disabled_at, now()) END,
-                          token_version = token_version + CASE WHEN $2::boolean THEN 1 ELSE 0 END
-          WHERE id = $1 RETURNING disabled_at`,
-        [userId, disabled],
-      );
-      if (!rows[0]) throw new AppError('USER_NOT_FOUND');
-      await tx.query(
-        `INSERT INTO audit_log (actor_id, actor_kind, action, target, details) VALUES ($1, 'user', $2, $3, $4)`,
-        [actorId(caller), disabled ? 'user.disabled' : 'user.enabled', userId, JSON.stringify({ reason })],
-      );
-      return rows[0];
-    });
-    if (disabled) this.bus?.emit('user_sessions_ended', { userId, reason: 'disabled' });
-    return { id: userId, disabled: row.disabled_at !== null, disabledAt: iso(row.disabled_at) };
-  }
-
   /** Assigns a meter to a customer (or to nobody), audited. */
   async assign(caller: Caller, meterNo: string, userId: string | null, reason: string) {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     const moved = await this.db.transaction(async (tx) => {
       const m = await tx.query<{ user_id: string | null }>(
         `SELECT user_id FROM meters WHERE meter_no = $1 FOR UPDATE`,
@@ -285,7 +261,7 @@ export class AdminService {
 
   /** The audit log, newest first; read-only (the database refuses updates and deletes). */
   async audit(caller: Caller, query: AuditQuery) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const params: unknown[] = [query.before ?? Number.MAX_SAFE_INTEGER, query.limit + 1];
     const where = ['a.id < $1'];
     const p = (v: unknown) => {

@@ -1,6 +1,6 @@
 import { mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
-import { assertAdmin, type Caller } from '../shared/access';
+import { assertCan, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { iso } from '../shared/dates';
 import { FLEET_SELECT, toAuditRow, toFleetRow, type AuditDbRow, type FleetDbRow } from './admin.service';
@@ -37,7 +37,7 @@ export const toAlertRow = (a: AlertDbRow) => ({
 
 /** Everything an operator needs about one meter, read in one go. */
 export async function readMeterDetail(db: Db, caller: Caller, meterNo: string) {
-  assertAdmin(caller);
+  assertCan(caller, 'console.view');
   const { rows } = await db.query<
     FleetDbRow & {
       credit_limit_mwh: number;

@@ -2,7 +2,7 @@ import { OFFLINE_METER_STATUSES } from '@umeme/protocol';
 import type { Logger } from 'pino';
 import type { AlertsService } from '../alerts/alerts.service';
 import type { Db } from '../db/db';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import { toAlertRow, type AlertDbRow } from './meter-detail';
@@ -49,7 +49,7 @@ export class OperatorAlertsService {
       before?: number | undefined;
     },
   ) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const params: unknown[] = [q.before ?? Number.MAX_SAFE_INTEGER, q.limit + 1];
     const where = [`id < $1`, q.open === 'true' ? 'closed_at IS NULL' : 'closed_at IS NOT NULL'];
     if (q.meterNo) {
@@ -72,7 +72,7 @@ export class OperatorAlertsService {
   }
 
   async acknowledge(caller: Caller, id: number) {
-    assertAdmin(caller);
+    assertCan(caller, 'alerts.handle');
     const { row, changes } = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<AlertDbRow & { user_id: string | null }>(
         `UPDATE alerts a SET acknowledged_by = $2, acknowledged_at = COALESCE(a.acknowledged_at, now()),

@@ -10,6 +10,8 @@ import { LogNotifier, NoNotifier, type Notifier } from './notifier';
 import { PasswordResetService } from './password-reset';
 import { SessionGuard } from './sessions';
 import { TokenService } from './tokens';
+import { usersRoutes } from '../users/users.routes';
+import { UsersService } from '../users/users.service';
 
 export interface AuthModuleDeps {
   config: Config;
@@ -26,6 +28,7 @@ export interface AuthModule {
   sessions: SessionGuard;
   /** delivers registration codes; the development one keeps recent notices for tests */
   notifier: Notifier;
+  /** sign-in and the account's own routes, and the console's people management */
   routes: ReturnType<typeof authRoutes>;
 }
 
@@ -51,7 +54,12 @@ export async function startAuth(deps: AuthModuleDeps): Promise<AuthModule> {
   reset.onDeliveryFailed = (err) => logger.error({ err }, 'a password reset message was not delivered');
   await closeDemoAccounts(auth, config, logger);
   await bootstrapAdmin(auth, config, logger);
-  return { auth, reset, tokens, sessions, notifier, routes: authRoutes(auth, reset) };
+  const users = new UsersService(db, bus);
+  const routes: ReturnType<typeof authRoutes> = async (app) => {
+    await app.register(authRoutes(auth, reset));
+    await app.register(usersRoutes(users));
+  };
+  return { auth, reset, tokens, sessions, notifier, routes };
 }
 
 /**

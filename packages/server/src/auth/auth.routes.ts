@@ -87,18 +87,29 @@ export const authRoutes =
       async (req) => auth.login(req.body.email, req.body.password),
     );
     // Ends every session of the account: each token it was given, on every device, and its sockets.
-    app.post('/auth/logout', { schema: { response: { 204: z.null() } } }, async (req, reply) => {
-      await auth.logout(callerOf(req));
-      return reply.status(204).send(null);
-    });
+    app.post(
+      '/auth/logout',
+      { config: { duringPasswordChange: true }, schema: { response: { 204: z.null() } } },
+      async (req, reply) => {
+        await auth.logout(callerOf(req));
+        return reply.status(204).send(null);
+      },
+    );
     app.post(
       '/api/me/password',
-      { schema: { body: changePasswordBody, response: { 200: tokenResponse } } },
+      {
+        config: { duringPasswordChange: true },
+        schema: { body: changePasswordBody, response: { 200: tokenResponse } },
+      },
       async (req) => auth.changePassword(callerOf(req), req.body.currentPassword, req.body.newPassword),
     );
-    app.get('/api/me', { schema: { response: { 200: userResponse } } }, async (req) => {
-      const caller = callerOf(req);
-      if (caller.kind !== 'user') throw new Error('unreachable');
-      return auth.getUser(caller, caller.userId);
-    });
+    app.get(
+      '/api/me',
+      { config: { duringPasswordChange: true }, schema: { response: { 200: userResponse } } },
+      async (req) => {
+        const caller = callerOf(req);
+        if (caller.kind !== 'user') throw new Error('unreachable');
+        return auth.getUser(caller, caller.userId);
+      },
+    );
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PERMISSIONS, ROLES } from '../shared/access';
 
 export const phoneSchema = z.string().regex(/^254[17]\d{8}$/, 'phone must look like 2547XXXXXXXX');
 
@@ -66,7 +67,11 @@ export const userResponse = z.object({
   name: z.string(),
   email: z.string(),
   phone: z.string().nullable(),
-  role: z.enum(['customer', 'admin']),
+  role: z.enum(ROLES),
   locale: z.string(),
+  /** what the console lets this account do: it hides the rest (the server refuses it anyway) */
+  permissions: z.array(z.enum(PERMISSIONS)),
+  /** an operator set a temporary password: nothing but choosing a new one works until then */
+  temporaryCredentials: z.boolean(),
 });
 export type UserResponse = z.infer<typeof userResponse>;

@@ -1,5 +1,5 @@
 import { arrayLiteral, type Db } from '../db/db';
-import { assertUserAccess, type Caller } from '../shared/access';
+import { assertUserAccess, permissionsOf, type Caller, type Role } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { DEMO_ACCOUNTS } from '../demo/demo-accounts';
 import type { EventBus } from '../shared/events';
@@ -18,13 +18,14 @@ interface UserRow {
   name: string;
   email: string;
   phone: string | null;
-  role: 'customer' | 'admin';
+  role: Role;
   locale: string;
   password_hash: string;
   /** created by the demo, with a well-known password (migration 010) */
   demo: boolean;
   token_version: number;
   disabled_at: Date | string | null;
+  must_change_password: boolean;
 }
 
 const toUser = (r: UserRow): UserResponse => ({
@@ -34,6 +35,8 @@ const toUser = (r: UserRow): UserResponse => ({
   phone: r.phone,
   role: r.role,
   locale: r.locale,
+  permissions: permissionsOf(r.role),
+  temporaryCredentials: r.must_change_password,
 });
 
 export class AuthService {
@@ -178,7 +181,8 @@ export class AuthService {
     }
     await this.backoff.clear(row.email);
     const updated = await this.db.query<UserRow>(
-      `UPDATE users SET password_hash = $2, token_version = token_version + 1 WHERE id = $1 RETURNING *`,
+      `UPDATE users SET password_hash = $2, must_change_password = false, token_version = token_version + 1
+        WHERE id = $1 RETURNING *`,
       [row.id, await hashPassword(newPassword)],
     );
     this.bus.emit('user_sessions_ended', { userId: row.id, reason: 'password_changed' });
@@ -210,7 +214,7 @@ export class AuthService {
     email: string;
     password: string;
     name: string;
-  }): Promise<{ created: boolean; role: 'customer' | 'admin'; demo: boolean }> {
+  }): Promise<{ created: boolean; role: Role; demo: boolean }> {
     const created = await this.db.query<{ id: string }>(
       `INSERT INTO users (name, email, password_hash, role) VALUES ($1, $2, $3, 'admin')
        ON CONFLICT (email) DO NOTHING RETURNING id`,
@@ -230,7 +234,7 @@ export class AuthService {
     email: string;
     password: string;
     name: string;
-    role: 'customer' | 'admin';
+    role: Role;
     phone?: string;
   }): Promise<string | null> {
     const hash = await hashPassword(input.password);

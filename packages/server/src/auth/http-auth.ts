@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../shared/errors';
-import { routeAuth } from '../shared/http';
+import { can } from '../shared/access';
+import { routeAuth, routePermission } from '../shared/http';
 import type { SessionGuard } from './sessions';
 
 /** Sets `request.caller` and `request.account` from the bearer token, as the route's `auth` level asks. */
@@ -23,9 +24,12 @@ export function registerAuthHook(app: FastifyInstance, sessions: SessionGuard): 
       return;
     }
     if (!token) throw new AppError('UNAUTHENTICATED');
-    const { kind, userId, role } = await sessions.authenticate(token);
+    const { kind, userId, role, mustChangePassword } = await sessions.authenticate(token);
     request.account = userId;
-    if (level === 'admin' && role !== 'admin') throw new AppError('FORBIDDEN');
-    request.caller = { kind, userId, role };
+    if (mustChangePassword && request.routeOptions.config.duringPasswordChange !== true)
+      throw new AppError('PASSWORD_CHANGE_REQUIRED');
+    const caller = { kind, userId, role };
+    if (level === 'admin' && !can(caller, routePermission(request))) throw new AppError('FORBIDDEN');
+    request.caller = caller;
   });
 }

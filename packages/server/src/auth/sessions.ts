@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db';
-import type { Caller } from '../shared/access';
+import type { Caller, Role } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import type { TokenService } from './tokens';
@@ -10,11 +10,12 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type UserCaller = Extract<Caller, { kind: 'user' }>;
 
 interface AccountState {
-  role: 'customer' | 'admin';
+  role: Role;
   tokenVersion: number;
   disabled: boolean;
   /** created by the demo (migration 010): its sessions hold only in demo mode */
   demo: boolean;
+  mustChangePassword: boolean;
 }
 
 /**
@@ -38,7 +39,9 @@ export class SessionGuard {
   }
 
   /** The caller a token stands for, or UNAUTHENTICATED. */
-  async authenticate(token: string): Promise<UserCaller & { expiresAtMs: number }> {
+  async authenticate(
+    token: string,
+  ): Promise<UserCaller & { expiresAtMs: number; mustChangePassword: boolean }> {
     const claims = await this.tokens.verify(token);
     const account = UUID.test(claims.userId) ? await this.account(claims.userId) : null;
     if (
@@ -50,7 +53,13 @@ export class SessionGuard {
       throw new AppError('UNAUTHENTICATED', 'Your session has ended; sign in again.');
     }
     // The role is the account's, not the token's: a demoted operator loses the console at once.
-    return { kind: 'user', userId: claims.userId, role: account.role, expiresAtMs: claims.expiresAtMs };
+    return {
+      kind: 'user',
+      userId: claims.userId,
+      role: account.role,
+      expiresAtMs: claims.expiresAtMs,
+      mustChangePassword: account.mustChangePassword,
+    };
   }
 
   /** Forgets what this instance knows of a user, so the next request reads it again. */
@@ -63,11 +72,14 @@ export class SessionGuard {
     const hit = this.cache.get(userId);
     if (hit && now - hit.readAtMs < AUTH_LIMITS.accountCacheTtlMs) return hit.state;
     const { rows } = await this.db.query<{
-      role: 'customer' | 'admin';
+      role: Role;
       token_version: number;
       disabled_at: Date | string | null;
       demo: boolean;
-    }>(`SELECT role, token_version, disabled_at, demo FROM users WHERE id = $1`, [userId]);
+      must_change_password: boolean;
+    }>(`SELECT role, token_version, disabled_at, demo, must_change_password FROM users WHERE id = $1`, [
+      userId,
+    ]);
     const row = rows[0];
     const state = row
       ? {
@@ -75,6 +87,7 @@ export class SessionGuard {
           tokenVersion: row.token_version,
           disabled: row.disabled_at !== null,
           demo: row.demo,
+          mustChangePassword: row.must_change_password,
         }
       : null;
     this.cache.delete(userId);

@@ -1,10 +1,11 @@
+import { isRole, type Role } from '../shared/access';
 import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '../shared/errors';
 
 /** What a valid token says; whether its account still stands is the SessionGuard's question. */
 interface TokenClaims {
   userId: string;
-  role: 'customer' | 'admin';
+  role: Role;
   /** the account's token version when the token was issued (claim `tv`) */
   tokenVersion: number;
   expiresAtMs: number;
@@ -19,7 +20,7 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async issue(userId: string, role: 'customer' | 'admin', tokenVersion = 0): Promise<string> {
+  async issue(userId: string, role: Role, tokenVersion = 0): Promise<string> {
     return new SignJWT({ role, tv: tokenVersion })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject(userId)
@@ -41,7 +42,7 @@ export class TokenService {
       const { role, tv, sub, exp } = payload;
       if (
         typeof sub !== 'string' ||
-        (role !== 'customer' && role !== 'admin') ||
+        !isRole(role) ||
         typeof tv !== 'number' ||
         !Number.isSafeInteger(tv) ||
         typeof exp !== 'number'

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { meterNoParam } from '../shared/fields';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import { commandResponse, configBody, relayBody } from './commands.schema';
 import type { CommandsService } from './commands.service';
 
@@ -10,7 +10,7 @@ export const commandsRoutes =
     app.post(
       '/api/admin/meters/:meterNo/relay',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('relay.command'),
         schema: { params: meterNoParam, body: relayBody, response: { 201: commandResponse } },
       },
       async (req, reply) =>
@@ -19,7 +19,7 @@ export const commandsRoutes =
     app.post(
       '/api/admin/meters/:meterNo/config',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('meters.manage'),
         schema: { params: meterNoParam, body: configBody, response: { 201: commandResponse } },
       },
       async (req, reply) =>

@@ -4,7 +4,7 @@ import type { AlertsService } from '../alerts/alerts.service';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import type { Db, Queryable } from '../db/db';
 import type { CommandTransport } from '../mqtt/command-publisher';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus, MeterChanged } from '../shared/events';
 import { SUPPLY_COLUMNS, supplyInputsOf, type SupplyRow } from '../meters/supply';
@@ -115,7 +115,7 @@ export class CommandsService {
     /** runs first in the transaction; may complete `payload` and adds what it returns to the audit */
     alsoWithin?: (tx: Queryable) => Promise<Record<string, unknown>>,
   ) {
-    assertAdmin(caller);
+    assertCan(caller, kind === 'relay' ? 'relay.command' : 'meters.manage');
     const row = await this.db.transaction(async (tx) => {
       const m = await tx.query(`SELECT 1 FROM meters WHERE meter_no = $1 FOR UPDATE`, [meterNo]);
       if (m.rowCount === 0) throw new AppError('METER_NOT_FOUND');

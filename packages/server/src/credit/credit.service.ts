@@ -144,7 +144,7 @@ export class CreditService {
     for (const req of reqs) {
       assertCreditAmount(req.amountCents);
       const meter = locked.get(req.meterNo);
-      assertMeterAccess(caller, req.meterNo, meter ? { userId: meter.user_id } : null);
+      assertMeterAccess(caller, req.meterNo, meter ? { userId: meter.user_id } : null, 'money.move');
     }
     const out: CreditOutcome[] = reqs.map(() => ({
       kind: 'refused',

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import { friendlyHoursBody, friendlyHoursResponse } from './friendly-hours.schema';
 import type { FriendlyHoursService } from './friendly-hours.service';
 
@@ -8,13 +8,13 @@ export const friendlyHoursRoutes =
   async (app) => {
     app.get(
       '/api/admin/friendly-hours',
-      { config: { auth: 'admin' }, schema: { response: { 200: friendlyHoursResponse } } },
+      { config: consoleRoute('console.view'), schema: { response: { 200: friendlyHoursResponse } } },
       async (req) => friendly.read(callerOf(req)),
     );
     app.put(
       '/api/admin/friendly-hours',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('meters.manage'),
         schema: { body: friendlyHoursBody, response: { 200: friendlyHoursResponse } },
       },
       async (req) => friendly.update(callerOf(req), req.body),

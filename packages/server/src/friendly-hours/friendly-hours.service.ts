@@ -12,7 +12,7 @@ import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { FRIENDLY_HOURS_END_REASON, FRIENDLY_HOURS_REASON, type CommandDbRow } from '../commands/command-row';
 import type { CommandsService } from '../commands/commands.service';
 import type { Db } from '../db/db';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { FriendlyHoursBody, FriendlyHoursNow } from './friendly-hours.schema';
 
@@ -85,13 +85,13 @@ export class FriendlyHoursService {
   }
 
   async read(caller: Caller) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     this.stored = await this.load();
     return { schedule: view(this.stored.schedule), now: this.status(), updatedAt: this.stored.updatedAt };
   }
 
   async update(caller: Caller, body: FriendlyHoursBody) {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     const { reason, ...fields } = body;
     const schedule: FriendlySchedule = { ...fields, holidays: [...new Set(fields.holidays)].sort() };
     try {

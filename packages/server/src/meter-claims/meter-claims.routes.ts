@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import { meterNoParam } from '../shared/fields';
 import { claimBody, claimCodeResponse, claimCodeStatusResponse, claimResponse } from './meter-claims.schema';
 import type { MeterClaimsService } from './meter-claims.service';
@@ -15,14 +15,17 @@ export const meterClaimsRoutes =
     app.get(
       '/api/admin/meters/:meterNo/claim-code',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('console.view'),
         schema: { params: meterNoParam, response: { 200: claimCodeStatusResponse } },
       },
       async (req) => claims.codeStatus(callerOf(req), req.params.meterNo),
     );
     app.post(
       '/api/admin/meters/:meterNo/claim-code',
-      { config: { auth: 'admin' }, schema: { params: meterNoParam, response: { 200: claimCodeResponse } } },
+      {
+        config: consoleRoute('meters.manage'),
+        schema: { params: meterNoParam, response: { 200: claimCodeResponse } },
+      },
       async (req) => claims.issueCode(callerOf(req), req.params.meterNo),
     );
   };

@@ -1,7 +1,7 @@
 import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../db/db';
 import { ACCOUNT_NO_SQL } from '../meters/account-no';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
@@ -38,7 +38,7 @@ export class MeterClaimsService {
 
   /** A new claim code for a meter, replacing any earlier one; shown once, audited. */
   async issueCode(caller: Caller, meterNo: string) {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     const code = newClaimCode();
     const row = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{
@@ -63,7 +63,7 @@ export class MeterClaimsService {
 
   /** Whether a meter has a live claim code (never the code itself). */
   async codeStatus(caller: Caller, meterNo: string) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const { rows } = await this.db.query<{
       account_no: string;
       issued_at: Date | string | null;

@@ -2,7 +2,7 @@ import { deviceBalanceBodySchema, deviceStatusBodySchema, type StatusReport } fr
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../shared/errors';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import type { DeviceCredentials } from './device-credentials';
 import type { MeterReportsService } from './meter-reports.service';
 import { meterNoParam } from '../shared/fields';
@@ -67,19 +67,25 @@ export const metersRoutes =
     app.post(
       '/api/meters',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('meters.manage'),
         schema: { body: registerMeterBody, response: { 201: registeredMeterResponse } },
       },
       async (req, reply) => reply.status(201).send(await meters.register(callerOf(req), req.body)),
     );
     app.post(
       '/api/meters/:meterNo/rotate-secret',
-      { config: { auth: 'admin' }, schema: { params: meterNoParam, response: { 200: credentialsResponse } } },
+      {
+        config: consoleRoute('meters.manage'),
+        schema: { params: meterNoParam, response: { 200: credentialsResponse } },
+      },
       async (req) => meters.rotateSecret(callerOf(req), req.params.meterNo),
     );
     app.post(
       '/api/meters/:meterNo/revoke',
-      { config: { auth: 'admin' }, schema: { params: meterNoParam, response: { 200: okResponse } } },
+      {
+        config: consoleRoute('meters.manage'),
+        schema: { params: meterNoParam, response: { 200: okResponse } },
+      },
       async (req) => {
         await meters.revoke(callerOf(req), req.params.meterNo);
         return { ok: true as const };
@@ -88,7 +94,7 @@ export const metersRoutes =
     app.get(
       '/api/admin/meters/unprovisioned',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('console.view'),
         schema: { response: { 200: z.object({ managed: z.boolean(), meters: z.array(z.string()) }) } },
       },
       async (req) => meters.unprovisioned(callerOf(req)),
@@ -96,7 +102,7 @@ export const metersRoutes =
     // New secrets for many meters, once, as a CSV download for re-flashing (issue 14).
     app.post(
       '/api/admin/meters/rotate-secrets',
-      { config: { auth: 'admin' }, schema: { body: bulkRotateBody } },
+      { config: consoleRoute('meters.manage'), schema: { body: bulkRotateBody } },
       async (req, reply) => {
         const rows = await meters.rotateSecrets(callerOf(req), req.body);
         return reply

@@ -1,7 +1,7 @@
 import { openingCreditLimitMwh } from '@umeme/core';
 import { kwhToMwh, mwhToKwh } from '@umeme/protocol';
 import type { Db } from '../db/db';
-import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
+import { assertCan, assertMeterAccess, seesEverything, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import type { MeterBrokerAccounts } from '../mqtt/broker-accounts';
@@ -121,7 +121,7 @@ export class MetersService {
     if (caller.kind !== 'user' && caller.kind !== 'system') throw new AppError('FORBIDDEN');
     const params: unknown[] = [after ?? '', limit + 1];
     let where = 'WHERE m.meter_no > $1';
-    if (!isAdmin(caller) && caller.kind === 'user') {
+    if (!seesEverything(caller) && caller.kind === 'user') {
       params.push(caller.userId);
       where += ' AND m.user_id = $3';
     }
@@ -138,7 +138,7 @@ export class MetersService {
 
   /** Registers a meter and returns its device secret, once. */
   async register(caller: Caller, body: RegisterMeterBody) {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     const e0Mwh = kwhToMwh(body.initialRegisterKwh ?? 0);
     const openingMwh = kwhToMwh(body.openingCreditKwh ?? 0);
     const secret = newDeviceSecret();
@@ -214,7 +214,7 @@ export class MetersService {
 
   /** Issues a new device secret; the old one stops working at once. */
   async rotateSecret(caller: Caller, meterNo: string, audit?: { bulk: true; reason: string }) {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     const secret = newDeviceSecret();
     await this.db.transaction(async (tx) => {
       const r = await tx.query(
@@ -234,7 +234,7 @@ export class MetersService {
   }
 
   async revoke(caller: Caller, meterNo: string): Promise<void> {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     await this.db.transaction(async (tx) => {
       const r = await tx.query(`UPDATE device_credentials SET revoked_at = now() WHERE meter_no = $1`, [
         meterNo,
@@ -255,7 +255,7 @@ export class MetersService {
    * its accounts, or made there by hand); empty when the server manages no broker.
    */
   async unprovisioned(caller: Caller): Promise<{ managed: boolean; meters: string[] }> {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     if (!this.broker) return { managed: false, meters: [] };
     return { managed: true, meters: await this.broker.unprovisioned(this.db) };
   }
@@ -268,7 +268,7 @@ export class MetersService {
     caller: Caller,
     body: { meterNos?: string[] | undefined; unprovisioned?: boolean | undefined; reason: string },
   ): Promise<RotatedSecret[]> {
-    assertAdmin(caller);
+    assertCan(caller, 'meters.manage');
     const wanted = new Set(body.meterNos ?? []);
     if (body.unprovisioned) for (const m of (await this.unprovisioned(caller)).meters) wanted.add(m);
     const meterNos = [...wanted].sort();

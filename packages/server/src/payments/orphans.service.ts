@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { CreditResult, CreditService } from '../credit/credit.service';
 import type { Db, Queryable } from '../db/db';
 import type { EventBus } from '../shared/events';
-import { assertAdmin, type Caller } from '../shared/access';
+import { assertCan, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type {
   AssignOrphanBody,
@@ -65,7 +65,7 @@ export class OrphansService {
   ) {}
 
   async list(caller: Caller, query: ListOrphansQuery): Promise<OrphanListResponse> {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const { rows } = await this.db.query<OrphanRow>(
       `SELECT ${ORPHAN_COLUMNS}
          FROM daraja_callbacks c LEFT JOIN users u ON u.id = c.resolved_by
@@ -84,7 +84,7 @@ export class OrphansService {
   }
 
   async assign(caller: Caller, id: string, body: AssignOrphanBody): Promise<AssignOrphanResponse> {
-    assertAdmin(caller);
+    assertCan(caller, 'money.move');
     const adminId = caller.kind === 'user' ? caller.userId : null;
     const { row, credited } = await this.db.transaction(async (tx) => {
       const orphan = await lockOpenOrphan(tx, id);
@@ -156,7 +156,7 @@ export class OrphansService {
   }
 
   async dismiss(caller: Caller, id: string, body: DismissOrphanBody): Promise<OrphanResponse> {
-    assertAdmin(caller);
+    assertCan(caller, 'money.move');
     const adminId = caller.kind === 'user' ? caller.userId : null;
     const row = await this.db.transaction(async (tx) => {
       const orphan = await lockOpenOrphan(tx, id);

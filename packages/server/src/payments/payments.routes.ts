@@ -5,7 +5,7 @@ import {
   stkCallbackBodySchema,
 } from '@umeme/daraja';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import { redactedRequestForLog, type CallbackGuard } from './callback-guard';
 import type { C2bService } from './c2b.service';
 import {
@@ -130,7 +130,7 @@ export const paymentsRoutes =
     app.get(
       '/api/admin/payments/orphans',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('console.view'),
         schema: { querystring: listOrphansQuery, response: { 200: orphanListResponse, 400: errorBody } },
       },
       async (req) => orphans.list(callerOf(req), req.query),
@@ -139,7 +139,7 @@ export const paymentsRoutes =
     app.post(
       '/api/admin/payments/orphans/:id/assign',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('money.move'),
         schema: {
           params: orphanIdParam,
           body: assignOrphanBody,
@@ -152,7 +152,7 @@ export const paymentsRoutes =
     app.post(
       '/api/admin/payments/orphans/:id/dismiss',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('money.move'),
         schema: {
           params: orphanIdParam,
           body: dismissOrphanBody,

@@ -57,7 +57,7 @@ export class StkPushes {
    * first request's stored answer, so one key never sends two prompts.
    */
   async requestStkPush(caller: Caller, body: StkPushBody, idempotencyKey?: string): Promise<StkPushAnswer> {
-    assertMeterAccess(caller, body.meterNo, await findMeterOwner(this.deps.db, body.meterNo));
+    assertMeterAccess(caller, body.meterNo, await findMeterOwner(this.deps.db, body.meterNo), 'money.move');
     if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
     const phone = normalizeMsisdn(body.phoneNumber);
     if (phone === null) {

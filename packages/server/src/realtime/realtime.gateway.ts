@@ -18,7 +18,7 @@ import { Server, type Namespace, type Socket } from 'socket.io';
 import type { SessionGuard } from '../auth/sessions';
 import type { Config } from '../config';
 import type { Db } from '../db/db';
-import type { Caller } from '../shared/access';
+import { can, seesEverything, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, DomainEvents, EventBus, MeterChanged } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
@@ -319,7 +319,7 @@ export class RealtimeGateway {
     // A customer's subscribe_meter on the meter ends with its ownership (sockets on other
     // instances drop it on their next snapshot, and a recovered session is checked again).
     for (const socket of local) {
-      if (socket.data.caller.role !== 'admin' && socket.data.caller.userId === e.from)
+      if (!seesEverything(socket.data.caller) && socket.data.caller.userId === e.from)
         socket.data.watched = socket.data.watched.filter((m) => m !== e.meterNo);
     }
     await Promise.all(
@@ -425,7 +425,9 @@ export class RealtimeGateway {
     if (typeof token !== 'string' || token.length === 0 || token.length > REALTIME_LIMITS.tokenMaxChars) {
       throw new AppError('UNAUTHENTICATED');
     }
-    const { kind, userId, role, expiresAtMs } = await this.deps.sessions.authenticate(token);
+    const { kind, userId, role, expiresAtMs, mustChangePassword } =
+      await this.deps.sessions.authenticate(token);
+    if (mustChangePassword) throw new AppError('PASSWORD_CHANGE_REQUIRED');
     const caller: UserCaller = { kind, userId, role };
     if ((this.socketsPerUser.get(caller.userId) ?? 0) >= this.deps.config.SOCKET_MAX_PER_USER) {
       throw new TooManyConnections();
@@ -460,7 +462,8 @@ export class RealtimeGateway {
     socket.once('disconnect', () => clearTimeout(expiry));
     this.limitClientEvents(socket);
     void socket.join(
-      caller.role === 'admin' ? [userRoom(caller.userId), ADMINS_ROOM] : [userRoom(caller.userId)],
+      // The operators' feed: every role that may read the console, and no other.
+      can(caller, 'console.view') ? [userRoom(caller.userId), ADMINS_ROOM] : [userRoom(caller.userId)],
     );
     // The original clients ask without an acknowledgement and listen for balance_initial.
     socket.on('get_current_balance', (ack) => {

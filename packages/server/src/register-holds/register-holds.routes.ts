@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import {
   holdDecisionBody,
   holdDecisionResponse,
@@ -10,15 +10,16 @@ import {
 } from './register-holds.schema';
 import type { RegisterHoldsService } from './register-holds.service';
 
-const admin = { auth: 'admin' } as const;
-
 /** Operators review held register jumps (MQ-13) and decide each one, with a reason. */
 export const registerHoldsRoutes =
   (holds: RegisterHoldsService): FastifyPluginAsyncZod =>
   async (app) => {
     app.get(
       '/api/admin/register-holds',
-      { config: admin, schema: { querystring: holdsQuery, response: { 200: holdsResponse } } },
+      {
+        config: consoleRoute('console.view'),
+        schema: { querystring: holdsQuery, response: { 200: holdsResponse } },
+      },
       async (req) => ({ holds: await holds.list(callerOf(req), req.query) }),
     );
     const decisions: [string, HoldAction][] = [
@@ -30,7 +31,7 @@ export const registerHoldsRoutes =
       app.post(
         `/api/admin/register-holds/:id/${path}`,
         {
-          config: admin,
+          config: consoleRoute('money.move'),
           schema: { params: holdIdParam, body: holdDecisionBody, response: { 200: holdDecisionResponse } },
         },
         async (req) => holds.decide(callerOf(req), req.params.id, action, req.body.reason),

@@ -4,7 +4,7 @@ import { iso } from '../shared/dates';
 import type { AlertsService } from '../alerts/alerts.service';
 import { assertLedgerInvariant } from '../credit/credit.sql';
 import type { Db, Queryable } from '../db/db';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import type { HoldAction, RegisterHoldRow } from './register-holds.schema';
@@ -130,7 +130,7 @@ export class RegisterHoldsService {
   ) {}
 
   async list(caller: Caller, q: { status: 'held' | 'all'; meterNo?: string | undefined; limit: number }) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const where: string[] = [];
     const params: unknown[] = [q.limit];
     if (q.status === 'held') where.push(`h.status = 'held'`);
@@ -146,7 +146,7 @@ export class RegisterHoldsService {
   }
 
   async decide(caller: Caller, holdId: number, action: HoldAction, reasonText: string) {
-    assertAdmin(caller);
+    assertCan(caller, 'money.move');
     const reason = reasonText.trim();
     if (reason.length === 0) throw new AppError('BAD_REQUEST', 'A reason is required.');
     const done = await this.db.transaction(async (tx) => {

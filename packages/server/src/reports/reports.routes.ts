@@ -1,7 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import { AppError } from '../shared/errors';
 import { STATEMENT_CSP } from '../shared/security-headers';
 import {
@@ -25,7 +25,7 @@ export const reportsRoutes =
       app.get(
         unit === 'day' ? '/api/admin/reports/daily' : '/api/admin/reports/monthly',
         {
-          config: { auth: 'admin' },
+          config: consoleRoute('console.view'),
           schema: {
             querystring: unit === 'day' ? dailyQuery : monthlyQuery,
             response: { 200: z.union([reportResponse, csvOrHtml]) },
@@ -64,7 +64,7 @@ export const reportsRoutes =
     app.get(
       '/api/admin/statements/:userId/:month',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('console.view'),
         schema: {
           params: statementParams,
           querystring: statementQuery,

@@ -2,7 +2,7 @@ import { centsText, centsToKes, mwhToKwh } from '@umeme/protocol';
 import { OPERATOR_LIMITS as L } from '../shared/operator.limits';
 import { STATEMENT_STYLE } from '../shared/statement-style';
 import type { Db } from '../db/db';
-import { assertAdmin, assertUserAccess, type Caller } from '../shared/access';
+import { assertCan, assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import type { ReportRow, Statement } from './reports.schema';
@@ -41,7 +41,7 @@ export class ReportsService {
   ) {}
 
   async report(caller: Caller, unit: Unit, from: string, to: string) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const start = unit === 'day' ? from : `${from}-01`;
     const endExclusive = unit === 'day' ? `(${p(2)}::date + 1)` : `(${p(2)}::date + interval '1 month')`;
     const span = await this.db.query<{ n: number }>(

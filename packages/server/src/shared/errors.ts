@@ -19,6 +19,12 @@ export const errorCatalogue = {
   },
   CURRENT_PASSWORD_WRONG: { status: 403, message: 'Your current password is not right.' },
   CANNOT_DISABLE_SELF: { status: 409, message: 'You cannot disable your own account.' },
+  CANNOT_CHANGE_OWN_ROLE: { status: 409, message: 'You cannot change your own role; ask another admin.' },
+  LAST_ADMIN: { status: 409, message: 'This is the last enabled admin; make another admin first.' },
+  PASSWORD_CHANGE_REQUIRED: {
+    status: 403,
+    message: 'Your password was reset by an operator: choose a new one before you go on.',
+  },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METER_NOT_FOUND: { status: 404, message: 'Meter not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },

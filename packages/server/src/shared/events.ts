@@ -102,7 +102,12 @@ export interface DomainEvents {
     { meterNo: string; commandId: string; kind: 'relay' | 'config'; action: string | null; reason: string },
   ];
   /** a user's token version moved (logout, password change, disabled): every session ends (after commit) */
-  user_sessions_ended: [{ userId: string; reason: 'logout' | 'password_changed' | 'disabled' }];
+  user_sessions_ended: [
+    {
+      userId: string;
+      reason: 'logout' | 'password_changed' | 'disabled' | 'role_changed' | 'password_reset';
+    },
+  ];
   meter_status: [
     {
       meterNo: string;

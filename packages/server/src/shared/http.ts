@@ -1,14 +1,24 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import type { Caller } from './access';
+import type { Caller, Permission } from './access';
 import { AppError, errorCatalogue } from './errors';
 
-/** Route access levels. Every route is 'user' unless it says otherwise: denied by default. */
+/**
+ * Route access levels. Every route is 'user' unless it says otherwise: denied by default.
+ * 'admin' is a console route: an operator's, who must also hold the route's `permission`.
+ */
 export type RouteAuth = 'public' | 'user' | 'admin' | 'device';
+
+/** What a console route that declares no permission needs: only a role with every permission. */
+export const UNDECLARED_CONSOLE_PERMISSION: Permission = 'operators.manage';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** on a console ('admin') route, what the operator must be allowed to do */
+    permission?: Permission;
+    /** a user route that works while the account must change its password (me, the change, sign-out) */
+    duringPasswordChange?: boolean;
   }
   interface FastifyRequest {
     caller: Caller | null;
@@ -19,6 +29,11 @@ declare module 'fastify' {
 
 export function routeAuth(request: FastifyRequest): RouteAuth {
   return request.routeOptions.config.auth ?? 'user';
+}
+
+/** The permission a console route needs; one that says none is for admins only. */
+export function routePermission(request: FastifyRequest): Permission {
+  return request.routeOptions.config.permission ?? UNDECLARED_CONSOLE_PERMISSION;
 }
 
 /** The caller of a route that required a user; throws if the hook did not run. */
@@ -71,3 +86,6 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     return reply.status(404).send({ error: 'NOT_FOUND', message: errorCatalogue.NOT_FOUND.message });
   });
 }
+
+/** The `config` of a console route: operators only, and only those allowed `permission`. */
+export const consoleRoute = (permission: Permission) => ({ auth: 'admin', permission }) as const;

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { Permission } from './access';
 import type { RouteAuth } from './http';
 
 /** One route as registered: what the security tests are generated from. */
@@ -7,6 +8,8 @@ export interface RouteRecord {
   url: string;
   /** the effective level: routes that do not say are 'user' (denied by default) */
   auth: RouteAuth;
+  /** what a console route declares an operator needs (undefined: admins only, and a failing test) */
+  permission: Permission | undefined;
   /** whether the route said its level itself */
   authDeclared: boolean;
   schema: FastifySchema | undefined;
@@ -26,6 +29,9 @@ export function recordRoutes(http: FastifyInstance, into: RouteRecord[]): void {
         url: route.url,
         get auth() {
           return route.config?.auth ?? 'user';
+        },
+        get permission() {
+          return route.config?.permission;
         },
         get authDeclared() {
           return route.config?.auth !== undefined;

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { FastifyRequest } from 'fastify';
 import type { CallbackGuard } from '../payments/callback-guard';
 import { callbackTokenParam, errorBody } from '../payments/payments.schema';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import { ussdStep, type UssdPorts } from '../ussd/ussd-menu';
 import type { SmsOutbox } from './sms-outbox';
 import { deliveryAck, smsListQuery, smsListResponse, smsPreferences, ussdReplyText } from './sms.schema';
@@ -86,7 +86,7 @@ export const smsRoutes =
     app.get(
       '/api/admin/sms',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('console.view'),
         schema: { querystring: smsListQuery, response: { 200: smsListResponse } },
       },
       async (req) => deps.service.list(callerOf(req), req.query),

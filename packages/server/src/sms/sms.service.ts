@@ -1,6 +1,6 @@
 import type { Db } from '../db/db';
 import type { Mode } from '../mode';
-import { assertAdmin, type Caller } from '../shared/access';
+import { assertCan, type Caller } from '../shared/access';
 import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import { maskPhone } from '../shared/mask-phone';
@@ -36,7 +36,7 @@ export class SmsService {
   ) {}
 
   async list(caller: Caller, q: SmsListQuery) {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const params: unknown[] = [q.limit];
     if (q.meterNo !== undefined) params.push(q.meterNo);
     const [{ rows }, months, counts] = await Promise.all([

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import {
   cancelTariffBody,
   createTariffBody,
@@ -17,7 +17,6 @@ import {
 } from './tariffs.schema';
 import type { TariffsService } from './tariffs.service';
 
-const admin = { auth: 'admin' } as const;
 const open = { auth: 'public' } as const;
 
 /** The tariff in force (public: everyone pays it) and the operators' versions (issue 17 item 2). */
@@ -36,32 +35,35 @@ export const tariffsRoutes =
     );
     app.get(
       '/api/admin/tariffs',
-      { config: admin, schema: { response: { 200: tariffListResponse } } },
+      { config: consoleRoute('console.view'), schema: { response: { 200: tariffListResponse } } },
       async (req) => tariffs.list(callerOf(req)),
     );
     app.post(
       '/api/admin/tariffs',
-      { config: admin, schema: { body: createTariffBody, response: { 201: tariffVersionResponse } } },
+      {
+        config: consoleRoute('tariffs.manage'),
+        schema: { body: createTariffBody, response: { 201: tariffVersionResponse } },
+      },
       async (req, reply) =>
         reply.status(201).send({ version: await tariffs.create(callerOf(req), req.body) }),
     );
     app.post(
       '/api/admin/tariffs/:id/cancel',
       {
-        config: admin,
+        config: consoleRoute('tariffs.manage'),
         schema: { params: tariffIdParam, body: cancelTariffBody, response: { 200: tariffVersionResponse } },
       },
       async (req) => ({ version: await tariffs.cancel(callerOf(req), req.params.id, req.body.reason) }),
     );
     app.get(
       '/api/admin/tariff-groups',
-      { config: admin, schema: { response: { 200: tariffGroupsResponse } } },
+      { config: consoleRoute('console.view'), schema: { response: { 200: tariffGroupsResponse } } },
       async (req) => ({ groups: await tariffs.groups(callerOf(req)) }),
     );
     app.post(
       '/api/admin/tariff-groups/:group/meters',
       {
-        config: admin,
+        config: consoleRoute('tariffs.manage'),
         schema: { params: tariffGroupParam, body: moveToGroupBody, response: { 200: moveToGroupResponse } },
       },
       async (req) => tariffs.moveToGroup(callerOf(req), req.params.group, req.body.meterNos, req.body.reason),

@@ -14,7 +14,7 @@ import {
 } from '@umeme/core';
 import type { Logger } from 'pino';
 import { arrayLiteral, type Db } from '../db/db';
-import { actorId, assertAdmin, type Caller } from '../shared/access';
+import { actorId, assertCan, type Caller } from '../shared/access';
 import { iso } from '../shared/dates';
 import { AppError } from '../shared/errors';
 import {
@@ -166,7 +166,7 @@ export class TariffsService {
   }
 
   async list(caller: Caller): Promise<{ versions: TariffVersionRow[]; fallback: TariffVersionRow }> {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const { rows } = await this.db.query<VersionDbRow>(
       `SELECT ${VERSION_COLUMNS} FROM tariff_versions ORDER BY effective_from DESC, id DESC LIMIT ${TARIFF_LIST_MAX}`,
     );
@@ -194,7 +194,7 @@ export class TariffsService {
 
   /** A new version, effective from now or later (never retroactive), audited. */
   async create(caller: Caller, body: CreateTariffBody): Promise<TariffVersionRow> {
-    assertAdmin(caller);
+    assertCan(caller, 'tariffs.manage');
     const now = this.clock();
     const fromMs = body.effectiveFrom === undefined ? now : Date.parse(body.effectiveFrom);
     if (fromMs < now) throw new AppError('TARIFF_RETROACTIVE');
@@ -246,7 +246,7 @@ export class TariffsService {
 
   /** Cancels a version not yet in force (and not about to be), audited. */
   async cancel(caller: Caller, id: number, reason: string): Promise<TariffVersionRow> {
-    assertAdmin(caller);
+    assertCan(caller, 'tariffs.manage');
     const row = await this.db.transaction(async (tx) => {
       const { rows } = await tx.query<VersionDbRow>(
         `UPDATE tariff_versions SET cancelled_at = now(), cancelled_by = $2
@@ -306,7 +306,7 @@ export class TariffsService {
       inForce: { id: number | null; name: string; group: string };
     }[]
   > {
-    assertAdmin(caller);
+    assertCan(caller, 'console.view');
     const { rows } = await this.db.query<{ tariff_group: string; n: number | string }>(
       `SELECT tariff_group, count(*) AS n FROM meters GROUP BY tariff_group ORDER BY tariff_group LIMIT ${TARIFF_GROUPS_MAX}`,
     );
@@ -336,7 +336,7 @@ export class TariffsService {
     meterNos: readonly string[],
     reason: string,
   ): Promise<{ group: string; moved: number; notFound: string[] }> {
-    assertAdmin(caller);
+    assertCan(caller, 'tariffs.manage');
     const wanted = [...new Set(meterNos)];
     return this.db.transaction(async (tx) => {
       const { rows: found } = await tx.query<{ meter_no: string; tariff_group: string }>(

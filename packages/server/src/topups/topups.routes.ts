@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorBody } from '../payments/payments.schema';
-import { callerOf } from '../shared/http';
+import { callerOf, consoleRoute } from '../shared/http';
 import {
   listTopupsQuery,
   processTopupBody,
@@ -25,7 +25,7 @@ export const topupsRoutes =
     app.patch(
       '/transactions/topup/:id/process',
       {
-        config: { auth: 'admin' },
+        config: consoleRoute('money.move'),
         schema: {
           params: topupIdParam,
           body: processTopupBody,

@@ -2,7 +2,7 @@ import { centsToKes, kesToCents } from '@umeme/protocol';
 import type { CreditResult, CreditService } from '../credit/credit.service';
 import type { Db } from '../db/db';
 import type { EventBus } from '../shared/events';
-import { assertAdmin, assertMeterAccess, isAdmin, type Caller } from '../shared/access';
+import { assertCan, assertMeterAccess, seesEverything, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { findMeterOwner } from '../shared/meter-owner';
 import type {
@@ -50,7 +50,7 @@ export class TopupsService {
 
   async request(caller: Caller, body: TopupRequestBody): Promise<TopupResponse> {
     const meterNo = body.meterNo ?? (await this.onlyMeterOf(caller));
-    assertMeterAccess(caller, meterNo, await findMeterOwner(this.db, meterNo));
+    assertMeterAccess(caller, meterNo, await findMeterOwner(this.db, meterNo), 'money.move');
     if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
     const reference = body.reference ?? body.description ?? null;
     const { rows } = await this.db.query<TopupRow>(
@@ -84,7 +84,7 @@ export class TopupsService {
   }
 
   async process(caller: Caller, id: string, body: ProcessTopupBody): Promise<TopupResponse> {
-    assertAdmin(caller);
+    assertCan(caller, 'money.move');
     const adminId = caller.kind === 'user' ? caller.userId : null;
     const row = await this.db.transaction(async (tx) => {
       const found = await tx.query<TopupRow>(
@@ -145,11 +145,11 @@ export class TopupsService {
   }
 
   async list(caller: Caller, query: ListTopupsQuery): Promise<{ topups: TopupResponse[] }> {
-    if (caller.kind !== 'user') assertAdmin(caller);
+    if (caller.kind !== 'user') assertCan(caller, 'console.view');
     const where: string[] = [];
     const params: unknown[] = [];
     // Admins see every request; a customer only their own.
-    if (!isAdmin(caller) && caller.kind === 'user') {
+    if (!seesEverything(caller) && caller.kind === 'user') {
       params.push(caller.userId);
       where.push(`t.user_id = $${params.length}`);
     }

@@ -1,7 +1,7 @@
 import { centsToKes, mwhToKwh } from '@umeme/protocol';
 import { ACCOUNT_NO_SQL } from '../meters/account-no';
 import type { Db } from '../db/db';
-import { assertMeterAccess, assertUserAccess, isAdmin, type Caller } from '../shared/access';
+import { assertMeterAccess, assertUserAccess, seesEverything, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { findMeterOwner } from '../shared/meter-owner';
 import { maskPhone } from '../shared/mask-phone';
@@ -37,7 +37,7 @@ export class TransactionsService {
 
   async listForUser(caller: Caller, userId: string, page: TransactionsQuery): Promise<TransactionPage> {
     assertUserAccess(caller, userId);
-    if (isAdmin(caller)) {
+    if (seesEverything(caller)) {
       const { rowCount } = await this.db.query(`SELECT 1 FROM users WHERE id = $1`, [userId]);
       if (rowCount === 0) throw new AppError('USER_NOT_FOUND');
     }
@@ -47,7 +47,7 @@ export class TransactionsService {
   async listForMeter(caller: Caller, meterNo: string, page: TransactionsQuery): Promise<TransactionPage> {
     assertMeterAccess(caller, meterNo, await findMeterOwner(this.db, meterNo));
     // A customer sees their own purchases on the meter, not a previous owner's.
-    if (caller.kind === 'user' && !isAdmin(caller)) {
+    if (caller.kind === 'user' && !seesEverything(caller)) {
       return this.page('meter_no = $1 AND user_id = $2', [meterNo, caller.userId], page);
     }
     return this.page('meter_no = $1', [meterNo], page);
@@ -71,7 +71,8 @@ export class TransactionsService {
     const row = rows[0];
     const allowed =
       row !== undefined &&
-      (isAdmin(caller) || (caller.kind === 'user' && row.user_id !== null && row.user_id === caller.userId));
+      (seesEverything(caller) ||
+        (caller.kind === 'user' && row.user_id !== null && row.user_id === caller.userId));
     if (!allowed) throw new AppError('TRANSACTION_NOT_FOUND');
     return toReceiptResponse(row);
   }

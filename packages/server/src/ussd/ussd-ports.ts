@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { EMERGENCY_ADVANCE_KWH, type AdjustmentsService } from '../adjustments/adjustments.service';
 import type { Db } from '../db/db';
 import type { PaymentsService } from '../payments/payments.service';
-import type { Caller } from '../shared/access';
+import type { Caller, Role } from '../shared/access';
 import { AppError } from '../shared/errors';
 import { smsLanguage } from '../notices/customer-notices';
 import type { UssdCaller, UssdPorts, UssdPurchase } from './ussd-menu';
@@ -22,7 +22,7 @@ import { hoursOfCreditLeft } from '../forecast/low-balance-forecast.service';
 export const USSD_PUSH_WAIT_MS = 4_000;
 
 interface UssdCallerRow extends UssdCaller {
-  role: 'customer' | 'admin';
+  role: Role;
   /** 2547XXXXXXXX: where the prompt goes */
   phone: string;
 }
@@ -51,7 +51,7 @@ export function ussdPorts(deps: {
       const international = toInternationalMsisdn(phoneNumber);
       if (international === null) return null;
       const phone = international.slice(1);
-      const users = await db.query<{ id: string; locale: string; role: 'customer' | 'admin' }>(
+      const users = await db.query<{ id: string; locale: string; role: Role }>(
         `SELECT id, locale, role FROM users WHERE phone = $1 AND disabled_at IS NULL ORDER BY created_at LIMIT 1`,
         [phone],
       );

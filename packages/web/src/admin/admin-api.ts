@@ -64,13 +64,20 @@ export type TariffVersion = TariffList['versions'][number];
 export type NewTariff = Body<'/api/admin/tariffs', 'post'>;
 export type TariffGroups = Answer<'/api/admin/tariff-groups', 'get'>['groups'];
 export type MovedToGroup = Answer<'/api/admin/tariff-groups/{group}/meters', 'post'>;
+export type Me = Answer<'/api/me', 'get'>;
+export type Permission = Me['permissions'][number];
+export type Role = Me['role'];
+export type OperatorRole = Body<'/api/admin/operators', 'post'>['role'];
+export const operatorRoles: readonly OperatorRole[] = ['viewer', 'support', 'admin'];
+export type ManagedUser = Answer<'/api/admin/users/{id}/role', 'post'>;
+export type TemporaryPassword = Answer<'/api/admin/users/{id}/password-reset', 'post'>;
 
 export const USERS_PAGE_SIZE = 50;
 export const AUDIT_PAGE_SIZE = 50;
 
 export interface UsersQuery {
   q?: string;
-  role?: 'customer' | 'admin' | null;
+  role?: 'customer' | 'operator' | null;
   after?: string | null;
   limit?: number;
 }
@@ -266,6 +273,48 @@ export function createAdminApi(opts: { token: () => string; onUnauthorized: () =
       ),
     users: (q: UsersQuery) =>
       answer(api.GET('/api/admin/users', { params: { query: usersQuery(q) }, signal: timeout() })),
+    /** The signed-in account as the server sees it now: its role and permissions. */
+    me: () => answer(api.GET('/api/me', { signal: timeout() })),
+    createOperator: (body: Body<'/api/admin/operators', 'post'>) =>
+      answer(api.POST('/api/admin/operators', { body, signal: timeout() })),
+    changeRole: (userId: string, role: Role, reason: string) =>
+      answer(
+        api.POST('/api/admin/users/{id}/role', {
+          params: id(userId),
+          body: { role, reason },
+          signal: timeout(),
+        }),
+      ),
+    setDisabled: (userId: string, disabled: boolean, reason: string) =>
+      answer(
+        disabled
+          ? api.POST('/api/admin/users/{id}/disable', {
+              params: id(userId),
+              body: { reason },
+              signal: timeout(),
+            })
+          : api.POST('/api/admin/users/{id}/enable', {
+              params: id(userId),
+              body: { reason },
+              signal: timeout(),
+            }),
+      ),
+    resetPassword: (userId: string, reason: string) =>
+      answer(
+        api.POST('/api/admin/users/{id}/password-reset', {
+          params: id(userId),
+          body: { reason },
+          signal: timeout(),
+        }),
+      ),
+    changePhone: (userId: string, phone: string, reason: string) =>
+      answer(
+        api.POST('/api/admin/users/{id}/phone', {
+          params: id(userId),
+          body: { phone, reason },
+          signal: timeout(),
+        }),
+      ),
     assign: (meterNo: string, userId: string | null, reason: string) =>
       answer(
         api.POST('/api/admin/meters/{meterNo}/assign', {

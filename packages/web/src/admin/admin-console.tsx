@@ -3,7 +3,7 @@ import type { StoredAuth } from '../state/auth-storage';
 import { BoltLogo } from '../ui/brand';
 import { navigate, usePathname } from '../ui/navigation';
 import { useI18n } from '../ui/i18n-context';
-import { createAdminApi } from './admin-api';
+import { createAdminApi, type Permission } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { useCoalescedRefresh } from './admin-kit';
 import { parseAdminRoute } from './admin-routes';
@@ -74,22 +74,37 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
   const { t } = useI18n();
   const pathname = usePathname();
   const route = parseAdminRoute(pathname);
+  const api = useMemo(
+    () => createAdminApi({ token: () => auth.token, onUnauthorized: onSignOut }),
+    [auth.token, onSignOut],
+  );
+  // The role as the server says now, not as it was at sign-in: a changed role shows at once.
+  const [permissions, setPermissions] = useState<readonly Permission[] | null>(null);
+  useEffect(() => {
+    api.me().then(
+      (me) => setPermissions(me.permissions),
+      () => setPermissions([]),
+    );
+  }, [api]);
+  const feed = useMemo(() => new FleetFeed(), [api]);
   const ctx = useMemo<AdminContext>(
     () => ({
-      api: createAdminApi({ token: () => auth.token, onUnauthorized: onSignOut }),
-      feed: new FleetFeed(),
+      api,
+      feed,
+      meId: auth.user.id,
+      can: (p) => permissions?.includes(p) ?? false,
     }),
-    [auth.token, onSignOut],
+    [api, feed, auth.user.id, permissions],
   );
   const [live, setLive] = useState(false);
   useEffect(() => {
-    ctx.feed.start(auth.token);
-    const off = ctx.feed.onLink(() => setLive(ctx.feed.connected));
+    feed.start(auth.token);
+    const off = feed.onLink(() => setLive(feed.connected));
     return () => {
       off();
-      ctx.feed.stop();
+      feed.stop();
     };
-  }, [ctx, auth.token]);
+  }, [feed, auth.token]);
 
   const openOrphans = useOpenOrphans(ctx);
   const pendingTopups = usePendingTopups(ctx);
@@ -140,7 +155,12 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
   }
 
   return (
-    <div className="admin-shell" data-testid="admin-console">
+    <div
+      className="admin-shell"
+      data-testid="admin-console"
+      data-role={auth.user.role}
+      data-permissions={permissions?.join(' ') ?? ''}
+    >
       <header className="topbar admin-topbar">
         <a
           className="brand"

@@ -5,10 +5,10 @@ import { useI18n } from '../ui/i18n-context';
 // The console is its own chunk: customers never download it.
 const AdminConsole = lazy(() => import('./admin-console'));
 
-/** `/admin/...`: the operator console for admins; anyone else sees a plain not-found page. */
+/** `/admin/...`: the operator console for operators (every role but customer); customers see a plain not-found page. */
 export function AdminGate({ auth, onSignOut }: { auth: StoredAuth; onSignOut: () => void }) {
   const { t } = useI18n();
-  if (auth.user.role !== 'admin') {
+  if (auth.user.role === 'customer') {
     return (
       <div className="shell">
         <div className="card empty-state" data-testid="not-found" style={{ marginTop: 48 }}>

@@ -74,7 +74,7 @@ export function AlertsList({
                   {a.acknowledgedAt && <span className="muted small-text"> · acknowledged</span>}
                 </td>
                 <td className="num">
-                  {a.acknowledgedAt === null && (
+                  {a.acknowledgedAt === null && ctx.can('alerts.handle') && (
                     <button
                       type="button"
                       className="button small"

@@ -190,15 +190,17 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
           </dl>
         </div>
         <div className="stack">
-          <RemoteControl ctx={ctx} meterNo={m.meterNo} onDone={load} />
-          <ConfigForm ctx={ctx} meter={m} onDone={load} />
+          {ctx.can('relay.command') && <RemoteControl ctx={ctx} meterNo={m.meterNo} onDone={load} />}
+          {ctx.can('meters.manage') && <ConfigForm ctx={ctx} meter={m} onDone={load} />}
         </div>
-        <AdjustmentForm ctx={ctx} meterNo={m.meterNo} onDone={load} />
+        {ctx.can('money.move') && <AdjustmentForm ctx={ctx} meterNo={m.meterNo} onDone={load} />}
       </div>
 
       <div className="detail-grid usage-row">
         <MeterUsage ctx={ctx} meterNo={m.meterNo} />
-        <DeviceCard ctx={ctx} meter={m} onDone={load} />
+        {ctx.can('meters.manage') && ctx.can('money.move') && (
+          <DeviceCard ctx={ctx} meter={m} onDone={load} />
+        )}
       </div>
       <ClaimCodeCard ctx={ctx} meterNo={m.meterNo} />
 
@@ -654,7 +656,7 @@ function LedgerLine({
         <td className="num mono">{fmtMwhAsKwh(l.runningCreditMwh)}</td>
         <td className="memo">{l.memo ?? ''}</td>
         <td className="num">
-          {movable && (
+          {movable && ctx.can('money.move') && (
             <button
               type="button"
               className="button small"

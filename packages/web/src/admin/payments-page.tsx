@@ -196,7 +196,7 @@ function OrphanLine({
           <OrphanState orphan={o} />
         </td>
         <td className="nowrap">
-          {o.state === 'open' ? (
+          {o.state === 'open' && ctx.can('money.move') ? (
             <div className="detail-status">
               {o.creditable ? (
                 <button

@@ -106,7 +106,8 @@ export function RegisterHoldCard({
         </dd>
       </dl>
       <div className="button-row">
-        {hold.actions.map((a) => (
+        {/* Releasing or resetting a held register moves a balance: money.move alone. */}
+        {(ctx.can('money.move') ? hold.actions : []).map((a) => (
           <button
             key={a}
             type="button"

@@ -397,21 +397,27 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
                 <td translate="no">{v.group}</td>
                 <td>{v.id === null ? 'configured (TARIFF_KES_PER_KWH)' : fmtTime(v.effectiveFrom)}</td>
                 <td>{describe(v.tariff)}</td>
-                <td>{v.status === 'scheduled' && <CancelTariff ctx={ctx} version={v} onDone={load} />}</td>
+                <td>
+                  {v.status === 'scheduled' && ctx.can('tariffs.manage') && (
+                    <CancelTariff ctx={ctx} version={v} onDone={load} />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
-      <TariffGroupsCard ctx={ctx} groups={groups} onChanged={loadGroups} />
-      <CreateTariff
-        ctx={ctx}
-        groups={(groups ?? []).map((g) => g.group)}
-        onCreated={() => {
-          load();
-          loadGroups();
-        }}
-      />
+      {ctx.can('tariffs.manage') && <TariffGroupsCard ctx={ctx} groups={groups} onChanged={loadGroups} />}
+      {ctx.can('tariffs.manage') && (
+        <CreateTariff
+          ctx={ctx}
+          groups={(groups ?? []).map((g) => g.group)}
+          onCreated={() => {
+            load();
+            loadGroups();
+          }}
+        />
+      )}
     </section>
   );
 }

@@ -212,7 +212,7 @@ function PendingLine({
         <td>{t(topupChannelKey(row.channel))}</td>
         <td className="mono memo">{row.reference ?? '—'}</td>
         <td className="nowrap">
-          <div className="button-row">
+          <div className="button-row" hidden={!ctx.can('money.move')}>
             <button
               className="button small primary"
               type="button"

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { countCsvRows, type DeviceCredentials, type ImportResult, type UserRow } from './admin-api';
+import { useI18n } from '../ui/i18n-context';
+import type { UserRow } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { MeterNoField, ReasonField, SubmitButton, SubmitRow, useSubmit } from './admin-form';
 import { fmtTime } from './admin-format';
@@ -7,40 +8,38 @@ import {
   AdminLink,
   EmptyRow,
   ErrorAlert,
-  errorText,
   NoticeLine,
   openBlob,
   RotateSecret,
   saveBlob,
   SearchInput,
-  SecretReveal,
   useDebounced,
   usePagedList,
   LoadMore,
   ChipGroup,
 } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
+import { AccountCard, CreateOperatorForm, roleKey } from './users-account';
+import { ImportMetersForm, RegisterMeterForm } from './users-meter-forms';
 
-type RoleFilter = 'customer' | 'admin' | null;
-
-const ROLE_CHIPS: { value: RoleFilter; label: string; id: string }[] = [
-  { value: 'customer', label: 'Customers', id: 'customer' },
-  { value: 'admin', label: 'Operators', id: 'admin' },
-  { value: null, label: 'Everyone', id: 'all' },
-];
+type RoleFilter = 'customer' | 'operator' | null;
 
 /** What an operator can do with a customer's meter besides rotating its secret. */
 const OWNER_CHANGES = [
-  { to: 'customer', label: 'Move…', testId: 'meter-move' },
-  { to: 'nobody', label: 'Unassign…', testId: 'meter-unassign' },
+  { to: 'customer', label: 'usrMove', testId: 'meter-move' },
+  { to: 'nobody', label: 'usrUnassign', testId: 'meter-unassign' },
 ] as const;
 
 /** Kenyan calendar month (UTC+3), as statements are filed. */
 const thisMonth = (): string => new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 7);
 
-const IMPORT_MAX_BYTES = 256 * 1024;
-
 export function UsersPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useI18n();
+  const roleChips: { value: RoleFilter; label: string; id: string }[] = [
+    { value: 'customer', label: t('usrCustomers'), id: 'customer' },
+    { value: 'operator', label: t('usrOperators'), id: 'operator' },
+    { value: null, label: t('usrEveryone'), id: 'all' },
+  ];
   const [role, setRole] = useState<RoleFilter>('customer');
   const [search, setSearch] = useState('');
   const [q] = useDebounced(search, 300);
@@ -68,16 +67,24 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
   return (
     <section className="admin-page" data-testid="users-page">
       <div className="admin-page-head">
-        <h1>Users</h1>
-        <span className="muted">{rows ? `${rows.length}${next ? '+' : ''} shown` : ''}</span>
+        <h1>{t('usrTitle')}</h1>
+        <span className="muted">
+          {rows ? t('usrShown', { count: `${rows.length}${next ? '+' : ''}` }) : ''}
+        </span>
       </div>
       <div className="fleet-controls">
-        <ChipGroup label="Role" options={ROLE_CHIPS} value={role} onChange={setRole} testIdPrefix="role-" />
+        <ChipGroup
+          label={t('usrRole')}
+          options={roleChips}
+          value={role}
+          onChange={setRole}
+          testIdPrefix="role-"
+        />
         <SearchInput
           value={search}
           onChange={setSearch}
-          placeholder="Search name, email or phone"
-          label="Search users"
+          placeholder={t('usrSearch')}
+          label={t('usrSearchLabel')}
           testId="users-search"
         />
       </div>
@@ -88,10 +95,10 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
             <table className="admin-table" data-testid="users-table" data-loaded={String(rows !== null)}>
               <thead>
                 <tr>
-                  <th>Customer</th>
-                  <th className="hide-sm">Phone</th>
-                  <th>Meters</th>
-                  <th className="hide-sm">Joined</th>
+                  <th>{t('usrColPerson')}</th>
+                  <th className="hide-sm">{t('usrColPhone')}</th>
+                  <th>{t('usrColMeters')}</th>
+                  <th className="hide-sm">{t('usrColJoined')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -112,19 +119,24 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
                         </button>
                         <span className="muted small-text">
                           {u.email}
-                          {u.role === 'admin' ? ' · operator' : ''}
+                          {u.role !== 'customer' ? ` · ${t(roleKey(u.role))}` : ''}
+                          {u.disabled ? ` · ${t('usrDisabledTag')}` : ''}
                         </span>
                       </div>
                     </td>
                     <td className="hide-sm mono">{u.phone ?? '—'}</td>
                     <td className="mono small-text">
-                      {u.meters.length === 0 ? <span className="muted">none</span> : u.meters.join(', ')}
+                      {u.meters.length === 0 ? (
+                        <span className="muted">{t('usrNone')}</span>
+                      ) : (
+                        u.meters.join(', ')
+                      )}
                     </td>
                     <td className="hide-sm nowrap">{fmtTime(u.createdAt).split(',')[0]}</td>
                   </tr>
                 ))}
-                {rows && rows.length === 0 && <EmptyRow colSpan={4}>Nobody matches.</EmptyRow>}
-                {!rows && !error && <EmptyRow colSpan={4}>Loading…</EmptyRow>}
+                {rows && rows.length === 0 && <EmptyRow colSpan={4}>{t('usrNobody')}</EmptyRow>}
+                {!rows && !error && <EmptyRow colSpan={4}>{t('loading')}</EmptyRow>}
               </tbody>
             </table>
           </div>
@@ -134,14 +146,17 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
           <CustomerPanel key={selected.id} ctx={ctx} user={selected} onChanged={refresh} />
         ) : (
           <div className="card empty-state muted" data-testid="customer-none">
-            Pick someone to see their meters, move a meter or download a statement.
+            {t('usrPick')}
           </div>
         )}
       </div>
-      <div className="detail-grid two">
-        <RegisterMeterForm ctx={ctx} onDone={refresh} />
-        <ImportMetersForm ctx={ctx} onDone={refresh} />
-      </div>
+      {ctx.can('operators.manage') && <CreateOperatorForm ctx={ctx} onDone={refresh} />}
+      {ctx.can('meters.manage') && (
+        <div className="detail-grid two">
+          <RegisterMeterForm ctx={ctx} onDone={refresh} />
+          <ImportMetersForm ctx={ctx} onDone={refresh} />
+        </div>
+      )}
     </section>
   );
 }
@@ -155,6 +170,8 @@ function CustomerPanel({
   user: UserRow;
   onChanged: () => void;
 }) {
+  const { t } = useI18n();
+  const manageMeters = ctx.can('meters.manage');
   const [moving, setMoving] = useState<{ meterNo: string; to: 'customer' | 'nobody' } | null>(null);
   const toggle = (meterNo: string, to: 'customer' | 'nobody') =>
     setMoving((m) => (m?.meterNo === meterNo && m.to === to ? null : { meterNo, to }));
@@ -163,12 +180,12 @@ function CustomerPanel({
       <div>
         <h2 className="card-title">{user.name}</h2>
         <p className="muted small-text">
-          {user.email} · {user.phone ?? 'no phone'} · {user.role}
+          {user.email} · {user.phone ?? t('usrNoPhone')} · {t(roleKey(user.role))}
         </p>
       </div>
       <div>
-        <h3 className="sub-title">Meters</h3>
-        {user.meters.length === 0 && <p className="muted small-text">No meters yet.</p>}
+        <h3 className="sub-title">{t('usrMeters')}</h3>
+        {user.meters.length === 0 && <p className="muted small-text">{t('usrNoMeters')}</p>}
         <ul className="meter-list">
           {user.meters.map((meterNo) => (
             <li key={meterNo} data-testid="customer-meter" data-meter={meterNo}>
@@ -176,21 +193,23 @@ function CustomerPanel({
                 <AdminLink className="mono" to={adminMeterPath(meterNo)}>
                   {meterNo}
                 </AdminLink>
-                <div className="button-row">
-                  {OWNER_CHANGES.map((c) => (
-                    <button
-                      key={c.to}
-                      type="button"
-                      className={`button small${c.to === 'nobody' ? ' ghost' : ''}`}
-                      aria-expanded={moving?.meterNo === meterNo && moving.to === c.to}
-                      onClick={() => toggle(meterNo, c.to)}
-                      data-testid={c.testId}
-                    >
-                      {c.label}
-                    </button>
-                  ))}
-                  <RotateSecret meterNo={meterNo} rotate={ctx.api.rotateSecret} />
-                </div>
+                {manageMeters && (
+                  <div className="button-row">
+                    {OWNER_CHANGES.map((c) => (
+                      <button
+                        key={c.to}
+                        type="button"
+                        className={`button small${c.to === 'nobody' ? ' ghost' : ''}`}
+                        aria-expanded={moving?.meterNo === meterNo && moving.to === c.to}
+                        onClick={() => toggle(meterNo, c.to)}
+                        data-testid={c.testId}
+                      >
+                        {t(c.label)}
+                      </button>
+                    ))}
+                    <RotateSecret meterNo={meterNo} rotate={ctx.api.rotateSecret} />
+                  </div>
+                )}
               </div>
               {moving?.meterNo === meterNo && (
                 <ChangeOwnerForm
@@ -210,15 +229,16 @@ function CustomerPanel({
           ))}
         </ul>
       </div>
-      <AssignMeterForm ctx={ctx} user={user} onDone={onChanged} />
+      {manageMeters && <AssignMeterForm ctx={ctx} user={user} onDone={onChanged} />}
       <StatementDownload ctx={ctx} user={user} />
-      {user.role === 'admin' && (
+      <AccountCard ctx={ctx} user={user} onChanged={onChanged} />
+      {user.role !== 'customer' && (
         <AdminLink
           className="small-text"
           to={adminAuditPath({ actor: user.email })}
           testId="operator-audit-link"
         >
-          What this operator did (audit log) →
+          {t('usrOperatorAudit')}
         </AdminLink>
       )}
     </div>
@@ -237,6 +257,7 @@ function CustomerPicker({
   value: UserRow | null;
   onChange: (u: UserRow | null) => void;
 }) {
+  const { t } = useI18n();
   const [text, setText] = useState('');
   const [options, setOptions] = useState<UserRow[]>([]);
   useEffect(() => {
@@ -266,7 +287,7 @@ function CustomerPicker({
           {value.name} <span className="muted small-text">{value.email}</span>
         </span>
         <button type="button" className="button small ghost" onClick={() => onChange(null)}>
-          Change
+          {t('usrChange')}
         </button>
       </div>
     );
@@ -276,8 +297,8 @@ function CustomerPicker({
       <input
         className="admin-input"
         type="text"
-        placeholder="Search the new customer"
-        aria-label="New customer"
+        placeholder={t('usrSearchNew')}
+        aria-label={t('usrNewCustomer')}
         value={text}
         onChange={(e) => setText(e.target.value)}
         data-testid="move-target-search"
@@ -323,6 +344,7 @@ function ChangeOwnerForm({
   onDone: () => void;
   onCancel: () => void;
 }) {
+  const { t } = useI18n();
   const [target, setTarget] = useState<UserRow | null>(null);
   const [reason, setReason] = useState('');
   const { busy, notice, run } = useSubmit();
@@ -336,37 +358,28 @@ function ChangeOwnerForm({
   return (
     <form className="reason-form inset" onSubmit={submit} data-testid={`${id}-form`}>
       {to === 'nobody' ? (
-        <p className="small-text">
-          Take <span className="mono">{meterNo}</span> from {from.name}, leaving it with no customer. Its
-          credit stays on the meter.
-        </p>
+        <p className="small-text">{t('usrTakeFrom', { meterNo, name: from.name })}</p>
       ) : (
         <>
-          <p className="small-text">
-            Move <span className="mono">{meterNo}</span> from {from.name} to:
-          </p>
+          <p className="small-text">{t('usrMoveFrom', { meterNo, name: from.name })}</p>
           <CustomerPicker ctx={ctx} exclude={from.id} value={target} onChange={setTarget} />
         </>
       )}
       <ReasonField
-        label="Reason (required, kept in the audit log)"
+        label={t('usrReasonAudited')}
         value={reason}
         onChange={setReason}
-        placeholder={
-          to === 'nobody'
-            ? 'e.g. house empty, meter taken down'
-            : "e.g. tenant moved out, new tenant's account"
-        }
+        placeholder={to === 'nobody' ? t('usrUnassignHint') : t('usrMoveHint')}
         testId={`${id}-reason`}
       />
       <SubmitRow
         busy={busy}
         disabled={!ready}
-        busyLabel={to === 'nobody' ? 'Unassigning…' : 'Moving…'}
+        busyLabel={to === 'nobody' ? t('usrUnassigning') : t('usrMoving')}
         testId={`${id}-submit`}
         onCancel={onCancel}
       >
-        {to === 'nobody' ? 'Unassign meter' : 'Move meter'}
+        {to === 'nobody' ? t('usrUnassignMeter') : t('usrMoveMeter')}
       </SubmitRow>
       <NoticeLine notice={notice} testId={`${id}-message`} />
     </form>
@@ -375,6 +388,7 @@ function ChangeOwnerForm({
 
 /** Gives this customer a meter, taking it from whoever has it now. */
 function AssignMeterForm({ ctx, user, onDone }: { ctx: AdminContext; user: UserRow; onDone: () => void }) {
+  const { t } = useI18n();
   const [meterNo, setMeterNo] = useState('');
   const [reason, setReason] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
@@ -386,9 +400,10 @@ function AssignMeterForm({ ctx, user, onDone }: { ctx: AdminContext; user: UserR
       (r) => {
         setNotice({
           ok: true,
-          text: r.previousUserId
-            ? `${r.meterNo} moved to ${user.name} from another customer.`
-            : `${r.meterNo} assigned to ${user.name}.`,
+          text: t(r.previousUserId ? 'usrMovedFromOther' : 'usrAssigned', {
+            meterNo: r.meterNo,
+            name: user.name,
+          }),
         });
         setMeterNo('');
         setReason('');
@@ -398,18 +413,23 @@ function AssignMeterForm({ ctx, user, onDone }: { ctx: AdminContext; user: UserR
   };
   return (
     <form className="adjust-form" onSubmit={submit} data-testid="assign-form">
-      <h3 className="sub-title">Assign a meter</h3>
+      <h3 className="sub-title">{t('usrAssignTitle')}</h3>
       <div className="inline-fields">
-        <MeterNoField label="Meter number" value={meterNo} onChange={setMeterNo} testId="assign-meter" />
-        <ReasonField grow value={reason} onChange={setReason} testId="assign-reason" />
+        <MeterNoField
+          label={t('usrMeterNumber')}
+          value={meterNo}
+          onChange={setMeterNo}
+          testId="assign-meter"
+        />
+        <ReasonField grow label={t('usrReason')} value={reason} onChange={setReason} testId="assign-reason" />
       </div>
       <SubmitButton
         busy={busy}
         disabled={!meterNo.trim() || !reason.trim()}
-        busyLabel="Assigning…"
+        busyLabel={t('usrAssigning')}
         testId="assign-submit"
       >
-        {`Assign to ${user.name}`}
+        {t('usrAssignTo', { name: user.name })}
       </SubmitButton>
       <NoticeLine notice={notice} testId="assign-message" />
     </form>
@@ -417,6 +437,7 @@ function AssignMeterForm({ ctx, user, onDone }: { ctx: AdminContext; user: UserR
 }
 
 function StatementDownload({ ctx, user }: { ctx: AdminContext; user: UserRow }) {
+  const { t } = useI18n();
   const [month, setMonth] = useState(thisMonth);
   const { busy, notice, setNotice, run } = useSubmit();
   const fetchStatement = (format: 'csv' | 'html') => {
@@ -426,16 +447,16 @@ function StatementDownload({ ctx, user }: { ctx: AdminContext; user: UserRow }) 
       (blob) => {
         if (format === 'csv') saveBlob(blob, `umeme-statement-${user.email}-${month}.csv`);
         else openBlob(blob);
-        setNotice({ ok: true, text: `Statement for ${month} ready; the customer is notified.` });
+        setNotice({ ok: true, text: t('usrStatementReady', { month }) });
       },
     );
   };
   return (
     <div className="adjust-form" data-testid="statement-form">
-      <h3 className="sub-title">Monthly statement</h3>
+      <h3 className="sub-title">{t('usrStatementTitle')}</h3>
       <div className="inline-fields">
         <label className="admin-label">
-          Month
+          {t('usrMonth')}
           <input
             className="admin-input"
             type="month"
@@ -453,7 +474,7 @@ function StatementDownload({ ctx, user }: { ctx: AdminContext; user: UserRow }) 
             onClick={() => fetchStatement('csv')}
             data-testid="statement-csv"
           >
-            Download CSV
+            {t('usrDownloadCsv')}
           </button>
           <button
             type="button"
@@ -462,213 +483,11 @@ function StatementDownload({ ctx, user }: { ctx: AdminContext; user: UserRow }) 
             onClick={() => fetchStatement('html')}
             data-testid="statement-html"
           >
-            Printable
+            {t('usrPrintable')}
           </button>
         </div>
       </div>
       <NoticeLine notice={notice} testId="statement-message" />
     </div>
-  );
-}
-
-function RegisterMeterForm({ ctx, onDone }: { ctx: AdminContext; onDone: () => void }) {
-  const [meterNo, setMeterNo] = useState('');
-  const [owner, setOwner] = useState('');
-  const [opening, setOpening] = useState('');
-  const { busy, notice, setNotice, run } = useSubmit();
-  const [credentials, setCredentials] = useState<DeviceCredentials | null>(null);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (!meterNo.trim()) return;
-    setNotice(null);
-    run(
-      () =>
-        ctx.api.registerMeter({
-          meterNo: meterNo.trim(),
-          ...(owner.trim() ? { ownerEmail: owner.trim() } : {}),
-          ...(opening.trim() ? { openingCreditKwh: Number(opening) } : {}),
-        }),
-      (r) => {
-        setCredentials(r);
-        setNotice({ ok: true, text: `${r.meterNo} registered.` });
-        setMeterNo('');
-        setOwner('');
-        setOpening('');
-        onDone();
-      },
-    );
-  };
-  return (
-    <form className="card stat-card" onSubmit={submit} data-testid="register-form">
-      <h2 className="card-title">Register a meter</h2>
-      <div className="config-grid">
-        <MeterNoField
-          label="Meter number"
-          pattern="[A-Za-z0-9_\-]{1,32}"
-          title="1–32 letters, digits, - or _"
-          value={meterNo}
-          onChange={setMeterNo}
-          testId="register-meter-no"
-        />
-        <label className="admin-label">
-          Opening credit kWh
-          <input
-            className="admin-input"
-            type="number"
-            min={0}
-            step="0.001"
-            inputMode="decimal"
-            value={opening}
-            onChange={(e) => setOpening(e.target.value)}
-            data-testid="register-opening"
-          />
-        </label>
-      </div>
-      <label className="admin-label">
-        Customer email (optional)
-        <input
-          className="admin-input"
-          type="email"
-          value={owner}
-          onChange={(e) => setOwner(e.target.value)}
-          data-testid="register-owner"
-        />
-      </label>
-      <SubmitButton busy={busy} disabled={!meterNo.trim()} busyLabel="Registering…" testId="register-submit">
-        Register meter
-      </SubmitButton>
-      <NoticeLine notice={notice} testId="register-message" />
-      {credentials && <SecretReveal credentials={credentials} onDismiss={() => setCredentials(null)} />}
-    </form>
-  );
-}
-
-/** CSV of the secrets an import issued, for the installers; built in the browser, never stored. */
-function credentialsCsv(result: ImportResult): string {
-  const lines = ['meterNo,mqttUsername,mqttPassword'];
-  for (const r of result.rows)
-    if (r.ok) lines.push(`${r.meterNo},${r.mqttUsername ?? ''},${r.mqttPassword ?? ''}`);
-  return `${lines.join('\r\n')}\r\n`;
-}
-
-function ImportMetersForm({ ctx, onDone }: { ctx: AdminContext; onDone: () => void }) {
-  const [csv, setCsv] = useState('');
-  const { busy, notice, setNotice, run } = useSubmit();
-  const [result, setResult] = useState<ImportResult | null>(null);
-  const rows = countCsvRows(csv);
-
-  const readFile = (file: File | undefined) => {
-    if (!file) return;
-    if (file.size > IMPORT_MAX_BYTES) {
-      setNotice({
-        ok: false,
-        text: 'That file is too large: import at most a few thousand meters at a time.',
-      });
-      return;
-    }
-    file.text().then(setCsv, (err: unknown) => setNotice({ ok: false, text: errorText(err) }));
-  };
-
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (rows === 0) return;
-    setNotice(null);
-    run(
-      () => ctx.api.importMeters(csv),
-      (r) => {
-        setResult(r);
-        setCsv('');
-        onDone();
-      },
-    );
-  };
-
-  return (
-    <form className="card stat-card" onSubmit={submit} data-testid="import-form">
-      <h2 className="card-title">Register meters from CSV</h2>
-      <p className="muted small-text">
-        One meter a line: <span className="mono">meterNo,ownerEmail,openingCreditKwh</span> (the last two
-        optional; a header line is skipped). Each line succeeds or fails on its own.
-      </p>
-      <label className="admin-label">
-        CSV file
-        <input
-          className="admin-input"
-          type="file"
-          accept=".csv,text/csv,text/plain"
-          onChange={(e) => readFile(e.target.files?.[0])}
-          data-testid="import-file"
-        />
-      </label>
-      <label className="admin-label">
-        or paste it
-        <textarea
-          className="admin-input mono"
-          rows={4}
-          value={csv}
-          onChange={(e) => setCsv(e.target.value)}
-          placeholder={'meterNo,ownerEmail,openingCreditKwh\nKE-0001,wanjiku@example.com,5'}
-          data-testid="import-csv"
-        />
-      </label>
-      <SubmitButton busy={busy} disabled={rows === 0} busyLabel="Importing…" testId="import-submit">
-        {rows === 0 ? 'Import' : `Import ${rows} meter${rows === 1 ? '' : 's'}`}
-      </SubmitButton>
-      <NoticeLine notice={notice} testId="import-message" />
-      {result && (
-        <div className="import-result" data-testid="import-result">
-          <p data-testid="import-summary" data-created={result.created} data-failed={result.failed}>
-            <strong className="ok-text">{result.created} created</strong>
-            {result.failed > 0 && <strong className="neg"> · {result.failed} failed</strong>}
-          </p>
-          <p className="secret-warning small-text">
-            <strong>Shown once.</strong> The secrets below cannot be read again: download them for the
-            installers now.
-          </p>
-          <div className="table-wrap">
-            <table className="admin-table">
-              <thead>
-                <tr>
-                  <th className="num">Line</th>
-                  <th>Meter</th>
-                  <th>Secret (shown once) or error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.rows.map((r) => (
-                  <tr key={r.line} data-testid="import-row" data-ok={String(r.ok)} data-line={r.line}>
-                    <td className="num mono">{r.line}</td>
-                    <td className="mono">{r.meterNo || '—'}</td>
-                    <td className={r.ok ? 'mono secret-value' : 'neg memo'}>
-                      {r.ok ? r.mqttPassword : r.error}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <div className="button-row">
-            {result.created > 0 && (
-              <button
-                type="button"
-                className="button small primary"
-                onClick={() =>
-                  saveBlob(
-                    new Blob([credentialsCsv(result)], { type: 'text/csv' }),
-                    'umeme-meter-credentials.csv',
-                  )
-                }
-                data-testid="import-credentials"
-              >
-                Download credentials CSV
-              </button>
-            )}
-            <button type="button" className="button small ghost" onClick={() => setResult(null)}>
-              Done, hide secrets
-            </button>
-          </div>
-        </div>
-      )}
-    </form>
   );
 }

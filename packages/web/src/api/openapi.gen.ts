@@ -336,8 +336,10 @@ export interface paths {
                                 email: string;
                                 phone: string | null;
                                 /** @enum {string} */
-                                role: "customer" | "admin";
+                                role: "customer" | "viewer" | "support" | "admin";
                                 locale: string;
+                                permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                                temporaryCredentials: boolean;
                             };
                         };
                     };
@@ -389,8 +391,10 @@ export interface paths {
                                 email: string;
                                 phone: string | null;
                                 /** @enum {string} */
-                                role: "customer" | "admin";
+                                role: "customer" | "viewer" | "support" | "admin";
                                 locale: string;
+                                permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                                temporaryCredentials: boolean;
                             };
                         };
                     };
@@ -475,8 +479,10 @@ export interface paths {
                                 email: string;
                                 phone: string | null;
                                 /** @enum {string} */
-                                role: "customer" | "admin";
+                                role: "customer" | "viewer" | "support" | "admin";
                                 locale: string;
+                                permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                                temporaryCredentials: boolean;
                             };
                         };
                     };
@@ -517,8 +523,10 @@ export interface paths {
                             email: string;
                             phone: string | null;
                             /** @enum {string} */
-                            role: "customer" | "admin";
+                            role: "customer" | "viewer" | "support" | "admin";
                             locale: string;
+                            permissions: ("console.view" | "customers.care" | "alerts.handle" | "meters.manage" | "relay.command" | "money.move" | "tariffs.manage" | "operators.manage")[];
+                            temporaryCredentials: boolean;
                         };
                     };
                 };
@@ -526,6 +534,330 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/operators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** Format: email */
+                        email: string;
+                        /** @enum {string} */
+                        role: "viewer" | "support" | "admin";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                                name: string;
+                                phone: string | null;
+                                /** @enum {string} */
+                                role: "customer" | "viewer" | "support" | "admin";
+                                disabled: boolean;
+                                temporaryCredentials: boolean;
+                            };
+                            temporaryPassword: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        role: "customer" | "viewer" | "support" | "admin";
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                id: string;
+                                email: string;
+                                name: string;
+                                phone: string | null;
+                                /** @enum {string} */
+                                role: "customer" | "viewer" | "support" | "admin";
+                                disabled: boolean;
+                                temporaryCredentials: boolean;
+                            };
+                            temporaryPassword: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/phone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        phone: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            email: string;
+                            name: string;
+                            phone: string | null;
+                            /** @enum {string} */
+                            role: "customer" | "viewer" | "support" | "admin";
+                            disabled: boolean;
+                            temporaryCredentials: boolean;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3106,7 +3438,7 @@ export interface paths {
             parameters: {
                 query?: {
                     q?: string;
-                    role?: "customer" | "admin";
+                    role?: "customer" | "viewer" | "support" | "admin" | "operator";
                     after?: string;
                     limit?: number;
                 };
@@ -3141,100 +3473,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{id}/disable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            disabled: boolean;
-                            disabledAt: string | null;
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/admin/users/{id}/enable": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            id: string;
-                            disabled: boolean;
-                            disabledAt: string | null;
-                        };
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;

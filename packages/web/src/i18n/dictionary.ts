@@ -1,3 +1,5 @@
+import { usersEn, usersSw } from './dictionary-users';
+
 /**
  * The app's words in English and Kiswahili. `{name}` placeholders are filled by `translate`.
  * Kiswahili must have every key English has: the type below makes a missing one a compile error.
@@ -5,6 +7,7 @@
 import { accountEn, accountSw } from './account-words';
 
 export const en = {
+  ...usersEn,
   appName: 'Umeme',
   tagline: 'Prepaid electricity, live.',
   language: 'Language',
@@ -333,6 +336,7 @@ export type MessageKey = keyof typeof en;
 export type Dictionary = Record<MessageKey, string>;
 
 export const sw: Dictionary = {
+  ...usersSw,
   appName: 'Umeme',
   tagline: 'Umeme wa kulipia kabla, moja kwa moja.',
   language: 'Lugha',

@@ -25,6 +25,8 @@ const user = {
   phone: null,
   role: 'customer' as const,
   locale: 'en',
+  permissions: [],
+  temporaryCredentials: false,
 };
 
 describe('auth storage', () => {

@@ -11,6 +11,7 @@ import { I18nContext, type I18n } from './i18n-context';
 import { ModeBanner } from './mode-banner';
 import { navigate, usePathname } from './navigation';
 import { SignedIn } from './signed-in';
+import { TemporaryPasswordScreen } from './temporary-password-screen';
 
 function storedLocale(): string | null {
   try {
@@ -62,7 +63,8 @@ export function App() {
   }, []);
 
   useEffect(() => {
-    const admin = auth?.user.role === 'admin';
+    // Every operator role opens the console; only customers have the dashboard.
+    const admin = auth !== null && auth.user.role !== 'customer';
     if (
       auth &&
       (route.name === 'signin' ||
@@ -76,7 +78,9 @@ export function App() {
   return (
     <I18nContext.Provider value={i18n}>
       <ModeBanner />
-      {auth && isAdminPath(pathname) ? (
+      {auth?.user.temporaryCredentials ? (
+        <TemporaryPasswordScreen auth={auth} onChanged={signIn} onSignOut={signOut} />
+      ) : auth && isAdminPath(pathname) ? (
         <AdminGate key={auth.token} auth={auth} onSignOut={signOut} />
       ) : auth ? (
         <SignedIn key={auth.token} auth={auth} route={route} onSignOut={signOut} />

@@ -33,7 +33,7 @@ function useLiveSession(auth: StoredAuth, onSignOut: () => void): { session: Liv
     const http = createHttpClient({ token: () => auth.token, onUnauthorized: onSignOut });
     const session = new LiveSession({
       http,
-      adoptUnknownMeters: auth.user.role !== 'admin',
+      adoptUnknownMeters: auth.user.role === 'customer',
       onUnauthorized: onSignOut,
       env: browserEnvironment,
       openSocket: (): BalanceSocket =>
@@ -119,7 +119,7 @@ export function SignedIn({
           <span className="brand-name">{t('appName')}</span>
         </a>
         <div className="topbar-actions">
-          {auth.user.role !== 'admin' && (
+          {auth.user.role === 'customer' && (
             <PushToggle http={http} onProblem={(m) => session.showToast(`push:${m}`, 'error', m)} />
           )}
           <LanguageSwitch />
@@ -132,9 +132,9 @@ export function SignedIn({
       {state.meterNos.length > 1 && route.name === 'meter' && (
         <MeterSwitcher meterNos={state.meterNos} meters={state.meters} current={currentMeterNo} />
       )}
-      {auth.user.role !== 'admin' && <FriendlyHoursBanner session={session} />}
+      {auth.user.role === 'customer' && <FriendlyHoursBanner session={session} />}
       {body}
-      {auth.user.role !== 'admin' && <SmsSettings auth={auth} onSignOut={onSignOut} />}
+      {auth.user.role === 'customer' && <SmsSettings auth={auth} onSignOut={onSignOut} />}
       <Toasts toasts={state.toasts.toasts} onDismiss={(id) => session.dismissToast(id)} />
     </div>
   );

@@ -1,0 +1,99 @@
+import { useState, type FormEvent } from 'react';
+import { answer, ApiError, createApiClient, timeout } from '../api/http-client';
+import type { StoredAuth } from '../state/auth-storage';
+import { BoltLogo } from './brand';
+import { useI18n } from './i18n-context';
+import { LanguageSwitch } from './language-switch';
+
+/**
+ * After an operator set a temporary password: the server refuses everything else until the owner
+ * chooses their own, so this is all the app shows (and signing out).
+ */
+export function TemporaryPasswordScreen({
+  auth,
+  onChanged,
+  onSignOut,
+}: {
+  auth: StoredAuth;
+  onChanged: (next: StoredAuth) => void;
+  onSignOut: () => void;
+}) {
+  const { t } = useI18n();
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    const api = createApiClient({ token: () => auth.token, onUnauthorized: onSignOut });
+    answer(
+      api.POST('/api/me/password', {
+        body: { currentPassword: current, newPassword: next },
+        signal: timeout(),
+      }),
+    )
+      .then(
+        (r) => onChanged({ token: r.token, user: r.user }),
+        (err: unknown) => setError(err instanceof ApiError ? err.message : t('networkError')),
+      )
+      .finally(() => setBusy(false));
+  };
+  return (
+    <div className="auth">
+      <div className="auth-top">
+        <div className="brand">
+          <BoltLogo size={36} />
+          <span className="brand-name">{t('appName')}</span>
+        </div>
+        <LanguageSwitch />
+      </div>
+      <main className="auth-card card" data-testid="temporary-password-screen">
+        <h1>{t('tmpTitle')}</h1>
+        <p className="muted">{t('tmpHint')}</p>
+        <form onSubmit={submit}>
+          <label className="field">
+            <span>{t('tmpCurrent')}</span>
+            <input
+              name="current-password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onChange={(e) => setCurrent(e.target.value)}
+              data-testid="tmp-current"
+            />
+          </label>
+          <label className="field">
+            <span>{t('tmpNew')}</span>
+            <input
+              name="new-password"
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={8}
+              value={next}
+              onChange={(e) => setNext(e.target.value)}
+              data-testid="tmp-new"
+            />
+            <small className="muted">{t('passwordHint')}</small>
+          </label>
+          {error && (
+            <p className="form-error" role="alert" data-testid="tmp-error">
+              {error}
+            </p>
+          )}
+          <button className="button primary block" type="submit" disabled={busy} data-testid="tmp-submit">
+            {busy ? t('working') : t('tmpSubmit')}
+          </button>
+        </form>
+        <p className="auth-switch">
+          <button type="button" className="link-button" onClick={onSignOut}>
+            {t('signOut')}
+          </button>
+        </p>
+      </main>
+    </div>
+  );
+}
