@@ -1,8 +1,11 @@
+import { errorsEn, errorsSw } from './error-dictionary';
+
 /**
  * The app's words in English and Kiswahili. `{name}` placeholders are filled by `translate`.
  * Kiswahili must have every key English has: the type below makes a missing one a compile error.
  */
 export const en = {
+  ...errorsEn,
   appName: 'Umeme',
   tagline: 'Prepaid electricity, live.',
   language: 'Language',
@@ -190,6 +193,8 @@ export const en = {
   payFailedNoAnswer: 'The phone did not answer the M-Pesa prompt in time.',
   payFailedFunds: 'Not enough money in the M-Pesa account.',
   payFailedPin: 'The M-Pesa PIN was wrong.',
+  payFailedBusy: 'M-Pesa is busy with another transaction on this phone. Try again in a minute.',
+  payFailedSystem: 'M-Pesa had a problem with the request. Try again shortly.',
   payRetry: 'Retry',
   payChange: 'Change amount',
   payStillWaiting: 'Still waiting for M-Pesa. If you declined or missed the prompt, you can try again.',
@@ -224,6 +229,7 @@ export type MessageKey = keyof typeof en;
 export type Dictionary = Record<MessageKey, string>;
 
 export const sw: Dictionary = {
+  ...errorsSw,
   appName: 'Umeme',
   tagline: 'Umeme wa kulipia kabla, moja kwa moja.',
   language: 'Lugha',
@@ -412,6 +418,8 @@ export const sw: Dictionary = {
   payFailedNoAnswer: 'Simu haikujibu ombi la M-Pesa kwa wakati.',
   payFailedFunds: 'Pesa haitoshi kwenye akaunti ya M-Pesa.',
   payFailedPin: 'PIN ya M-Pesa haikuwa sahihi.',
+  payFailedBusy: 'M-Pesa inashughulikia muamala mwingine kwenye simu hii. Jaribu tena baada ya dakika moja.',
+  payFailedSystem: 'M-Pesa imepata tatizo na ombi hili. Jaribu tena baada ya muda mfupi.',
   payRetry: 'Jaribu tena',
   payChange: 'Badilisha kiasi',
   payStillWaiting: 'Bado tunasubiri M-Pesa. Kama ulikataa au ulikosa ombi, unaweza kujaribu tena.',

@@ -1,5 +1,6 @@
 import { useMemo, useState, type FormEvent, type MouseEvent } from 'react';
-import { ApiError, createHttpClient, NetworkError } from '../api/http-client';
+import { createHttpClient } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { StoredAuth } from '../state/auth-storage';
 import { normalizeKenyanPhone } from '../state/format';
 import { BoltLogo } from './brand';
@@ -31,9 +32,7 @@ export function AuthScreen({
     try {
       await step();
     } catch (err) {
-      if (err instanceof ApiError) setError(err.message);
-      else if (err instanceof NetworkError) setError(t('networkError'));
-      else setError(String(err));
+      setError(errorText(t, err));
     } finally {
       setBusy(false);
     }

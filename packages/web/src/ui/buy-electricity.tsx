@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PaymentIntent, PublicConfig } from '../api/api-types';
 import { loadPublicConfig } from '../api/public-config';
 import { ApiError } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { LiveSession } from '../live/live-session';
 import { formatKes, formatKwh, formatNumber, normalizeKenyanPhone } from '../state/format';
 import {
@@ -184,7 +185,7 @@ export function BuyElectricity({
   function payErrorText(err: ApiError): string {
     if (err.code === 'PAYMENT_PROMPT_PENDING') return t('payPromptPending');
     if (err.code === 'PAYMENT_AMOUNT_TOO_LARGE') return t('payAmountTooLarge', { max: kes(maxKes) });
-    return err.status === 429 ? t('payTooMany') : err.message;
+    return err.status === 429 ? t('payTooMany') : errorText(t, err);
   }
 
   async function topUpDemo() {
@@ -193,7 +194,7 @@ export function BuyElectricity({
     try {
       await session.topUpDemo(meterNo, amountKes);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : t('networkError'));
+      setError(errorText(t, err));
     }
   }
 
@@ -298,7 +299,7 @@ export function BuyElectricity({
           data-testid="payment-failure-reason"
           data-result-code={phase.resultCode ?? ''}
         >
-          {failureKey ? t(failureKey) : phase.reason || t('payFailedUnknown')}
+          {t(failureKey)}
         </p>
         <button
           className="button primary block"

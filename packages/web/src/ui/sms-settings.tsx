@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { ApiError, createHttpClient } from '../api/http-client';
+import { createHttpClient } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { StoredAuth } from '../state/auth-storage';
 import { useI18n } from './i18n-context';
 
@@ -34,7 +35,7 @@ export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: 
         setPrefs(saved);
         setStatus(t('smsSaved'));
       },
-      (err: unknown) => setStatus(err instanceof ApiError ? err.message : t('networkError')),
+      (err: unknown) => setStatus(errorText(t, err)),
     );
   };
 

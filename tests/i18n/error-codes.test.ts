@@ -1,0 +1,36 @@
+// Protects the translation of every server error code and M-Pesa result code: the web app shows
+// each in the reader's language and never the server's English.
+import { describe, expect, it } from 'vitest';
+import { errorCatalogue } from '../../packages/server/src/shared/errors';
+import { RESULT_DESCS } from '../../packages/daraja/src/emulator';
+import { ApiError, NetworkError } from '../../packages/web/src/api/http-client';
+import { en, sw } from '../../packages/web/src/i18n/dictionary';
+import { errorMessageKey, errorText } from '../../packages/web/src/i18n/error-text';
+import { translate } from '../../packages/web/src/i18n/i18n';
+import { failureMessageKey, hasFailureMessage } from '../../packages/web/src/state/payment';
+
+describe('server errors in the reader language', () => {
+  it('every error catalogue code has its own dictionary key', () => {
+    const missing = Object.keys(errorCatalogue).filter((code) => errorMessageKey(code) === 'err_unknown');
+    expect(missing).toEqual([]);
+  });
+
+  it('every M-Pesa result code the emulator reports has words of its own', () => {
+    const codes = Object.keys(RESULT_DESCS).map(Number).filter((code) => code !== 0);
+    expect(codes.filter((code) => !hasFailureMessage(code))).toEqual([]);
+  });
+
+  it('a known code shows its Kiswahili words, not the server message', () => {
+    const t = (key: keyof typeof en) => translate('sw', key);
+    const err = new ApiError(401, 'INVALID_CREDENTIALS', 'Wrong email or password.');
+    expect(errorText(t, err)).toBe(sw.err_INVALID_CREDENTIALS);
+    expect(errorText(t, new NetworkError('fetch failed'))).toBe(sw.networkError);
+  });
+
+  it('an unknown code or result code falls back to a generic translated message', () => {
+    const t = (key: keyof typeof en) => translate('sw', key);
+    expect(errorText(t, new ApiError(418, 'TEAPOT', 'I am a teapot'))).toBe(sw.err_unknown);
+    expect(errorText(t, new Error('boom'))).toBe(sw.err_unknown);
+    expect(failureMessageKey(4242)).toBe('payFailedUnknown');
+  });
+});
