@@ -1,0 +1,13 @@
+/**
+ * The operator console's own words in English and Kiswahili, one module per page group under
+ * words/. Only the console imports this, so it ships in the console's lazily loaded chunk.
+ */
+import { alertsEn, alertsSw } from './words/alerts-words';
+import { fleetEn, fleetSw } from './words/fleet-words';
+import { kitEn, kitSw } from './words/kit-words';
+
+export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn } as const;
+
+export type AdminKey = keyof typeof adminEn;
+
+export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw };
