@@ -3,11 +3,12 @@
  * words/. Only the console imports this, so it ships in the console's lazily loaded chunk.
  */
 import { alertsEn, alertsSw } from './words/alerts-words';
+import { auditEn, auditSw } from './words/audit-words';
 import { fleetEn, fleetSw } from './words/fleet-words';
 import { kitEn, kitSw } from './words/kit-words';
 
-export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn } as const;
+export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn } as const;
 
 export type AdminKey = keyof typeof adminEn;
 
-export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw };
+export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw };
