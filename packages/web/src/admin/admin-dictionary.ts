@@ -5,10 +5,11 @@
 import { alertsEn, alertsSw } from './words/alerts-words';
 import { auditEn, auditSw } from './words/audit-words';
 import { fleetEn, fleetSw } from './words/fleet-words';
+import { paymentsEn, paymentsSw } from './words/payments-words';
 import { kitEn, kitSw } from './words/kit-words';
 
-export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn } as const;
+export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn, ...paymentsEn } as const;
 
 export type AdminKey = keyof typeof adminEn;
 
-export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw };
+export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw, ...paymentsSw };
