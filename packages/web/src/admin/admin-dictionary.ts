@@ -6,10 +6,11 @@ import { alertsEn, alertsSw } from './words/alerts-words';
 import { auditEn, auditSw } from './words/audit-words';
 import { fleetEn, fleetSw } from './words/fleet-words';
 import { paymentsEn, paymentsSw } from './words/payments-words';
+import { reportsEn, reportsSw } from './words/reports-words';
 import { kitEn, kitSw } from './words/kit-words';
 
-export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn, ...paymentsEn } as const;
+export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn, ...paymentsEn, ...reportsEn } as const;
 
 export type AdminKey = keyof typeof adminEn;
 
-export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw, ...paymentsSw };
+export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw, ...paymentsSw, ...reportsSw };
