@@ -7,10 +7,11 @@ import { auditEn, auditSw } from './words/audit-words';
 import { fleetEn, fleetSw } from './words/fleet-words';
 import { paymentsEn, paymentsSw } from './words/payments-words';
 import { reportsEn, reportsSw } from './words/reports-words';
+import { tariffsEn, tariffsSw } from './words/tariffs-words';
 import { kitEn, kitSw } from './words/kit-words';
 
-export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn, ...paymentsEn, ...reportsEn } as const;
+export const adminEn = { ...kitEn, ...fleetEn, ...alertsEn, ...auditEn, ...paymentsEn, ...reportsEn, ...tariffsEn } as const;
 
 export type AdminKey = keyof typeof adminEn;
 
-export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw, ...paymentsSw, ...reportsSw };
+export const adminSw: Record<AdminKey, string> = { ...kitSw, ...fleetSw, ...alertsSw, ...auditSw, ...paymentsSw, ...reportsSw, ...tariffsSw };
