@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { errorCatalogue } from '../../packages/server/src/shared/errors';
 import { RESULT_DESCS } from '../../packages/daraja/src/emulator';
 import { ApiError, NetworkError } from '../../packages/web/src/api/http-client';
-import { en, sw } from '../../packages/web/src/i18n/dictionary';
+import type { en } from '../../packages/web/src/i18n/dictionary';
+import { sw } from '../../packages/web/src/i18n/dictionary';
 import { errorMessageKey, errorText } from '../../packages/web/src/i18n/error-text';
 import { translate } from '../../packages/web/src/i18n/i18n';
 import { failureMessageKey, hasFailureMessage } from '../../packages/web/src/state/payment';
@@ -16,7 +17,9 @@ describe('server errors in the reader language', () => {
   });
 
   it('every M-Pesa result code the emulator reports has words of its own', () => {
-    const codes = Object.keys(RESULT_DESCS).map(Number).filter((code) => code !== 0);
+    const codes = Object.keys(RESULT_DESCS)
+      .map(Number)
+      .filter((code) => code !== 0);
     expect(codes.filter((code) => !hasFailureMessage(code))).toEqual([]);
   });
 

@@ -170,7 +170,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 <span
                   className="tab-count"
                   data-testid="orphans-count"
-                  title={t('paymentsToReview', { count: `${openOrphans.count}${openOrphans.more ? '+' : ''}` })}
+                  title={t('paymentsToReview', {
+                    count: `${openOrphans.count}${openOrphans.more ? '+' : ''}`,
+                  })}
                 >
                   {openOrphans.count}
                   {openOrphans.more ? '+' : ''}

@@ -352,11 +352,7 @@ export function SecretReveal({
           {t('secretDone')}
         </button>
       </div>
-      {copied === false && (
-        <p className="form-error small-text">
-          {t('secretClipboardRefused')}
-        </p>
-      )}
+      {copied === false && <p className="form-error small-text">{t('secretClipboardRefused')}</p>}
     </div>
   );
 }

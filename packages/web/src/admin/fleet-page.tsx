@@ -197,8 +197,15 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
                   </span>
                 </td>
                 <td>
-                  <span className={`dot-label ${m.online ? 'up' : 'down'}`} title={t(meterStatusKey(m.status))}>
-                    {m.online ? t('status_online') : m.status === 'never_seen' ? t('neverSeen') : t('status_offline')}
+                  <span
+                    className={`dot-label ${m.online ? 'up' : 'down'}`}
+                    title={t(meterStatusKey(m.status))}
+                  >
+                    {m.online
+                      ? t('status_online')
+                      : m.status === 'never_seen'
+                        ? t('neverSeen')
+                        : t('status_offline')}
                   </span>
                 </td>
                 <td className="hide-sm" title={m.lastSeen ?? ''}>

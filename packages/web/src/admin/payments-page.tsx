@@ -41,7 +41,10 @@ const amountText = (o: OrphanRow): string => (o.amountCents === null ? '—' : f
 function assignedText(t: AdminT, r: OrphanAssigned): string {
   const o = r.orphan;
   if (!r.credited)
-    return t('orphanAlreadyCredited', { receipt: o.receipt ?? t('orphanThatPayment'), meterNo: o.meterNo ?? '' });
+    return t('orphanAlreadyCredited', {
+      receipt: o.receipt ?? t('orphanThatPayment'),
+      meterNo: o.meterNo ?? '',
+    });
   return t('orphanCredited', {
     receipt: o.receipt ?? '',
     amount: amountText(o),
@@ -94,7 +97,9 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
           <h1>{t('orphansTitle')}</h1>
           <p className="muted small-text">{t('orphansHint')}</p>
         </div>
-        <span className="muted">{rows ? t('orphansShown', { count: `${rows.length}${next ? '+' : ''}` }) : ''}</span>
+        <span className="muted">
+          {rows ? t('orphansShown', { count: `${rows.length}${next ? '+' : ''}` }) : ''}
+        </span>
       </div>
       <div className="fleet-controls">
         <ChipGroup
@@ -375,7 +380,9 @@ function DismissOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormPro
         label={t('orphanReasonAudited')}
         value={reason}
         onChange={setReason}
-        placeholder={orphan.creditable ? t('orphanDismissPlaceholderPaid') : t('orphanDismissPlaceholderFailed')}
+        placeholder={
+          orphan.creditable ? t('orphanDismissPlaceholderPaid') : t('orphanDismissPlaceholderFailed')
+        }
         testId="orphan-dismiss-reason"
       />
       <SubmitRow

@@ -44,9 +44,7 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
   const load = useCallback(
     (filter: string) => {
       setError(null);
-      ctx.api
-        .sms(filter.trim() || undefined)
-        .then(setData, (err: unknown) => setError(errorText(err)));
+      ctx.api.sms(filter.trim() || undefined).then(setData, (err: unknown) => setError(errorText(err)));
     },
     [ctx],
   );

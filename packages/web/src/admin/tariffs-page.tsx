@@ -53,15 +53,18 @@ function kesToRateCents(text: string): number | null {
 }
 
 /** The form's fields as the API's body, or the first thing wrong with them. */
-export function tariffFromForm(t: AdminT, f: {
-  name: string;
-  blocks: BlockInput[];
-  levies: LevyInput[];
-  vatPercent: string;
-  standingKes: string;
-  effectiveFrom: string;
-  reason: string;
-}): NewTariff | string {
+export function tariffFromForm(
+  t: AdminT,
+  f: {
+    name: string;
+    blocks: BlockInput[];
+    levies: LevyInput[];
+    vatPercent: string;
+    standingKes: string;
+    effectiveFrom: string;
+    reason: string;
+  },
+): NewTariff | string {
   if (!f.name.trim()) return t('tariffErrName');
   const blocks: NewTariff['tariff']['blocks'] = [];
   for (const [i, b] of f.blocks.entries()) {
@@ -131,7 +134,15 @@ function CreateTariff({ ctx, onCreated }: { ctx: AdminContext; onCreated: () => 
       data-testid="tariff-form"
       onSubmit={(e) => {
         e.preventDefault();
-        const body = tariffFromForm(t, { name, blocks, levies, vatPercent, standingKes, effectiveFrom, reason });
+        const body = tariffFromForm(t, {
+          name,
+          blocks,
+          levies,
+          vatPercent,
+          standingKes,
+          effectiveFrom,
+          reason,
+        });
         if (typeof body === 'string') {
           setNotice({ ok: false, text: body });
           return;
@@ -344,9 +355,7 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     setError(null);
-    ctx.api
-      .tariffs()
-      .then(setData, (err: unknown) => setError(errorText(err)));
+    ctx.api.tariffs().then(setData, (err: unknown) => setError(errorText(err)));
   }, [ctx]);
   useEffect(load, [load]);
   const rows = data ? [...data.versions, data.fallback] : [];
@@ -374,7 +383,9 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
             {rows.map((v) => (
               <tr key={v.id ?? 'flat'} data-testid={`tariff-row-${v.id ?? 'flat'}`} data-status={v.status}>
                 <td>{t(STATUS_TEXT[v.status])}</td>
-                <td translate={v.id === null ? undefined : 'no'}>{v.id === null ? t('tariffFlatName') : v.name}</td>
+                <td translate={v.id === null ? undefined : 'no'}>
+                  {v.id === null ? t('tariffFlatName') : v.name}
+                </td>
                 <td>{v.id === null ? t('tariffConfigured') : fmtTime(v.effectiveFrom)}</td>
                 <td>{describe(t, v.tariff)}</td>
                 <td>{v.status === 'scheduled' && <CancelTariff ctx={ctx} version={v} onDone={load} />}</td>

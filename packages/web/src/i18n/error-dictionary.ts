@@ -12,7 +12,8 @@ export const errorsEn = {
   err_WEAK_PASSWORD: 'Choose a less common password.',
   err_FORBIDDEN: 'You may not do that.',
   err_REGISTRATION_CLOSED: 'You cannot create an account here yet. Ask the operator to create one for you.',
-  err_INVALID_CODE: 'That code is not right or has expired. Check the message, or register again for a new code.',
+  err_INVALID_CODE:
+    'That code is not right or has expired. Check the message, or register again for a new code.',
   err_ACCOUNT_DISABLED: 'This account is disabled. Ask the operator to enable it again.',
   err_CURRENT_PASSWORD_WRONG: 'Your current password is not right.',
   err_CANNOT_DISABLE_SELF: 'You cannot disable your own account.',
@@ -29,7 +30,8 @@ export const errorsEn = {
   err_PAYMENT_AMOUNT_TOO_LARGE: 'That amount is above the most one payment may be.',
   err_PAYMENT_PROMPT_PENDING:
     'A payment prompt is already waiting on this phone; answer or cancel it first, or try again in a minute.',
-  err_PAYMENT_PROVIDER_ERROR: 'M-Pesa could not take the payment request right now; please try again shortly.',
+  err_PAYMENT_PROVIDER_ERROR:
+    'M-Pesa could not take the payment request right now; please try again shortly.',
   err_TRANSACTION_NOT_FOUND: 'Transaction not found.',
   err_ORPHAN_NOT_FOUND: 'Orphan callback not found.',
   err_ORPHAN_ALREADY_RESOLVED: 'That orphan callback was already resolved.',
@@ -37,13 +39,15 @@ export const errorsEn = {
     'That callback reports no completed payment (no receipt or amount); it can only be dismissed.',
   err_TOPUP_NOT_FOUND: 'Top-up request not found.',
   err_TOPUP_ALREADY_PROCESSED: 'That top-up request was already processed.',
-  err_EMERGENCY_NOT_AVAILABLE: 'Emergency credit is available once, at zero balance, while no advance is owed.',
+  err_EMERGENCY_NOT_AVAILABLE:
+    'Emergency credit is available once, at zero balance, while no advance is owed.',
   err_TRANSACTION_NOT_MOVABLE: 'That transaction cannot be moved (already moved, or not a payment).',
   err_TARIFF_NOT_FOUND: 'Tariff version not found.',
   err_TARIFF_INVALID: 'That tariff cannot be used as written.',
   err_TARIFF_RETROACTIVE: 'A tariff version takes effect now or later, never in the past.',
   err_TARIFF_SAME_TIME: 'Another tariff version takes effect at that same time.',
-  err_TARIFF_NOT_CANCELLABLE: 'Only a version that has not taken effect (and is not about to) can be cancelled.',
+  err_TARIFF_NOT_CANCELLABLE:
+    'Only a version that has not taken effect (and is not about to) can be cancelled.',
   err_REGISTER_HOLD_NOT_FOUND: 'Held register jump not found.',
   err_REGISTER_HOLD_RESOLVED: 'That held register jump was already decided.',
   err_REGISTER_HOLD_ACTION_UNFIT: 'That decision does not fit what the meter reports now.',
@@ -83,7 +87,8 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   err_PAYMENT_AMOUNT_TOO_LARGE: 'Kiasi hicho kinazidi kiwango cha juu cha malipo moja.',
   err_PAYMENT_PROMPT_PENDING:
     'Ombi la malipo tayari linasubiri kwenye simu hii; lijibu au ulikatae kwanza, au ujaribu tena baada ya dakika moja.',
-  err_PAYMENT_PROVIDER_ERROR: 'M-Pesa haiwezi kupokea ombi la malipo sasa hivi; tafadhali jaribu tena baadaye kidogo.',
+  err_PAYMENT_PROVIDER_ERROR:
+    'M-Pesa haiwezi kupokea ombi la malipo sasa hivi; tafadhali jaribu tena baadaye kidogo.',
   err_TRANSACTION_NOT_FOUND: 'Muamala haukupatikana.',
   err_ORPHAN_NOT_FOUND: 'Taarifa ya malipo isiyo na mwenyewe haikupatikana.',
   err_ORPHAN_ALREADY_RESOLVED: 'Taarifa hiyo ya malipo imeshashughulikiwa.',
@@ -98,11 +103,13 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   err_TARIFF_INVALID: 'Ushuru huo hauwezi kutumika kama ulivyoandikwa.',
   err_TARIFF_RETROACTIVE: 'Toleo la ushuru huanza sasa au baadaye, kamwe si wakati uliopita.',
   err_TARIFF_SAME_TIME: 'Toleo jingine la ushuru linaanza wakati huo huo.',
-  err_TARIFF_NOT_CANCELLABLE: 'Ni toleo ambalo bado halijaanza (wala halikaribii kuanza) tu linaloweza kughairiwa.',
+  err_TARIFF_NOT_CANCELLABLE:
+    'Ni toleo ambalo bado halijaanza (wala halikaribii kuanza) tu linaloweza kughairiwa.',
   err_REGISTER_HOLD_NOT_FOUND: 'Ruko la rejista lililozuiliwa halikupatikana.',
   err_REGISTER_HOLD_RESOLVED: 'Ruko hilo la rejista limeshaamuliwa.',
   err_REGISTER_HOLD_ACTION_UNFIT: 'Uamuzi huo haulingani na kile mita inachoripoti sasa.',
-  err_PUSH_ENDPOINT_NOT_ALLOWED: 'Anwani hiyo ya arifa haiko kwenye huduma ya arifa ambayo seva hii inatumia.',
+  err_PUSH_ENDPOINT_NOT_ALLOWED:
+    'Anwani hiyo ya arifa haiko kwenye huduma ya arifa ambayo seva hii inatumia.',
   err_PUSH_SUBSCRIPTION_NOT_FOUND: 'Usajili huo wa arifa haupo kwa akaunti hii.',
   err_PUSH_UNAVAILABLE: 'Arifa hazijawekwa kwenye seva hii.',
   err_PAYLOAD_TOO_LARGE: 'Ombi ni kubwa mno.',

@@ -34,7 +34,8 @@ export const alertsEn = {
   alertMsg_balance_mismatch: 'The meter and the server disagree on the balance.',
   alertMsg_connection_lost: 'The meter is offline.',
   alertMsg_payment_mismatch: 'A payment callback disagreed with its request or with M-Pesa: check it.',
-  alertMsg_tamper_relay: 'Suspected tamper: the relay is reported off but consumption is still being recorded.',
+  alertMsg_tamper_relay:
+    'Suspected tamper: the relay is reported off but consumption is still being recorded.',
   alertMsg_power_over_rated: 'Power is above the meter’s rated maximum.',
   alertMsg_command_expired: 'An operator command was not acknowledged by the meter in time.',
   alertMsg_predicted_low: 'Credit will run out within hours at the recent rate of use.',
@@ -77,7 +78,8 @@ export const alertsSw: Record<keyof typeof alertsEn, string> = {
   alertMsg_balance_mismatch: 'Mita na seva hazikubaliani kuhusu salio.',
   alertMsg_connection_lost: 'Mita iko nje ya mtandao.',
   alertMsg_payment_mismatch: 'Taarifa ya malipo haikulingana na ombi lake au na M-Pesa: ikague.',
-  alertMsg_tamper_relay: 'Inashukiwa kuchezewa: swichi inaripotiwa kuzimwa lakini matumizi bado yanarekodiwa.',
+  alertMsg_tamper_relay:
+    'Inashukiwa kuchezewa: swichi inaripotiwa kuzimwa lakini matumizi bado yanarekodiwa.',
   alertMsg_power_over_rated: 'Matumizi yako juu ya kiwango cha juu cha mita.',
   alertMsg_command_expired: 'Mita haikuthibitisha amri ya mhudumu kwa wakati.',
   alertMsg_predicted_low: 'Salio litakwisha ndani ya saa chache kwa kasi ya matumizi ya karibuni.',

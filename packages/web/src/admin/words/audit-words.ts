@@ -1,7 +1,8 @@
 /** The audit page's and the held-register card's words. */
 export const auditEn = {
   auditTitle: 'Audit log',
-  auditHint: 'Every operator action, command and correction, newest first. Entries cannot be changed or deleted.',
+  auditHint:
+    'Every operator action, command and correction, newest first. Entries cannot be changed or deleted.',
   auditTarget: 'Meter or target',
   auditTargetPlaceholder: 'e.g. DEMO-001',
   auditActor: 'By (operator email)',
@@ -85,7 +86,8 @@ export const auditSw: Record<keyof typeof auditEn, string> = {
   holdDismissDone: 'Limepuuzwa: hakuna kilichobadilika.',
   holdTitle: 'Ruko la rejista lililozuiliwa',
   holdNothingDebited: 'Hakuna kilichokatwa.',
-  holdBackOnRegister: 'Mita inaripoti tena kutoka rejista yake ya zamani, kwa hiyo ruko linaonekana kuwa hitilafu.',
+  holdBackOnRegister:
+    'Mita inaripoti tena kutoka rejista yake ya zamani, kwa hiyo ruko linaonekana kuwa hitilafu.',
   holdStillHeld: 'Mita bado inaripoti rejista iliyozuiliwa.',
   holdApplied: 'Rejista iliyotumika',
   holdHeld: 'Rejista iliyozuiliwa',

@@ -83,7 +83,8 @@ export const paymentsSw: Record<keyof typeof paymentsEn, string> = {
   orphanAssignedTo: 'kwa',
   orphanAlreadyCredited: '{receipt} ilikuwa imeshaongezwa kwenye {meterNo}: hakuna kilichoongezwa.',
   orphanThatPayment: 'Malipo hayo',
-  orphanCredited: '{receipt} ({amount}) imeongezwa kwenye {meterNo}: +{energy} kWh, salio sasa {balance} kWh.',
+  orphanCredited:
+    '{receipt} ({amount}) imeongezwa kwenye {meterNo}: +{energy} kWh, salio sasa {balance} kWh.',
   orphanAssignExplain:
     'Ongeza {amount} (risiti {receipt}{from}) kwenye mita iliyokusudiwa. Risiti huongezwa mara moja tu, kwa njia yoyote ile inayofika.',
   orphanFrom: ', kutoka {phone}',

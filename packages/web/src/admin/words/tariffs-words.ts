@@ -69,7 +69,8 @@ export const tariffsSw: Record<keyof typeof tariffsEn, string> = {
   tariffCreated: '{name}: {status}.',
   tariffNew: 'Toleo jipya la ushuru',
   tariffName: 'Jina',
-  tariffBlocksLegend: 'Makundi ya nishati (KES kwa kWh zilizonunuliwa mwezi huu; kundi la mwisho halina kikomo cha juu)',
+  tariffBlocksLegend:
+    'Makundi ya nishati (KES kwa kWh zilizonunuliwa mwezi huu; kundi la mwisho halina kikomo cha juu)',
   tariffUpToKwh: 'Hadi kWh',
   tariffEveryKwh: 'Kila kWh',
   tariffAboveCap: 'Zaidi ya hapo',
