@@ -54,7 +54,7 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
   return (
     <section className="admin-page" data-testid="sms-page">
       <div className="admin-page-head">
-        <h1>{t('smsTitle')}</h1>
+        <h1>{t('smsPageTitle')}</h1>
         {data && <p className="muted">{t('smsSentThrough', { gateway: t(GATEWAY_TEXT[data.gateway]) })}</p>}
       </div>
       <div className="fleet-controls">

@@ -59,7 +59,7 @@ export const auditSw: Record<keyof typeof auditEn, string> = {
   auditTargetPlaceholder: 'mfano DEMO-001',
   auditActor: 'Na (barua pepe ya mhudumu)',
   auditAction: 'Kitendo',
-  auditActionPlaceholder: 'meter. au ledger.adjustment',
+  auditActionPlaceholder: 'mfano ledger.adjustment',
   auditClear: 'Futa vichujio',
   auditColWhen: 'Lini',
   auditColAction: 'Kitendo',
