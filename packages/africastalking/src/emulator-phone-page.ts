@@ -41,7 +41,7 @@ export function renderAtPhonePage(options: { serviceCode: string }): string {
 </head>
 <body>
 <main class="phone">
-  <div class="langs" role="group" aria-label="Language / Lugha"><button type="button" data-lang="en" translate="no">English</button><button type="button" data-lang="sw" translate="no">Kiswahili</button></div>
+  <div class="langs" role="group" aria-label="Language" data-wa="language"><button type="button" data-lang="en" translate="no">English</button><button type="button" data-lang="sw" translate="no">Kiswahili</button></div>
   <h1 data-w="heading">SMS and USSD</h1>
   <label for="phone" data-w="phone">Phone number</label>
   <div class="row"><input id="phone" inputmode="tel" autocomplete="tel" placeholder="0712 345 678"></div>
@@ -60,12 +60,12 @@ export function renderAtPhonePage(options: { serviceCode: string }): string {
   'use strict';
   var CODE = '${code}';
   var WORDS = {
-    en: { title: 'SMS and USSD virtual phone', heading: 'SMS and USSD', phone: 'Phone number',
+    en: { language: 'Language', title: 'SMS and USSD virtual phone', heading: 'SMS and USSD', phone: 'Phone number',
       dialToStart: 'Dial ' + CODE + ' to start.', reply: 'Reply', ussdReply: 'USSD reply', send: 'Send',
       dial: 'Dial ' + CODE, end: 'End', messages: 'Messages', none: 'No messages.',
       phoneFirst: 'Enter a phone number first.', noAnswer: 'No answer.', network: 'Network error.',
       parts: '{n} part(s)', delivered: 'delivered', sent: 'sent', failed: 'failed', queued: 'queued', rejected: 'rejected' },
-    sw: { title: 'Simu ya majaribio ya SMS na USSD', heading: 'SMS na USSD', phone: 'Nambari ya simu',
+    sw: { language: 'Lugha', title: 'Simu ya majaribio ya SMS na USSD', heading: 'SMS na USSD', phone: 'Nambari ya simu',
       dialToStart: 'Piga ' + CODE + ' kuanza.', reply: 'Jibu', ussdReply: 'Jibu la USSD', send: 'Tuma',
       dial: 'Piga ' + CODE, end: 'Kata', messages: 'Ujumbe', none: 'Hakuna ujumbe.',
       phoneFirst: 'Weka nambari ya simu kwanza.', noAnswer: 'Hakuna jibu.', network: 'Hitilafu ya mtandao.',

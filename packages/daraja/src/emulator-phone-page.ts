@@ -50,7 +50,7 @@ export function renderPhonePage(options: { businessName: string }): string {
 </head>
 <body>
 <main class="phone">
-  <div class="langs" role="group" aria-label="Language / Lugha"><button type="button" data-lang="en" translate="no">English</button><button type="button" data-lang="sw" translate="no">Kiswahili</button></div>
+  <div class="langs" role="group" aria-label="Language" data-wa="language"><button type="button" data-lang="en" translate="no">English</button><button type="button" data-lang="sw" translate="no">Kiswahili</button></div>
   <h1>M-PESA</h1>
   <label for="phone" data-w="phone">Phone number</label>
   <div class="row"><input id="phone" inputmode="tel" autocomplete="tel" placeholder="0712 345 678"></div>
@@ -62,11 +62,11 @@ export function renderPhonePage(options: { businessName: string }): string {
   'use strict';
   var BUSINESS = ${business};
   var WORDS = {
-    en: { title: 'M-PESA virtual phone', phone: 'Phone number', none: 'No payment requests.',
+    en: { language: 'Language', title: 'M-PESA virtual phone', phone: 'Phone number', none: 'No payment requests.',
       prompt: 'Pay KES {amount} to {business} for account {account}? Enter PIN', expires: 'Expires in {s} s',
       pin: 'M-PESA PIN', send: 'Send', cancel: 'Cancel', pinInvalid: 'Enter a 4-digit PIN.',
       accepted: 'Paid.', declined: 'Cancelled.', failed: 'The payment did not go through.', network: 'Network error.' },
-    sw: { title: 'Simu ya majaribio ya M-PESA', phone: 'Nambari ya simu', none: 'Hakuna maombi ya malipo.',
+    sw: { language: 'Lugha', title: 'Simu ya majaribio ya M-PESA', phone: 'Nambari ya simu', none: 'Hakuna maombi ya malipo.',
       prompt: 'Lipa KES {amount} kwa {business} kwa akaunti {account}? Weka PIN', expires: 'Muda unaisha baada ya sekunde {s}',
       pin: 'PIN ya M-PESA', send: 'Tuma', cancel: 'Ghairi', pinInvalid: 'Weka PIN ya tarakimu 4.',
       accepted: 'Umelipa.', declined: 'Umeghairi.', failed: 'Malipo hayakufanikiwa.', network: 'Hitilafu ya mtandao.' }

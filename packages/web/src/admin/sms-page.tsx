@@ -37,7 +37,8 @@ function statusText(t: AdminT, r: SmsRow): string {
 
 /** The SMS outbox: recent messages with their delivery status, and messages and cost per month. */
 export function SmsPage({ ctx }: { ctx: AdminContext }) {
-  const { t } = useAdminI18n();
+  // The gateway's delivery status is its own English: shown as a hint in English only.
+  const { t, locale } = useAdminI18n();
   const [meterNo, setMeterNo] = useState('');
   const [data, setData] = useState<SmsOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -120,7 +121,9 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
                 <td title={r.lastError ?? undefined} translate="no">
                   {r.body}
                 </td>
-                <td title={r.deliveryStatus ?? undefined}>{statusText(t, r)}</td>
+                <td title={locale === 'en' ? (r.deliveryStatus ?? undefined) : undefined}>
+                  {statusText(t, r)}
+                </td>
                 <td className="num mono">{fmtCost(r.costTenThousandths)}</td>
               </tr>
             ))}
