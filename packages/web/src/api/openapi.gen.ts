@@ -3884,6 +3884,7 @@ export interface paths {
             parameters: {
                 query?: {
                     format?: "json" | "csv" | "html";
+                    lang?: "en" | "sw";
                 };
                 header?: never;
                 path: {
@@ -3955,6 +3956,7 @@ export interface paths {
             parameters: {
                 query?: {
                     format?: "json" | "csv" | "html";
+                    lang?: "en" | "sw";
                 };
                 header?: never;
                 path: {
