@@ -26,14 +26,24 @@ describe('server errors in the reader language', () => {
   it('a known code shows its Kiswahili words, not the server message', () => {
     const t = (key: keyof typeof en) => translate('sw', key);
     const err = new ApiError(401, 'INVALID_CREDENTIALS', 'Wrong email or password.');
-    expect(errorText(t, err)).toBe(sw.err_INVALID_CREDENTIALS);
-    expect(errorText(t, new NetworkError('fetch failed'))).toBe(sw.networkError);
+    expect(errorText({ locale: 'sw', t }, err)).toBe(sw.err_INVALID_CREDENTIALS);
+    expect(errorText({ locale: 'sw', t }, new NetworkError('fetch failed'))).toBe(sw.networkError);
+    // English readers get the server's own sentence, which may say more than the code.
+    const english = (key: keyof typeof en) => translate('en', key);
+    const dismissed = new ApiError(
+      409,
+      'ORPHAN_ALREADY_RESOLVED',
+      'That orphan callback was already dismissed.',
+    );
+    expect(errorText({ locale: 'en', t: english }, dismissed)).toBe(
+      'That orphan callback was already dismissed.',
+    );
   });
 
   it('an unknown code or result code falls back to a generic translated message', () => {
     const t = (key: keyof typeof en) => translate('sw', key);
-    expect(errorText(t, new ApiError(418, 'TEAPOT', 'I am a teapot'))).toBe(sw.err_unknown);
-    expect(errorText(t, new Error('boom'))).toBe(sw.err_unknown);
+    expect(errorText({ locale: 'sw', t }, new ApiError(418, 'TEAPOT', 'I am a teapot'))).toBe(sw.err_unknown);
+    expect(errorText({ locale: 'sw', t }, new Error('boom'))).toBe(sw.err_unknown);
     expect(failureMessageKey(4242)).toBe('payFailedUnknown');
   });
 });

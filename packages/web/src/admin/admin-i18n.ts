@@ -4,7 +4,7 @@
  */
 import { useMemo } from 'react';
 import { en as appEn, type MessageKey } from '../i18n/dictionary';
-import { errorKey } from '../i18n/error-text';
+import { errorText } from '../i18n/error-text';
 import { fillTemplate, translate, type Locale, type MessageParams } from '../i18n/i18n';
 import { useI18n } from '../ui/i18n-context';
 import { adminEn, adminSw, type AdminKey } from './admin-dictionary';
@@ -34,9 +34,9 @@ export function getConsoleLocale(): Locale {
   return consoleLocale;
 }
 
-/** A failed call in the console's language: the error code's words, never the server's English. */
+/** A failed call in the console's language: the error code's words (see errorText). */
 export function consoleErrorText(err: unknown): string {
-  return translate(consoleLocale, errorKey(err));
+  return errorText({ locale: consoleLocale, t: (key, params) => translate(consoleLocale, key, params) }, err);
 }
 
 export function useAdminI18n(): { locale: Locale; t: AdminT } {

@@ -1,6 +1,6 @@
 import { ApiError, NetworkError } from '../api/http-client';
 import { en, type MessageKey } from './dictionary';
-import type { MessageParams } from './i18n';
+import type { Locale, MessageParams } from './i18n';
 
 /** The dictionary key for a server error code (`err_<CODE>`), or the generic one for a code the app does not know. */
 export function errorMessageKey(code: string): MessageKey {
@@ -10,10 +10,16 @@ export function errorMessageKey(code: string): MessageKey {
 
 /**
  * What to tell a person about a failed call, in their language: the catalogue code's words, the
- * network's, or the generic message. The server's English `message` is never shown.
+ * network's, or the generic message. Only an English reader sees the server's own `message`
+ * (English, written for people, sometimes more precise than the code's words, e.g. "already
+ * dismissed"); any other language never shows it.
  */
-export function errorText(t: (key: MessageKey, params?: MessageParams) => string, err: unknown): string {
-  return t(errorKey(err));
+export function errorText(
+  i18n: { locale: Locale; t: (key: MessageKey, params?: MessageParams) => string },
+  err: unknown,
+): string {
+  if (i18n.locale === 'en' && err instanceof ApiError && err.message) return err.message;
+  return i18n.t(errorKey(err));
 }
 
 /** The dictionary key for a failed call: the catalogue code's, the network's, or the generic one. */

@@ -15,7 +15,7 @@ export function AuthScreen({
   mode: 'signin' | 'signup';
   onSignedIn: (auth: StoredAuth) => void;
 }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const http = useMemo(() => createHttpClient({ token: () => null }), []);
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -32,7 +32,7 @@ export function AuthScreen({
     try {
       await step();
     } catch (err) {
-      setError(errorText(t, err));
+      setError(errorText({ t, locale }, err));
     } finally {
       setBusy(false);
     }

@@ -185,7 +185,7 @@ export function BuyElectricity({
   function payErrorText(err: ApiError): string {
     if (err.code === 'PAYMENT_PROMPT_PENDING') return t('payPromptPending');
     if (err.code === 'PAYMENT_AMOUNT_TOO_LARGE') return t('payAmountTooLarge', { max: kes(maxKes) });
-    return err.status === 429 ? t('payTooMany') : errorText(t, err);
+    return err.status === 429 ? t('payTooMany') : errorText({ t, locale }, err);
   }
 
   async function topUpDemo() {
@@ -194,7 +194,7 @@ export function BuyElectricity({
     try {
       await session.topUpDemo(meterNo, amountKes);
     } catch (err) {
-      setError(errorText(t, err));
+      setError(errorText({ t, locale }, err));
     }
   }
 

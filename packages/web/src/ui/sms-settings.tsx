@@ -8,7 +8,7 @@ type Prefs = { lang: 'en' | 'sw'; optOut: boolean };
 
 /** The customer's SMS choices: whether to get SMS at all, and in which language. */
 export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: () => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [http] = useState(() => createHttpClient({ token: () => auth.token, onUnauthorized: onSignOut }));
   const [prefs, setPrefs] = useState<Prefs | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -35,7 +35,7 @@ export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: 
         setPrefs(saved);
         setStatus(t('smsSaved'));
       },
-      (err: unknown) => setStatus(errorText(t, err)),
+      (err: unknown) => setStatus(errorText({ t, locale }, err)),
     );
   };
 

@@ -70,7 +70,7 @@ export function TopupRequests({ session, meterNo }: { session: LiveSession; mete
       setSent(true);
       load();
     } catch (err) {
-      setError(errorText(t, err));
+      setError(errorText({ t, locale }, err));
     } finally {
       setSending(false);
     }
