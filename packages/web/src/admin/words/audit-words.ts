@@ -59,7 +59,7 @@ export const auditSw: Record<keyof typeof auditEn, string> = {
   auditTargetPlaceholder: 'mfano DEMO-001',
   auditActor: 'Na (barua pepe ya mhudumu)',
   auditAction: 'Kitendo',
-  auditActionPlaceholder: 'mfano ledger.adjustment',
+  auditActionPlaceholder: 'mfano topup.',
   auditClear: 'Futa vichujio',
   auditColWhen: 'Lini',
   auditColAction: 'Kitendo',
