@@ -168,6 +168,8 @@ describe('every screen in Kiswahili', () => {
       ['sms', '/admin/sms', '[data-testid="sms-table"]'],
       ['tariffs', '/admin/tariffs', '[data-testid="tariff-table"]'],
       ['audit', '/admin/audit', '[data-testid="audit-log"][data-loaded="true"]'],
+      // TODO(users page): add ['users', '/admin/users', '[data-testid="users-page"]'] once users-page.tsx
+      // is translated; today it fails here (its headings, form labels and hints are English).
       ['not-found', '/admin/no-such-page', '[data-testid="not-found"]'],
     ];
     for (const [name, path, ready] of pages) {
