@@ -1,6 +1,7 @@
 // Protects the Kiswahili dictionary from English copied into it, and the English-word finder the
 // Kiswahili screen walks rely on.
 import { describe, expect, it } from 'vitest';
+import { adminSw } from '../../packages/web/src/admin/admin-dictionary';
 import { en, sw } from '../../packages/web/src/i18n/dictionary';
 import { englishWordIn } from './english-left';
 
@@ -17,6 +18,13 @@ describe('finding English on a Kiswahili screen', () => {
 
   it('the Kiswahili dictionary has no English left in any entry', () => {
     const english = Object.entries(sw)
+      .map(([key, text]) => ({ key, word: englishWordIn(withoutPlaceholders(text)) }))
+      .filter((e) => e.word !== null);
+    expect(english).toEqual([]);
+  });
+
+  it('the console dictionary has no English left in any Kiswahili entry', () => {
+    const english = Object.entries(adminSw)
       .map(([key, text]) => ({ key, word: englishWordIn(withoutPlaceholders(text)) }))
       .filter((e) => e.word !== null);
     expect(english).toEqual([]);

@@ -373,6 +373,36 @@ describe('reports', () => {
     const theirs = await t.api('GET', `/api/admin/statements/${c.id}/${month}`, undefined, c.token);
     expect(theirs.status).toBe(403);
   });
+
+  it('a statement is in the customer SMS language, or the language asked for', async () => {
+    const c = await t.newCustomer();
+    const m = await t.newMeter({ userId: c.id });
+    await t.app.services.credit.credit(SYSTEM, {
+      meterNo: m.meterNo,
+      amountCents: 2_000,
+      source: 'mpesa_stk',
+      type: 'payment',
+      externalRef: `SW-${m.meterNo}`,
+    });
+    const month = new Date(Date.now() + 3 * 3_600_000).toISOString().slice(0, 7);
+    const saved = await t.api('PUT', '/api/me/sms', { lang: 'sw', optOut: false }, c.token);
+    expect(saved.status).toBe(200);
+    const html = await t.api<string>('GET', `/api/statements/${month}?format=html`, undefined, c.token);
+    expect(html.body).toContain('<html lang="sw">');
+    expect(html.body).toContain('Taarifa ya akaunti');
+    expect(html.body).toContain('<td>malipo</td><td>imekamilika</td>');
+    const csv = await t.api<string>('GET', `/api/statements/${month}?format=csv`, undefined, c.token);
+    expect(csv.body.split('\r\n')[0]).toMatch(/^tarehe,mita,aina/);
+    // The operator's copy follows the customer's language too, unless another is asked for.
+    const english = await t.api<string>(
+      'GET',
+      `/api/admin/statements/${c.id}/${month}?format=html&lang=en`,
+      undefined,
+      t.adminToken,
+    );
+    expect(english.body).toContain('<h1>Statement ');
+    expect(english.body).toContain('<td>payment</td><td>completed</td>');
+  });
 });
 
 describe('fleet view', () => {

@@ -34,26 +34,73 @@ export function renderAtPhonePage(options: { serviceCode: string }): string {
   .sms { border: 1px solid #cfd8dc; border-radius: 14px; padding: 10px 12px; margin-bottom: 8px; background: #f7f7fb; }
   .meta { font-size: 12px; color: #667; margin-top: 4px; }
   .empty { color: #667; font-size: 14px; }
+  .langs { display: flex; justify-content: flex-end; gap: 4px; margin-bottom: 4px; }
+  .langs button { flex: 0 0 auto; padding: 4px 10px; font-size: 13px; background: #eceff1; color: var(--ink); }
+  .langs button[aria-pressed="true"] { background: var(--ink); color: #fff; }
 </style>
 </head>
 <body>
 <main class="phone">
-  <h1>SMS and USSD</h1>
-  <label for="phone">Phone number</label>
+  <div class="langs" role="group" aria-label="Language" data-wa="language"><button type="button" data-lang="en" translate="no">English</button><button type="button" data-lang="sw" translate="no">Kiswahili</button></div>
+  <h1 data-w="heading">SMS and USSD</h1>
+  <label for="phone" data-w="phone">Phone number</label>
   <div class="row"><input id="phone" inputmode="tel" autocomplete="tel" placeholder="0712 345 678"></div>
   <h2>USSD</h2>
-  <div class="screen" id="screen" role="status">Dial ${code} to start.</div>
+  <div class="screen" id="screen" role="status" data-w="dialToStart">Dial ${code} to start.</div>
   <div class="row" style="margin-top:8px">
-    <input id="answer" inputmode="numeric" placeholder="Reply" aria-label="USSD reply" disabled>
-    <button type="button" id="send" disabled>Send</button>
+    <input id="answer" inputmode="numeric" placeholder="Reply" aria-label="USSD reply" data-wp="reply" data-wa="ussdReply" disabled>
+    <button type="button" id="send" disabled data-w="send">Send</button>
   </div>
-  <div class="row"><button type="button" id="dial">Dial ${code}</button><button type="button" class="secondary" id="hang">End</button></div>
-  <h2>Messages</h2>
-  <div id="inbox"><p class="empty">No messages.</p></div>
+  <div class="row"><button type="button" id="dial" data-w="dial">Dial ${code}</button><button type="button" class="secondary" id="hang" data-w="end">End</button></div>
+  <h2 data-w="messages">Messages</h2>
+  <div id="inbox"><p class="empty" data-w="none">No messages.</p></div>
 </main>
 <script>
 (function () {
   'use strict';
+  var CODE = '${code}';
+  var WORDS = {
+    en: { language: 'Language', title: 'SMS and USSD virtual phone', heading: 'SMS and USSD', phone: 'Phone number',
+      dialToStart: 'Dial ' + CODE + ' to start.', reply: 'Reply', ussdReply: 'USSD reply', send: 'Send',
+      dial: 'Dial ' + CODE, end: 'End', messages: 'Messages', none: 'No messages.',
+      phoneFirst: 'Enter a phone number first.', noAnswer: 'No answer.', network: 'Network error.',
+      parts: '{n} part(s)', delivered: 'delivered', sent: 'sent', failed: 'failed', queued: 'queued', rejected: 'rejected' },
+    sw: { language: 'Lugha', title: 'Simu ya majaribio ya SMS na USSD', heading: 'SMS na USSD', phone: 'Nambari ya simu',
+      dialToStart: 'Piga ' + CODE + ' kuanza.', reply: 'Jibu', ussdReply: 'Jibu la USSD', send: 'Tuma',
+      dial: 'Piga ' + CODE, end: 'Kata', messages: 'Ujumbe', none: 'Hakuna ujumbe.',
+      phoneFirst: 'Weka nambari ya simu kwanza.', noAnswer: 'Hakuna jibu.', network: 'Hitilafu ya mtandao.',
+      parts: 'sehemu {n}', delivered: 'umefika', sent: 'umetumwa', failed: 'umeshindikana', queued: 'kwenye foleni', rejected: 'umekataliwa' }
+  };
+  var LANG_KEY = 'umeme-sms-phone-lang';
+  var TITLE_PREFIX = 'Umeme · ';
+  var lastMessages = [];
+  function fill(text, values) { return text.replace(/\\{(\\w+)\\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); }); }
+  // The page's language: ?lang=, then the one chosen here before, then the browser's languages.
+  var LANGS = ['en', 'sw'];
+  function pickLang() {
+    var wanted = [new URLSearchParams(location.search).get('lang'), localStorage.getItem(LANG_KEY)]
+      .concat((navigator.languages || [navigator.language]).map(function (tag) { return String(tag).toLowerCase().split('-')[0]; }));
+    for (var i = 0; i < wanted.length; i++) if (LANGS.indexOf(wanted[i]) >= 0) return wanted[i];
+    return 'en';
+  }
+  var lang = pickLang();
+  function w(key) { return WORDS[lang][key] !== undefined ? WORDS[lang][key] : key; }
+  function applyWords() {
+    document.documentElement.lang = lang;
+    document.title = TITLE_PREFIX + w('title');
+    document.querySelectorAll('[data-w]').forEach(function (node) { node.textContent = w(node.getAttribute('data-w')); });
+    document.querySelectorAll('[data-wp]').forEach(function (node) { node.setAttribute('placeholder', w(node.getAttribute('data-wp'))); });
+    document.querySelectorAll('[data-wa]').forEach(function (node) { node.setAttribute('aria-label', w(node.getAttribute('data-wa'))); });
+    document.querySelectorAll('[data-lang]').forEach(function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-lang') === lang)); });
+  }
+  document.querySelectorAll('[data-lang]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      lang = b.getAttribute('data-lang');
+      localStorage.setItem(LANG_KEY, lang);
+      applyWords();
+      renderInbox(lastMessages);
+    });
+  });
   var phoneInput = document.getElementById('phone');
   var screen = document.getElementById('screen');
   var answer = document.getElementById('answer');
@@ -72,27 +119,34 @@ export function renderAtPhonePage(options: { serviceCode: string }): string {
 
   function ussd(input) {
     var phone = phoneInput.value.trim();
-    if (!phone) { screen.textContent = 'Enter a phone number first.'; return; }
+    if (!phone) { screen.textContent = w('phoneFirst'); return; }
     var body = { phoneNumber: phone };
     if (input !== undefined) body.input = input;
     open(false);
     fetch('ussd', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
       .then(function (res) { return res.json(); })
       .then(function (step) {
-        screen.textContent = step.screen || step.message || 'No answer.';
+        // The USSD screen is the server's, in the customer's SMS language: data, not this page's words.
+        screen.removeAttribute('data-w');
+        screen.setAttribute('translate', 'no');
+        screen.textContent = step.screen || step.message || w('noAnswer');
         open(step.ended === false);
         answer.value = '';
       })
-      .catch(function () { screen.textContent = 'Network error.'; });
+      .catch(function () { screen.textContent = w('network'); });
   }
 
   function renderInbox(messages) {
+    lastMessages = messages;
     inbox.replaceChildren();
-    if (messages.length === 0) { inbox.appendChild(el('p', 'empty', 'No messages.')); return; }
+    if (messages.length === 0) { inbox.appendChild(el('p', 'empty', w('none'))); return; }
     messages.slice().reverse().forEach(function (m) {
       var card = el('section', 'sms');
-      card.appendChild(el('div', '', m.text));
-      card.appendChild(el('div', 'meta', new Date(m.atMs).toLocaleTimeString() + ' · ' + m.delivery + ' · ' + m.parts + ' part(s)'));
+      // The message is what the server sent, in the customer's SMS language: data, not this page's words.
+      var text = el('div', '', m.text);
+      text.setAttribute('translate', 'no');
+      card.appendChild(text);
+      card.appendChild(el('div', 'meta', new Date(m.atMs).toLocaleTimeString(lang === 'sw' ? 'sw-KE' : 'en-KE', { timeZone: 'Africa/Nairobi' }) + ' · ' + w(m.delivery) + ' · ' + fill(w('parts'), { n: m.parts })));
       inbox.appendChild(card);
     });
   }
@@ -107,10 +161,11 @@ export function renderAtPhonePage(options: { serviceCode: string }): string {
   }
 
   document.getElementById('dial').addEventListener('click', function () { ussd(); });
-  document.getElementById('hang').addEventListener('click', function () { open(false); screen.textContent = 'Dial ${code} to start.'; });
+  document.getElementById('hang').addEventListener('click', function () { open(false); screen.removeAttribute('translate'); screen.setAttribute('data-w', 'dialToStart'); screen.textContent = w('dialToStart'); });
   send.addEventListener('click', function () { ussd(answer.value.trim()); });
   answer.addEventListener('keydown', function (e) { if (e.key === 'Enter') ussd(answer.value.trim()); });
   phoneInput.addEventListener('change', refresh);
+  applyWords();
   refresh();
   setInterval(refresh, 1500);
 })();

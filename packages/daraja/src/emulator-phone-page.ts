@@ -13,6 +13,8 @@ export const PHONE_PAGE_CSP =
 
 export function renderPhonePage(options: { businessName: string }): string {
   const title = `${escapeHtml(options.businessName)} · M-PESA virtual phone`;
+  // The business name goes into the script as a JSON string, with "<" escaped so it cannot end the script.
+  const business = JSON.stringify(options.businessName).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -41,19 +43,65 @@ export function renderPhonePage(options: { businessName: string }): string {
   button:disabled { opacity: .5; cursor: default; }
   .empty, .status { color: #667; font-size: 14px; }
   .status { min-height: 20px; margin-top: 8px; }
+  .langs { display: flex; justify-content: flex-end; gap: 4px; margin-bottom: 4px; }
+  .langs button { flex: 0 0 auto; padding: 4px 10px; font-size: 13px; background: #eceff1; color: var(--ink); }
+  .langs button[aria-pressed="true"] { background: var(--ink); color: #fff; }
 </style>
 </head>
 <body>
 <main class="phone">
+  <div class="langs" role="group" aria-label="Language" data-wa="language"><button type="button" data-lang="en" translate="no">English</button><button type="button" data-lang="sw" translate="no">Kiswahili</button></div>
   <h1>M-PESA</h1>
-  <label for="phone">Phone number</label>
+  <label for="phone" data-w="phone">Phone number</label>
   <div class="row"><input id="phone" inputmode="tel" autocomplete="tel" placeholder="0712 345 678"></div>
-  <div id="prompts"><p class="empty">No payment requests.</p></div>
+  <div id="prompts"><p class="empty" data-w="none">No payment requests.</p></div>
   <p class="status" id="status" role="status"></p>
 </main>
 <script>
 (function () {
   'use strict';
+  var BUSINESS = ${business};
+  var WORDS = {
+    en: { language: 'Language', title: 'M-PESA virtual phone', phone: 'Phone number', none: 'No payment requests.',
+      prompt: 'Pay KES {amount} to {business} for account {account}? Enter PIN', expires: 'Expires in {s} s',
+      pin: 'M-PESA PIN', send: 'Send', cancel: 'Cancel', pinInvalid: 'Enter a 4-digit PIN.',
+      accepted: 'Paid.', declined: 'Cancelled.', failed: 'The payment did not go through.', network: 'Network error.' },
+    sw: { language: 'Lugha', title: 'Simu ya majaribio ya M-PESA', phone: 'Nambari ya simu', none: 'Hakuna maombi ya malipo.',
+      prompt: 'Lipa KES {amount} kwa {business} kwa akaunti {account}? Weka PIN', expires: 'Muda unaisha baada ya sekunde {s}',
+      pin: 'PIN ya M-PESA', send: 'Tuma', cancel: 'Ghairi', pinInvalid: 'Weka PIN ya tarakimu 4.',
+      accepted: 'Umelipa.', declined: 'Umeghairi.', failed: 'Malipo hayakufanikiwa.', network: 'Hitilafu ya mtandao.' }
+  };
+  var LANG_KEY = 'umeme-virtual-phone-lang';
+  var TITLE_PREFIX = BUSINESS + ' · ';
+  var lastPrompts = [];
+  function fill(text, values) { return text.replace(/\\{(\\w+)\\}/g, function (m, k) { return values[k] === undefined ? m : String(values[k]); }); }
+  // The page's language: ?lang=, then the one chosen here before, then the browser's languages.
+  var LANGS = ['en', 'sw'];
+  function pickLang() {
+    var wanted = [new URLSearchParams(location.search).get('lang'), localStorage.getItem(LANG_KEY)]
+      .concat((navigator.languages || [navigator.language]).map(function (tag) { return String(tag).toLowerCase().split('-')[0]; }));
+    for (var i = 0; i < wanted.length; i++) if (LANGS.indexOf(wanted[i]) >= 0) return wanted[i];
+    return 'en';
+  }
+  var lang = pickLang();
+  function w(key) { return WORDS[lang][key]; }
+  function applyWords() {
+    document.documentElement.lang = lang;
+    document.title = TITLE_PREFIX + w('title');
+    document.querySelectorAll('[data-w]').forEach(function (node) { node.textContent = w(node.getAttribute('data-w')); });
+    document.querySelectorAll('[data-wp]').forEach(function (node) { node.setAttribute('placeholder', w(node.getAttribute('data-wp'))); });
+    document.querySelectorAll('[data-wa]').forEach(function (node) { node.setAttribute('aria-label', w(node.getAttribute('data-wa'))); });
+    document.querySelectorAll('[data-lang]').forEach(function (b) { b.setAttribute('aria-pressed', String(b.getAttribute('data-lang') === lang)); });
+  }
+  document.querySelectorAll('[data-lang]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      lang = b.getAttribute('data-lang');
+      localStorage.setItem(LANG_KEY, lang);
+      applyWords();
+      rerender();
+    });
+  });
+  function rerender() { render(lastPrompts); }
   var phoneInput = document.getElementById('phone');
   var list = document.getElementById('prompts');
   var statusLine = document.getElementById('status');
@@ -70,22 +118,31 @@ export function renderPhonePage(options: { businessName: string }): string {
 
   function render(prompts) {
     if (busy) return;
+    lastPrompts = prompts;
     list.replaceChildren();
-    if (prompts.length === 0) { list.appendChild(el('p', 'empty', 'No payment requests.')); return; }
+    if (prompts.length === 0) { list.appendChild(el('p', 'empty', w('none'))); return; }
     prompts.forEach(function (p) {
       var card = el('section', 'prompt');
-      card.appendChild(el('p', '', p.message));
-      card.appendChild(el('div', 'meta', 'Expires in ' + Math.ceil(p.expiresInMs / 1000) + ' s'));
+      var text = el('p', '', fill(w('prompt'), { amount: p.amountKes, business: '\\u0001', account: '\\u0002' }));
+      // The business name and account are data, not words: shown as sent and marked untranslatable.
+      text.replaceChildren.apply(text, text.textContent.split(/(\\u0001|\\u0002)/).map(function (part) {
+        if (part !== '\\u0001' && part !== '\\u0002') return document.createTextNode(part);
+        var data = el('span', '', part === '\\u0001' ? p.businessName : p.accountReference);
+        data.setAttribute('translate', 'no');
+        return data;
+      }));
+      card.appendChild(text);
+      card.appendChild(el('div', 'meta', fill(w('expires'), { s: Math.ceil(p.expiresInMs / 1000) })));
       var pin = el('input');
-      pin.type = 'password'; pin.inputMode = 'numeric'; pin.maxLength = 4; pin.placeholder = 'M-PESA PIN';
-      pin.autocomplete = 'off'; pin.setAttribute('aria-label', 'M-PESA PIN');
+      pin.type = 'password'; pin.inputMode = 'numeric'; pin.maxLength = 4; pin.placeholder = w('pin');
+      pin.autocomplete = 'off'; pin.setAttribute('aria-label', w('pin'));
       card.appendChild(pin);
       var actions = el('div', 'actions');
-      var accept = el('button', 'accept', 'Send');
-      var decline = el('button', 'decline', 'Cancel');
+      var accept = el('button', 'accept', w('send'));
+      var decline = el('button', 'decline', w('cancel'));
       accept.type = 'button'; decline.type = 'button';
       accept.addEventListener('click', function () {
-        if (!/^\\d{4}$/.test(pin.value)) { statusLine.textContent = 'Enter a 4-digit PIN.'; pin.focus(); return; }
+        if (!/^\\d{4}$/.test(pin.value)) { statusLine.textContent = w('pinInvalid'); pin.focus(); return; }
         answer(p.checkoutRequestId, 'accept', { pin: pin.value }, [accept, decline]);
       });
       decline.addEventListener('click', function () {
@@ -104,9 +161,12 @@ export function renderPhonePage(options: { businessName: string }): string {
     fetch('prompts/' + encodeURIComponent(id) + '/' + action, {
       method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
     }).then(function (res) { return res.json(); }).then(function (result) {
-      statusLine.textContent = result.resultDesc || result.errorMessage || 'Done.';
+      // M-Pesa's own result text is English: this page says what happened in its own words.
+      statusLine.textContent = lang === 'en' && (result.resultDesc || result.errorMessage)
+        ? (result.resultDesc || result.errorMessage)
+        : w(action === 'decline' ? 'declined' : result.resultCode === 0 ? 'accepted' : 'failed');
       busy = false; refresh();
-    }).catch(function () { statusLine.textContent = 'Network error.'; busy = false; });
+    }).catch(function () { statusLine.textContent = w('network'); busy = false; });
   }
 
   function refresh() {
@@ -119,6 +179,7 @@ export function renderPhonePage(options: { businessName: string }): string {
   }
 
   phoneInput.addEventListener('change', refresh);
+  applyWords();
   refresh();
   setInterval(refresh, 1000);
 })();

@@ -187,7 +187,7 @@ export type DarajaEmulator = FastifyInstance & DarajaEmulatorControls;
 // Wire details
 
 /** ResultDesc texts as M-Pesa words them in callbacks and query answers. */
-const RESULT_DESCS: Readonly<Record<number, string>> = {
+export const RESULT_DESCS: Readonly<Record<number, string>> = {
   0: 'The service request is processed successfully.',
   1: 'The balance is insufficient for the transaction.',
   17: 'System internal error.',

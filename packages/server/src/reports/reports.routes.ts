@@ -14,6 +14,7 @@ import {
   statementResponse,
 } from './reports.schema';
 import { reportCsv, statementCsv, statementHtml, type ReportsService } from './reports.service';
+import type { StatementLanguage } from './statement-texts';
 
 /** CSV and HTML downloads are sent as text, bypassing JSON serialisation. */
 const csvOrHtml = z.string();
@@ -47,18 +48,19 @@ export const reportsRoutes =
       reply: FastifyReply,
       format: 'json' | 'csv' | 'html',
       statement: Awaited<ReturnType<ReportsService['statement']>>,
+      lang: StatementLanguage,
     ) => {
       const name = `umeme-statement-${statement.period}`;
       if (format === 'csv')
         return reply
           .type('text/csv; charset=utf-8')
           .header('content-disposition', `attachment; filename="${name}.csv"`)
-          .send(statementCsv(statement));
+          .send(statementCsv(statement, lang));
       if (format === 'html')
         return reply
           .type('text/html; charset=utf-8')
           .header('content-security-policy', STATEMENT_CSP)
-          .send(statementHtml(statement));
+          .send(statementHtml(statement, lang));
       return statement;
     };
     app.get(
@@ -71,12 +73,12 @@ export const reportsRoutes =
           response: { 200: z.union([statementResponse, csvOrHtml]) },
         },
       },
-      async (req, reply) =>
-        send(
-          reply,
-          req.query.format,
-          await reports.statement(callerOf(req), req.params.userId, req.params.month),
-        ),
+      async (req, reply) => {
+        const caller = callerOf(req);
+        const statement = await reports.statement(caller, req.params.userId, req.params.month);
+        const lang = req.query.lang ?? (await reports.statementLanguage(caller, req.params.userId));
+        return send(reply, req.query.format, statement, lang);
+      },
     );
     app.get(
       '/api/statements/:month',
@@ -90,11 +92,9 @@ export const reportsRoutes =
       async (req, reply) => {
         const caller = callerOf(req);
         if (caller.kind !== 'user') throw new AppError('FORBIDDEN');
-        return send(
-          reply,
-          req.query.format,
-          await reports.statement(caller, caller.userId, req.params.month),
-        );
+        const statement = await reports.statement(caller, caller.userId, req.params.month);
+        const lang = req.query.lang ?? (await reports.statementLanguage(caller, caller.userId));
+        return send(reply, req.query.format, statement, lang);
       },
     );
   };

@@ -33,7 +33,11 @@ export const reportResponse = z.object({
 
 export const statementParams = z.strictObject({ userId: z.uuid(), month });
 export const ownStatementParams = z.strictObject({ month });
-export const statementQuery = z.strictObject({ format: z.enum(['json', 'csv', 'html']).default('json') });
+export const statementQuery = z.strictObject({
+  format: z.enum(['json', 'csv', 'html']).default('json'),
+  /** the HTML and CSV statement's language; default: the customer's SMS language */
+  lang: z.enum(['en', 'sw']).optional(),
+});
 
 export const statementResponse = z.object({
   userId: z.string(),

@@ -6,6 +6,7 @@ import { assertCan, assertUserAccess, type Caller } from '../shared/access';
 import { AppError } from '../shared/errors';
 import type { EventBus } from '../shared/events';
 import type { ReportRow, Statement } from './reports.schema';
+import { fillStatement, statementTexts, statementWord, type StatementLanguage } from './statement-texts';
 
 /** Reporting days and months are Kenyan (docs/design.md §2; Daraja timestamps are in Kenyan time too). */
 const ZONE = 'Africa/Nairobi';
@@ -122,6 +123,15 @@ export class ReportsService {
     totals.revenuePerMeterCents =
       totals.activeMeters > 0 ? Math.floor(totals.moneyCents / totals.activeMeters) : 0;
     return { unit, from, to, rows: sorted, totals };
+  }
+
+  /** The language a customer chose for SMS, which their statements use too unless asked otherwise. */
+  async statementLanguage(caller: Caller, userId: string): Promise<StatementLanguage> {
+    assertUserAccess(caller, userId);
+    const { rows } = await this.db.query<{ locale: string }>(`SELECT locale FROM users WHERE id = $1`, [
+      userId,
+    ]);
+    return rows[0]?.locale === 'sw' ? 'sw' : 'en';
   }
 
   async statement(caller: Caller, userId: string, month: string): Promise<Statement> {
@@ -274,15 +284,15 @@ export function reportCsv(report: { rows: ReportRow[] }): string {
   );
 }
 
-export function statementCsv(s: Statement): string {
+export function statementCsv(s: Statement, lang: StatementLanguage = 'en'): string {
   return toCsv(
-    ['date', 'meter', 'type', 'source', 'status', 'amount_kes', 'energy_kwh', 'debt_recovered_kes'],
+    [...statementTexts[lang].csvColumns],
     s.transactions.map((t) => [
       t.at,
       t.meterNo,
-      t.type,
+      statementWord(lang, 'type', t.type),
       t.source,
-      t.status,
+      statementWord(lang, 'status', t.status),
       centsToKes(t.amountCents),
       t.energyKwh,
       centsToKes(t.recoveredDebtCents),
@@ -296,16 +306,23 @@ const esc = (s: string | number) =>
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
   );
 
-export function statementHtml(s: Statement): string {
+export function statementHtml(s: Statement, lang: StatementLanguage = 'en'): string {
+  const words = statementTexts[lang];
   const rows = s.transactions
     .map(
       (t) =>
-        `<tr><td>${esc(t.at.slice(0, 10))}</td><td>${esc(t.meterNo)}</td><td>${esc(t.type)}</td><td>${esc(t.status)}</td><td>${esc(centsText(t.amountCents))}</td><td>${esc(t.energyKwh)}</td><td>${esc(centsText(t.recoveredDebtCents))}</td></tr>`,
+        `<tr><td>${esc(t.at.slice(0, 10))}</td><td translate="no">${esc(t.meterNo)}</td><td>${esc(statementWord(lang, 'type', t.type))}</td><td>${esc(statementWord(lang, 'status', t.status))}</td><td>${esc(centsText(t.amountCents))}</td><td>${esc(t.energyKwh)}</td><td>${esc(centsText(t.recoveredDebtCents))}</td></tr>`,
     )
     .join('');
-  return `<!doctype html><html><head><meta charset="utf-8"><title>Umeme statement ${esc(s.period)}</title>
+  const totals = fillStatement(words.totals, {
+    paid: centsText(s.totals.paidCents),
+    bought: s.totals.boughtKwh,
+    consumed: s.totals.consumedKwh,
+  });
+  const head = words.columns.map((c) => `<th>${esc(c)}</th>`).join('');
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${esc(fillStatement(words.title, { period: s.period }))}</title>
 <style>${STATEMENT_STYLE}</style></head>
-<body><h1>Statement ${esc(s.period)}</h1><p>${esc(s.name)} &lt;${esc(s.email)}&gt;</p>
-<p>Paid KES ${esc(centsText(s.totals.paidCents))} · bought ${esc(s.totals.boughtKwh)} kWh · consumed ${esc(s.totals.consumedKwh)} kWh</p>
-<table><tr><th>Date</th><th>Meter</th><th>Type</th><th>Status</th><th>KES</th><th>kWh</th><th>Debt recovered KES</th></tr>${rows}</table></body></html>`;
+<body><h1>${esc(fillStatement(words.heading, { period: s.period }))}</h1><p translate="no">${esc(s.name)} &lt;${esc(s.email)}&gt;</p>
+<p>${esc(totals)}</p>
+<table><tr>${head}</tr>${rows}</table></body></html>`;
 }

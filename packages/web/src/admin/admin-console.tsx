@@ -3,6 +3,7 @@ import type { StoredAuth } from '../state/auth-storage';
 import { BoltLogo } from '../ui/brand';
 import { navigate, usePathname } from '../ui/navigation';
 import { useI18n } from '../ui/i18n-context';
+import { setConsoleLocale, useAdminI18n, type AdminKey } from './admin-i18n';
 import { createAdminApi, type Permission } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { useCoalescedRefresh } from './admin-kit';
@@ -58,20 +59,23 @@ function usePendingTopups(ctx: AdminContext): { count: number; more: boolean } |
 const ORPHANS_BADGE_MAX = 99;
 
 const tabs = [
-  { path: '/admin', label: 'Fleet', id: 'fleet' },
-  { path: '/admin/alerts', label: 'Alerts', id: 'alerts' },
-  { path: '/admin/payments', label: 'Payments', id: 'payments' },
-  { path: '/admin/topups', label: 'Top-ups', id: 'topups' },
-  { path: '/admin/users', label: 'Users', id: 'users' },
-  { path: '/admin/reports', label: 'Reports', id: 'reports' },
-  { path: '/admin/sms', label: 'SMS', id: 'sms' },
-  { path: '/admin/tariffs', label: 'Tariffs', id: 'tariffs' },
-  { path: '/admin/friendly-hours', label: 'Friendly hours', id: 'friendly-hours' },
-  { path: '/admin/audit', label: 'Audit', id: 'audit' },
-] as const;
+  { path: '/admin', label: 'tabFleet', id: 'fleet' },
+  { path: '/admin/alerts', label: 'tabAlerts', id: 'alerts' },
+  { path: '/admin/payments', label: 'tabPayments', id: 'payments' },
+  { path: '/admin/topups', label: 'opTopupsTab', id: 'topups' },
+  { path: '/admin/users', label: 'tabUsers', id: 'users' },
+  { path: '/admin/reports', label: 'tabReports', id: 'reports' },
+  { path: '/admin/sms', label: 'tabSms', id: 'sms' },
+  { path: '/admin/tariffs', label: 'tabTariffs', id: 'tariffs' },
+  { path: '/admin/friendly-hours', label: 'opxFhTab', id: 'friendly-hours' },
+  { path: '/admin/audit', label: 'tabAudit', id: 'audit' },
+] as const satisfies readonly { path: string; label: AdminKey | 'opTopupsTab' | 'opxFhTab'; id: string }[];
 
 export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; onSignOut: () => void }) {
-  const { t } = useI18n();
+  const { locale } = useI18n();
+  // The shared helpers (errorText, admin-format) read the language from here: set it before the pages render.
+  setConsoleLocale(locale);
+  const { t } = useAdminI18n();
   const pathname = usePathname();
   const route = parseAdminRoute(pathname);
   const api = useMemo(
@@ -149,7 +153,7 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
       body = (
         <div className="card empty-state" data-testid="not-found">
           <h2>404</h2>
-          <p className="muted">This page does not exist.</p>
+          <p className="muted">{t('pageNotFound')}</p>
         </div>
       );
   }
@@ -172,9 +176,9 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
         >
           <BoltLogo size={28} />
           <span className="brand-name">{t('appName')}</span>
-          <span className="badge">Operator</span>
+          <span className="badge">{t('consoleBadge')}</span>
         </a>
-        <nav className="admin-tabs" aria-label="Operator console">
+        <nav className="admin-tabs" aria-label={t('consoleNav')}>
           {tabs.map((tab) => (
             <a
               key={tab.id}
@@ -187,16 +191,14 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
                 navigate(tab.path);
               }}
             >
-              {tab.id === 'topups'
-                ? t('opTopupsTab')
-                : tab.id === 'friendly-hours'
-                  ? t('opxFhTab')
-                  : tab.label}
+              {t(tab.label)}
               {tab.id === 'payments' && openOrphans !== null && openOrphans.count > 0 && (
                 <span
                   className="tab-count"
                   data-testid="orphans-count"
-                  title={`${openOrphans.count}${openOrphans.more ? '+' : ''} payments to review`}
+                  title={t('paymentsToReview', {
+                    count: `${openOrphans.count}${openOrphans.more ? '+' : ''}`,
+                  })}
                 >
                   {openOrphans.count}
                   {openOrphans.more ? '+' : ''}
@@ -216,7 +218,7 @@ export default function AdminConsole({ auth, onSignOut }: { auth: StoredAuth; on
             className={`live ${live ? 'live-on' : 'live-off'}`}
             data-testid="admin-live"
             data-live={String(live)}
-            title={live ? 'Live updates on' : 'Live updates off'}
+            title={live ? t('liveOnTitle') : t('liveOffTitle')}
           >
             <span className="live-dot" aria-hidden="true" />
             {live ? t('liveConnected') : t('liveDisconnected')}

@@ -1,5 +1,6 @@
 /** Pieces of the console's small forms: a reason, a meter number, the submit row, one request at a time. */
 import { useCallback, useState, type ReactNode } from 'react';
+import { useAdminI18n } from './admin-i18n';
 import { errorText, type Notice } from './admin-kit';
 
 /**
@@ -20,7 +21,7 @@ export function useSubmit() {
 
 /** The reason every operator action needs; it is kept in the audit log. */
 export function ReasonField({
-  label = 'Reason (required)',
+  label,
   value,
   onChange,
   placeholder,
@@ -36,9 +37,10 @@ export function ReasonField({
   autoFocus?: boolean;
   grow?: boolean;
 }) {
+  const { t } = useAdminI18n();
   return (
     <label className={grow ? 'admin-label grow' : 'admin-label'}>
-      {label}
+      {label ?? t('reasonRequired')}
       <input
         className="admin-input"
         required
@@ -104,11 +106,12 @@ export function SubmitButton({ busy, disabled = false, busyLabel, testId, childr
 
 /** Submit and Cancel side by side. */
 export function SubmitRow({ onCancel, ...submit }: SubmitProps & { onCancel: () => void }) {
+  const { t } = useAdminI18n();
   return (
     <div className="button-row">
       <SubmitButton {...submit} />
       <button className="button small ghost" type="button" onClick={onCancel}>
-        Cancel
+        {t('cancel')}
       </button>
     </div>
   );

@@ -1,22 +1,37 @@
-/** Formatting for the operator console: precise numbers, compact times. */
+/**
+ * Formatting for the operator console: precise numbers, compact times, in the console's language
+ * (admin-i18n.ts) and always in East Africa Time, whatever the operator's computer is set to.
+ */
+import { intlLocale } from '../i18n/i18n';
+import { getConsoleLocale, translateAdmin } from './admin-i18n';
+
+export const CONSOLE_TIME_ZONE = 'Africa/Nairobi';
+
+const numberLocale = (): string => intlLocale[getConsoleLocale()];
+
 export const fmtKwh = (kwh: number | null | undefined): string =>
   kwh === null || kwh === undefined
     ? '—'
-    : kwh.toLocaleString('en-KE', { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+    : kwh.toLocaleString(numberLocale(), { minimumFractionDigits: 3, maximumFractionDigits: 3 });
 
 export const fmtMwhAsKwh = (mwh: number): string => fmtKwh(mwh / 1_000_000);
 
 export const fmtPower = (w: number | null | undefined): string =>
-  w === null || w === undefined ? '—' : w >= 1000 ? `${(w / 1000).toFixed(2)} kW` : `${Math.round(w)} W`;
+  w === null || w === undefined
+    ? '—'
+    : w >= 1000
+      ? `${(w / 1000).toLocaleString(numberLocale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 })} kW`
+      : `${Math.round(w).toLocaleString(numberLocale())} W`;
 
 export const fmtKes = (cents: number): string =>
-  `KES ${(cents / 100).toLocaleString('en-KE', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  `KES ${(cents / 100).toLocaleString(numberLocale(), { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 
 export function fmtTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '—';
-  return d.toLocaleString('en-KE', {
+  return d.toLocaleString(numberLocale(), {
+    timeZone: CONSOLE_TIME_ZONE,
     year: 'numeric',
     month: 'short',
     day: '2-digit',
@@ -28,11 +43,12 @@ export function fmtTime(iso: string | null | undefined): string {
 }
 
 export function fmtAgo(iso: string | null | undefined, nowMs: number): string {
-  if (!iso) return 'never';
+  const locale = getConsoleLocale();
+  if (!iso) return translateAdmin(locale, 'agoNever');
   const s = Math.max(0, Math.round((nowMs - new Date(iso).getTime()) / 1000));
-  if (s < 5) return 'just now';
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)} h ago`;
-  return `${Math.floor(s / 86_400)} d ago`;
+  if (s < 5) return translateAdmin(locale, 'agoJustNow');
+  if (s < 60) return translateAdmin(locale, 'agoSeconds', { n: s });
+  if (s < 3600) return translateAdmin(locale, 'agoMinutes', { n: Math.floor(s / 60) });
+  if (s < 86_400) return translateAdmin(locale, 'agoHours', { n: Math.floor(s / 3600) });
+  return translateAdmin(locale, 'agoDays', { n: Math.floor(s / 86_400) });
 }

@@ -1,11 +1,11 @@
 /** Small pieces the console pages share: error text, links, lists, file downloads, one-time secrets. */
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import { ApiError } from '../api/http-client';
 import { navigate } from '../ui/navigation';
 import type { DeviceCredentials } from './admin-api';
+import { consoleErrorText, useAdminI18n } from './admin-i18n';
 
-export const errorText = (err: unknown): string =>
-  err instanceof ApiError ? err.message : err instanceof Error ? err.message : String(err);
+/** A failed call in the console's language (the error code's words, never the server's English). */
+export const errorText = (err: unknown): string => consoleErrorText(err);
 
 /** The API wants the bearer token, so files are fetched and handed to the browser as a blob. */
 export function saveBlob(blob: Blob, filename: string): void {
@@ -105,10 +105,11 @@ export function ChipGroup<V>({
 
 /** The "Load more" button under a cursor-paged list. */
 export function LoadMore({ onClick, testId }: { onClick: () => void; testId?: string }) {
+  const { t } = useAdminI18n();
   return (
     <div className="center pad-block">
       <button type="button" className="button small" onClick={onClick} data-testid={testId}>
-        Load more
+        {t('loadMore')}
       </button>
     </div>
   );
@@ -138,9 +139,12 @@ export function AdminLink({
   className,
   testId,
   stopPropagation = false,
+  data = false,
   children,
 }: {
   to: string;
+  /** The link's text is data (a meter number, a name), not the app's words: marked translate="no". */
+  data?: boolean;
   className?: string;
   testId?: string;
   /** For a link inside a clickable row, so the row does not navigate as well. */
@@ -151,6 +155,7 @@ export function AdminLink({
     <a
       className={className}
       href={to}
+      translate={data ? 'no' : undefined}
       onClick={(e) => {
         e.preventDefault();
         if (stopPropagation) e.stopPropagation();
@@ -316,17 +321,18 @@ export function SecretReveal({
   onDismiss: () => void;
 }) {
   const [copied, setCopied] = useState<boolean | null>(null);
+  const { t } = useAdminI18n();
   return (
     <div className="secret-reveal" role="alert" data-testid="secret-reveal">
       <p className="secret-warning">
-        <strong>Shown once.</strong> Copy the secret into the meter now: it cannot be read again.
+        <strong>{t('secretShownOnce')}</strong> {t('secretCopyNow')}
       </p>
       <dl className="secret-facts">
-        <dt>Username / client id</dt>
+        <dt>{t('secretUsername')}</dt>
         <dd className="mono" data-testid="secret-username">
           {credentials.mqttUsername}
         </dd>
-        <dt>Secret</dt>
+        <dt>{t('secretLabel')}</dt>
         <dd className="mono secret-value" data-testid="secret-value">
           {credentials.mqttPassword}
         </dd>
@@ -340,17 +346,13 @@ export function SecretReveal({
           }}
           data-testid="secret-copy"
         >
-          {copied ? 'Copied' : 'Copy secret'}
+          {copied ? t('secretCopied') : t('secretCopy')}
         </button>
         <button type="button" className="button small ghost" onClick={onDismiss} data-testid="secret-dismiss">
-          Done, hide it
+          {t('secretDone')}
         </button>
       </div>
-      {copied === false && (
-        <p className="form-error small-text">
-          The browser refused the clipboard: select the secret and copy it.
-        </p>
-      )}
+      {copied === false && <p className="form-error small-text">{t('secretClipboardRefused')}</p>}
     </div>
   );
 }
@@ -368,6 +370,7 @@ export function RotateSecret({
   const [phase, setPhase] = useState<'idle' | 'confirm' | 'busy'>('idle');
   const [credentials, setCredentials] = useState<DeviceCredentials | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const { t } = useAdminI18n();
 
   if (credentials) return <SecretReveal credentials={credentials} onDismiss={() => setCredentials(null)} />;
   if (phase === 'idle') {
@@ -382,15 +385,18 @@ export function RotateSecret({
         data-testid="rotate-secret"
         data-meter={meterNo}
       >
-        Rotate secret
+        {t('rotateSecret')}
       </button>
     );
   }
   return (
     <div className="confirm-box" data-testid="rotate-confirm-box">
       <p className="small-text">
-        A new secret for <span className="mono">{meterNo}</span>: the old one stops working at once, and the
-        meter stays offline until it is given the new one.
+        {t('rotateExplainBefore')}{' '}
+        <span className="mono" translate="no">
+          {meterNo}
+        </span>
+        {t('rotateExplainAfter')}
       </p>
       <div className="button-row">
         <button
@@ -413,10 +419,10 @@ export function RotateSecret({
           }}
           data-testid="rotate-confirm"
         >
-          {phase === 'busy' ? 'Rotating…' : 'Rotate now'}
+          {phase === 'busy' ? t('rotating') : t('rotateNow')}
         </button>
         <button type="button" className="button small ghost" onClick={() => setPhase('idle')}>
-          Cancel
+          {t('cancel')}
         </button>
       </div>
       {error && <p className="form-error small-text">{error}</p>}

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { AlertRow } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
+import { alertKindKey, alertMessage, severityKey, useAdminI18n } from './admin-i18n';
 import { AdminLink, EmptyRow, ErrorAlert, errorText } from './admin-kit';
 
 /** Alerts with their acknowledge buttons: on a meter's page, and (with the meter column) on the Alerts page. */
@@ -16,6 +17,7 @@ export function AlertsList({
   onChanged: () => void;
   showMeter?: boolean;
 }) {
+  const { t, locale } = useAdminI18n();
   const [busy, setBusy] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const ack = (id: number) => {
@@ -28,18 +30,18 @@ export function AlertsList({
   };
   return (
     <div className="card flush" data-testid="alerts-list">
-      {!showMeter && <h2 className="card-title pad">Alerts</h2>}
+      {!showMeter && <h2 className="card-title pad">{t('alertsTitle')}</h2>}
       <ErrorAlert error={error} />
       <div className="table-wrap">
         <table className="admin-table">
           <thead>
             <tr>
-              <th>Opened</th>
-              {showMeter && <th>Meter</th>}
-              <th>Kind</th>
-              <th>Severity</th>
-              <th>Message</th>
-              <th>State</th>
+              <th>{t('alertsColOpened')}</th>
+              {showMeter && <th>{t('colMeter')}</th>}
+              <th>{t('alertsColKind')}</th>
+              <th>{t('alertsColSeverity')}</th>
+              <th>{t('alertsColMessage')}</th>
+              <th>{t('alertsColState')}</th>
               <th />
             </tr>
           </thead>
@@ -55,23 +57,23 @@ export function AlertsList({
                 <td className="nowrap">{fmtTime(a.openedAt)}</td>
                 {showMeter && (
                   <td>
-                    <AdminLink className="mono" to={`/admin/meters/${encodeURIComponent(a.meterNo)}`}>
+                    <AdminLink className="mono" to={`/admin/meters/${encodeURIComponent(a.meterNo)}`} data>
                       {a.meterNo}
                     </AdminLink>
                   </td>
                 )}
-                <td>{a.kind}</td>
+                <td>{t(alertKindKey(a.kind))}</td>
                 <td>
                   <span
                     className={`badge ${a.severity === 'critical' || a.severity === 'error' ? 'bad' : 'warn'}`}
                   >
-                    {a.severity}
+                    {t(severityKey(a.severity))}
                   </span>
                 </td>
-                <td className="memo">{a.message}</td>
+                <td className="memo">{alertMessage(locale, a.kind, a.message)}</td>
                 <td className="nowrap">
-                  {a.closedAt ? 'closed' : 'open'}
-                  {a.acknowledgedAt && <span className="muted small-text"> · acknowledged</span>}
+                  {a.closedAt ? t('alertClosed') : t('alertOpenState')}
+                  {a.acknowledgedAt && <span className="muted small-text"> · {t('alertAcknowledged')}</span>}
                 </td>
                 <td className="num">
                   {a.acknowledgedAt === null && ctx.can('alerts.handle') && (
@@ -82,7 +84,7 @@ export function AlertsList({
                       onClick={() => ack(a.id)}
                       data-testid="alert-ack"
                     >
-                      Acknowledge
+                      {t('alertAcknowledge')}
                     </button>
                   )}
                 </td>
@@ -90,7 +92,7 @@ export function AlertsList({
             ))}
             {alerts.length === 0 && (
               <EmptyRow colSpan={showMeter ? 7 : 6} testId="alerts-empty">
-                No alerts.
+                {t('alertsNone')}
               </EmptyRow>
             )}
           </tbody>

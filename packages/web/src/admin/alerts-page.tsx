@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AlertFilter, AlertRow, RegisterHold } from './admin-api';
 import type { AdminContext } from './admin-context';
-import { ErrorAlert, LoadMore, useCoalescedRefresh } from './admin-kit';
+import { useAdminI18n } from './admin-i18n';
+import { ErrorAlert, errorText, LoadMore, useCoalescedRefresh } from './admin-kit';
 import { AlertFilters } from './alert-filters';
 import { AlertsList } from './alerts-list';
 import { RegisterHoldCard } from './register-hold-card';
 
 export function AlertsPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useAdminI18n();
   const [open, setOpen] = useState(true);
   const [filter, setFilter] = useState<AlertFilter>({});
   const [alerts, setAlerts] = useState<AlertRow[] | null>(null);
@@ -18,7 +20,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
     // Held register jumps wait for a decision here as well as on the meter's page (MQ-13).
     ctx.api.registerHolds().then(
       (r) => setHolds(r.holds),
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(errorText(err)),
     );
     ctx.api.alerts(open, null, filter).then(
       (r) => {
@@ -26,7 +28,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
         setNext(r.next);
         setError(null);
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(errorText(err)),
     );
   }, [ctx, open, filter]);
 
@@ -58,17 +60,17 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
         setAlerts((a) => [...(a ?? []), ...r.alerts]);
         setNext(r.next);
       },
-      (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => setError(errorText(err)),
     );
   };
 
   return (
     <section className="admin-page" data-testid="alerts-page">
       <div className="admin-page-head">
-        <h1>Alerts</h1>
-        <div className="fchips" role="group" aria-label="Which alerts">
+        <h1>{t('alertsTitle')}</h1>
+        <div className="fchips" role="group" aria-label={t('alertsWhich')}>
           <button type="button" className="fchip" aria-pressed={open} onClick={() => setOpen(true)}>
-            Open
+            {t('alertsOpen')}
           </button>
           <button
             type="button"
@@ -77,7 +79,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
             onClick={() => setOpen(false)}
             data-testid="alerts-all"
           >
-            All
+            {t('alertsAll')}
           </button>
         </div>
       </div>
@@ -89,7 +91,7 @@ export function AlertsPage({ ctx }: { ctx: AdminContext }) {
       {alerts ? (
         <AlertsList ctx={ctx} alerts={alerts} onChanged={load} showMeter />
       ) : (
-        <p className="center muted">Loading…</p>
+        <p className="center muted">{t('loading')}</p>
       )}
       {next !== null && <LoadMore onClick={more} testId="alerts-load-more" />}
     </section>

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { AuditEntry, AuditQuery } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
+import { useAdminI18n } from './admin-i18n';
 import { AdminLink, EmptyRow, ErrorAlert, useDebounced, usePagedList, LoadMore } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 import { auditSummary } from './audit-summary';
@@ -41,6 +42,7 @@ const METER_LIKE = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** The audit log, read-only: filters and paging, nothing that writes. */
 export function AuditPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useAdminI18n();
   const [draft, setDraft] = useState<Filters>(filtersFromUrl);
   // Typing filters applies them after a pause, and the URL keeps them for a shared link.
   const [filters, setFilters] = useDebounced(draft, 350);
@@ -81,16 +83,14 @@ export function AuditPage({ ctx }: { ctx: AdminContext }) {
     <section className="admin-page" data-testid="audit-page">
       <div className="admin-page-head">
         <div>
-          <h1>Audit log</h1>
-          <p className="muted small-text">
-            Every operator action, command and correction, newest first. Entries cannot be changed or deleted.
-          </p>
+          <h1>{t('auditTitle')}</h1>
+          <p className="muted small-text">{t('auditHint')}</p>
         </div>
       </div>
       <div className="fleet-controls">
-        {field('target', 'Meter or target', 'e.g. DEMO-001')}
-        {field('actor', 'By (operator email)', 'admin@umeme.local', { type: 'email' })}
-        {field('action', 'Action', 'meter. or ledger.adjustment', { list: 'audit-actions' })}
+        {field('target', t('auditTarget'), t('auditTargetPlaceholder'))}
+        {field('actor', t('auditActor'), 'admin@umeme.local', { type: 'email' })}
+        {field('action', t('auditAction'), t('auditActionPlaceholder'), { list: 'audit-actions' })}
         <datalist id="audit-actions">
           {KNOWN_ACTIONS.map((a) => (
             <option key={a} value={a} />
@@ -107,7 +107,7 @@ export function AuditPage({ ctx }: { ctx: AdminContext }) {
             }}
             data-testid="audit-clear"
           >
-            Clear filters
+            {t('auditClear')}
           </button>
         )}
       </div>
@@ -121,11 +121,11 @@ export function AuditPage({ ctx }: { ctx: AdminContext }) {
           >
             <thead>
               <tr>
-                <th>When</th>
-                <th>Action</th>
-                <th>Target</th>
-                <th className="hide-sm">By</th>
-                <th>Details</th>
+                <th>{t('auditColWhen')}</th>
+                <th>{t('auditColAction')}</th>
+                <th>{t('auditColTarget')}</th>
+                <th className="hide-sm">{t('auditColBy')}</th>
+                <th>{t('auditColDetails')}</th>
               </tr>
             </thead>
             <tbody>
@@ -139,10 +139,10 @@ export function AuditPage({ ctx }: { ctx: AdminContext }) {
               ))}
               {entries && entries.length === 0 && !error && (
                 <EmptyRow colSpan={5} testId="audit-empty">
-                  Nothing recorded{filtered ? ' for these filters' : ''}.
+                  {filtered ? t('auditNothingFiltered') : t('auditNothing')}
                 </EmptyRow>
               )}
-              {!entries && <EmptyRow colSpan={5}>Loading…</EmptyRow>}
+              {!entries && <EmptyRow colSpan={5}>{t('loading')}</EmptyRow>}
             </tbody>
           </table>
         </div>
@@ -161,6 +161,7 @@ function AuditLine({
   expanded: boolean;
   onToggle: () => void;
 }) {
+  const { t } = useAdminI18n();
   const target = a.target;
   // Payment entries name a callback or intent, settings entries a key: only the rest name meters.
   const paymentTarget = a.action.startsWith('payment.');
@@ -171,38 +172,44 @@ function AuditLine({
       <tr data-testid="audit-entry" data-action={a.action} data-target={target ?? ''}>
         <td className="nowrap small-text">{fmtTime(a.at)}</td>
         <td>
-          <span className="badge">{a.action}</span>
+          <span className="badge" translate="no">
+            {a.action}
+          </span>
         </td>
         <td>
           {meterTarget ? (
-            <AdminLink className="mono" to={adminMeterPath(target)}>
+            <AdminLink className="mono" to={adminMeterPath(target)} data>
               {target}
             </AdminLink>
           ) : paymentTarget && target ? (
-            <AdminLink className="mono small-text" to="/admin/payments">
+            <AdminLink className="mono small-text" to="/admin/payments" data>
               {target}
             </AdminLink>
           ) : (
-            <span className="mono small-text">{target ?? '—'}</span>
+            <span className="mono small-text" translate="no">
+              {target ?? '—'}
+            </span>
           )}
         </td>
-        <td className="hide-sm small-text muted">{a.actorEmail ?? a.actorKind}</td>
+        <td className="hide-sm small-text muted" translate="no">
+          {a.actorEmail ?? a.actorKind}
+        </td>
         <td className="memo">
           <button
             type="button"
             className="link-button"
             aria-expanded={expanded}
             onClick={onToggle}
-            title="Show everything recorded"
+            title={t('auditShowAll')}
           >
-            {auditSummary(a.details) || 'details'}
+            {auditSummary(a.details) || t('auditDetails')}
           </button>
         </td>
       </tr>
       {expanded && (
         <tr className="audit-details">
           <td colSpan={5}>
-            <pre className="mono">
+            <pre className="mono" translate="no">
               {JSON.stringify(
                 {
                   by: a.actorEmail ?? a.actorId ?? a.actorKind,

@@ -9,15 +9,16 @@ import {
 } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtAgo, fmtKwh, fmtPower } from './admin-format';
-import { AdminLink, EmptyRow, ErrorAlert, SearchInput, useDebounced } from './admin-kit';
+import { meterStatusKey, useAdminI18n, type AdminKey } from './admin-i18n';
+import { AdminLink, EmptyRow, ErrorAlert, errorText, SearchInput, useDebounced } from './admin-kit';
 import { adminMeterPath } from './admin-routes';
 import { applyFleetUpdate } from './fleet-rows';
 
-const FILTER_LABELS: Record<FleetFilter, string> = {
-  offline: 'Offline',
-  low_balance: 'Low balance',
-  relay_off: 'Relay off',
-  alerting: 'Alerting',
+const FILTER_LABELS: Record<FleetFilter, AdminKey> = {
+  offline: 'fleetOffline',
+  low_balance: 'fleetLowBalance',
+  relay_off: 'fleetRelayOff',
+  alerting: 'fleetAlerting',
 };
 
 interface Loaded {
@@ -27,6 +28,7 @@ interface Loaded {
 }
 
 export function FleetPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useAdminI18n();
   const [filter, setFilter] = useState<FleetFilter | null>(null);
   const [search, setSearch] = useState('');
   // Search as the operator types, without a request per key.
@@ -49,7 +51,7 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
         setData({ rows: page.meters, next: page.next, total: page.total });
       },
       (err: unknown) => {
-        if (mine === query.current) setError(err instanceof Error ? err.message : String(err));
+        if (mine === query.current) setError(errorText(err));
       },
     );
   }, [ctx, filter, q, sort]);
@@ -85,7 +87,7 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
             };
           });
         },
-        (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) => setError(errorText(err)),
       )
       .finally(() => setLoadingMore(false));
   }, [ctx, data, filter, q, sort]);
@@ -106,13 +108,13 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
   return (
     <section className="admin-page" data-testid="fleet-page">
       <div className="admin-page-head">
-        <h1>Fleet</h1>
+        <h1>{t('fleetTitle')}</h1>
         <span className="muted" data-testid="fleet-total">
-          {data ? `${data.rows.length} of ${data.total} meters` : ''}
+          {data ? t('fleetCount', { shown: data.rows.length, total: data.total }) : ''}
         </span>
       </div>
       <div className="fleet-controls">
-        <div className="fchips" role="group" aria-label="Filter">
+        <div className="fchips" role="group" aria-label={t('fleetFilter')}>
           <button
             type="button"
             className="fchip"
@@ -120,7 +122,7 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
             onClick={() => setFilter(null)}
             data-testid="filter-all"
           >
-            All
+            {t('fleetAll')}
           </button>
           {fleetFilters.map((f) => (
             <button
@@ -131,15 +133,15 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
               onClick={() => setFilter(f)}
               data-testid={`filter-${f}`}
             >
-              {FILTER_LABELS[f]}
+              {t(FILTER_LABELS[f])}
             </button>
           ))}
         </div>
         <SearchInput
           value={search}
           onChange={setSearch}
-          placeholder="Search meter, owner, email"
-          label="Search meters"
+          placeholder={t('fleetSearchPlaceholder')}
+          label={t('fleetSearchLabel')}
           testId="fleet-search"
         />
       </div>
@@ -148,15 +150,15 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
         <table className="admin-table" data-testid="fleet-table" data-loaded={String(data !== null)}>
           <thead>
             <tr>
-              {sortHeader('meterNo', 'Meter')}
-              <th className="hide-sm">Owner</th>
-              {sortHeader('balance', 'Balance kWh', true)}
-              {sortHeader('power', 'Power', true, 'hide-sm')}
-              <th>Relay</th>
-              <th>Link</th>
-              {sortHeader('lastSeen', 'Last seen', false, 'hide-sm')}
-              <th className="hide-sm">Firmware</th>
-              <th className="num">Alerts</th>
+              {sortHeader('meterNo', t('colMeter'))}
+              <th className="hide-sm">{t('colOwner')}</th>
+              {sortHeader('balance', t('colBalanceKwh'), true)}
+              {sortHeader('power', t('colPower'), true, 'hide-sm')}
+              <th>{t('colRelay')}</th>
+              <th>{t('colLink')}</th>
+              {sortHeader('lastSeen', t('colLastSeen'), false, 'hide-sm')}
+              <th className="hide-sm">{t('colFirmware')}</th>
+              <th className="num">{t('colAlerts')}</th>
             </tr>
           </thead>
           <tbody>
@@ -171,13 +173,17 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
                 onClick={() => navigate(adminMeterPath(m.meterNo))}
               >
                 <td>
-                  <AdminLink to={adminMeterPath(m.meterNo)} className="mono" stopPropagation>
+                  <AdminLink to={adminMeterPath(m.meterNo)} className="mono" stopPropagation data>
                     {m.meterNo}
                   </AdminLink>
                 </td>
                 <td className="hide-sm">
-                  <div className="owner-cell">
-                    {m.ownerName ?? <span className="muted">Unassigned</span>}
+                  <div className="owner-cell" translate="no">
+                    {m.ownerName ?? (
+                      <span className="muted" translate="yes">
+                        {t('unassigned')}
+                      </span>
+                    )}
                     {m.ownerEmail && <span className="muted small-text">{m.ownerEmail}</span>}
                   </div>
                 </td>
@@ -187,12 +193,19 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
                 <td className="num mono hide-sm">{fmtPower(m.powerW)}</td>
                 <td>
                   <span className={`pill ${m.relay === 'on' ? 'good' : 'bad'}`}>
-                    {m.relay === 'on' ? 'On' : 'Off'}
+                    {m.relay === 'on' ? t('relayOn') : t('relayOff')}
                   </span>
                 </td>
                 <td>
-                  <span className={`dot-label ${m.online ? 'up' : 'down'}`} title={m.status}>
-                    {m.online ? 'Online' : m.status === 'never_seen' ? 'Never seen' : 'Offline'}
+                  <span
+                    className={`dot-label ${m.online ? 'up' : 'down'}`}
+                    title={t(meterStatusKey(m.status))}
+                  >
+                    {m.online
+                      ? t('status_online')
+                      : m.status === 'never_seen'
+                        ? t('neverSeen')
+                        : t('status_offline')}
                   </span>
                 </td>
                 <td className="hide-sm" title={m.lastSeen ?? ''}>
@@ -210,10 +223,10 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
             ))}
             {data && data.rows.length === 0 && (
               <EmptyRow colSpan={9} testId="fleet-empty">
-                No meters match.
+                {t('fleetEmpty')}
               </EmptyRow>
             )}
-            {!data && !error && <EmptyRow colSpan={9}>Loading…</EmptyRow>}
+            {!data && !error && <EmptyRow colSpan={9}>{t('loading')}</EmptyRow>}
           </tbody>
         </table>
       </div>
@@ -226,7 +239,7 @@ export function FleetPage({ ctx }: { ctx: AdminContext }) {
             disabled={loadingMore}
             data-testid="fleet-load-more"
           >
-            {loadingMore ? 'Loading…' : `Load more (${data.total - data.rows.length} left)`}
+            {loadingMore ? t('loading') : t('fleetLoadMore', { left: data.total - data.rows.length })}
           </button>
         </div>
       )}

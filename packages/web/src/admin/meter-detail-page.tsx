@@ -7,6 +7,8 @@ import { AlertsList } from './alerts-list';
 import { auditSummary } from './audit-summary';
 import { fmtAgo, fmtKes, fmtKwh, fmtMwhAsKwh, fmtPower, fmtTime } from './admin-format';
 import { MeterNoField, ReasonField, SubmitButton, SubmitRow, useSubmit } from './admin-form';
+import { adminEn } from './admin-dictionary';
+import { meterStatusKey, useAdminI18n, type AdminKey } from './admin-i18n';
 import { AdminLink, EmptyRow, errorText, NoticeLine, RotateSecret } from './admin-kit';
 import { adminAuditPath } from './admin-routes';
 import { MeterUsage } from './meter-usage';
@@ -17,15 +19,19 @@ import { LedgerSourceCell, LedgerSourceHead } from './ledger-source-cell';
 import { initialMaxLoad, MaxLoadField, maxLoadBody } from './max-load-field';
 import { ReportingInterval } from './reporting-interval';
 
-const RELAY_ACTIONS: { action: RelayAction; label: string; hint: string }[] = [
-  { action: 'connect', label: 'Connect', hint: 'Close the relay now, whatever the balance' },
-  { action: 'disconnect', label: 'Disconnect', hint: 'Open the relay now' },
-  { action: 'auto', label: 'Auto', hint: 'Let the balance decide again' },
+const RELAY_ACTIONS: { action: RelayAction; label: AdminKey; hint: AdminKey }[] = [
+  { action: 'connect', label: 'relayConnect', hint: 'relayConnectHint' },
+  { action: 'disconnect', label: 'relayDisconnect', hint: 'relayDisconnectHint' },
+  { action: 'auto', label: 'relayAuto', hint: 'relayAutoHint' },
 ];
+
+/** A value the server sends as a code, in words when the console knows it, else as sent. */
+const known = (key: string): key is AdminKey => Object.hasOwn(adminEn, key);
 
 const OPEN_COMMAND = new Set(['pending', 'sent']);
 
 export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: string }) {
+  const { t } = useAdminI18n();
   const [detail, setDetail] = useState<MeterDetail | null>(null);
   const [error, setError] = useState<{ status: number; text: string } | null>(null);
   const nowMs = useNow(10_000);
@@ -101,13 +107,13 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
         className="card empty-state"
         data-testid={error.status === 404 ? 'meter-not-found' : 'meter-error'}
       >
-        <h2>{error.status === 404 ? 'Meter not found' : 'Could not load the meter'}</h2>
-        <p className="muted">{error.status === 404 ? `There is no meter ${meterNo}.` : error.text}</p>
-        <AdminLink to="/admin">Back to the fleet</AdminLink>
+        <h2>{error.status === 404 ? t('meterNotFound') : t('meterLoadFailed')}</h2>
+        <p className="muted">{error.status === 404 ? t('meterNoSuch', { meterNo }) : error.text}</p>
+        <AdminLink to="/admin">{t('meterBackToFleet')}</AdminLink>
       </div>
     );
   }
-  if (!detail) return <p className="center muted">Loading…</p>;
+  if (!detail) return <p className="center muted">{t('loading')}</p>;
 
   const m = detail.meter;
   const refunded = new Set(
@@ -120,12 +126,18 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
       <div className="admin-page-head">
         <div>
           <AdminLink to="/admin" className="small-text">
-            ← Fleet
+            {t('meterFleetLink')}
           </AdminLink>
-          <h1 className="mono">{m.meterNo}</h1>
+          <h1 className="mono" translate="no">
+            {m.meterNo}
+          </h1>
           <p className="muted">
-            {m.ownerName ? `${m.ownerName} · ${m.ownerEmail ?? ''}` : 'Unassigned'} · firmware {m.fw ?? '—'} ·{' '}
-            <ReportingInterval meter={m} />
+            {m.ownerName ? (
+              <span translate="no">{`${m.ownerName} · ${m.ownerEmail ?? ''}`}</span>
+            ) : (
+              t('unassigned')
+            )}{' '}
+            · {t('meterFirmware', { fw: m.fw ?? '—' })} · <ReportingInterval meter={m} />
           </p>
         </div>
         <div className="detail-status">
@@ -134,40 +146,41 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
             data-testid="detail-relay"
             data-relay={m.relay}
           >
-            Relay {m.relay === 'on' ? 'on' : 'off'}
+            {m.relay === 'on' ? t('meterRelayOn') : t('meterRelayOff')}
           </span>
           <span
             className={`dot-label ${m.online ? 'up' : 'down'}`}
             data-testid="detail-online"
             data-online={String(m.online)}
           >
-            {m.online ? 'Online' : 'Offline'}
-            {m.status !== 'online' && m.status !== 'offline' ? ` · ${m.status.replace(/_/g, ' ')}` : ''} ·
-            last seen {fmtAgo(m.lastSeen, nowMs)}
+            {m.online ? t('status_online') : t('status_offline')}
+            {m.status !== 'online' && m.status !== 'offline'
+              ? ` · ${t(meterStatusKey(m.status))}`
+              : ''} · {t('meterLastSeen', { when: fmtAgo(m.lastSeen, nowMs) })}
           </span>
         </div>
       </div>
 
       <div className="detail-grid">
         <div className="card stat-card">
-          <h2 className="card-title">Balances</h2>
+          <h2 className="card-title">{t('meterBalances')}</h2>
           <div className="balances">
             <div>
-              <span className="muted small-text">Server</span>
+              <span className="muted small-text">{t('meterServer')}</span>
               <strong className="mono big" data-testid="server-balance" data-kwh={m.serverBalanceKwh}>
                 {fmtKwh(m.serverBalanceKwh)}
               </strong>
               <span className="muted small-text">kWh</span>
             </div>
             <div>
-              <span className="muted small-text">Meter's own</span>
+              <span className="muted small-text">{t('meterOwn')}</span>
               <strong className="mono big" data-testid="meter-balance">
                 {fmtKwh(m.meterBalanceKwh)}
               </strong>
               <span className="muted small-text">kWh</span>
             </div>
             <div>
-              <span className="muted small-text">Difference</span>
+              <span className="muted small-text">{t('meterDifference')}</span>
               <strong className={`mono big ${diff !== null && Math.abs(diff) > 0.001 ? 'warn-text' : ''}`}>
                 {diff === null ? '—' : `${diff > 0 ? '+' : ''}${fmtKwh(diff)}`}
               </strong>
@@ -175,17 +188,17 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
             </div>
           </div>
           <dl className="facts">
-            <dt>Power</dt>
+            <dt>{t('meterPower')}</dt>
             <dd className="mono">{fmtPower(m.powerW)}</dd>
-            <dt>Credit limit</dt>
+            <dt>{t('meterCreditLimit')}</dt>
             <dd className="mono">{fmtMwhAsKwh(m.creditLimitMwh)} kWh</dd>
-            <dt>Register</dt>
+            <dt>{t('meterRegister')}</dt>
             <dd className="mono">{fmtMwhAsKwh(m.energyTotalMwh)} kWh</dd>
-            <dt>Low balance at</dt>
+            <dt>{t('meterLowAt')}</dt>
             <dd className="mono">{fmtKwh(m.lowBalanceKwh)} kWh</dd>
-            <dt>Emergency credit</dt>
+            <dt>{t('meterEmergencyCredit')}</dt>
             <dd className="mono">{fmtKwh(m.emergencyCreditKwh)} kWh</dd>
-            <dt>Debt</dt>
+            <dt>{t('meterDebt')}</dt>
             <dd className="mono">{fmtKes(m.debtCents)}</dd>
           </dl>
         </div>
@@ -213,18 +226,18 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
       <AlertsList ctx={ctx} alerts={detail.alerts} onChanged={load} />
 
       <div className="card flush">
-        <h2 className="card-title pad">Ledger</h2>
+        <h2 className="card-title pad">{t('ledgerTitle')}</h2>
         <div className="table-wrap">
           <table className="admin-table" data-testid="ledger-table">
             <thead>
               <tr>
-                <th>When</th>
-                <th>Kind</th>
+                <th>{t('ledgerColWhen')}</th>
+                <th>{t('ledgerColKind')}</th>
                 <LedgerSourceHead />
-                <th className="num">Energy kWh</th>
-                <th className="num">Amount</th>
-                <th className="num">Credit granted kWh</th>
-                <th>Memo</th>
+                <th className="num">{t('ledgerColEnergy')}</th>
+                <th className="num">{t('ledgerColAmount')}</th>
+                <th className="num">{t('ledgerColGranted')}</th>
+                <th>{t('ledgerColMemo')}</th>
                 <th />
               </tr>
             </thead>
@@ -239,7 +252,7 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
                   onMoved={load}
                 />
               ))}
-              {detail.ledger.length === 0 && <EmptyRow colSpan={8}>No ledger entries.</EmptyRow>}
+              {detail.ledger.length === 0 && <EmptyRow colSpan={8}>{t('ledgerNone')}</EmptyRow>}
             </tbody>
           </table>
         </div>
@@ -247,15 +260,15 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
 
       <div className="detail-grid two">
         <div className="card flush">
-          <h2 className="card-title pad">Commands</h2>
+          <h2 className="card-title pad">{t('commandsTitle')}</h2>
           <div className="table-wrap">
             <table className="admin-table" data-testid="commands-table">
               <thead>
                 <tr>
-                  <th>Created</th>
-                  <th>Command</th>
-                  <th>Status</th>
-                  <th>Reason</th>
+                  <th>{t('commandsColCreated')}</th>
+                  <th>{t('commandsColCommand')}</th>
+                  <th>{t('commandsColStatus')}</th>
+                  <th>{t('commandsColReason')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -269,56 +282,64 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
                   >
                     <td className="nowrap">{fmtTime(c.createdAt)}</td>
                     <td>
-                      {c.kind}
-                      {typeof c.payload.action === 'string' ? `: ${c.payload.action}` : ''}
+                      {known(`commandKind_${c.kind}`) ? t(`commandKind_${c.kind}` as AdminKey) : c.kind}
+                      {typeof c.payload.action === 'string'
+                        ? `: ${known(`commandAction_${c.payload.action}`) ? t(`commandAction_${c.payload.action}` as AdminKey) : c.payload.action}`
+                        : ''}
                     </td>
                     <td>
                       <span
                         className={`badge ${c.status === 'acknowledged' ? 'good' : c.status === 'expired' ? 'bad' : 'warn'}`}
                       >
-                        {c.status}
+                        {known(`commandStatus_${c.status}`)
+                          ? t(`commandStatus_${c.status}` as AdminKey)
+                          : c.status}
                       </span>
                       {c.attempts > 1 && <span className="muted small-text"> ×{c.attempts}</span>}
                     </td>
-                    <td className="memo">{c.reason}</td>
+                    <td className="memo" translate="no">
+                      {c.reason}
+                    </td>
                   </tr>
                 ))}
-                {detail.commands.length === 0 && <EmptyRow colSpan={4}>No commands sent.</EmptyRow>}
+                {detail.commands.length === 0 && <EmptyRow colSpan={4}>{t('commandsNone')}</EmptyRow>}
               </tbody>
             </table>
           </div>
         </div>
         <div className="card flush">
           <div className="card-head pad">
-            <h2 className="card-title">Audit</h2>
+            <h2 className="card-title">{t('meterAuditTitle')}</h2>
             <AdminLink
               className="small-text"
               to={adminAuditPath({ target: m.meterNo })}
               testId="meter-audit-link"
             >
-              Full audit log →
+              {t('meterAuditFull')}
             </AdminLink>
           </div>
           <div className="table-wrap">
             <table className="admin-table" data-testid="audit-table">
               <thead>
                 <tr>
-                  <th>When</th>
-                  <th>Action</th>
-                  <th>By</th>
-                  <th>Details</th>
+                  <th>{t('auditColWhen')}</th>
+                  <th>{t('auditColAction')}</th>
+                  <th>{t('auditColBy')}</th>
+                  <th>{t('auditColDetails')}</th>
                 </tr>
               </thead>
               <tbody>
                 {detail.audit.map((a) => (
                   <tr key={a.id} data-testid="audit-row" data-action={a.action}>
                     <td className="nowrap">{fmtTime(a.at)}</td>
-                    <td>{a.action}</td>
-                    <td>{a.actorKind}</td>
+                    <td translate="no">{a.action}</td>
+                    <td>
+                      {known(`actor_${a.actorKind}`) ? t(`actor_${a.actorKind}` as AdminKey) : a.actorKind}
+                    </td>
                     <td className="memo">{auditSummary(a.details)}</td>
                   </tr>
                 ))}
-                {detail.audit.length === 0 && <EmptyRow colSpan={4}>Nothing recorded.</EmptyRow>}
+                {detail.audit.length === 0 && <EmptyRow colSpan={4}>{t('auditNothing')}</EmptyRow>}
               </tbody>
             </table>
           </div>
@@ -327,15 +348,15 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
 
       <div className="detail-grid two">
         <div className="card flush">
-          <h2 className="card-title pad">Recent reports</h2>
+          <h2 className="card-title pad">{t('readingsTitle')}</h2>
           <div className="table-wrap">
             <table className="admin-table" data-testid="readings-table">
               <thead>
                 <tr>
-                  <th className="num">Seq</th>
-                  <th className="num">Register kWh</th>
-                  <th className="num">Power</th>
-                  <th>Received</th>
+                  <th className="num">{t('readingsColSeq')}</th>
+                  <th className="num">{t('readingsColRegister')}</th>
+                  <th className="num">{t('meterPower')}</th>
+                  <th>{t('readingsColReceived')}</th>
                 </tr>
               </thead>
               <tbody>
@@ -349,31 +370,33 @@ export function MeterDetailPage({ ctx, meterNo }: { ctx: AdminContext; meterNo: 
                       <td className="nowrap">{fmtTime(r.receivedAt)}</td>
                     </tr>
                   ))}
-                {detail.readings.length === 0 && <EmptyRow colSpan={4}>No reports yet.</EmptyRow>}
+                {detail.readings.length === 0 && <EmptyRow colSpan={4}>{t('readingsNone')}</EmptyRow>}
               </tbody>
             </table>
           </div>
         </div>
         <div className="card flush">
-          <h2 className="card-title pad">Status history</h2>
+          <h2 className="card-title pad">{t('historyTitle')}</h2>
           <div className="table-wrap">
             <table className="admin-table" data-testid="status-history">
               <thead>
                 <tr>
-                  <th>When</th>
-                  <th>Status</th>
-                  <th>Relay</th>
+                  <th>{t('ledgerColWhen')}</th>
+                  <th>{t('historyColStatus')}</th>
+                  <th>{t('colRelay')}</th>
                 </tr>
               </thead>
               <tbody>
                 {detail.statusHistory.map((s, i) => (
                   <tr key={`${s.at}-${i}`}>
                     <td className="nowrap">{fmtTime(s.at)}</td>
-                    <td>{s.status}</td>
-                    <td>{s.relay ?? '—'}</td>
+                    <td>{t(meterStatusKey(s.status))}</td>
+                    <td>
+                      {s.relay === 'on' ? t('relayOn') : s.relay === 'off' ? t('relayOff') : (s.relay ?? '—')}
+                    </td>
                   </tr>
                 ))}
-                {detail.statusHistory.length === 0 && <EmptyRow colSpan={3}>No changes recorded.</EmptyRow>}
+                {detail.statusHistory.length === 0 && <EmptyRow colSpan={3}>{t('historyNone')}</EmptyRow>}
               </tbody>
             </table>
           </div>
@@ -391,6 +414,7 @@ interface MeterCardProps {
 }
 
 function RemoteControl({ ctx, meterNo, onDone }: { ctx: AdminContext; meterNo: string; onDone: () => void }) {
+  const { t } = useAdminI18n();
   const [action, setAction] = useState<RelayAction | null>(null);
   const [reason, setReason] = useState('');
   const { busy, notice: message, setNotice: setMessage, run } = useSubmit();
@@ -403,7 +427,12 @@ function RemoteControl({ ctx, meterNo, onDone }: { ctx: AdminContext; meterNo: s
       (cmd) => {
         setMessage({
           ok: true,
-          text: `${action[0]!.toUpperCase()}${action.slice(1)} queued (${cmd.status}); see Commands for the meter's acknowledgement.`,
+          text: t('relayQueued', {
+            action: t(RELAY_ACTIONS.find((a) => a.action === action)?.label ?? 'relayAuto'),
+            status: known(`commandStatus_${cmd.status}`)
+              ? t(`commandStatus_${cmd.status}` as AdminKey)
+              : cmd.status,
+          }),
         });
         setAction(null);
         setReason('');
@@ -414,14 +443,14 @@ function RemoteControl({ ctx, meterNo, onDone }: { ctx: AdminContext; meterNo: s
 
   return (
     <div className="card stat-card" data-testid="remote-control">
-      <h2 className="card-title">Remote control</h2>
+      <h2 className="card-title">{t('remoteTitle')}</h2>
       <div className="button-row">
         {RELAY_ACTIONS.map((a) => (
           <button
             key={a.action}
             type="button"
             className={`button small ${action === a.action ? 'primary' : ''} ${a.action === 'disconnect' ? 'danger' : ''}`}
-            title={a.hint}
+            title={t(a.hint)}
             aria-pressed={action === a.action}
             onClick={() => {
               setAction(a.action);
@@ -429,39 +458,33 @@ function RemoteControl({ ctx, meterNo, onDone }: { ctx: AdminContext; meterNo: s
             }}
             data-testid={`relay-${a.action}`}
           >
-            {a.label}
+            {t(a.label)}
           </button>
         ))}
       </div>
       {action && (
         <form className="reason-form" onSubmit={submit} data-testid="reason-prompt">
           <ReasonField
-            label={
-              <>
-                Reason to {action} {meterNo}
-              </>
-            }
+            label={<>{t('reasonTo', { action: t(`commandAction_${action}`), meterNo })}</>}
             autoFocus
             value={reason}
             onChange={setReason}
-            placeholder="e.g. tampering reported on site"
+            placeholder={t('relayReasonPlaceholder')}
             testId="reason-input"
           />
           <SubmitRow
             busy={busy}
             disabled={!reason.trim()}
-            busyLabel="Sending…"
+            busyLabel={t('sending')}
             testId="reason-confirm"
             onCancel={() => setAction(null)}
           >
-            {`Send ${action}`}
+            {t('sendAction', { action: t(`commandAction_${action}`) })}
           </SubmitRow>
         </form>
       )}
       <NoticeLine notice={message} testId="relay-message" />
-      {!action && !message && (
-        <p className="muted small-text">Every command needs a reason and is kept in the audit log.</p>
-      )}
+      {!action && !message && <p className="muted small-text">{t('commandNeedsReason')}</p>}
     </div>
   );
 }
@@ -475,6 +498,7 @@ function AdjustmentForm({
   meterNo: string;
   onDone: () => void;
 }) {
+  const { t } = useAdminI18n();
   const [kwh, setKwh] = useState('');
   const [reason, setReason] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
@@ -489,7 +513,7 @@ function AdjustmentForm({
       (r) => {
         setNotice({
           ok: true,
-          text: `Adjusted by ${value > 0 ? '+' : ''}${value} kWh; balance ${fmtKwh(r.balanceKwh)} kWh.`,
+          text: t('adjustedBy', { value: `${value > 0 ? '+' : ''}${value}`, balance: fmtKwh(r.balanceKwh) }),
         });
         setKwh('');
         setReason('');
@@ -500,9 +524,9 @@ function AdjustmentForm({
 
   return (
     <form className="card stat-card adjust-form" onSubmit={submit} data-testid="adjustment-form">
-      <h2 className="card-title">Adjustment</h2>
+      <h2 className="card-title">{t('adjustTitle')}</h2>
       <label className="admin-label">
-        Energy kWh (negative to take back)
+        {t('adjustEnergy')}
         <input
           className="admin-input"
           type="number"
@@ -517,11 +541,11 @@ function AdjustmentForm({
       <ReasonField
         value={reason}
         onChange={setReason}
-        placeholder="e.g. compensation for outage ticket 123"
+        placeholder={t('adjustPlaceholder')}
         testId="adjust-reason"
       />
-      <SubmitButton busy={busy} disabled={!valid} busyLabel="Saving…" testId="adjust-submit">
-        Post adjustment
+      <SubmitButton busy={busy} disabled={!valid} busyLabel={t('saving')} testId="adjust-submit">
+        {t('adjustPost')}
       </SubmitButton>
       <NoticeLine notice={notice} testId="adjust-message" />
     </form>
@@ -529,6 +553,7 @@ function AdjustmentForm({
 }
 
 function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
+  const { t } = useAdminI18n();
   const [intervalS, setIntervalS] = useState(String(meter.publishIntervalS));
   const [low, setLow] = useState(String(meter.lowBalanceKwh));
   const [emergency, setEmergency] = useState(String(meter.emergencyCreditKwh));
@@ -549,7 +574,14 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
           reason: reason.trim(),
         }),
       (cmd) => {
-        setNotice({ ok: true, text: `Configuration queued (${cmd.status}).` });
+        setNotice({
+          ok: true,
+          text: t('configQueued', {
+            status: known(`commandStatus_${cmd.status}`)
+              ? t(`commandStatus_${cmd.status}` as AdminKey)
+              : cmd.status,
+          }),
+        });
         setReason('');
         onDone();
       },
@@ -558,11 +590,11 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
 
   return (
     <details className="card config-card" data-testid="config-form">
-      <summary className="card-title">Configuration</summary>
+      <summary className="card-title">{t('configTitle')}</summary>
       <form className="adjust-form" onSubmit={submit}>
         <div className="config-grid">
           <label className="admin-label">
-            Report every (s)
+            {t('configInterval')}
             <input
               className="admin-input"
               type="number"
@@ -575,7 +607,7 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
             />
           </label>
           <label className="admin-label">
-            Low balance (kWh)
+            {t('configLow')}
             <input
               className="admin-input"
               type="number"
@@ -587,7 +619,7 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
             />
           </label>
           <label className="admin-label">
-            Emergency credit (kWh)
+            {t('configEmergency')}
             <input
               className="admin-input"
               type="number"
@@ -601,8 +633,8 @@ function ConfigForm({ ctx, meter, onDone }: MeterCardProps) {
           <MaxLoadField value={maxLoad} onChange={setMaxLoad} />
         </div>
         <ReasonField value={reason} onChange={setReason} />
-        <SubmitButton busy={busy} disabled={!reason.trim()} busyLabel="Sending…">
-          Send configuration
+        <SubmitButton busy={busy} disabled={!reason.trim()} busyLabel={t('sending')}>
+          {t('configSend')}
         </SubmitButton>
         <NoticeLine notice={notice} />
       </form>
@@ -630,6 +662,7 @@ function LedgerLine({
   movable: boolean;
   onMoved: () => void;
 }) {
+  const { t } = useAdminI18n();
   const [open, setOpen] = useState(false);
   return (
     <>
@@ -641,7 +674,9 @@ function LedgerLine({
       >
         <td className="nowrap">{fmtTime(l.at)}</td>
         <td>
-          <span className={`badge ${l.kind === 'refund' ? 'bad' : ''}`}>{l.kind}</span>
+          <span className={`badge ${l.kind === 'refund' ? 'bad' : ''}`}>
+            {known(`ledgerKind_${l.kind}`) ? t(`ledgerKind_${l.kind}` as AdminKey) : l.kind}
+          </span>
         </td>
         <td>
           <LedgerSourceCell source={l.source} />
@@ -654,7 +689,9 @@ function LedgerLine({
           {l.amountCents ? fmtKes(l.amountCents) : '—'}
         </td>
         <td className="num mono">{fmtMwhAsKwh(l.runningCreditMwh)}</td>
-        <td className="memo">{l.memo ?? ''}</td>
+        <td className="memo" translate="no">
+          {l.memo ?? ''}
+        </td>
         <td className="num">
           {movable && ctx.can('money.move') && (
             <button
@@ -662,10 +699,10 @@ function LedgerLine({
               className="button small"
               aria-expanded={open}
               onClick={() => setOpen((o) => !o)}
-              title="This payment was meant for another meter"
+              title={t('moveTitle')}
               data-testid="ledger-move"
             >
-              Move…
+              {t('moveOpen')}
             </button>
           )}
         </td>
@@ -703,6 +740,7 @@ function MovePaymentForm({
   onDone: () => void;
   onCancel: () => void;
 }) {
+  const { t } = useAdminI18n();
   const [to, setTo] = useState('');
   const [reason, setReason] = useState('');
   const { busy, notice, run } = useSubmit();
@@ -716,27 +754,26 @@ function MovePaymentForm({
   return (
     <form className="reason-form" onSubmit={submit} data-testid="move-payment-form">
       <p className="small-text">
-        Move this payment ({fmtKes(entry.amountCents)}, {fmtKwh(entry.energyKwh)} kWh) to the meter it was
-        meant for: a refund entry here and a purchase entry there, linked to each other.
+        {t('moveExplain', { amount: fmtKes(entry.amountCents), energy: fmtKwh(entry.energyKwh) })}
       </p>
       <div className="inline-fields">
-        <MeterNoField label="To meter" value={to} onChange={setTo} testId="move-payment-to" />
+        <MeterNoField label={t('moveTo')} value={to} onChange={setTo} testId="move-payment-to" />
         <ReasonField
           grow
           value={reason}
           onChange={setReason}
-          placeholder="e.g. customer typed a neighbour's meter number"
+          placeholder={t('movePlaceholder')}
           testId="move-payment-reason"
         />
       </div>
       <SubmitRow
         busy={busy}
         disabled={!valid}
-        busyLabel="Moving…"
+        busyLabel={t('moving')}
         testId="move-payment-submit"
         onCancel={onCancel}
       >
-        Move payment
+        {t('movePayment')}
       </SubmitRow>
       <NoticeLine notice={notice} testId="move-payment-message" />
     </form>
@@ -745,26 +782,30 @@ function MovePaymentForm({
 
 /** Device credentials and the emergency advance: the rarer, weightier actions. */
 function DeviceCard({ ctx, meter, onDone }: MeterCardProps) {
+  const { t } = useAdminI18n();
   const emergencyOpen = meter.serverBalanceKwh <= 0 && meter.debtCents === 0;
   return (
     <div className="card stat-card" data-testid="device-card">
-      <h2 className="card-title">Device and emergency credit</h2>
+      <h2 className="card-title">{t('deviceTitle')}</h2>
       <div>
-        <h3 className="sub-title">MQTT secret</h3>
+        <h3 className="sub-title">{t('deviceSecret')}</h3>
         <p className="muted small-text">
-          Username and client id <span className="mono">{meter.meterNo}</span>. Rotate when a secret may have
-          leaked or a meter is re-provisioned.
+          {t('deviceSecretHintBefore')}{' '}
+          <span className="mono" translate="no">
+            {meter.meterNo}
+          </span>
+          {t('deviceSecretHintAfter')}
         </p>
       </div>
       <RotateSecret meterNo={meter.meterNo} rotate={ctx.api.rotateSecret} onRotated={onDone} />
       <div>
-        <h3 className="sub-title">Emergency advance</h3>
+        <h3 className="sub-title">{t('emergencyTitle')}</h3>
         <p className="muted small-text">
           {meter.emergencyTakenAt
-            ? `Taken ${fmtTime(meter.emergencyTakenAt)}; debt ${fmtKes(meter.debtCents)}.`
+            ? t('emergencyTaken', { when: fmtTime(meter.emergencyTakenAt), debt: fmtKes(meter.debtCents) })
             : emergencyOpen
-              ? 'Available: the balance is used up and nothing is owed. It is repaid from the next purchase.'
-              : 'Available once the balance is used up and no debt is owed.'}
+              ? t('emergencyAvailable')
+              : t('emergencyLater')}
         </p>
       </div>
       <EmergencyAdvance ctx={ctx} meterNo={meter.meterNo} available={emergencyOpen} onDone={onDone} />

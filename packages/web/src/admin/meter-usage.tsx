@@ -3,7 +3,9 @@ import { niceCeil } from '../state/chart-scale';
 import { useNow } from '../ui/navigation';
 import type { ConsumptionSeries } from './admin-api';
 import type { AdminContext } from './admin-context';
-import { fmtKwh } from './admin-format';
+import { CONSOLE_TIME_ZONE, fmtKwh } from './admin-format';
+import { getConsoleLocale, useAdminI18n } from './admin-i18n';
+import { intlLocale } from '../i18n/i18n';
 import { errorText } from './admin-kit';
 
 type Bucket = 'hour' | 'day';
@@ -11,15 +13,22 @@ const SPAN_MS: Record<Bucket, number> = { hour: 24 * 3_600_000, day: 30 * 86_400
 
 function label(bucket: Bucket, iso: string): string {
   const d = new Date(iso);
+  const locale = intlLocale[getConsoleLocale()];
   return bucket === 'hour'
-    ? d.toLocaleTimeString('en-KE', { hour: '2-digit', minute: '2-digit', hour12: false })
-    : d.toLocaleDateString('en-KE', { day: 'numeric', month: 'short' });
+    ? d.toLocaleTimeString(locale, {
+        hour: '2-digit',
+        minute: '2-digit',
+        hour12: false,
+        timeZone: CONSOLE_TIME_ZONE,
+      })
+    : d.toLocaleDateString(locale, { day: 'numeric', month: 'short', timeZone: CONSOLE_TIME_ZONE });
 }
 
 /** The meter's consumption from the server's rollups: the last 24 hours or 30 days, as bars. */
 export function MeterUsage({ ctx, meterNo }: { ctx: AdminContext; meterNo: string }) {
   // New readings land in the hourly rollups; a minute's staleness is fine for a chart.
   const minute = useNow(60_000);
+  const { t } = useAdminI18n();
   const [bucket, setBucket] = useState<Bucket>('hour');
   const [series, setSeries] = useState<ConsumptionSeries | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -51,8 +60,8 @@ export function MeterUsage({ ctx, meterNo }: { ctx: AdminContext; meterNo: strin
   return (
     <div className="card stat-card usage-chart-admin" data-testid="meter-usage" data-points={points.length}>
       <div className="admin-page-head">
-        <h2 className="card-title">Consumption</h2>
-        <div className="fchips" role="group" aria-label="Period">
+        <h2 className="card-title">{t('usageConsumption')}</h2>
+        <div className="fchips" role="group" aria-label={t('reportsPeriod')}>
           {(['hour', 'day'] as const).map((b) => (
             <button
               key={b}
@@ -65,7 +74,7 @@ export function MeterUsage({ ctx, meterNo }: { ctx: AdminContext; meterNo: strin
               }}
               data-testid={`meter-usage-${b}`}
             >
-              {b === 'hour' ? '24 hours' : '30 days'}
+              {b === 'hour' ? t('last24h') : t('last30d')}
             </button>
           ))}
         </div>
@@ -73,7 +82,7 @@ export function MeterUsage({ ctx, meterNo }: { ctx: AdminContext; meterNo: strin
       {error ? (
         <p className="form-error">{error}</p>
       ) : !series ? (
-        <p className="muted">Loading…</p>
+        <p className="muted">{t('loading')}</p>
       ) : (
         <>
           <p className="small-text">
@@ -81,14 +90,14 @@ export function MeterUsage({ ctx, meterNo }: { ctx: AdminContext; meterNo: strin
             <strong className="mono">{fmtKwh(shown?.energyKwh ?? 0)} kWh</strong>
             <span className="muted">
               {' '}
-              · total {fmtKwh(series.bucket === bucket ? series.totalKwh : 0)} kWh
+              · {t('usageTotalKwh', { energy: fmtKwh(series.bucket === bucket ? series.totalKwh : 0) })}
             </span>
           </p>
           <svg
             viewBox={`0 0 ${n * 10} 100`}
             preserveAspectRatio="none"
             role="img"
-            aria-label={`Consumption per ${bucket}, up to ${fmtKwh(maxKwh)} kWh`}
+            aria-label={t(bucket === 'hour' ? 'usageChartHour' : 'usageChartDay', { max: fmtKwh(maxKwh) })}
             onMouseLeave={() => setHover(null)}
           >
             <line className="grid" x1={0} x2={n * 10} y1={50} y2={50} vectorEffect="non-scaling-stroke" />
@@ -119,7 +128,7 @@ export function MeterUsage({ ctx, meterNo }: { ctx: AdminContext; meterNo: strin
             )}
           </div>
           <p className="muted small-text">
-            Scale: 0 – {fmtKwh(maxKwh)} kWh per {bucket}.
+            {t(bucket === 'hour' ? 'usageScaleHour' : 'usageScaleDay', { max: fmtKwh(maxKwh) })}
           </p>
         </>
       )}

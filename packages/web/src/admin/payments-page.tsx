@@ -2,7 +2,9 @@ import { useCallback, useState, type FormEvent } from 'react';
 import type { OrphanAssigned, OrphanRow, OrphanStatus } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { MeterNoField, ReasonField, SubmitRow, useSubmit } from './admin-form';
+import { failureMessageKey } from '../state/payment';
 import { fmtKes, fmtKwh, fmtTime } from './admin-format';
+import { useAdminI18n, type AdminKey, type AdminT } from './admin-i18n';
 import {
   AdminLink,
   ChipGroup,
@@ -16,11 +18,11 @@ import {
 } from './admin-kit';
 import { adminAuditPath, adminMeterPath } from './admin-routes';
 
-const STATUS_CHIPS: { value: OrphanStatus; label: string; id: OrphanStatus }[] = [
-  { value: 'open', label: 'To review', id: 'open' },
-  { value: 'assigned', label: 'Assigned', id: 'assigned' },
-  { value: 'dismissed', label: 'Dismissed', id: 'dismissed' },
-  { value: 'all', label: 'All', id: 'all' },
+const STATUS_CHIPS: { value: OrphanStatus; label: AdminKey; id: OrphanStatus }[] = [
+  { value: 'open', label: 'orphansToReview', id: 'open' },
+  { value: 'assigned', label: 'orphansAssigned', id: 'assigned' },
+  { value: 'dismissed', label: 'orphansDismissed', id: 'dismissed' },
+  { value: 'all', label: 'orphansAll', id: 'all' },
 ];
 
 const COLUMNS = 7;
@@ -36,11 +38,20 @@ function fmtMpesaDate(value: string | null): string | null {
 
 const amountText = (o: OrphanRow): string => (o.amountCents === null ? '—' : fmtKes(o.amountCents));
 
-function assignedText(r: OrphanAssigned): string {
+function assignedText(t: AdminT, r: OrphanAssigned): string {
   const o = r.orphan;
   if (!r.credited)
-    return `${o.receipt ?? 'That payment'} had already been credited to ${o.meterNo}: nothing was added.`;
-  return `${o.receipt} (${amountText(o)}) credited to ${o.meterNo}: +${fmtKwh(r.energyKwh)} kWh, balance now ${fmtKwh(r.balanceKwh)} kWh.`;
+    return t('orphanAlreadyCredited', {
+      receipt: o.receipt ?? t('orphanThatPayment'),
+      meterNo: o.meterNo ?? '',
+    });
+  return t('orphanCredited', {
+    receipt: o.receipt ?? '',
+    amount: amountText(o),
+    meterNo: o.meterNo ?? '',
+    energy: fmtKwh(r.energyKwh),
+    balance: fmtKwh(r.balanceKwh),
+  });
 }
 
 /**
@@ -49,6 +60,7 @@ function assignedText(r: OrphanAssigned): string {
  * audited.
  */
 export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useAdminI18n();
   const [status, setStatus] = useState<OrphanStatus>('open');
   // Rows decided on this page, as the server answered: shown in place until the list is read again.
   const [decided, setDecided] = useState<ReadonlyMap<string, OrphanRow>>(() => new Map());
@@ -82,18 +94,17 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
     <section className="admin-page" data-testid="orphans-page">
       <div className="admin-page-head">
         <div>
-          <h1>Payments to review</h1>
-          <p className="muted small-text">
-            M-Pesa payments that matched no purchase request. Assign each to the meter it was meant for, or
-            dismiss it; both need a reason and are kept in the audit log.
-          </p>
+          <h1>{t('orphansTitle')}</h1>
+          <p className="muted small-text">{t('orphansHint')}</p>
         </div>
-        <span className="muted">{rows ? `${rows.length}${next ? '+' : ''} shown` : ''}</span>
+        <span className="muted">
+          {rows ? t('orphansShown', { count: `${rows.length}${next ? '+' : ''}` }) : ''}
+        </span>
       </div>
       <div className="fleet-controls">
         <ChipGroup
-          label="Which payments"
-          options={STATUS_CHIPS}
+          label={t('orphansWhich')}
+          options={STATUS_CHIPS.map((c) => ({ ...c, label: t(c.label) }))}
           value={status}
           onChange={(s) => {
             setStatus(s);
@@ -114,14 +125,14 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
           >
             <thead>
               <tr>
-                <th>Received</th>
-                <th>M-Pesa receipt</th>
-                <th className="num">Amount</th>
-                <th className="hide-sm">Phone</th>
-                <th className="hide-sm">Result</th>
-                <th>State</th>
+                <th>{t('orphansColReceived')}</th>
+                <th>{t('orphansColReceipt')}</th>
+                <th className="num">{t('orphansColAmount')}</th>
+                <th className="hide-sm">{t('orphansColPhone')}</th>
+                <th className="hide-sm">{t('orphansColResult')}</th>
+                <th>{t('orphansColState')}</th>
                 <th>
-                  <span className="visually-hidden">Actions</span>
+                  <span className="visually-hidden">{t('orphansColActions')}</span>
                 </th>
               </tr>
             </thead>
@@ -142,10 +153,10 @@ export function PaymentsPage({ ctx }: { ctx: AdminContext }) {
               })}
               {rows && rows.length === 0 && !error && (
                 <EmptyRow colSpan={COLUMNS} testId="orphans-empty">
-                  {status === 'open' ? 'Nothing to review: every payment matched a request.' : 'None.'}
+                  {status === 'open' ? t('orphansNothingOpen') : t('orphansNone')}
                 </EmptyRow>
               )}
-              {!rows && <EmptyRow colSpan={COLUMNS}>Loading…</EmptyRow>}
+              {!rows && <EmptyRow colSpan={COLUMNS}>{t('loading')}</EmptyRow>}
             </tbody>
           </table>
         </div>
@@ -170,6 +181,7 @@ function OrphanLine({
   onCancel: () => void;
   onDecided: (orphan: OrphanRow, text: string) => void;
 }) {
+  const { t, locale } = useAdminI18n();
   const paidAt = fmtMpesaDate(o.transactionDate);
   return (
     <>
@@ -181,16 +193,24 @@ function OrphanLine({
         data-checkout-request-id={o.checkoutRequestId ?? ''}
       >
         <td className="nowrap small-text">{fmtTime(o.receivedAt)}</td>
-        <td className="mono" title={paidAt ? `Paid ${paidAt} (Kenyan time)` : undefined}>
+        <td className="mono" title={paidAt ? t('orphanPaidAt', { when: paidAt }) : undefined} translate="no">
           {o.receipt ?? '—'}
         </td>
         <td className="num mono nowrap" data-testid="orphan-amount" data-amount-cents={o.amountCents ?? ''}>
           {amountText(o)}
         </td>
-        <td className="hide-sm mono">{o.phone ?? '—'}</td>
+        <td className="hide-sm mono" translate="no">
+          {o.phone ?? '—'}
+        </td>
         <td className="hide-sm memo">
           <span className={`badge ${o.resultCode === 0 ? 'good' : 'bad'}`}>{o.resultCode ?? '—'}</span>{' '}
-          <span className="small-text">{o.resultDesc ?? ''}</span>
+          <span className="small-text">
+            {locale === 'en' || o.resultCode === null
+              ? (o.resultDesc ?? '')
+              : o.resultCode === 0
+                ? t('orphanResultOk')
+                : t(failureMessageKey(o.resultCode))}
+          </span>
         </td>
         <td className="memo" data-testid="orphan-state">
           <OrphanState orphan={o} />
@@ -206,11 +226,11 @@ function OrphanLine({
                   onClick={() => onToggle('assign')}
                   data-testid="orphan-assign"
                 >
-                  Assign to meter
+                  {t('orphanAssign')}
                 </button>
               ) : (
-                <span className="muted small-text" title="A failed payment carries no money to credit.">
-                  nothing to credit
+                <span className="muted small-text" title={t('orphanNoCreditTitle')}>
+                  {t('orphanNoCredit')}
                 </span>
               )}
               <button
@@ -220,7 +240,7 @@ function OrphanLine({
                 onClick={() => onToggle('dismiss')}
                 data-testid="orphan-dismiss"
               >
-                Dismiss
+                {t('orphanDismiss')}
               </button>
             </div>
           ) : (
@@ -229,7 +249,7 @@ function OrphanLine({
               to={adminAuditPath({ target: o.id })}
               testId="orphan-audit-link"
             >
-              Audit →
+              {t('orphanAudit')}
             </AdminLink>
           )}
         </td>
@@ -250,21 +270,22 @@ function OrphanLine({
 }
 
 function OrphanState({ orphan: o }: { orphan: OrphanRow }) {
-  if (o.state === 'open') return <span className="badge warn">open</span>;
+  const { t } = useAdminI18n();
+  if (o.state === 'open') return <span className="badge warn">{t('orphanState_open')}</span>;
   return (
     <div className="owner-cell">
       <span>
-        <span className={`badge ${o.state === 'assigned' ? 'good' : ''}`}>{o.state}</span>
+        <span className={`badge ${o.state === 'assigned' ? 'good' : ''}`}>{t(`orphanState_${o.state}`)}</span>
         {o.state === 'assigned' && o.meterNo && (
           <>
-            {' to '}
-            <AdminLink className="mono" to={adminMeterPath(o.meterNo)} testId="orphan-meter-link">
+            {` ${t('orphanAssignedTo')} `}
+            <AdminLink className="mono" to={adminMeterPath(o.meterNo)} testId="orphan-meter-link" data>
               {o.meterNo}
             </AdminLink>
           </>
         )}
       </span>
-      <span className="muted small-text">
+      <span className="muted small-text" translate="no">
         {[o.resolvedBy, o.reason ? `“${o.reason}”` : null].filter(Boolean).join(' · ')}
       </span>
     </div>
@@ -279,6 +300,7 @@ interface DecisionFormProps {
 }
 
 function AssignOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProps) {
+  const { t } = useAdminI18n();
   const [meterNo, setMeterNo] = useState('');
   const [reason, setReason] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
@@ -289,46 +311,44 @@ function AssignOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProp
     setNotice(null);
     run(
       () => ctx.api.assignOrphan(orphan.id, meterNo.trim(), reason.trim()),
-      (r) => onDecided(r.orphan, assignedText(r)),
+      (r) => onDecided(r.orphan, assignedText(t, r)),
     );
   };
   return (
     <form className="reason-form inset" onSubmit={submit} data-testid="orphan-assign-form">
       <p className="small-text">
-        Credit {amountText(orphan)} (receipt <span className="mono">{orphan.receipt}</span>
-        {orphan.phone ? (
-          <>
-            , from <span className="mono">{orphan.phone}</span>
-          </>
-        ) : null}
-        ) to the meter it was meant for. A receipt is credited once, however it arrives.
+        {t('orphanAssignExplain', {
+          amount: amountText(orphan),
+          receipt: orphan.receipt ?? '',
+          from: orphan.phone ? t('orphanFrom', { phone: orphan.phone }) : '',
+        })}
       </p>
       <div className="inline-fields">
         <MeterNoField
-          label="Meter number"
+          label={t('orphanMeterNumber')}
           pattern="[A-Za-z0-9_\-]{1,32}"
-          title="1–32 letters, digits, - or _"
+          title={t('orphanMeterPattern')}
           value={meterNo}
           onChange={setMeterNo}
           testId="orphan-assign-meter"
         />
         <ReasonField
           grow
-          label="Reason (required, kept in the audit log)"
+          label={t('orphanReasonAudited')}
           value={reason}
           onChange={setReason}
-          placeholder="e.g. customer called with the M-Pesa SMS"
+          placeholder={t('orphanAssignPlaceholder')}
           testId="orphan-assign-reason"
         />
       </div>
       <SubmitRow
         busy={busy}
         disabled={!valid}
-        busyLabel="Assigning…"
+        busyLabel={t('orphanAssigning')}
         testId="orphan-assign-submit"
         onCancel={onCancel}
       >
-        {meterNo.trim() ? `Credit ${meterNo.trim()}` : 'Assign to meter'}
+        {meterNo.trim() ? t('orphanCreditMeter', { meterNo: meterNo.trim() }) : t('orphanAssign')}
       </SubmitRow>
       <NoticeLine notice={notice} testId="orphan-assign-message" />
     </form>
@@ -336,6 +356,7 @@ function AssignOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProp
 }
 
 function DismissOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormProps) {
+  const { t } = useAdminI18n();
   const [reason, setReason] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
   const submit = (e: FormEvent) => {
@@ -344,31 +365,34 @@ function DismissOrphanForm({ ctx, orphan, onCancel, onDecided }: DecisionFormPro
     setNotice(null);
     run(
       () => ctx.api.dismissOrphan(orphan.id, reason.trim()),
-      (o) => onDecided(o, `${o.receipt ?? 'The callback'} dismissed; nothing was credited.`),
+      (o) => onDecided(o, t('orphanDismissedText', { receipt: o.receipt ?? t('orphanTheCallback') })),
     );
   };
   return (
     <form className="reason-form inset" onSubmit={submit} data-testid="orphan-dismiss-form">
       <p className="small-text">
-        Dismiss this {orphan.creditable ? `payment of ${amountText(orphan)}` : 'callback'}: nothing is
-        credited, and it cannot be assigned afterwards.
+        {orphan.creditable
+          ? t('orphanDismissPayment', { amount: amountText(orphan) })
+          : t('orphanDismissCallback')}
       </p>
       <ReasonField
         autoFocus
-        label="Reason (required, kept in the audit log)"
+        label={t('orphanReasonAudited')}
         value={reason}
         onChange={setReason}
-        placeholder={orphan.creditable ? 'e.g. refunded by Safaricom' : 'e.g. cancelled by the customer'}
+        placeholder={
+          orphan.creditable ? t('orphanDismissPlaceholderPaid') : t('orphanDismissPlaceholderFailed')
+        }
         testId="orphan-dismiss-reason"
       />
       <SubmitRow
         busy={busy}
         disabled={!reason.trim()}
-        busyLabel="Dismissing…"
+        busyLabel={t('orphanDismissing')}
         testId="orphan-dismiss-submit"
         onCancel={onCancel}
       >
-        Dismiss
+        {t('orphanDismiss')}
       </SubmitRow>
       <NoticeLine notice={notice} testId="orphan-dismiss-message" />
     </form>

@@ -4,32 +4,21 @@ import type { HoldAction, RegisterHold } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtMwhAsKwh, fmtPower, fmtTime } from './admin-format';
 import { ReasonField, SubmitRow, useSubmit } from './admin-form';
+import { useAdminI18n, type AdminKey, type AdminT } from './admin-i18n';
 import { AdminLink, NoticeLine } from './admin-kit';
 
-const ACTIONS: Record<HoldAction, { label: string; hint: string; done: string }> = {
-  accept: {
-    label: 'Accept',
-    hint: 'The jump was genuine use: debit it from the balance',
-    done: 'Accepted: the jump was debited.',
-  },
-  reset_epoch: {
-    label: 'Reset epoch',
-    hint: 'The register was replaced or reset: re-base it without a debit; the meter gets the re-based credit limit',
-    done: 'Register epoch reset: nothing debited, later reports debit from the new register.',
-  },
-  dismiss: {
-    label: 'Dismiss',
-    hint: 'The meter is back on its old register: the jump was a glitch',
-    done: 'Dismissed: nothing changed.',
-  },
+const ACTIONS: Record<HoldAction, { label: AdminKey; hint: AdminKey; done: AdminKey }> = {
+  accept: { label: 'holdAccept', hint: 'holdAcceptHint', done: 'holdAcceptDone' },
+  reset_epoch: { label: 'holdReset', hint: 'holdResetHint', done: 'holdResetDone' },
+  dismiss: { label: 'holdDismiss', hint: 'holdDismissHint', done: 'holdDismissDone' },
 };
 
-function duration(ms: number): string {
+function duration(t: AdminT, ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return `${s} s`;
-  if (s < 7200) return `${Math.round(s / 60)} min`;
-  if (s < 172_800) return `${Math.round(s / 3600)} h`;
-  return `${Math.round(s / 86_400)} d`;
+  if (s < 120) return t('durSeconds', { n: s });
+  if (s < 7200) return t('durMinutes', { n: Math.round(s / 60) });
+  if (s < 172_800) return t('durHours', { n: Math.round(s / 3600) });
+  return t('durDays', { n: Math.round(s / 86_400) });
 }
 
 export function RegisterHoldCard({
@@ -43,6 +32,7 @@ export function RegisterHoldCard({
   onDone: () => void;
   showMeter?: boolean;
 }) {
+  const { t } = useAdminI18n();
   const [action, setAction] = useState<HoldAction | null>(null);
   const [reason, setReason] = useState('');
   const { busy, notice, setNotice, run } = useSubmit();
@@ -54,7 +44,7 @@ export function RegisterHoldCard({
     run(
       () => ctx.api.decideHold(hold.id, action, reason.trim()),
       () => {
-        setNotice({ ok: true, text: ACTIONS[action].done });
+        setNotice({ ok: true, text: t(ACTIONS[action].done) });
         setAction(null);
         setReason('');
         onDone();
@@ -71,38 +61,43 @@ export function RegisterHoldCard({
       data-meter={hold.meterNo}
     >
       <h2 className="card-title">
-        Held register jump
+        {t('holdTitle')}
         {showMeter && (
           <>
             {' · '}
-            <AdminLink className="mono" to={`/admin/meters/${encodeURIComponent(hold.meterNo)}`}>
+            <AdminLink className="mono" to={`/admin/meters/${encodeURIComponent(hold.meterNo)}`} data>
               {hold.meterNo}
             </AdminLink>
           </>
         )}
       </h2>
       <p className="muted small-text">
-        Nothing has been debited.{' '}
-        {hold.backOnRegister
-          ? 'The meter reports from its old register again, so the jump looks like a glitch.'
-          : 'The meter still reports the held register.'}
+        {t('holdNothingDebited')} {hold.backOnRegister ? t('holdBackOnRegister') : t('holdStillHeld')}
       </p>
       <dl className="facts">
-        <dt>Register applied</dt>
+        <dt>{t('holdApplied')}</dt>
         <dd className="mono">{fmtMwhAsKwh(hold.appliedEnergyMwh)} kWh</dd>
-        <dt>Register held</dt>
+        <dt>{t('holdHeld')}</dt>
         <dd className="mono" data-testid="hold-held-kwh">
           {fmtMwhAsKwh(hold.heldEnergyMwh)} kWh
         </dd>
-        <dt>Jump</dt>
+        <dt>{t('holdJump')}</dt>
         <dd className="mono">{fmtMwhAsKwh(jumpMwh)} kWh</dd>
-        <dt>Plausible at most</dt>
+        <dt>{t('holdPlausible')}</dt>
         <dd className="mono">
-          {fmtMwhAsKwh(hold.allowedMwh)} kWh ({fmtPower(hold.ratedPowerW)} for {duration(hold.elapsedMs)})
+          {t('holdPlausibleValue', {
+            energy: fmtMwhAsKwh(hold.allowedMwh),
+            power: fmtPower(hold.ratedPowerW),
+            duration: duration(t, hold.elapsedMs),
+          })}
         </dd>
-        <dt>Reports held</dt>
+        <dt>{t('holdReports')}</dt>
         <dd className="mono">
-          {hold.reports} · first {fmtTime(hold.firstReceivedAt)} · last {fmtTime(hold.lastReceivedAt)}
+          {t('holdReportsValue', {
+            count: hold.reports,
+            first: fmtTime(hold.firstReceivedAt),
+            last: fmtTime(hold.lastReceivedAt),
+          })}
         </dd>
       </dl>
       <div className="button-row">
@@ -112,7 +107,7 @@ export function RegisterHoldCard({
             key={a}
             type="button"
             className={`button small ${action === a ? 'primary' : ''}`}
-            title={ACTIONS[a].hint}
+            title={t(ACTIONS[a].hint)}
             aria-pressed={action === a}
             onClick={() => {
               setAction(a);
@@ -120,28 +115,28 @@ export function RegisterHoldCard({
             }}
             data-testid={`hold-${a}`}
           >
-            {ACTIONS[a].label}
+            {t(ACTIONS[a].label)}
           </button>
         ))}
       </div>
       {action && (
         <form className="reason-form" onSubmit={submit} data-testid="hold-reason-prompt">
-          <p className="muted small-text">{ACTIONS[action].hint}.</p>
+          <p className="muted small-text">{t(ACTIONS[action].hint)}.</p>
           <ReasonField
             autoFocus
             value={reason}
             onChange={setReason}
-            placeholder="e.g. meter replaced on site, ticket 123"
+            placeholder={t('holdReasonPlaceholder')}
             testId="hold-reason"
           />
           <SubmitRow
             busy={busy}
             disabled={!reason.trim()}
-            busyLabel="Saving…"
+            busyLabel={t('saving')}
             testId="hold-confirm"
             onCancel={() => setAction(null)}
           >
-            {ACTIONS[action].label}
+            {t(ACTIONS[action].label)}
           </SubmitRow>
         </form>
       )}

@@ -2,13 +2,14 @@ import { useEffect, useState } from 'react';
 import { reportPath, type Report } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtKes, fmtKwh, fmtMwhAsKwh } from './admin-format';
-import { ChipGroup, EmptyRow, ErrorAlert } from './admin-kit';
+import { useAdminI18n, type AdminKey } from './admin-i18n';
+import { ChipGroup, EmptyRow, ErrorAlert, errorText } from './admin-kit';
 
 type Unit = 'daily' | 'monthly';
 
-const PERIOD_CHIPS: { value: Unit; label: string; id: Unit }[] = [
-  { value: 'daily', label: 'Daily', id: 'daily' },
-  { value: 'monthly', label: 'Monthly', id: 'monthly' },
+const PERIOD_CHIPS: { value: Unit; label: AdminKey; id: Unit }[] = [
+  { value: 'daily', label: 'reportsDaily', id: 'daily' },
+  { value: 'monthly', label: 'reportsMonthly', id: 'monthly' },
 ];
 
 /** Kenyan calendar dates (UTC+3), as the server files its days. */
@@ -26,6 +27,7 @@ function defaultRange(unit: Unit): { from: string; to: string } {
 }
 
 export function ReportsPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useAdminI18n();
   const [unit, setUnit] = useState<Unit>('daily');
   const [range, setRange] = useState(() => defaultRange('daily'));
   const [report, setReport] = useState<Report | null>(null);
@@ -40,7 +42,7 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
         if (live) setReport(r);
       },
       (err: unknown) => {
-        if (live) setError(err instanceof Error ? err.message : String(err));
+        if (live) setError(errorText(err));
       },
     );
     return () => {
@@ -70,7 +72,7 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
           a.remove();
           window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
         },
-        (err: unknown) => setError(err instanceof Error ? err.message : String(err)),
+        (err: unknown) => setError(errorText(err)),
       )
       .finally(() => setDownloading(false));
   };
@@ -81,10 +83,10 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
   return (
     <section className="admin-page" data-testid="reports-page">
       <div className="admin-page-head">
-        <h1>Reports</h1>
+        <h1>{t('reportsTitle')}</h1>
         <ChipGroup
-          label="Period"
-          options={PERIOD_CHIPS}
+          label={t('reportsPeriod')}
+          options={PERIOD_CHIPS.map((c) => ({ ...c, label: t(c.label) }))}
           value={unit}
           onChange={switchUnit}
           testIdPrefix="report-"
@@ -92,7 +94,7 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
       </div>
       <div className="fleet-controls">
         <label className="admin-label inline">
-          From
+          {t('reportsFrom')}
           <input
             className="admin-input"
             type={inputType}
@@ -103,7 +105,7 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
           />
         </label>
         <label className="admin-label inline">
-          To
+          {t('reportsTo')}
           <input
             className="admin-input"
             type={inputType}
@@ -122,7 +124,7 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
           }}
           data-testid="report-csv"
         >
-          {downloading ? 'Preparing…' : 'Download CSV'}
+          {downloading ? t('reportsPreparing') : t('reportsDownloadCsv')}
         </a>
       </div>
       <ErrorAlert error={error} />
@@ -130,14 +132,14 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
         <table className="admin-table" data-testid="report-table">
           <thead>
             <tr>
-              <th>{unit === 'daily' ? 'Day' : 'Month'}</th>
-              <th className="num">Money in</th>
-              <th className="num">Sold kWh</th>
-              <th className="num">Consumed kWh</th>
-              <th className="num">Adjustments kWh</th>
-              <th className="num">Emergency kWh</th>
-              <th className="num">Active meters</th>
-              <th className="num">Revenue / meter</th>
+              <th>{unit === 'daily' ? t('reportsColDay') : t('reportsColMonth')}</th>
+              <th className="num">{t('reportsColMoneyIn')}</th>
+              <th className="num">{t('reportsColSold')}</th>
+              <th className="num">{t('reportsColConsumed')}</th>
+              <th className="num">{t('reportsColAdjustments')}</th>
+              <th className="num">{t('reportsColEmergency')}</th>
+              <th className="num">{t('reportsColActive')}</th>
+              <th className="num">{t('reportsColPerMeter')}</th>
             </tr>
           </thead>
           <tbody>
@@ -155,13 +157,13 @@ export function ReportsPage({ ctx }: { ctx: AdminContext }) {
                 <td className="num mono">{fmtKes(r.revenuePerMeterCents)}</td>
               </tr>
             ))}
-            {report && report.rows.length === 0 && <EmptyRow colSpan={8}>Nothing in this period.</EmptyRow>}
-            {!report && !error && <EmptyRow colSpan={8}>Loading…</EmptyRow>}
+            {report && report.rows.length === 0 && <EmptyRow colSpan={8}>{t('reportsNothing')}</EmptyRow>}
+            {!report && !error && <EmptyRow colSpan={8}>{t('loading')}</EmptyRow>}
           </tbody>
           {totals && (
             <tfoot>
               <tr data-testid="report-totals">
-                <th>Total</th>
+                <th>{t('reportsTotal')}</th>
                 <th className="num mono">{fmtKes(totals.moneyCents)}</th>
                 <th className="num mono">{fmtKwh(totals.soldKwh)}</th>
                 <th className="num mono">{fmtKwh(totals.consumedKwh)}</th>

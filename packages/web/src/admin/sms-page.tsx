@@ -2,14 +2,25 @@ import { useCallback, useEffect, useState } from 'react';
 import type { SmsOverview, SmsRow } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
-import { EmptyRow, ErrorAlert } from './admin-kit';
+import { useAdminI18n, type AdminKey, type AdminT } from './admin-i18n';
+import { EmptyRow, ErrorAlert, errorText } from './admin-kit';
 
 const COLUMNS = 7;
 
-const GATEWAY_TEXT: Record<SmsOverview['gateway'], string> = {
-  africastalking: "Africa's Talking",
-  emulator: 'the built-in emulator (no real SMS)',
-  off: 'off (no AT_API_KEY): no SMS is sent',
+const SMS_STATUS_KEYS: Record<SmsRow['status'], true> = {
+  queued: true,
+  sending: true,
+  sent: true,
+  delivered: true,
+  failed: true,
+  unknown: true,
+  cancelled: true,
+};
+
+const GATEWAY_TEXT: Record<SmsOverview['gateway'], AdminKey> = {
+  africastalking: 'smsGateway_africastalking',
+  emulator: 'smsGateway_emulator',
+  off: 'smsGateway_off',
 };
 
 /** Ten-thousandths of a shilling as KES with four decimals, as the gateway quotes it. */
@@ -18,23 +29,23 @@ function fmtCost(tenThousandths: number | null): string {
   return `KES ${Math.floor(tenThousandths / 10_000)}.${String(tenThousandths % 10_000).padStart(4, '0')}`;
 }
 
-function statusText(r: SmsRow): string {
-  if (r.status === 'failed' && r.failureReason) return `failed: ${r.failureReason}`;
-  if (r.status === 'queued' && r.attempts > 0) return `queued (try ${r.attempts + 1})`;
-  return r.status;
+function statusText(t: AdminT, r: SmsRow): string {
+  if (r.status === 'failed' && r.failureReason) return t('smsFailedBecause', { reason: r.failureReason });
+  if (r.status === 'queued' && r.attempts > 0) return t('smsQueuedTry', { n: r.attempts + 1 });
+  return t(`smsStatus_${r.status}`);
 }
 
 /** The SMS outbox: recent messages with their delivery status, and messages and cost per month. */
 export function SmsPage({ ctx }: { ctx: AdminContext }) {
+  // The gateway's delivery status is its own English: shown as a hint in English only.
+  const { t, locale } = useAdminI18n();
   const [meterNo, setMeterNo] = useState('');
   const [data, setData] = useState<SmsOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(
     (filter: string) => {
       setError(null);
-      ctx.api
-        .sms(filter.trim() || undefined)
-        .then(setData, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+      ctx.api.sms(filter.trim() || undefined).then(setData, (err: unknown) => setError(errorText(err)));
     },
     [ctx],
   );
@@ -44,12 +55,12 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
   return (
     <section className="admin-page" data-testid="sms-page">
       <div className="admin-page-head">
-        <h1>SMS</h1>
-        {data && <p className="muted">Sent through {GATEWAY_TEXT[data.gateway]}.</p>}
+        <h1>{t('smsPageTitle')}</h1>
+        {data && <p className="muted">{t('smsSentThrough', { gateway: t(GATEWAY_TEXT[data.gateway]) })}</p>}
       </div>
       <div className="fleet-controls">
         <label className="admin-label inline">
-          Meter
+          {t('smsMeter')}
           <input
             className="admin-input"
             value={meterNo}
@@ -60,18 +71,22 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
           />
         </label>
         <button type="button" className="button small" onClick={() => load(meterNo)}>
-          Refresh
+          {t('smsRefresh')}
         </button>
         {month && (
           <span className="muted" data-testid="sms-month">
-            {month.month}: {month.messages} messages ({month.parts} parts),{' '}
-            {fmtCost(month.costTenThousandths)}
+            {t('smsMonthLine', {
+              month: month.month,
+              messages: month.messages,
+              parts: month.parts,
+              cost: fmtCost(month.costTenThousandths),
+            })}
           </span>
         )}
         {data && (
           <span className="muted" data-testid="sms-counts">
             {Object.entries(data.counts)
-              .map(([k, v]) => `${k} ${v}`)
+              .map(([k, v]) => `${k in SMS_STATUS_KEYS ? t(`smsStatus_${k as SmsRow['status']}`) : k} ${v}`)
               .join(' · ')}
           </span>
         )}
@@ -81,31 +96,39 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
         <table className="admin-table" data-testid="sms-table">
           <thead>
             <tr>
-              <th>Queued</th>
-              <th>Meter</th>
-              <th>Phone</th>
-              <th>Kind</th>
-              <th>Message</th>
-              <th>Status</th>
-              <th className="num">Cost</th>
+              <th>{t('smsColQueued')}</th>
+              <th>{t('smsColMeter')}</th>
+              <th>{t('smsColPhone')}</th>
+              <th>{t('smsColKind')}</th>
+              <th>{t('smsColMessage')}</th>
+              <th>{t('smsColStatus')}</th>
+              <th className="num">{t('smsColCost')}</th>
             </tr>
           </thead>
           <tbody>
             {data?.messages.map((r) => (
               <tr key={r.id} data-testid="sms-row">
                 <td className="mono">{fmtTime(r.createdAt)}</td>
-                <td className="mono">{r.meterNo ?? '—'}</td>
-                <td className="mono">{r.phone}</td>
-                <td>
+                <td className="mono" translate="no">
+                  {r.meterNo ?? '—'}
+                </td>
+                <td className="mono" translate="no">
+                  {r.phone}
+                </td>
+                <td className="mono" translate="no">
                   {r.kind} ({r.lang})
                 </td>
-                <td title={r.lastError ?? undefined}>{r.body}</td>
-                <td title={r.deliveryStatus ?? undefined}>{statusText(r)}</td>
+                <td title={r.lastError ?? undefined} translate="no">
+                  {r.body}
+                </td>
+                <td title={locale === 'en' ? (r.deliveryStatus ?? undefined) : undefined}>
+                  {statusText(t, r)}
+                </td>
                 <td className="num mono">{fmtCost(r.costTenThousandths)}</td>
               </tr>
             ))}
-            {data && data.messages.length === 0 && <EmptyRow colSpan={COLUMNS}>No SMS yet.</EmptyRow>}
-            {!data && !error && <EmptyRow colSpan={COLUMNS}>Loading…</EmptyRow>}
+            {data && data.messages.length === 0 && <EmptyRow colSpan={COLUMNS}>{t('smsNone')}</EmptyRow>}
+            {!data && !error && <EmptyRow colSpan={COLUMNS}>{t('loading')}</EmptyRow>}
           </tbody>
         </table>
       </div>
@@ -114,10 +137,10 @@ export function SmsPage({ ctx }: { ctx: AdminContext }) {
           <table className="admin-table" data-testid="sms-months">
             <thead>
               <tr>
-                <th>Month</th>
-                <th className="num">Messages</th>
-                <th className="num">Parts</th>
-                <th className="num">Cost</th>
+                <th>{t('smsColMonth')}</th>
+                <th className="num">{t('smsColMessages')}</th>
+                <th className="num">{t('smsColParts')}</th>
+                <th className="num">{t('smsColCost')}</th>
               </tr>
             </thead>
             <tbody>

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useState } from 'react';
 import type { NewTariff, TariffList, TariffVersion } from './admin-api';
 import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
-import { EmptyRow, ErrorAlert, NoticeLine } from './admin-kit';
+import { useAdminI18n, type AdminKey, type AdminT } from './admin-i18n';
+import { EmptyRow, ErrorAlert, errorText, NoticeLine } from './admin-kit';
 import { ReasonField, SubmitButton, useSubmit } from './admin-form';
 import {
   GroupHeader,
@@ -12,27 +13,34 @@ import {
   useTariffGroups,
 } from './tariff-groups-card';
 
-const STATUS_TEXT: Record<TariffVersion['status'], string> = {
-  in_force: 'In force',
-  scheduled: 'Scheduled',
-  past: 'Past',
-  cancelled: 'Cancelled',
+const STATUS_TEXT: Record<TariffVersion['status'], AdminKey> = {
+  in_force: 'tariffStatus_in_force',
+  scheduled: 'tariffStatus_scheduled',
+  past: 'tariffStatus_past',
+  cancelled: 'tariffStatus_cancelled',
 };
 
 /** One line of a tariff, in words: blocks, levies, VAT and standing charge. */
-function describe(t: TariffVersion['tariff']): string {
+function describe(tr: AdminT, t: TariffVersion['tariff']): string {
   const kes = (cents: number) => `${(cents / 100).toFixed(2)} KES`;
-  const parts = t.blocks.map(
-    (b, i) =>
-      `${b.upToKwh === null ? (i === 0 ? 'all kWh' : 'above') : `to ${b.upToKwh} kWh`} at ${kes(b.energyRateCentsPerKwh)}/kWh`,
+  const parts = t.blocks.map((b, i) =>
+    tr('tariffBlockAt', {
+      range:
+        b.upToKwh === null
+          ? i === 0
+            ? tr('tariffAllKwh')
+            : tr('tariffAbove')
+          : tr('tariffUpTo', { kwh: b.upToKwh }),
+      rate: kes(b.energyRateCentsPerKwh),
+    }),
   );
   for (const l of t.levies ?? []) {
     parts.push(
       'centsPerKwh' in l ? `${l.label} ${kes(l.centsPerKwh)}/kWh` : `${l.label} ${l.basisPoints / 100}%`,
     );
   }
-  if (t.vat) parts.push(`VAT ${t.vat.basisPoints / 100}%`);
-  if (t.standingChargeCents) parts.push(`standing ${kes(t.standingChargeCents)}/month`);
+  if (t.vat) parts.push(tr('tariffVat', { percent: t.vat.basisPoints / 100 }));
+  if (t.standingChargeCents) parts.push(tr('tariffStanding', { amount: kes(t.standingChargeCents) }));
   return parts.join(' · ');
 }
 
@@ -52,27 +60,30 @@ function kesToRateCents(text: string): number | null {
 }
 
 /** The form's fields as the API's body, or the first thing wrong with them. */
-export function tariffFromForm(f: {
-  name: string;
-  blocks: BlockInput[];
-  levies: LevyInput[];
-  vatPercent: string;
-  standingKes: string;
-  effectiveFrom: string;
-  reason: string;
-  group?: string;
-}): NewTariff | string {
-  if (!f.name.trim()) return 'Give the tariff a name.';
+export function tariffFromForm(
+  t: AdminT,
+  f: {
+    name: string;
+    blocks: BlockInput[];
+    levies: LevyInput[];
+    vatPercent: string;
+    standingKes: string;
+    effectiveFrom: string;
+    reason: string;
+    group?: string;
+  },
+): NewTariff | string {
+  if (!f.name.trim()) return t('tariffErrName');
   const blocks: NewTariff['tariff']['blocks'] = [];
   for (const [i, b] of f.blocks.entries()) {
     const rate = kesToRateCents(b.rateKes);
-    if (rate === null) return `Block ${i + 1}: the rate is KES per kWh, e.g. 21.50.`;
+    if (rate === null) return t('tariffErrRate', { n: i + 1 });
     const last = i === f.blocks.length - 1;
     if (last) {
       blocks.push({ upToKwh: null, energyRateCentsPerKwh: rate });
     } else {
       if (!/^\d{1,6}$/.test(b.upToKwh.trim()) || Number(b.upToKwh) < 1) {
-        return `Block ${i + 1}: "up to" is a whole number of kWh.`;
+        return t('tariffErrUpTo', { n: i + 1 });
       }
       blocks.push({ upToKwh: Number(b.upToKwh), energyRateCentsPerKwh: rate });
     }
@@ -80,26 +91,26 @@ export function tariffFromForm(f: {
   const levies: NonNullable<NewTariff['tariff']['levies']> = [];
   for (const [i, l] of f.levies.entries()) {
     const rate = kesToRateCents(l.rateKes);
-    if (!l.label.trim() || rate === null) return `Levy ${i + 1}: a name and a rate in KES per kWh.`;
+    if (!l.label.trim() || rate === null) return t('tariffErrLevy', { n: i + 1 });
     levies.push({ code: `levy_${i + 1}`, label: l.label.trim(), centsPerKwh: rate });
   }
   const tariff: NewTariff['tariff'] = { blocks, ...(levies.length ? { levies } : {}) };
   if (f.vatPercent.trim()) {
-    if (!/^\d{1,3}(\.\d{1,2})?$/.test(f.vatPercent.trim())) return 'VAT is a percentage, e.g. 16.';
+    if (!/^\d{1,3}(\.\d{1,2})?$/.test(f.vatPercent.trim())) return t('tariffErrVat');
     tariff.vat = {
       basisPoints: Math.round(Number(f.vatPercent) * 100),
       appliesTo: ['energy', ...levies.map((l) => l.code)],
     };
   }
   if (f.standingKes.trim()) {
-    if (!/^\d{1,6}(\.\d{1,2})?$/.test(f.standingKes.trim())) return 'The standing charge is KES per month.';
+    if (!/^\d{1,6}(\.\d{1,2})?$/.test(f.standingKes.trim())) return t('tariffErrStanding');
     tariff.standingChargeCents = Math.round(Number(f.standingKes) * 100);
   }
   let effectiveFrom: string | undefined;
   if (f.effectiveFrom) {
     const ms = new Date(f.effectiveFrom).getTime();
-    if (Number.isNaN(ms)) return 'The date it takes effect is not a date.';
-    if (ms < Date.now()) return 'A tariff takes effect now or later, never in the past.';
+    if (Number.isNaN(ms)) return t('tariffErrDate');
+    if (ms < Date.now()) return t('tariffErrPast');
     effectiveFrom = new Date(ms).toISOString();
   }
   return {
@@ -120,6 +131,7 @@ function CreateTariff({
   groups: readonly string[];
   onCreated: () => void;
 }) {
+  const { t } = useAdminI18n();
   const [name, setName] = useState('');
   const [group, setGroup] = useState(STANDARD_GROUP);
   const [blocks, setBlocks] = useState<BlockInput[]>([{ upToKwh: '', rateKes: '' }]);
@@ -140,7 +152,7 @@ function CreateTariff({
       data-testid="tariff-form"
       onSubmit={(e) => {
         e.preventDefault();
-        const body = tariffFromForm({
+        const body = tariffFromForm(t, {
           name,
           blocks,
           levies,
@@ -159,16 +171,19 @@ function CreateTariff({
           (r) => {
             setNotice({
               ok: true,
-              text: `${r.version.name}: ${STATUS_TEXT[r.version.status].toLowerCase()}.`,
+              text: t('tariffCreated', {
+                name: r.version.name,
+                status: t(STATUS_TEXT[r.version.status]).toLowerCase(),
+              }),
             });
             onCreated();
           },
         );
       }}
     >
-      <h2>New tariff version</h2>
+      <h2>{t('tariffNew')}</h2>
       <label className="admin-label">
-        Name
+        {t('tariffName')}
         <input
           className="admin-input"
           value={name}
@@ -179,12 +194,12 @@ function CreateTariff({
       </label>
       <TariffGroupField groups={groups} value={group} onChange={setGroup} />
       <fieldset className="admin-fieldset stack">
-        <legend>Energy blocks (KES per kWh bought this month; the last block has no upper edge)</legend>
+        <legend>{t('tariffBlocksLegend')}</legend>
         {blocks.map((b, i) => (
           <div className="inline-fields" key={i}>
             {i < blocks.length - 1 ? (
               <label className="admin-label inline">
-                Up to kWh
+                {t('tariffUpToKwh')}
                 <input
                   className="admin-input"
                   inputMode="numeric"
@@ -194,7 +209,7 @@ function CreateTariff({
                 />
               </label>
             ) : (
-              <span className="muted">{i === 0 ? 'Every kWh' : 'Above'}</span>
+              <span className="muted">{i === 0 ? t('tariffEveryKwh') : t('tariffAboveCap')}</span>
             )}
             <label className="admin-label inline">
               KES/kWh
@@ -212,7 +227,7 @@ function CreateTariff({
                 className="link-button small"
                 onClick={() => setBlocks((bs) => bs.filter((_, j) => j !== i))}
               >
-                Remove
+                {t('tariffRemove')}
               </button>
             )}
           </div>
@@ -223,15 +238,15 @@ function CreateTariff({
           onClick={() => setBlocks((bs) => [{ upToKwh: '', rateKes: '' }, ...bs])}
           data-testid="tariff-add-block"
         >
-          Add a lower block
+          {t('tariffAddBlock')}
         </button>
       </fieldset>
       <fieldset className="admin-fieldset stack">
-        <legend>Levies per kWh</legend>
+        <legend>{t('tariffLeviesLegend')}</legend>
         {levies.map((l, i) => (
           <div className="inline-fields" key={i}>
             <label className="admin-label inline">
-              Name
+              {t('tariffName')}
               <input
                 className="admin-input"
                 value={l.label}
@@ -255,7 +270,7 @@ function CreateTariff({
               className="link-button small"
               onClick={() => setLevies((ls) => ls.filter((_, j) => j !== i))}
             >
-              Remove
+              {t('tariffRemove')}
             </button>
           </div>
         ))}
@@ -265,12 +280,12 @@ function CreateTariff({
           onClick={() => setLevies((ls) => [...ls, { label: '', rateKes: '' }])}
           data-testid="tariff-add-levy"
         >
-          Add a levy
+          {t('tariffAddLevy')}
         </button>
       </fieldset>
       <div className="inline-fields">
         <label className="admin-label inline">
-          VAT % (on energy and levies)
+          {t('tariffVatLabel')}
           <input
             className="admin-input"
             inputMode="decimal"
@@ -280,7 +295,7 @@ function CreateTariff({
           />
         </label>
         <label className="admin-label inline">
-          Standing charge, KES/month
+          {t('tariffStandingLabel')}
           <input
             className="admin-input"
             inputMode="decimal"
@@ -290,7 +305,7 @@ function CreateTariff({
           />
         </label>
         <label className="admin-label inline">
-          Takes effect (empty: now)
+          {t('tariffEffectiveLabel')}
           <input
             className="admin-input"
             type="datetime-local"
@@ -301,14 +316,14 @@ function CreateTariff({
         </label>
       </div>
       <ReasonField
-        label="Reason (required, kept in the audit log)"
+        label={t('tariffReasonAudited')}
         value={reason}
         onChange={setReason}
         testId="tariff-reason"
       />
       <NoticeLine notice={notice} testId="tariff-notice" />
-      <SubmitButton busy={busy} busyLabel="Saving…" testId="tariff-create">
-        Create version
+      <SubmitButton busy={busy} busyLabel={t('saving')} testId="tariff-create">
+        {t('tariffCreate')}
       </SubmitButton>
     </form>
   );
@@ -323,6 +338,7 @@ function CancelTariff({
   version: TariffVersion;
   onDone: () => void;
 }) {
+  const { t } = useAdminI18n();
   const [reason, setReason] = useState('');
   const { busy, notice, run } = useSubmit();
   return (
@@ -334,18 +350,18 @@ function CancelTariff({
       }}
     >
       <ReasonField
-        label="Reason"
+        label={t('tariffReason')}
         value={reason}
         onChange={setReason}
         testId={`tariff-cancel-reason-${version.id}`}
       />
       <SubmitButton
         busy={busy}
-        busyLabel="Cancelling…"
+        busyLabel={t('tariffCancelling')}
         disabled={!reason.trim()}
         testId={`tariff-cancel-${version.id}`}
       >
-        Cancel
+        {t('cancel')}
       </SubmitButton>
       <NoticeLine notice={notice} />
     </form>
@@ -354,13 +370,12 @@ function CancelTariff({
 
 /** Tariff versions (issue 17 item 2): the one in force, scheduled ones (cancellable), past ones; and a new one. */
 export function TariffsPage({ ctx }: { ctx: AdminContext }) {
+  const { t } = useAdminI18n();
   const [data, setData] = useState<TariffList | null>(null);
   const [error, setError] = useState<string | null>(null);
   const load = useCallback(() => {
     setError(null);
-    ctx.api
-      .tariffs()
-      .then(setData, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    ctx.api.tariffs().then(setData, (err: unknown) => setError(errorText(err)));
   }, [ctx]);
   useEffect(load, [load]);
   const [groups, loadGroups] = useTariffGroups(ctx);
@@ -369,34 +384,33 @@ export function TariffsPage({ ctx }: { ctx: AdminContext }) {
   return (
     <section className="admin-page" data-testid="tariffs-page">
       <div className="admin-page-head">
-        <h1>Tariffs</h1>
-        <p className="muted">
-          A version prices every purchase from the moment it takes effect until the next one; it can never
-          take effect in the past. With none in force the configured flat rate applies.
-        </p>
+        <h1>{t('tariffsTitle')}</h1>
+        <p className="muted">{t('tariffsHint')}</p>
       </div>
       <ErrorAlert error={error} />
       <div className="card flush table-wrap">
         <table className="admin-table" data-testid="tariff-table">
           <thead>
             <tr>
-              <th>Status</th>
-              <th>Name</th>
+              <th>{t('tariffColStatus')}</th>
+              <th>{t('tariffColName')}</th>
               <GroupHeader />
-              <th>Takes effect</th>
-              <th>Tariff</th>
+              <th>{t('tariffColEffective')}</th>
+              <th>{t('tariffColTariff')}</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {data === null && <EmptyRow colSpan={6}>Loading…</EmptyRow>}
+            {data === null && <EmptyRow colSpan={6}>{t('loading')}</EmptyRow>}
             {rows.map((v) => (
               <tr key={v.id ?? 'flat'} data-testid={`tariff-row-${v.id ?? 'flat'}`} data-status={v.status}>
-                <td>{STATUS_TEXT[v.status]}</td>
-                <td>{v.name}</td>
+                <td>{t(STATUS_TEXT[v.status])}</td>
+                <td translate={v.id === null ? undefined : 'no'}>
+                  {v.id === null ? t('tariffFlatName') : v.name}
+                </td>
                 <td translate="no">{v.group}</td>
-                <td>{v.id === null ? 'configured (TARIFF_KES_PER_KWH)' : fmtTime(v.effectiveFrom)}</td>
-                <td>{describe(v.tariff)}</td>
+                <td>{v.id === null ? t('tariffConfigured') : fmtTime(v.effectiveFrom)}</td>
+                <td>{describe(t, v.tariff)}</td>
                 <td>
                   {v.status === 'scheduled' && ctx.can('tariffs.manage') && (
                     <CancelTariff ctx={ctx} version={v} onDone={load} />

@@ -148,9 +148,11 @@ export function TopupsPage({ ctx }: { ctx: AdminContext }) {
                   <td className="nowrap small-text">
                     {formatDateTime(locale, isoToMs(row.processedAt) ?? nowMs)}
                   </td>
-                  <td>{row.customerName}</td>
+                  <td translate="no">{row.customerName}</td>
                   <td className="mono">
-                    <AdminLink to={adminMeterPath(row.meterNo)}>{row.meterNo}</AdminLink>
+                    <AdminLink to={adminMeterPath(row.meterNo)} data>
+                      {row.meterNo}
+                    </AdminLink>
                   </td>
                   <td className="num mono nowrap">{formatKes(locale, row.amountKes)}</td>
                   <td>{t(topupChannelKey(row.channel))}</td>
@@ -199,18 +201,22 @@ function PendingLine({
         <td className="nowrap small-text" title={formatDateTime(locale, isoToMs(row.createdAt) ?? nowMs)}>
           {formatAgo(locale, isoToMs(row.createdAt) ?? nowMs, nowMs)}
         </td>
-        <td>
+        <td translate="no">
           {row.customerName}
           {row.customerPhone && <div className="muted small-text mono">{row.customerPhone}</div>}
         </td>
         <td className="mono">
-          <AdminLink to={adminMeterPath(row.meterNo)}>{row.meterNo}</AdminLink>
+          <AdminLink to={adminMeterPath(row.meterNo)} data>
+            {row.meterNo}
+          </AdminLink>
         </td>
         <td className="num mono nowrap" data-testid="topup-row-amount">
           {formatKes(locale, row.amountKes)}
         </td>
         <td>{t(topupChannelKey(row.channel))}</td>
-        <td className="mono memo">{row.reference ?? '—'}</td>
+        <td className="mono memo" translate="no">
+          {row.reference ?? '—'}
+        </td>
         <td className="nowrap">
           <div className="button-row" hidden={!ctx.can('money.move')}>
             <button

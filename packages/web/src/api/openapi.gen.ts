@@ -4372,6 +4372,7 @@ export interface paths {
             parameters: {
                 query?: {
                     format?: "json" | "csv" | "html";
+                    lang?: "en" | "sw";
                 };
                 header?: never;
                 path: {
@@ -4443,6 +4444,7 @@ export interface paths {
             parameters: {
                 query?: {
                     format?: "json" | "csv" | "html";
+                    lang?: "en" | "sw";
                 };
                 header?: never;
                 path: {

@@ -1,4 +1,5 @@
 import { usersEn, usersSw } from './dictionary-users';
+import { errorsEn, errorsSw } from './error-dictionary';
 
 /**
  * The app's words in English and Kiswahili. `{name}` placeholders are filled by `translate`.
@@ -8,6 +9,7 @@ import { accountEn, accountSw } from './account-words';
 
 export const en = {
   ...usersEn,
+  ...errorsEn,
   appName: 'Umeme',
   tagline: 'Prepaid electricity, live.',
   language: 'Language',
@@ -207,6 +209,8 @@ export const en = {
   payFailedNoAnswer: 'The phone did not answer the M-Pesa prompt in time.',
   payFailedFunds: 'Not enough money in the M-Pesa account.',
   payFailedPin: 'The M-Pesa PIN was wrong.',
+  payFailedBusy: 'M-Pesa is busy with another transaction on this phone. Try again in a minute.',
+  payFailedSystem: 'M-Pesa had a problem with the request. Try again shortly.',
   payRetry: 'Retry',
   payChange: 'Change amount',
   payStillWaiting: 'Still waiting for M-Pesa. If you declined or missed the prompt, you can try again.',
@@ -337,6 +341,7 @@ export type Dictionary = Record<MessageKey, string>;
 
 export const sw: Dictionary = {
   ...usersSw,
+  ...errorsSw,
   appName: 'Umeme',
   tagline: 'Umeme wa kulipia kabla, moja kwa moja.',
   language: 'Lugha',
@@ -538,6 +543,8 @@ export const sw: Dictionary = {
   payFailedNoAnswer: 'Simu haikujibu ombi la M-Pesa kwa wakati.',
   payFailedFunds: 'Pesa haitoshi kwenye akaunti ya M-Pesa.',
   payFailedPin: 'PIN ya M-Pesa haikuwa sahihi.',
+  payFailedBusy: 'M-Pesa inashughulikia muamala mwingine kwenye simu hii. Jaribu tena baada ya dakika moja.',
+  payFailedSystem: 'M-Pesa imepata tatizo na ombi hili. Jaribu tena baada ya muda mfupi.',
   payRetry: 'Jaribu tena',
   payChange: 'Badilisha kiasi',
   payStillWaiting: 'Bado tunasubiri M-Pesa. Kama ulikataa au ulikosa ombi, unaweza kujaribu tena.',

@@ -11,7 +11,11 @@ export const intlLocale: Record<Locale, string> = { en: 'en-KE', sw: 'sw-KE' };
 export type MessageParams = Record<string, string | number>;
 
 export function translate(locale: Locale, key: MessageKey, params: MessageParams = {}): string {
-  const template = dictionaries[locale][key];
+  return fillTemplate(dictionaries[locale][key], params);
+}
+
+/** `{name}` placeholders filled from `params`; an unknown one stays visible. */
+export function fillTemplate(template: string, params: MessageParams = {}): string {
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
     const value = params[name];
     return value === undefined ? whole : String(value);

@@ -19,6 +19,7 @@ import {
 import type { Socket } from 'socket.io-client';
 import type { Bucket, TransactionItem } from '../api/api-types';
 import { ApiError, type HttpClient } from '../api/http-client';
+import { errorKey } from '../i18n/error-text';
 import type { MessageKey } from '../i18n/dictionary';
 import { createCoalescer, createRefetcher, realTimers, type Timers } from '../state/coalescer';
 import {
@@ -98,7 +99,8 @@ export interface SessionState {
   meterNos: string[];
   meters: Record<string, MeterView>;
   metersStatus: 'loading' | 'ready' | 'error';
-  metersError: string | null;
+  /** the dictionary key of what went wrong reading the meters */
+  metersError: MessageKey | null;
   /** Meters the server answered 404 for: missing, or someone else's (they answer the same). */
   missing: Record<string, true>;
   link: { status: LinkStatus; lastUpdateMs: number | null };
@@ -299,7 +301,7 @@ export class LiveSession {
       this.touch();
       for (const meterNo of meterNos) this.announceIfLow(meters[meterNo]);
     } catch (err) {
-      this.update({ metersStatus: 'error', metersError: err instanceof Error ? err.message : String(err) });
+      this.update({ metersStatus: 'error', metersError: errorKey(err) });
     }
   }
 

@@ -39,7 +39,7 @@ describe('payment panel rules', () => {
   it('words the common M-Pesa result codes itself and leaves the rest to the server', () => {
     expect(failureMessageKey(1032)).toBe('payFailedCancelled');
     expect(failureMessageKey(2001)).toBe('payFailedPin');
-    expect(failureMessageKey(17)).toBeNull();
-    expect(failureMessageKey(null)).toBeNull();
+    expect(failureMessageKey(4242)).toBe('payFailedUnknown');
+    expect(failureMessageKey(null)).toBe('payFailedUnknown');
   });
 });

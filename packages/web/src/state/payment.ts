@@ -38,15 +38,31 @@ export function intentOutcome(status: IntentStatus): IntentOutcome {
   return 'waiting';
 }
 
-/** M-Pesa result codes a customer meets often, worded in the app's language. */
+/**
+ * Every M-Pesa result code the server reports (the Daraja emulator's list is the reference, see
+ * tests/i18n/error-codes.test.ts), worded in the app's language. The server's English `reason`
+ * is never shown: an unknown code reads as `payFailedUnknown`.
+ */
 const RESULT_CODE_MESSAGES: Readonly<Record<number, MessageKey>> = {
   1: 'payFailedFunds',
+  17: 'payFailedSystem',
+  26: 'payFailedBusy',
+  1001: 'payFailedBusy',
+  1019: 'payFailedNoAnswer',
+  1025: 'payFailedSystem',
+  1031: 'payFailedCancelled',
   1032: 'payFailedCancelled',
   1037: 'payFailedNoAnswer',
   2001: 'payFailedPin',
+  9999: 'payFailedSystem',
 };
 
-/** The app's own words for a known result code; otherwise the server's reason is shown. */
-export function failureMessageKey(resultCode: number | null): MessageKey | null {
-  return resultCode === null ? null : (RESULT_CODE_MESSAGES[resultCode] ?? null);
+/** The app's own words for a payment's failure: the result code's, or a generic one. */
+export function failureMessageKey(resultCode: number | null): MessageKey {
+  return resultCode === null ? 'payFailedUnknown' : (RESULT_CODE_MESSAGES[resultCode] ?? 'payFailedUnknown');
+}
+
+/** Whether a result code has words of its own (not the generic failure). */
+export function hasFailureMessage(resultCode: number): boolean {
+  return RESULT_CODE_MESSAGES[resultCode] !== undefined;
 }

@@ -1,5 +1,5 @@
 import type { MessageKey } from '../i18n/dictionary';
-import type { Locale, MessageParams } from '../i18n/i18n';
+import { translate, type Locale, type MessageParams } from '../i18n/i18n';
 import { formatKes, formatKwh } from './format';
 
 export type ToastKind = 'success' | 'info' | 'warning' | 'error';
@@ -74,7 +74,9 @@ export function toastMessageParams(locale: Locale, p: ToastParams): MessageParam
   if (p.energyKwh !== undefined) out.energy = formatKwh(locale, p.energyKwh);
   if (p.amountKes !== undefined) out.amount = formatKes(locale, p.amountKes);
   if (p.meterNo !== undefined) out.meterNo = p.meterNo;
-  if (p.reason !== undefined) out.reason = p.reason;
+  // A failure's reason comes from the server (M-Pesa's words) in English: other languages get
+  // the app's own generic words instead.
+  if (p.reason !== undefined) out.reason = locale === 'en' ? p.reason : translate(locale, 'payFailedUnknown');
   if (p.title !== undefined) out.title = p.title;
   if (p.message !== undefined) out.message = p.message;
   if (p.hoursLeft !== undefined) out.hours = p.hoursLeft;

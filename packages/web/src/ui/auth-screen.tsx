@@ -1,5 +1,6 @@
 import { useMemo, useState, type FormEvent, type MouseEvent } from 'react';
-import { ApiError, createHttpClient, NetworkError } from '../api/http-client';
+import { createHttpClient } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { StoredAuth } from '../state/auth-storage';
 import { normalizeKenyanPhone } from '../state/format';
 import { BoltLogo } from './brand';
@@ -14,7 +15,7 @@ export function AuthScreen({
   mode: 'signin' | 'signup';
   onSignedIn: (auth: StoredAuth) => void;
 }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const http = useMemo(() => createHttpClient({ token: () => null }), []);
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
@@ -31,9 +32,7 @@ export function AuthScreen({
     try {
       await step();
     } catch (err) {
-      if (err instanceof ApiError) setError(err.message);
-      else if (err instanceof NetworkError) setError(t('networkError'));
-      else setError(String(err));
+      setError(errorText({ t, locale }, err));
     } finally {
       setBusy(false);
     }

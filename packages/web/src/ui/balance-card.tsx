@@ -77,7 +77,12 @@ export function BalanceCard({
       <div className="card-head">
         <h2 id="balance-heading" className="eyebrow">
           {t('meter')} <span data-testid="meter-no">{meter.meterNo}</span>
-          {meter.ownerName ? <span className="owner"> · {meter.ownerName}</span> : null}
+          {meter.ownerName ? (
+            <span className="owner" translate="no">
+              {' '}
+              · {meter.ownerName}
+            </span>
+          ) : null}
         </h2>
         <LiveIndicator link={link} />
       </div>

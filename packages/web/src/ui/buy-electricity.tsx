@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { PaymentIntent, PublicConfig } from '../api/api-types';
 import { loadPublicConfig } from '../api/public-config';
 import { ApiError } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { LiveSession } from '../live/live-session';
 import { formatDuration, formatKes, formatKwh, formatNumber, normalizeKenyanPhone } from '../state/format';
 import { maskPhone } from '@umeme/protocol';
@@ -187,7 +188,7 @@ export function BuyElectricity({
   function payErrorText(err: ApiError): string {
     if (err.code === 'PAYMENT_PROMPT_PENDING') return t('payPromptPending');
     if (err.code === 'PAYMENT_AMOUNT_TOO_LARGE') return t('payAmountTooLarge', { max: kes(maxKes) });
-    if (err.status !== 429) return err.message;
+    if (err.status !== 429) return errorText({ t, locale }, err);
     // The server's own wait, not a guess.
     return err.retryAfterS === null
       ? t('payTooMany')
@@ -202,7 +203,7 @@ export function BuyElectricity({
     try {
       await session.topUpDemo(meterNo, amountKes);
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : t('networkError'));
+      setError(errorText({ t, locale }, err));
     }
   }
 
@@ -307,7 +308,7 @@ export function BuyElectricity({
           data-testid="payment-failure-reason"
           data-result-code={phase.resultCode ?? ''}
         >
-          {failureKey ? t(failureKey) : phase.reason || t('payFailedUnknown')}
+          {t(failureKey)}
         </p>
         {confirmRetry ? (
           <div className="pay-confirm" data-testid="payment-retry-confirm">

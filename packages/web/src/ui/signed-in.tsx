@@ -88,7 +88,7 @@ export function SignedIn({
   } else if (state.metersStatus === 'error') {
     body = (
       <div className="card empty-state">
-        <p role="alert">{state.metersError}</p>
+        <p role="alert">{t(state.metersError ?? 'err_unknown')}</p>
         <button className="button" type="button" onClick={() => session.reloadMeters()}>
           {t('retry')}
         </button>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import { ApiError, createHttpClient } from '../api/http-client';
+import { createHttpClient } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { StoredAuth } from '../state/auth-storage';
 import { useI18n } from './i18n-context';
 
@@ -7,7 +8,7 @@ type Prefs = { lang: 'en' | 'sw'; optOut: boolean };
 
 /** The customer's SMS choices: whether to get SMS at all, and in which language. */
 export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: () => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [http] = useState(() => createHttpClient({ token: () => auth.token, onUnauthorized: onSignOut }));
   const [prefs, setPrefs] = useState<Prefs | null>(null);
   const [status, setStatus] = useState<string | null>(null);
@@ -34,7 +35,7 @@ export function SmsSettings({ auth, onSignOut }: { auth: StoredAuth; onSignOut: 
         setPrefs(saved);
         setStatus(t('smsSaved'));
       },
-      (err: unknown) => setStatus(err instanceof ApiError ? err.message : t('networkError')),
+      (err: unknown) => setStatus(errorText({ t, locale }, err)),
     );
   };
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { ApiError } from '../api/http-client';
+import { errorText } from '../i18n/error-text';
 import type { LiveSession } from '../live/live-session';
 import { formatDateTime, formatKes, isoToMs } from '../state/format';
 import {
@@ -70,7 +70,7 @@ export function TopupRequests({ session, meterNo }: { session: LiveSession; mete
       setSent(true);
       load();
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : t('networkError'));
+      setError(errorText({ t, locale }, err));
     } finally {
       setSending(false);
     }
