@@ -29,6 +29,8 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'GET /api/admin/sms': 'console.view',
   'GET /api/admin/payments/orphans': 'console.view',
   'GET /api/admin/register-holds': 'console.view',
+  'GET /api/admin/tariff-groups': 'console.view',
+  'GET /api/admin/meters/:meterNo/claim-code': 'console.view',
   'POST /api/admin/users/:id/disable': 'customers.care',
   'POST /api/admin/users/:id/enable': 'customers.care',
   'POST /api/admin/users/:id/password-reset': 'customers.care',
@@ -41,6 +43,7 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'POST /api/admin/meters/:meterNo/assign': 'meters.manage',
   'POST /api/admin/meters/import': 'meters.manage',
   'POST /api/admin/meters/:meterNo/config': 'meters.manage',
+  'POST /api/admin/meters/:meterNo/claim-code': 'meters.manage',
   'PUT /api/admin/friendly-hours': 'meters.manage',
   'POST /api/admin/meters/:meterNo/relay': 'relay.command',
   'POST /api/admin/meters/:meterNo/adjustments': 'money.move',
@@ -53,6 +56,7 @@ const ROUTE_PERMISSIONS: Record<string, Permission> = {
   'POST /api/admin/register-holds/:id/dismiss': 'money.move',
   'POST /api/admin/tariffs': 'tariffs.manage',
   'POST /api/admin/tariffs/:id/cancel': 'tariffs.manage',
+  'POST /api/admin/tariff-groups/:group/meters': 'tariffs.manage',
   'POST /api/admin/operators': 'operators.manage',
   'POST /api/admin/users/:id/role': 'operators.manage',
 };
@@ -162,7 +166,7 @@ describe('the permission matrix', () => {
 
   it('every console route answers each role as the matrix says: 403 without the permission, never with it', async () => {
     const customer = await t.newCustomer();
-    const ids = { meterNo: 'NOPE404', userId: customer.id, id: customer.id, month: '2026-01' };
+    const ids = { meterNo: 'NOPE404', userId: customer.id, id: customer.id, month: '2026-01', group: 'nope' };
     const wrong: string[] = [];
     for (const r of consoleRoutes()) {
       const need = ROUTE_PERMISSIONS[routeKey(r)];
