@@ -112,4 +112,43 @@ describe('operator tariffs in Chromium', () => {
     await operator.close();
     await shopper.close();
   });
+
+  it('a meter moved into a customer group on the console is quoted and sold at that group’s version', async () => {
+    const customer = await t.newCustomer();
+    const { meterNo } = await t.newMeter({ openingCreditKwh: 0, userId: customer.id });
+    const operator = await operatorContext(browser, t);
+    const console = await operator.newPage();
+    await console.goto('/admin/tariffs');
+    await console.waitForSelector('[data-testid="tariff-group-standard"]');
+    await console.fill('[data-testid="tariff-move-group"]', 'shops');
+    await console.fill('[data-testid="tariff-move-meters"]', `${meterNo} NO-SUCH-METER`);
+    await console.fill('[data-testid="tariff-move-reason"]', 'a shop on the market street');
+    await console.click('[data-testid="tariff-move"]');
+    await console.waitForSelector('[data-testid="tariff-group-shops"]');
+    expect(await console.textContent('[data-testid="tariff-move-notice"]')).toContain('NO-SUCH-METER');
+    // The group's own version: 50 KES/kWh, from now.
+    await console.fill('[data-testid="tariff-name"]', 'Shops 50');
+    await console.fill('[data-testid="tariff-group"]', 'shops');
+    await console.fill('[data-testid="tariff-block-0-rate"]', '50');
+    await console.fill('[data-testid="tariff-reason"]', 'commercial tariff');
+    await console.click('[data-testid="tariff-create"]');
+    await console.waitForFunction(
+      () =>
+        document.querySelector('[data-testid="tariff-group-shops"]')?.textContent?.includes('Shops 50') ===
+        true,
+    );
+    await console.screenshot({ path: artifactPath('tariff-groups-console-desktop.png'), fullPage: true });
+
+    const shopper = await signedInContext(browser, t, customer, { viewport: PHONE });
+    const page = await shopper.newPage();
+    await page.goto(`/meters/${meterNo}`);
+    await waitForBalance(page, 0);
+    await page.click('[data-testid="amount-100"]');
+    await estimateShows(page, '2.00');
+    await estimateShows(page, 'Shops 50');
+    await page.click('[data-testid="top-up-demo"]');
+    await waitForBalance(page, 2);
+    await operator.close();
+    await shopper.close();
+  });
 });

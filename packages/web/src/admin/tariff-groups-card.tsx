@@ -65,7 +65,7 @@ export function TariffGroupsCard({
           <li key={g.group} data-testid={`tariff-group-${g.group}`}>
             <strong translate="no">{g.group === STANDARD_GROUP ? t('opGroupStandard') : g.group}</strong>
             {' · '}
-            {t('opGroupMeters', { n: g.meters })}
+            {g.meters === 1 ? t('opGroupMetersOne') : t('opGroupMeters', { n: g.meters })}
             {' · '}
             <span translate="no">{t('opGroupPricedBy', { name: g.inForce.name })}</span>
           </li>
@@ -81,7 +81,10 @@ export function TariffGroupsCard({
           run(
             () => ctx.api.moveToTariffGroup(group, nos, reason.trim()),
             (r) => {
-              const moved = t('opGroupMoved', { n: r.moved, group: r.group });
+              const moved =
+                r.moved === 1
+                  ? t('opGroupMovedOne', { group: r.group })
+                  : t('opGroupMoved', { n: r.moved, group: r.group });
               setNotice({
                 ok: r.notFound.length === 0,
                 text:

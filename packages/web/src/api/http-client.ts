@@ -137,8 +137,13 @@ export function createHttpClient(opts: HttpClientOptions) {
     logout: () => answer(api.POST('/auth/logout', { signal: timeout() })),
     me: () => answer(api.GET('/api/me', { signal: timeout() })),
     /** What an amount buys at the tariff in force (issue 17 item 2): the Buy panel's estimate. */
-    tariffQuote: (amountKes: number) =>
-      answer(api.GET('/api/tariff/quote', { params: { query: { amountKes } }, signal: timeout() })),
+    tariffQuote: (amountKes: number, group: string | null = null) =>
+      answer(
+        api.GET('/api/tariff/quote', {
+          params: { query: { amountKes, ...(group === null ? {} : { group }) } },
+          signal: timeout(),
+        }),
+      ),
     /** The customer's SMS language and opt-out (issue 18). */
     smsPreferences: () => answer(api.GET('/api/me/sms', { signal: timeout() })),
     setSmsPreferences: (body: { lang: 'en' | 'sw'; optOut: boolean }) =>

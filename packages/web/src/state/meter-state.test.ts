@@ -30,6 +30,7 @@ function newMeterView(over: Partial<MeterView> = {}): MeterView {
     seq: 5,
     lowBalanceKwh: 2,
     supply: null,
+    tariffGroup: 'standard',
     ...over,
   };
 }
@@ -172,10 +173,13 @@ describe('full states', () => {
     expect(mergeFullState(undefined, held)).toBe(held);
   });
 
-  it('keeps the paybill account number from an HTTP answer older than the events we hold', () => {
-    const held = newMeterView({ seq: 9, accountNo: null });
-    const merged = mergeFullState(held, newMeterView({ seq: 8, balanceKwh: 1, accountNo: '4815162342' }));
-    expect(merged).toEqual({ ...held, accountNo: '4815162342' });
+  it('keeps the paybill account number and tariff group from an HTTP answer older than the events we hold', () => {
+    const held = newMeterView({ seq: 9, accountNo: null, tariffGroup: null });
+    const merged = mergeFullState(
+      held,
+      newMeterView({ seq: 8, balanceKwh: 1, accountNo: '4815162342', tariffGroup: 'shops' }),
+    );
+    expect(merged).toEqual({ ...held, accountNo: '4815162342', tariffGroup: 'shops' });
   });
 
   it('reads the HTTP meter with ISO times', () => {
@@ -193,8 +197,14 @@ describe('full states', () => {
       seq: 0,
       lowBalanceKwh: 3,
       supply: { relay: 'off', reason: 'no_credit', operatorReason: null, debt: 0 },
+      tariffGroup: 'shops',
     });
-    expect(m).toMatchObject({ lastSeenMs: Date.UTC(2026, 0, 1), lowBalanceKwh: 3, relay: 'off' });
+    expect(m).toMatchObject({
+      lastSeenMs: Date.UTC(2026, 0, 1),
+      lowBalanceKwh: 3,
+      relay: 'off',
+      tariffGroup: 'shops',
+    });
   });
 
   it('a balance_initial snapshot keeps what only HTTP knows', () => {

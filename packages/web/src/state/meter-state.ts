@@ -25,6 +25,8 @@ export interface MeterView {
   lowBalanceKwh: number;
   /** The server's relay decision and why (docs/web.md): null until the server sent one. */
   supply: SupplyDecision | null;
+  /** the customer group whose tariff prices its purchases (from HTTP, like the account number) */
+  tariffGroup: string | null;
 }
 
 /** Used until the HTTP answer brings the meter's own threshold. */
@@ -60,7 +62,8 @@ type ShownMeterFields =
   | 'powerW'
   | 'seq'
   | 'lowBalanceKwh'
-  | 'supply';
+  | 'supply'
+  | 'tariffGroup';
 
 export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
   return {
@@ -77,6 +80,7 @@ export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
     seq: m.seq,
     lowBalanceKwh: m.lowBalanceKwh,
     supply: m.supply,
+    tariffGroup: m.tariffGroup,
   };
 }
 
@@ -86,9 +90,14 @@ export function meterFromApi(m: Pick<ApiMeter, ShownMeterFields>): MeterView {
  */
 export function mergeFullState(current: MeterView | undefined, incoming: MeterView): MeterView {
   if (current && incoming.seq < current.seq) {
-    // The account number never changes and only HTTP brings it: keep it from an older answer.
-    return current.accountNo === null && incoming.accountNo !== null
-      ? { ...current, accountNo: incoming.accountNo }
+    // Only HTTP brings the account number and tariff group: keep them from an older answer.
+    return (current.accountNo === null && incoming.accountNo !== null) ||
+      (current.tariffGroup === null && incoming.tariffGroup !== null)
+      ? {
+          ...current,
+          accountNo: current.accountNo ?? incoming.accountNo,
+          tariffGroup: current.tariffGroup ?? incoming.tariffGroup,
+        }
       : current;
   }
   return incoming;
@@ -109,6 +118,7 @@ export function meterFromSnapshot(current: MeterView | undefined, s: MeterSnapsh
     seq: s.seq,
     lowBalanceKwh: current?.lowBalanceKwh ?? DEFAULT_LOW_BALANCE_KWH,
     supply: s.supply ?? current?.supply ?? null,
+    tariffGroup: current?.tariffGroup ?? null,
   };
 }
 

@@ -41,11 +41,14 @@ export function BuyElectricity({
   session,
   meterNo,
   accountNo,
+  tariffGroup,
 }: {
   session: LiveSession;
   meterNo: string;
   /** the paybill account number, once the meter's HTTP answer brought it */
   accountNo: string | null;
+  /** the meter's customer group, whose tariff the estimate quotes (null: the default group) */
+  tariffGroup: string | null;
 }) {
   const { t, locale } = useI18n();
   const kes = (v: number) => formatKes(locale, v).replace(/\.00$/, '');
@@ -98,7 +101,7 @@ export function BuyElectricity({
     let live = true;
     const timer = setTimeout(() => {
       session.http
-        .tariffQuote(amountKes)
+        .tariffQuote(amountKes, tariffGroup)
         .then((q) => {
           if (live) setQuote({ amountKes, energyMwh: q.energyMwh, tariffName: q.tariffName });
         })
@@ -108,7 +111,7 @@ export function BuyElectricity({
       live = false;
       clearTimeout(timer);
     };
-  }, [session, amountKes]);
+  }, [session, amountKes, tariffGroup]);
 
   // Follow one payment: the socket's news when it comes, the intent's status every few seconds.
   const waitingIntentId = phase.name === 'waiting' ? phase.intentId : null;

@@ -24,7 +24,7 @@ export function MeterDashboard({
   const { t } = useI18n();
   useEffect(() => session.openMeter(meterNo), [session, meterNo]);
   const meter = state.meters[meterNo];
-  const kesPerKwh = useKesPerKwh(session);
+  const kesPerKwh = useKesPerKwh(session, meter?.tariffGroup ?? null);
 
   if (!meter && state.missing[meterNo]) {
     const first = state.meterNos[0];
@@ -56,7 +56,12 @@ export function MeterDashboard({
           onTakeEmergency={() => session.takeEmergencyCredit(meterNo)}
         />
         <StatusCard meter={meter} />
-        <BuyElectricity session={session} meterNo={meterNo} accountNo={meter.accountNo} />
+        <BuyElectricity
+          session={session}
+          meterNo={meterNo}
+          accountNo={meter.accountNo}
+          tariffGroup={meter.tariffGroup}
+        />
         <TopupRequests session={session} meterNo={meterNo} />
       </div>
       <div className="column">
@@ -71,12 +76,12 @@ export function MeterDashboard({
 const WORTH_QUOTE_KES = 1000;
 
 /** The price per kWh at the tariff in force, from the server's quote (the Buy panel's estimate). */
-function useKesPerKwh(session: LiveSession): number | null {
+function useKesPerKwh(session: LiveSession, tariffGroup: string | null): number | null {
   const [kesPerKwh, setKesPerKwh] = useState<number | null>(null);
   useEffect(() => {
     let live = true;
     session.http
-      .tariffQuote(WORTH_QUOTE_KES)
+      .tariffQuote(WORTH_QUOTE_KES, tariffGroup)
       .then((q) => {
         if (live) setKesPerKwh(kesPerKwhFromQuote(q.amountCents, q.energyMwh));
       })
@@ -84,6 +89,6 @@ function useKesPerKwh(session: LiveSession): number | null {
     return () => {
       live = false;
     };
-  }, [session]);
+  }, [session, tariffGroup]);
   return kesPerKwh;
 }
