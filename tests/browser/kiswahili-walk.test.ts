@@ -1,4 +1,4 @@
-// Protects Kiswahili everywhere a customer or operator reads (issue 17 item 5): with the browser set to Kiswahili, every customer screen, every console page (Users is covered by its own helper) and both virtual phones show no English words, server errors and payment failures included.
+// Protects Kiswahili everywhere a customer or operator reads (issue 17 item 5): with the browser set to Kiswahili, every customer screen, every console page and both virtual phones show no English words, server errors and payment failures included.
 import { randomInt } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,9 @@ describe('every screen in Kiswahili', () => {
     await out.click('[data-testid="to-signup"]');
     await out.waitForSelector('[data-testid="to-signin"]');
     left.push(...(await englishOn(out, 'signup')));
+    await out.goto('/forgot');
+    await out.waitForSelector('[data-testid="forgot-password"]');
+    left.push(...(await englishOn(out, 'forgot-password')));
 
     // A customer without meters, and a meter that is not theirs.
     const bare = await t.newCustomer();
@@ -80,6 +83,12 @@ describe('every screen in Kiswahili', () => {
     await barePage.goto('/meters/NOSUCH-1');
     await barePage.waitForSelector('[data-testid="meter-not-found"]');
     left.push(...(await englishOn(barePage, 'meter-not-found')));
+    await barePage.goto('/add-meter');
+    await barePage.waitForSelector('[data-testid="claim-meter"]');
+    left.push(...(await englishOn(barePage, 'add-meter')));
+    await barePage.goto('/statements');
+    await barePage.waitForSelector('[data-testid="statements"]');
+    left.push(...(await englishOn(barePage, 'statements')));
 
     // The dashboard, with a top-up request waiting.
     const customer = await t.newCustomer();
@@ -121,8 +130,11 @@ describe('every screen in Kiswahili', () => {
     left.push(...(await englishOn(mpesa, 'mpesa-phone-empty')));
 
     // Paid: the receipt in the panel, then from the history.
-    // Retry sends the same request again.
+    // Retry asks first, then sends the same request again.
     await page.click('[data-testid="payment-retry"]');
+    await page.waitForSelector('[data-testid="payment-retry-confirm"]');
+    left.push(...(await englishOn(page, 'payment-retry-confirm')));
+    await page.click('[data-testid="payment-retry-yes"]');
     await page.waitForSelector('[data-testid="payment-status"][data-status="waiting"]');
     await mpesa.reload();
     await mpesa.fill('input[type="password"]', '4321', { timeout: 10_000 });
@@ -168,8 +180,8 @@ describe('every screen in Kiswahili', () => {
       ['sms', '/admin/sms', '[data-testid="sms-table"]'],
       ['tariffs', '/admin/tariffs', '[data-testid="tariff-table"]'],
       ['audit', '/admin/audit', '[data-testid="audit-log"][data-loaded="true"]'],
-      // TODO(users page): add ['users', '/admin/users', '[data-testid="users-page"]'] once users-page.tsx
-      // is translated; today it fails here (its headings, form labels and hints are English).
+      ['users', '/admin/users', '[data-testid="users-page"]'],
+      ['friendly-hours', '/admin/friendly-hours', '[data-testid="friendly-hours-page"]'],
       ['not-found', '/admin/no-such-page', '[data-testid="not-found"]'],
     ];
     for (const [name, path, ready] of pages) {

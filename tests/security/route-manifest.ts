@@ -109,6 +109,8 @@ export const ROUTE_MANIFEST: Record<string, RouteAuth> = {
   'GET /api/admin/tariffs': 'admin',
   'POST /api/admin/tariffs': 'admin',
   'POST /api/admin/tariffs/:id/cancel': 'admin',
+  'GET /api/admin/tariff-groups': 'admin',
+  'POST /api/admin/tariff-groups/:group/meters': 'admin',
   // the HTTP contract and its viewer (issue 15 item 5): they document routes, never secrets
   'GET /openapi.json': 'public',
   'GET /docs': 'public',

@@ -1,5 +1,6 @@
 /** A meter's claim code (issue 17): whether one is live, and issuing a new one, shown once. */
 import { useCallback, useEffect, useState } from 'react';
+import { useI18n } from '../ui/i18n-context';
 import type { AdminContext } from './admin-context';
 import { fmtTime } from './admin-format';
 import { useSubmit } from './admin-form';
@@ -12,6 +13,7 @@ interface ClaimStatus {
 }
 
 export function ClaimCodeCard({ ctx, meterNo }: { ctx: AdminContext; meterNo: string }) {
+  const { t } = useI18n();
   const [status, setStatus] = useState<ClaimStatus | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [shown, setShown] = useState<string | null>(null);
@@ -33,30 +35,25 @@ export function ClaimCodeCard({ ctx, meterNo }: { ctx: AdminContext; meterNo: st
 
   return (
     <div className="card stat-card" data-testid="claim-code-card">
-      <h2 className="card-title">Customer claim code</h2>
-      <p className="muted small-text">
-        A customer adds this meter to their account with its account number{' '}
-        <span className="mono">{status?.accountNo ?? '…'}</span> and a claim code. Only an unowned meter can
-        be claimed; the code is used up when it is.
-      </p>
+      <h2 className="card-title">{t('claimCardTitle')}</h2>
+      <p className="muted small-text">{t('claimCardHint', { accountNo: status?.accountNo ?? '…' })}</p>
       {loadError && <p className="form-error small-text">{loadError}</p>}
       {status && (
         <p className="small-text" data-testid="claim-code-status">
-          {status.owned ? 'Owned by a customer. ' : 'No owner yet. '}
-          {status.issuedAt ? `A code issued ${fmtTime(status.issuedAt)} is live.` : 'No live code.'}
+          {status.owned ? t('claimOwned') : t('claimUnowned')}{' '}
+          {status.issuedAt ? t('claimLive', { time: fmtTime(status.issuedAt) }) : t('claimNoCode')}
         </p>
       )}
       {shown && (
         <div className="secret-reveal" role="alert">
           <p className="secret-warning">
-            <strong>Shown once.</strong> Give this code to the customer or print it on the label; it cannot be
-            read again.
+            <strong>{t('claimShownOnce')}</strong> {t('claimShownOnceHint')}
           </p>
           <p className="mono secret-value" data-testid="claim-code-value">
             {shown}
           </p>
           <button type="button" className="button small ghost" onClick={() => setShown(null)}>
-            Done, hide it
+            {t('claimHide')}
           </button>
         </div>
       )}
@@ -68,7 +65,7 @@ export function ClaimCodeCard({ ctx, meterNo }: { ctx: AdminContext; meterNo: st
         onClick={issue}
         data-testid="issue-claim-code"
       >
-        {status?.issuedAt ? 'Issue a new code (the old one stops working)' : 'Issue a claim code'}
+        {status?.issuedAt ? t('claimIssueNew') : t('claimIssue')}
       </button>
     </div>
   );

@@ -114,11 +114,16 @@ export function UsersPage({ ctx }: { ctx: AdminContext }) {
                   >
                     <td>
                       <div className="owner-cell">
-                        <button type="button" className="link-button" onClick={() => setSelected(u)}>
+                        <button
+                          type="button"
+                          className="link-button"
+                          translate="no"
+                          onClick={() => setSelected(u)}
+                        >
                           {u.name}
                         </button>
                         <span className="muted small-text">
-                          {u.email}
+                          <span translate="no">{u.email}</span>
                           {u.role !== 'customer' ? ` · ${t(roleKey(u.role))}` : ''}
                           {u.disabled ? ` · ${t('usrDisabledTag')}` : ''}
                         </span>
@@ -178,7 +183,9 @@ function CustomerPanel({
   return (
     <div className="card stat-card customer-panel" data-testid="customer-panel" data-user-id={user.id}>
       <div>
-        <h2 className="card-title">{user.name}</h2>
+        <h2 className="card-title" translate="no">
+          {user.name}
+        </h2>
         <p className="muted small-text">
           {user.email} · {user.phone ?? t('usrNoPhone')} · {t(roleKey(user.role))}
         </p>
@@ -284,7 +291,10 @@ function CustomerPicker({
     return (
       <div className="picked" data-testid="move-target" data-user-id={value.id}>
         <span>
-          {value.name} <span className="muted small-text">{value.email}</span>
+          <span translate="no">{value.name}</span>{' '}
+          <span className="muted small-text" translate="no">
+            {value.email}
+          </span>
         </span>
         <button type="button" className="button small ghost" onClick={() => onChange(null)}>
           {t('usrChange')}
@@ -315,7 +325,10 @@ function CustomerPicker({
                 data-testid="move-target-option"
                 data-user-id={u.id}
               >
-                {u.name} <span className="muted small-text">{u.email}</span>
+                <span translate="no">{u.name}</span>{' '}
+                <span className="muted small-text" translate="no">
+                  {u.email}
+                </span>
               </button>
             </li>
           ))}
