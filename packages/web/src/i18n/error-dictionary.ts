@@ -59,6 +59,13 @@ export const errorsEn = {
   err_LOGIN_BACKOFF: 'Too many wrong passwords for this account; try again shortly.',
   err_UNAVAILABLE: 'A service the server needs is unavailable; try again shortly.',
   err_INTERNAL: 'Something went wrong on our side.',
+  err_CANNOT_CHANGE_OWN_ROLE: 'You cannot change your own role; ask another admin.',
+  err_LAST_ADMIN: 'This is the last enabled admin; make another admin first.',
+  err_PASSWORD_CHANGE_REQUIRED: 'Your password was reset by an operator: choose a new one before you go on.',
+  err_EMERGENCY_REASON_REQUIRED: 'An operator granting an emergency advance must give a reason.',
+  err_CLAIM_REJECTED:
+    'No meter you can add matches that account number and claim code. Check both on the label, or ask the operator for a new code.',
+  err_CLAIM_LIMITED: 'Too many wrong claim codes; try again later.',
 } as const;
 
 export const errorsSw: Record<keyof typeof errorsEn, string> = {
@@ -117,4 +124,11 @@ export const errorsSw: Record<keyof typeof errorsEn, string> = {
   err_LOGIN_BACKOFF: 'Manenosiri mengi yasiyo sahihi kwa akaunti hii; jaribu tena baada ya muda mfupi.',
   err_UNAVAILABLE: 'Huduma inayohitajika na seva haipatikani; jaribu tena baada ya muda mfupi.',
   err_INTERNAL: 'Kuna hitilafu upande wetu.',
+  err_CANNOT_CHANGE_OWN_ROLE: 'Huwezi kubadilisha jukumu lako mwenyewe; mwombe msimamizi mwingine.',
+  err_LAST_ADMIN: 'Huyu ndiye msimamizi wa mwisho aliye hai; weka msimamizi mwingine kwanza.',
+  err_PASSWORD_CHANGE_REQUIRED: 'Nenosiri lako liliwekwa upya na mhudumu: chagua jipya kabla ya kuendelea.',
+  err_EMERGENCY_REASON_REQUIRED: 'Mhudumu anayetoa umeme wa dharura lazima aeleze sababu.',
+  err_CLAIM_REJECTED:
+    'Hakuna mita unayoweza kuongeza yenye nambari hiyo ya akaunti na msimbo huo. Angalia vyote viwili kwenye lebo, au mwombe mhudumu msimbo mpya.',
+  err_CLAIM_LIMITED: 'Misimbo mingi mno isiyo sahihi; jaribu tena baadaye.',
 };
