@@ -15,6 +15,7 @@ import { MeterUsage } from './meter-usage';
 import { RegisterHoldCard } from './register-hold-card';
 import { ClaimCodeCard } from './claim-code-card';
 import { EmergencyAdvance } from './emergency-advance';
+import { ledgerMemoText } from './ledger-memo';
 import { LedgerSourceCell, LedgerSourceHead } from './ledger-source-cell';
 import { initialMaxLoad, MaxLoadField, maxLoadBody } from './max-load-field';
 import { ReportingInterval } from './reporting-interval';
@@ -690,7 +691,7 @@ function LedgerLine({
         </td>
         <td className="num mono">{fmtMwhAsKwh(l.runningCreditMwh)}</td>
         <td className="memo" translate="no">
-          {l.memo ?? ''}
+          {ledgerMemoText(l.memo, t, fmtKes)}
         </td>
         <td className="num">
           {movable && ctx.can('money.move') && (
