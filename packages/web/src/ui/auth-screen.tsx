@@ -3,9 +3,8 @@ import { createHttpClient } from '../api/http-client';
 import { errorText } from '../i18n/error-text';
 import type { StoredAuth } from '../state/auth-storage';
 import { normalizeKenyanPhone } from '../state/format';
-import { BoltLogo } from './brand';
+import { AuthTop } from './auth-top';
 import { useI18n } from './i18n-context';
-import { LanguageSwitch } from './language-switch';
 import { navigate } from './navigation';
 
 export function AuthScreen({
@@ -88,13 +87,7 @@ export function AuthScreen({
   if (mode === 'signup' && pendingEmail !== null) {
     return (
       <div className="auth">
-        <div className="auth-top">
-          <div className="brand">
-            <BoltLogo size={36} />
-            <span className="brand-name">{t('appName')}</span>
-          </div>
-          <LanguageSwitch />
-        </div>
+        <AuthTop />
         <main className="auth-card card" data-testid="verify-step">
           <h1>{t('checkMessages')}</h1>
           <p className="muted">{t('codeSent', { email: pendingEmail })}</p>
@@ -147,13 +140,7 @@ export function AuthScreen({
 
   return (
     <div className="auth">
-      <div className="auth-top">
-        <div className="brand">
-          <BoltLogo size={36} />
-          <span className="brand-name">{t('appName')}</span>
-        </div>
-        <LanguageSwitch />
-      </div>
+      <AuthTop />
       <main className="auth-card card">
         <h1>{mode === 'signin' ? t('signIn') : t('signUp')}</h1>
         <p className="muted">{t('tagline')}</p>

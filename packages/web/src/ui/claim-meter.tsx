@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { ApiError, NetworkError, type HttpClient } from '../api/http-client';
+import type { HttpClient } from '../api/http-client';
 import { meterPath } from '../state/routes';
+import { errorText } from '../i18n/error-text';
 import { useI18n } from './i18n-context';
 import { navigate } from './navigation';
 
@@ -10,7 +11,7 @@ import { navigate } from './navigation';
  * live session (the server tells this account's sockets) and its dashboard opens.
  */
 export function ClaimMeter({ http, onClaimed }: { http: HttpClient; onClaimed: (meterNo: string) => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [accountNo, setAccountNo] = useState('');
   const [code, setCode] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -25,9 +26,7 @@ export function ClaimMeter({ http, onClaimed }: { http: HttpClient; onClaimed: (
       onClaimed(claimed.meterNo);
       navigate(meterPath(claimed.meterNo));
     } catch (err) {
-      if (err instanceof ApiError) setError(err.message);
-      else if (err instanceof NetworkError) setError(t('networkError'));
-      else setError(String(err));
+      setError(errorText({ t, locale }, err));
     } finally {
       setBusy(false);
     }

@@ -1,9 +1,9 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import './account.css';
-import { ApiError, createHttpClient, NetworkError } from '../api/http-client';
-import { BoltLogo } from './brand';
+import { createHttpClient } from '../api/http-client';
+import { AuthTop } from './auth-top';
+import { errorText } from '../i18n/error-text';
 import { useI18n } from './i18n-context';
-import { LanguageSwitch } from './language-switch';
 import { navigate } from './navigation';
 
 /**
@@ -11,7 +11,7 @@ import { navigate } from './navigation';
  * with a new password. The server answers the first step alike for every login.
  */
 export function ForgotPassword() {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const http = useMemo(() => createHttpClient({ token: () => null }), []);
   const [login, setLogin] = useState('');
   const [sentTo, setSentTo] = useState<string | null>(null);
@@ -27,9 +27,7 @@ export function ForgotPassword() {
     try {
       await step();
     } catch (err) {
-      if (err instanceof ApiError) setError(err.message);
-      else if (err instanceof NetworkError) setError(t('networkError'));
-      else setError(String(err));
+      setError(errorText({ t, locale }, err));
     } finally {
       setBusy(false);
     }
@@ -137,13 +135,7 @@ export function ForgotPassword() {
 
   return (
     <div className="auth">
-      <div className="auth-top">
-        <div className="brand">
-          <BoltLogo size={36} />
-          <span className="brand-name">{t('appName')}</span>
-        </div>
-        <LanguageSwitch />
-      </div>
+      <AuthTop />
       <main className="auth-card card" data-testid="forgot-password">
         <h1>{t('resetTitle')}</h1>
         {body}

@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
-import { answer, ApiError, createApiClient, timeout } from '../api/http-client';
+import { answer, createApiClient, timeout } from '../api/http-client';
 import type { StoredAuth } from '../state/auth-storage';
-import { BoltLogo } from './brand';
+import { AuthTop } from './auth-top';
+import { errorText } from '../i18n/error-text';
 import { useI18n } from './i18n-context';
-import { LanguageSwitch } from './language-switch';
 
 /**
  * After an operator set a temporary password: the server refuses everything else until the owner
@@ -18,7 +18,7 @@ export function TemporaryPasswordScreen({
   onChanged: (next: StoredAuth) => void;
   onSignOut: () => void;
 }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const [current, setCurrent] = useState('');
   const [next, setNext] = useState('');
   const [busy, setBusy] = useState(false);
@@ -36,19 +36,13 @@ export function TemporaryPasswordScreen({
     )
       .then(
         (r) => onChanged({ token: r.token, user: r.user }),
-        (err: unknown) => setError(err instanceof ApiError ? err.message : t('networkError')),
+        (err: unknown) => setError(errorText({ t, locale }, err)),
       )
       .finally(() => setBusy(false));
   };
   return (
     <div className="auth">
-      <div className="auth-top">
-        <div className="brand">
-          <BoltLogo size={36} />
-          <span className="brand-name">{t('appName')}</span>
-        </div>
-        <LanguageSwitch />
-      </div>
+      <AuthTop />
       <main className="auth-card card" data-testid="temporary-password-screen">
         <h1>{t('tmpTitle')}</h1>
         <p className="muted">{t('tmpHint')}</p>
