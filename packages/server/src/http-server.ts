@@ -51,7 +51,7 @@ export async function createHttpServer(
   });
   recordRoutes(http, routes);
   registerErrorHandlers(http);
-  await registerSecurityHeaders(http, { publicUrl: config.PUBLIC_URL });
+  registerSecurityHeaders(http, { publicUrl: config.PUBLIC_URL });
   await http.register(rateLimit, {
     global: true,
     ...GLOBAL_RATE_LIMIT,

@@ -146,12 +146,11 @@ export class CreditService {
       const meter = locked.get(req.meterNo);
       assertMeterAccess(caller, req.meterNo, meter ? { userId: meter.user_id } : null, 'money.move');
     }
-    const out: CreditOutcome[] = reqs.map(() => ({
-      kind: 'refused',
-      error: new AppError('METER_NOT_FOUND'),
-    }));
+    // Filled in below; a request left without an outcome is for a meter not in `locked` (an
+    // AppError, with its stack, is built only for those: this runs for every payment).
+    const out: (CreditOutcome | undefined)[] = reqs.map(() => undefined);
     const meterNos = [...new Set(reqs.map((r) => r.meterNo).filter((m) => locked.has(m)))];
-    if (meterNos.length === 0) return out;
+    if (meterNos.length === 0) return orNotFound(out);
     let result = prefetched;
     if (!result) {
       const { text, values } = creditBatchReads(
@@ -268,7 +267,7 @@ export class CreditService {
         }),
       });
     });
-    if (taken.length === 0) return out;
+    if (taken.length === 0) return orNotFound(out);
     const touched = [...state.values()].filter((st) => st.eventSeq !== st.meter.event_seq);
     // Nothing comes back: where the transaction allows, the write goes with the next round trip
     // (at the latest with COMMIT) and fails the transaction there if it fails.
@@ -299,7 +298,7 @@ export class CreditService {
       new Map(touched.map((st) => [st.meter.meter_no, st.openAlerts])),
     );
     tx.afterCommit(() => this.publish(taken, alertChanges));
-    return out;
+    return orNotFound(out);
   }
 
   /** Publishes committed credits: command/balance to each meter, events to sockets. */
@@ -354,6 +353,10 @@ function duplicateOf(prior: PriorCredit, req: CreditRequest, st: MeterInBatch): 
       receipt: prior.receipt,
     },
   };
+}
+
+function orNotFound(out: readonly (CreditOutcome | undefined)[]): CreditOutcome[] {
+  return out.map((o) => o ?? { kind: 'refused', error: new AppError('METER_NOT_FOUND') });
 }
 
 function assertCreditAmount(amountCents: number): void {
