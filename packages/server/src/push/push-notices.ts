@@ -37,9 +37,13 @@ export function pushNoticeOf(
 }
 
 export function pushChannel(push: PushService, paybill: string): NoticeChannel {
-  return async (notice) => {
-    await push.notify(notice.userId, notice.message.kind, (lang) =>
-      pushNoticeOf(notice.message, lang, paybill, notice.dedupeKey),
+  return async (notices) => {
+    await push.notifyMany(
+      notices.map((notice) => ({
+        userId: notice.userId,
+        kind: notice.message.kind,
+        render: (lang: SmsLanguage) => pushNoticeOf(notice.message, lang, paybill, notice.dedupeKey),
+      })),
     );
   };
 }

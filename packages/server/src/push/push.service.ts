@@ -142,20 +142,37 @@ export class PushService {
    * the subscription: it is deleted. Never throws: a push that fails is counted and logged.
    */
   async notify(userId: string, kind: PushKind, render: (lang: 'en' | 'sw') => PushNotice): Promise<number> {
-    if (!this.opts.vapid) return 0;
-    let rows: SubscriptionRow[];
+    return this.notifyMany([{ userId, kind, render }]);
+  }
+
+  /** `notify` for many notices, their subscriptions read in one query (a burst of receipts). */
+  async notifyMany(
+    notices: readonly { userId: string; kind: PushKind; render: (lang: 'en' | 'sw') => PushNotice }[],
+  ): Promise<number> {
+    if (!this.opts.vapid || notices.length === 0) return 0;
+    let rows: (SubscriptionRow & { user_id: string })[];
     try {
-      ({ rows } = await this.opts.db.query<SubscriptionRow>(
-        `SELECT id, endpoint, p256dh, auth, lang, kinds, created_at FROM push_subscriptions
-          WHERE user_id = $1 AND $2 = ANY(kinds)`,
-        [userId, kind],
+      ({ rows } = await this.opts.db.query<SubscriptionRow & { user_id: string }>(
+        `SELECT id, user_id, endpoint, p256dh, auth, lang, kinds, created_at FROM push_subscriptions
+          WHERE user_id = ANY($1::uuid[])`,
+        [[...new Set(notices.map((n) => n.userId))]],
       ));
     } catch (err) {
-      this.opts.logger.warn({ err, kind }, 'push: reading subscriptions failed');
+      this.opts.logger.warn(
+        { err, kinds: [...new Set(notices.map((n) => n.kind))] },
+        'push: reading subscriptions failed',
+      );
       return 0;
     }
-    const results = await Promise.all(rows.map((row) => this.send(row, render(row.lang))));
-    return results.filter(Boolean).length;
+    if (rows.length === 0) return 0;
+    const byUser = new Map<string, SubscriptionRow[]>();
+    for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row]);
+    const sends = notices.flatMap(({ userId, kind, render }) =>
+      (byUser.get(userId) ?? [])
+        .filter((row) => row.kinds.includes(kind))
+        .map((row) => this.send(row, render(row.lang))),
+    );
+    return (await Promise.all(sends)).filter(Boolean).length;
   }
 
   private async send(row: SubscriptionRow, notice: PushNotice): Promise<boolean> {

@@ -154,6 +154,36 @@ describe('SMS outbox', () => {
     expect(await statuses()).toEqual([]);
   });
 
+  it('queues a burst in one statement: one per cause, in order, skipping opted-out customers and bad numbers', async () => {
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO users (email, name, phone, password_hash, role, sms_opt_out)
+       VALUES ('b@example.com', 'B', '0712345678', 'x', 'customer', true) RETURNING id`,
+    );
+    const burst = [
+      receipt(3),
+      receipt(1),
+      receipt(3),
+      { ...receipt(4), userId: rows[0]!.id },
+      { ...receipt(5), phone: '12345' },
+      receipt(2),
+    ];
+    expect(await outbox.enqueueMany(db, burst)).toBe(3);
+    expect(await outbox.enqueueMany(db, [receipt(1), receipt(6)])).toBe(1);
+    const queued = await db.query<{ dedupe_key: string; created_at: Date; next_attempt_at: Date }>(
+      'SELECT dedupe_key, created_at, next_attempt_at FROM sms_outbox ORDER BY id',
+    );
+    expect(queued.rows.map((r) => r.dedupe_key)).toEqual([
+      'receipt:tx-3',
+      'receipt:tx-1',
+      'receipt:tx-2',
+      'receipt:tx-6',
+    ]);
+    expect(
+      queued.rows.every((r) => r.next_attempt_at.getTime() === nowMs && r.created_at.getTime() === nowMs),
+    ).toBe(true);
+    expect(await outbox.enqueueMany(db, [])).toBe(0);
+  });
+
   it('stores delivery reports, never undoes a final one, and adds up the month’s cost', async () => {
     await outbox.enqueue(db, receipt(1));
     await outbox.enqueue(db, receipt(2));

@@ -96,30 +96,50 @@ export class SmsOutbox {
    * is not a mobile number. Runs in the caller's transaction when given one. True if queued.
    */
   async enqueue(q: Queryable, sms: QueueSms): Promise<boolean> {
-    const phone = toInternationalMsisdn(sms.phone);
-    if (phone === null) return false;
-    const body = renderSms(sms.message, sms.lang, this.opts.paybill);
+    return (await this.enqueueMany(q, [sms])) > 0;
+  }
+
+  /**
+   * `enqueue` for many messages in one statement (a burst of payments' receipts): how many were
+   * queued. Two with the same cause in one call queue one.
+   */
+  async enqueueMany(q: Queryable, list: readonly QueueSms[]): Promise<number> {
     const nowMs = this.now();
-    const holdUntil = NON_URGENT_SMS.has(sms.message.kind) ? quietUntilMs(nowMs, this.opts.quietHours) : null;
+    const rows = list.flatMap((sms) => {
+      const phone = toInternationalMsisdn(sms.phone);
+      if (phone === null) return [];
+      const body = renderSms(sms.message, sms.lang, this.opts.paybill);
+      const holdUntil = NON_URGENT_SMS.has(sms.message.kind)
+        ? quietUntilMs(nowMs, this.opts.quietHours)
+        : null;
+      return [{ sms, phone, body, parts: Math.max(1, smsLength(body).parts), at: holdUntil ?? nowMs }];
+    });
+    if (rows.length === 0) return 0;
     const { rowCount } = await q.query(
       `INSERT INTO sms_outbox (dedupe_key, user_id, meter_no, phone, kind, lang, body, parts, next_attempt_at, created_at)
-       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10
-       WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = $2 AND sms_opt_out)
+       SELECT dedupe_key, user_id, meter_no, phone, kind, lang, body, parts, to_timestamp(at_ms / 1000.0), $10::timestamptz
+         FROM (SELECT DISTINCT ON (s.dedupe_key) s.*
+                 FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                             $8::int[], $9::bigint[]) WITH ORDINALITY
+                      AS s(dedupe_key, user_id, meter_no, phone, kind, lang, body, parts, at_ms, n)
+                WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = s.user_id AND u.sms_opt_out)
+                ORDER BY s.dedupe_key, s.n) first
+        ORDER BY n
        ON CONFLICT (dedupe_key) DO NOTHING`,
       [
-        sms.dedupeKey,
-        sms.userId,
-        sms.meterNo,
-        phone,
-        sms.message.kind,
-        sms.lang,
-        body,
-        Math.max(1, smsLength(body).parts),
-        new Date(holdUntil ?? nowMs),
+        rows.map((r) => r.sms.dedupeKey),
+        rows.map((r) => r.sms.userId),
+        rows.map((r) => r.sms.meterNo),
+        rows.map((r) => r.phone),
+        rows.map((r) => r.sms.message.kind),
+        rows.map((r) => r.sms.lang),
+        rows.map((r) => r.body),
+        rows.map((r) => r.parts),
+        rows.map((r) => r.at),
         new Date(nowMs),
       ],
     );
-    return rowCount > 0;
+    return rowCount;
   }
 
   /** One pass: claims what is due and sends it. Concurrent calls share one pass. */

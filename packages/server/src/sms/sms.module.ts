@@ -89,10 +89,9 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
   };
   // With SMS off nothing is queued: a message held for a gateway that is not coming would only pile up.
   if (on) {
-    deps.notices.addChannel(async (notice) => {
-      if (notice.phone === null) return;
-      const queued = await outbox.enqueue(db, { ...notice, phone: notice.phone });
-      if (queued) sendSoon();
+    deps.notices.addChannel(async (notices) => {
+      const withPhone = notices.flatMap((n) => (n.phone === null ? [] : [{ ...n, phone: n.phone }]));
+      if (withPhone.length > 0 && (await outbox.enqueueMany(db, withPhone)) > 0) sendSoon();
     }, deps.bus);
   }
   const service = new SmsService(db, outbox, config.mode.sms);
