@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../packages/server/src/config';
 import { startDemo } from '../../packages/server/src/demo/demo';
-import { redisNames } from '../../packages/server/src/realtime/realtime.gateway';
+import { redisNames } from '../../packages/server/src/realtime/redis-adapter';
 import { SYSTEM } from '../../packages/server/src/shared/access';
 import { meterState, startTestApp, v2Report, waitFor, type TestApp } from '../helpers/app';
 import { mosquittoUnavailable, startOwnMosquitto, type OwnMosquitto } from '../helpers/mosquitto';

@@ -1,11 +1,11 @@
 import { isOnlineStatus, type TransactionType } from '@umeme/protocol';
 import type { Logger } from 'pino';
-import { arrayLiteral, isDatabaseUnavailable, type Db, type Queryable } from '../db/db';
+import { isDatabaseUnavailable, type Db } from '../db/db';
 import { meterLagsCreditLimit, type AlertsService, type BalanceInput } from '../alerts/alerts.service';
 import { Batcher } from '../shared/batcher';
 import type { AlertChanged, EventBus, MeterChanged } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
-import { SUPPLY_COLUMNS, supplyInputsOf, type SupplyRow } from '../meters/supply';
+import { supplyInputsOf } from '../meters/supply';
 import {
   applyEnergyReport,
   registerJumpVerdict,
@@ -13,20 +13,8 @@ import {
   tamperSuspected,
   type EnergyReportResult,
 } from '@umeme/core';
-
-/** One decoded consumption report, energy already in integer mWh. */
-interface ConsumptionItem {
-  meterNo: string;
-  kind: 'v2' | 'legacy';
-  energyMwh: number;
-  /** v2 sequence number; legacy reports use their timestamp */
-  seq: number;
-  reportTs: number;
-  powerW: number | null;
-  relay: 'on' | 'off' | null;
-  meterBalanceMwh: number | null;
-  receivedAtMs: number;
-}
+import { lockMeters, writeBatch, writeHolds } from './ingest.sql';
+import { comesOnline, type ConsumptionItem, type HeldJump, type MeterUpdate } from './meter-update';
 
 interface IngestOptions {
   maxBatch: number;
@@ -41,91 +29,7 @@ interface IngestOptions {
   retryDelayMs: number;
 }
 
-interface MeterRow extends Omit<SupplyRow, 'credit_limit_mwh' | 'energy_mwh'> {
-  meter_no: string;
-  user_id: string | null;
-  e0_mwh: number;
-  energy_mwh: number;
-  credit_limit_mwh: number;
-  legacy_raw_mwh: number | null;
-  epoch_offset_mwh: number;
-  last_report_ts: number | null;
-  last_seq: number | null;
-  relay: 'on' | 'off';
-  status: string;
-  status_changed_ms: number | null;
-  power_w: number | null;
-  event_seq: number;
-  meter_balance_mwh: number | null;
-  low_balance_mwh: number;
-  max_load_w: number | null;
-  register_at_ms: number;
-  held_from_mwh: number | null;
-  open_alerts: string[] | null;
-}
-
-/** Reports of one meter held in this batch: an implausible register jump (MQ-13). */
-interface HeldJump {
-  kind: 'v2' | 'legacy';
-  /** the applied register when the first of them was held */
-  baseEnergyMwh: number;
-  heldFromMwh: number;
-  /** the last one received, and what it would set */
-  latestEnergyMwh: number;
-  latestEpochOffsetMwh: number;
-  latestRawMwh: number;
-  latestSeq: number;
-  reports: number;
-  allowedMwh: number;
-  elapsedMs: number;
-  ratedPowerW: number;
-  firstReceivedMs: number;
-  lastReceivedMs: number;
-}
-
-interface RegisterState {
-  e0Mwh: number;
-  energyMwh: number;
-  legacyRawMwh: number | null;
-  epochOffsetMwh: number;
-  lastReportTs: number | null;
-}
-
-interface MeterUpdate {
-  row: MeterRow;
-  state: RegisterState;
-  debitedMwh: number;
-  maxSeq: number | null;
-  powerW: number | null;
-  relay: 'on' | 'off';
-  meterBalanceMwh: number | null;
-  lastSeenMs: number;
-  epochRestarted: boolean;
-  reports: number;
-  /** energy debited from reports saying the relay was off when it already was (tamper rule) */
-  relayOffDebitMwh: number;
-  /** server time the register last grew: the next growth is judged against the time since */
-  registerAtMs: number;
-  /** lowest held register of the meter's open hold, or null */
-  heldFromMwh: number | null;
-  held: HeldJump | null;
-  /** the newest report that changed anything was debited, not held (only tracked under a hold) */
-  backOnRegister: boolean | null;
-  hourly: Map<number, { energyMwh: number; maxPowerW: number | null; reports: number }>;
-}
-
 const HOUR_MS = 3_600_000;
-
-/**
- * Whether a batch brings its meter (back) online: only reports received after the last recorded
- * status change count. A report sent just before a Last Will, but committed after it, does not.
- */
-function comesOnline(u: MeterUpdate): boolean {
-  return (
-    !isOnlineStatus(u.row.status) &&
-    (u.row.status_changed_ms === null || u.lastSeenMs > u.row.status_changed_ms)
-  );
-}
 
 /**
  * Applies consumption reports in small batches, one database transaction per batch
@@ -221,15 +125,7 @@ export class IngestService {
     let alertChanges: AlertChanged[] = [];
     const lagging: string[] = [];
     await this.db.transaction(async (tx) => {
-      const { rows } = await tx.query<MeterRow>(
-        `SELECT meter_no, user_id, e0_mwh, energy_mwh, credit_limit_mwh, legacy_raw_mwh, epoch_offset_mwh,
-                last_report_ts, last_seq, relay, status, status_changed_ms, power_w, event_seq, meter_balance_mwh,
-                low_balance_mwh, max_load_w, register_at_ms, held_from_mwh, ${SUPPLY_COLUMNS},
-                (SELECT array_agg(a.kind) FROM alerts a WHERE a.meter_no = meters.meter_no AND a.closed_at IS NULL)
-                  AS open_alerts
-           FROM meters WHERE meter_no = ANY($1::text[]) ORDER BY meter_no FOR UPDATE`,
-        [arrayLiteral(meterNos)],
-      );
+      const rows = await lockMeters(tx, meterNos);
       const updates = new Map<string, MeterUpdate>();
       for (const row of rows) {
         updates.set(row.meter_no, {
@@ -309,8 +205,8 @@ export class IngestService {
       if (unknown > 0) this.metrics.ingestReports.inc({ outcome: 'unknown_meter' }, unknown);
       const list = [...updates.values()].filter((u) => u.reports > 0);
       if (list.length === 0) return;
-      await this.writeBatch(tx, items, updates, list);
-      await this.writeHolds(tx, list);
+      await writeBatch(tx, items, updates, list);
+      await writeHolds(tx, list, this.logger);
       const balances: BalanceInput[] = [];
       for (const u of list) {
         const previousBalanceMwh = u.row.credit_limit_mwh - u.row.energy_mwh;
@@ -441,162 +337,6 @@ export class IngestService {
     u.heldFromMwh = Math.min(u.heldFromMwh ?? folded.newLastEnergyMwh, folded.newLastEnergyMwh);
     u.backOnRegister = false;
     return true;
-  }
-
-  /**
-   * The held jumps of a batch and the meters' lowest held registers, in one statement; it runs
-   * only for batches with a held report or a meter under a hold, never in the common case.
-   */
-  private async writeHolds(tx: Queryable, list: MeterUpdate[]): Promise<void> {
-    const held = list.filter((u) => u.held !== null);
-    const backOn = list.filter((u) => u.held === null && u.backOnRegister === true);
-    if (held.length === 0 && backOn.length === 0) return;
-    const h = held.map((u) => ({ meterNo: u.row.meter_no, back: u.backOnRegister === true, ...u.held! }));
-    for (const x of h) {
-      this.logger.warn(
-        {
-          meterNo: x.meterNo,
-          baseEnergyMwh: x.baseEnergyMwh,
-          heldFromMwh: x.heldFromMwh,
-          allowedMwh: x.allowedMwh,
-        },
-        'implausible register jump held for an operator',
-      );
-    }
-    await tx.query(
-      `WITH h AS (
-         INSERT INTO register_holds AS rh (meter_no, report_kind, base_energy_mwh, held_from_mwh, latest_energy_mwh,
-                latest_epoch_offset_mwh, latest_raw_mwh, latest_seq, reports, allowed_mwh, elapsed_ms, rated_power_w,
-                first_received_ms, last_received_ms, back_on_register)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                              $7::bigint[], $8::bigint[], $9::int[], $10::bigint[], $11::bigint[], $12::int[],
-                              $13::bigint[], $14::bigint[], $15::bool[])
-         ON CONFLICT (meter_no) WHERE status = 'held' DO UPDATE SET
-           report_kind = EXCLUDED.report_kind,
-           held_from_mwh = LEAST(rh.held_from_mwh, EXCLUDED.held_from_mwh),
-           latest_energy_mwh = EXCLUDED.latest_energy_mwh,
-           latest_epoch_offset_mwh = EXCLUDED.latest_epoch_offset_mwh,
-           latest_raw_mwh = EXCLUDED.latest_raw_mwh,
-           latest_seq = EXCLUDED.latest_seq,
-           reports = rh.reports + EXCLUDED.reports,
-           last_received_ms = GREATEST(rh.last_received_ms, EXCLUDED.last_received_ms),
-           back_on_register = EXCLUDED.back_on_register
-         RETURNING meter_no, held_from_mwh),
-       b AS (
-         UPDATE register_holds SET back_on_register = true
-          WHERE status = 'held' AND meter_no = ANY($16::text[]))
-       UPDATE meters m SET held_from_mwh = h.held_from_mwh FROM h WHERE m.meter_no = h.meter_no`,
-      [
-        arrayLiteral(h.map((x) => x.meterNo)),
-        arrayLiteral(h.map((x) => x.kind)),
-        arrayLiteral(h.map((x) => x.baseEnergyMwh)),
-        arrayLiteral(h.map((x) => x.heldFromMwh)),
-        arrayLiteral(h.map((x) => x.latestEnergyMwh)),
-        arrayLiteral(h.map((x) => x.latestEpochOffsetMwh)),
-        arrayLiteral(h.map((x) => x.latestRawMwh)),
-        arrayLiteral(h.map((x) => x.latestSeq)),
-        arrayLiteral(h.map((x) => x.reports)),
-        arrayLiteral(h.map((x) => x.allowedMwh)),
-        arrayLiteral(h.map((x) => x.elapsedMs)),
-        arrayLiteral(h.map((x) => x.ratedPowerW)),
-        arrayLiteral(h.map((x) => x.firstReceivedMs)),
-        arrayLiteral(h.map((x) => x.lastReceivedMs)),
-        arrayLiteral(h.map((x) => x.back)),
-        arrayLiteral(backOn.map((u) => u.row.meter_no)),
-      ],
-    );
-  }
-
-  /**
-   * Everything a batch writes, in one statement (one round trip): the meters' new registers
-   * and live readings, the raw readings, and the hourly rollups. Arrays go as literals built
-   * in one pass (arrayLiteral) rather than through the driver's per-element encoding.
-   */
-  private async writeBatch(
-    tx: Queryable,
-    items: ConsumptionItem[],
-    updates: Map<string, MeterUpdate>,
-    list: MeterUpdate[],
-  ): Promise<void> {
-    const known = items.filter((i) => updates.has(i.meterNo));
-    const hourly: {
-      meterNo: string;
-      hourMs: number;
-      energyMwh: number;
-      maxPowerW: number | null;
-      reports: number;
-    }[] = [];
-    for (const u of list) {
-      for (const [hourMs, h] of u.hourly) {
-        hourly.push({
-          meterNo: u.row.meter_no,
-          hourMs,
-          energyMwh: h.energyMwh,
-          maxPowerW: h.maxPowerW,
-          reports: h.reports,
-        });
-      }
-    }
-    await tx.query(
-      `WITH m AS (
-         UPDATE meters AS m SET
-           energy_mwh = u.energy_mwh,
-           legacy_raw_mwh = u.legacy_raw_mwh,
-           epoch_offset_mwh = u.epoch_offset_mwh,
-           last_report_ts = u.last_report_ts,
-           register_at_ms = u.register_at_ms,
-           last_seq = u.last_seq,
-           power_w = u.power_w,
-           relay = u.relay,
-           meter_balance_mwh = u.meter_balance_mwh,
-           last_seen = GREATEST(m.last_seen, to_timestamp(u.last_seen_ms / 1000.0)),
-           status = CASE WHEN u.comes_online THEN 'online' ELSE m.status END,
-           event_seq = m.event_seq + 1
-         FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],
-                     $7::int[], $8::text[], $9::bigint[], $10::bigint[], $11::bool[], $23::bigint[])
-           AS u(meter_no, energy_mwh, legacy_raw_mwh, epoch_offset_mwh, last_report_ts, last_seq,
-                power_w, relay, meter_balance_mwh, last_seen_ms, comes_online, register_at_ms)
-         WHERE m.meter_no = u.meter_no),
-       r AS (
-         INSERT INTO readings (meter_no, seq, energy_mwh, power_w, reported_at, received_at)
-         SELECT meter_no, seq, energy_mwh, power_w, to_timestamp(reported_s), to_timestamp(received_ms / 1000.0)
-           FROM unnest($12::text[], $13::bigint[], $14::bigint[], $15::int[], $16::bigint[], $17::bigint[])
-             AS r(meter_no, seq, energy_mwh, power_w, reported_s, received_ms)
-         ON CONFLICT DO NOTHING)
-       INSERT INTO consumption_hourly (meter_no, hour, energy_mwh, max_power_w, reports)
-       SELECT meter_no, to_timestamp(hour_ms / 1000.0), energy_mwh, max_power_w, reports
-         FROM unnest($18::text[], $19::bigint[], $20::bigint[], $21::int[], $22::int[])
-           AS h(meter_no, hour_ms, energy_mwh, max_power_w, reports)
-       ON CONFLICT (meter_no, hour) DO UPDATE SET
-         energy_mwh = consumption_hourly.energy_mwh + EXCLUDED.energy_mwh,
-         max_power_w = GREATEST(consumption_hourly.max_power_w, EXCLUDED.max_power_w),
-         reports = consumption_hourly.reports + EXCLUDED.reports`,
-      [
-        arrayLiteral(list.map((u) => u.row.meter_no)),
-        arrayLiteral(list.map((u) => u.state.energyMwh)),
-        arrayLiteral(list.map((u) => u.state.legacyRawMwh)),
-        arrayLiteral(list.map((u) => u.state.epochOffsetMwh)),
-        arrayLiteral(list.map((u) => u.state.lastReportTs)),
-        arrayLiteral(list.map((u) => u.maxSeq)),
-        arrayLiteral(list.map((u) => u.powerW)),
-        arrayLiteral(list.map((u) => u.relay)),
-        arrayLiteral(list.map((u) => u.meterBalanceMwh)),
-        arrayLiteral(list.map((u) => u.lastSeenMs)),
-        arrayLiteral(list.map(comesOnline)),
-        arrayLiteral(known.map((i) => i.meterNo)),
-        arrayLiteral(known.map((i) => i.seq)),
-        arrayLiteral(known.map((i) => i.energyMwh)),
-        arrayLiteral(known.map((i) => (i.powerW === null ? null : Math.round(i.powerW)))),
-        arrayLiteral(known.map((i) => i.reportTs)),
-        arrayLiteral(known.map((i) => i.receivedAtMs)),
-        arrayLiteral(hourly.map((h) => h.meterNo)),
-        arrayLiteral(hourly.map((h) => h.hourMs)),
-        arrayLiteral(hourly.map((h) => h.energyMwh)),
-        arrayLiteral(hourly.map((h) => h.maxPowerW)),
-        arrayLiteral(hourly.map((h) => h.reports)),
-        arrayLiteral(list.map((u) => u.registerAtMs)),
-      ],
-    );
   }
 }
 

@@ -8,7 +8,6 @@ import {
   type BalanceUpdated,
   type ClientToServerEvents,
   type ServerToClientEvents,
-  type SocketConnectError,
   type SubscribeMeterAck,
 } from '@umeme/protocol';
 import { Redis } from 'ioredis';
@@ -44,7 +43,9 @@ import {
 import { REALTIME_LIMITS } from './realtime.limits';
 import { RealtimeService } from './realtime.service';
 import { guardRecovery } from './recovery-guard';
+import { redisNames, withSettledSessionWrites } from './redis-adapter';
 import { mayReach, replayAdapter } from './replay-adapter';
+import { connectError, limitClientEvents, TooManyConnections } from './socket-guards';
 
 type UserCaller = Extract<Caller, { kind: 'user' }>;
 
@@ -84,15 +85,6 @@ const meterNoPattern = new RegExp(METER_NO_PATTERN_SOURCE);
  * instance emits only the changes it made itself; with Redis the adapter carries them to the
  * sockets of every other instance.
  */
-/** The Redis stream, channel and key names of a deployment's Socket.IO adapter. */
-export function redisNames(deployment: string) {
-  return {
-    streamName: `${deployment}:socket.io`,
-    channelPrefix: `${deployment}:socket.io`,
-    sessionKeyPrefix: `${deployment}:socket.io:session:`,
-  };
-}
-
 export class RealtimeGateway {
   readonly io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
   readonly nsp: BalanceNamespace;
@@ -460,7 +452,7 @@ export class RealtimeGateway {
     );
     expiry.unref();
     socket.once('disconnect', () => clearTimeout(expiry));
-    this.limitClientEvents(socket);
+    limitClientEvents(socket, () => this.refused.inc({ reason: 'client_flood' }));
     void socket.join(
       // The operators' feed: every role that may read the console, and no other.
       can(caller, 'console.view') ? [userRoom(caller.userId), ADMINS_ROOM] : [userRoom(caller.userId)],
@@ -542,64 +534,4 @@ export class RealtimeGateway {
       return { ok: false, error: 'INTERNAL', message: 'Something went wrong on our side.' };
     }
   }
-
-  /** A socket that floods the server with requests is cut; normal clients send a handful. */
-  private limitClientEvents(socket: BalanceSocket): void {
-    let windowStart = Date.now();
-    let count = 0;
-    socket.use((_packet, next) => {
-      const now = Date.now();
-      if (now - windowStart >= REALTIME_LIMITS.clientEventWindowMs) {
-        windowStart = now;
-        count = 0;
-      }
-      count++;
-      if (count > REALTIME_LIMITS.clientEventsPerWindow) {
-        this.refused.inc({ reason: 'client_flood' });
-        socket.disconnect(true);
-        return;
-      }
-      next();
-    });
-  }
-}
-
-class TooManyConnections extends Error {}
-
-function connectError(err: unknown): Error & { data: { error: SocketConnectError; message: string } } {
-  let code: SocketConnectError = 'UNAVAILABLE';
-  let message = 'The live link is unavailable; try again shortly.';
-  if (err instanceof TooManyConnections) {
-    code = 'TOO_MANY_CONNECTIONS';
-    message = 'Too many open connections for this account; close a tab or two.';
-  } else if (err instanceof AppError && err.code === 'UNAUTHENTICATED') {
-    code = 'UNAUTHENTICATED';
-    message = err.message;
-  }
-  return Object.assign(new Error(code), { data: { error: code, message } });
-}
-
-/**
- * The Redis streams adapter saves a disconnected socket's recovery session with a SET whose
- * promise nobody awaits; with Redis down that is an unhandled rejection, which stops a Node
- * process by default. This hands the adapter the same client with every SET observed: the
- * session is then simply not saved, and that socket's reconnect is not recovered (it refetches).
- */
-function withSettledSessionWrites(redis: Redis, logger: Logger): Redis {
-  const log = logger.child({ part: 'redis' });
-  return new Proxy(redis, {
-    get(target, prop) {
-      if (prop === 'set') {
-        return (...args: unknown[]) => {
-          const written = (target.set as (...a: unknown[]) => Promise<unknown>)(...args);
-          written.catch((err: unknown) =>
-            log.debug({ err: (err as Error).message }, 'socket session not saved to redis'),
-          );
-          return written;
-        };
-      }
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }
