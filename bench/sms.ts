@@ -86,7 +86,12 @@ async function outboxCount(t: TestApp, statuses: string[]): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const t = await startTestApp(db, { SMS_QUIET_HOURS: null, SMS_SEND_INTERVAL_MS: 200 });
+  // Unpaced (SMS_SEND_MAX_PER_S): this measures the outbox's own rate, not a gateway contract's.
+  const t = await startTestApp(db, {
+    SMS_QUIET_HOURS: null,
+    SMS_SEND_INTERVAL_MS: 200,
+    SMS_SEND_MAX_PER_S: 10_000,
+  });
   try {
     const prefix = `SB${randomBytes(2).toString('hex')}`;
     const fleet = await seedFleet(t, METERS, prefix);

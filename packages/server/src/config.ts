@@ -308,6 +308,8 @@ const envSchema = z.object({
     }),
   /** how often each instance sends what the SMS outbox holds */
   SMS_SEND_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2_000),
+  /** SMS this instance hands the gateway a second, at most: what the gateway contract allows */
+  SMS_SEND_MAX_PER_S: positiveInt.max(10_000).default(10),
   /** first retry of a message the gateway refused before sending; it doubles up to SMS_RETRY_MAX_MS */
   SMS_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   SMS_RETRY_MAX_MS: z.coerce

@@ -184,6 +184,34 @@ describe('SMS outbox', () => {
     expect(await outbox.enqueueMany(db, [])).toBe(0);
   });
 
+  it('hands the gateway no more messages a second than SMS_SEND_MAX_PER_S allows, in order', async () => {
+    const client = new AfricasTalkingClient({ baseUrl: gatewayUrl, ...creds });
+    const sentAt: number[] = [];
+    const paced = new SmsOutbox({
+      db,
+      sender: {
+        sendSms: (to, message) => {
+          sentAt.push(performance.now());
+          return client.sendSms(to, message);
+        },
+      },
+      logger: pino({ level: 'silent' }),
+      paybill: '4123456',
+      quietHours: null,
+      maxPerSecond: 20,
+    });
+    for (let i = 0; i < 6; i++) await paced.enqueue(db, receipt(i));
+    const result = await paced.drain();
+    expect(result.sent).toBe(6);
+    // 50 ms apart at least (a timer may fire a millisecond early by this clock); never sooner
+    const gaps = sentAt.slice(1).map((t, i) => t - sentAt[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(48);
+    expect(emulator.messages.map((m) => m.text.match(/QJK\d/)?.[0])).toEqual(
+      Array.from({ length: 6 }, (_, i) => `QJK${i}`),
+    );
+    await paced.stop();
+  });
+
   it('stores delivery reports, never undoes a final one, and adds up the month’s cost', async () => {
     await outbox.enqueue(db, receipt(1));
     await outbox.enqueue(db, receipt(2));

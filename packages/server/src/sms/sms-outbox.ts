@@ -73,6 +73,12 @@ export interface SmsOutboxOptions {
   /** First retry after this, doubling up to `backoffMaxMs` (defaults: SMS_OUTBOX_LIMITS). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Messages a second this instance hands the gateway at most (SMS_SEND_MAX_PER_S): gateways
+   * throttle single sends (commonly 5 to 10 a second), and a burst of receipts sent as fast as
+   * the gateway answers takes the CPU and database the payments themselves need. Unlimited when unset.
+   */
+  maxPerSecond?: number;
 }
 
 interface ClaimedRow {
@@ -86,6 +92,8 @@ export class SmsOutbox {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<DrainResult> | null = null;
+  /** when the next send may start (real time, whatever `now` says: the pacing is real) */
+  private nextSendAt = 0;
 
   constructor(private readonly opts: SmsOutboxOptions) {
     this.now = opts.now ?? Date.now;
@@ -165,19 +173,35 @@ export class SmsOutbox {
          SELECT id FROM sms_outbox WHERE status = 'queued' AND next_attempt_at <= $1
          ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
        RETURNING id, phone, body, attempts`,
-      [new Date(nowMs), SMS_OUTBOX_LIMITS.batchSize],
+      // Paced, a pass claims about two seconds' worth: the rest stays queued for the next pass
+      // (or another instance) rather than sitting claimed while it waits its turn.
+      [
+        new Date(nowMs),
+        Math.min(SMS_OUTBOX_LIMITS.batchSize, Math.ceil(2 * (this.opts.maxPerSecond ?? Infinity))),
+      ],
     );
     result.claimed = rows.length;
     let next = 0;
     const worker = async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
+        await this.paced();
         const outcome = await this.sendOne(row);
         result[outcome]++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(SMS_OUTBOX_LIMITS.concurrency, rows.length) }, worker));
     return result;
+  }
+
+  /** Waits for this send's turn under `maxPerSecond`, turns being handed out in order. */
+  private async paced(): Promise<void> {
+    const perSecond = this.opts.maxPerSecond;
+    if (perSecond === undefined) return;
+    const now = performance.now();
+    const at = Math.max(now, this.nextSendAt);
+    this.nextSendAt = at + 1000 / perSecond;
+    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
   }
 
   private async sendOne(row: ClaimedRow): Promise<'sent' | 'retried' | 'failed' | 'unknown'> {

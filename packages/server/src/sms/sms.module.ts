@@ -75,6 +75,7 @@ export async function startSms(deps: SmsModuleDeps): Promise<SmsModule> {
     quietHours: config.SMS_QUIET_HOURS,
     backoffBaseMs: config.SMS_RETRY_BASE_MS,
     backoffMaxMs: config.SMS_RETRY_MAX_MS,
+    maxPerSecond: config.SMS_SEND_MAX_PER_S,
   });
   const on = config.mode.sms !== 'off';
   let kick: NodeJS.Timeout | null = null;
