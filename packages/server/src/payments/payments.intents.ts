@@ -20,7 +20,7 @@ import type { CreditRequest, CreditService } from '../credit/credit.service';
 import { LOCKED_METER_KEYS, type LockedMeter } from '../credit/credit.sql';
 import { arrayLiteral, deferOrRun, type Db, type Queryable } from '../db/db';
 import { Batcher } from '../shared/batcher';
-import type { AlertChanged, EventBus, PaymentFailed, PaymentSucceeded } from '../shared/events';
+import type { AlertChanged, EventBus, PaymentFailed } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
 import type { ErrorBody, IntentStatus, StkPushResponse } from './payments.schema';
 
@@ -167,6 +167,18 @@ export interface BatchedSettle {
   /** the intent's meter, when it was read before (it never changes): its locks and reads go with BEGIN */
   meterNo: string | null;
   out?: Settled | null;
+}
+
+/**
+ * An STK payment credited. Not an event: the credit's own events (`meter_changed`,
+ * `credit_limit_changed`) tell everyone who listens; this names the intent for the failpoints.
+ */
+export interface PaymentSucceeded {
+  meterNo: string;
+  userId: string;
+  intentId: string;
+  transactionId: string;
+  amountCents: number;
 }
 
 export interface Settled {

@@ -41,7 +41,7 @@ import type { PaymentStageDeps } from './payment-stage';
  * The third stage: a stored callback settled against its intent. Every path locks the intent
  * first. One by one while few are settling; under load, confirmed successes settle together in
  * one pipelined transaction (group commit). Both credit through `CreditService`'s one path,
- * whose events follow the commit; what is payments' own (payment_succeeded, alerts of a refused
+ * whose events follow the commit; what is payments' own (payment_failed, alerts of a refused
  * callback, a republish) is published here once the transaction has returned.
  */
 export class Settlement {
@@ -406,7 +406,6 @@ export class Settlement {
     if (s.succeeded) {
       // the credit's own events went out when its transaction committed
       await this.deps.failpoints.afterCreditCommitted?.(s.succeeded.intentId);
-      this.deps.bus.emit('payment_succeeded', s.succeeded);
       await this.deps.failpoints.afterPublished?.(s.succeeded.intentId);
     }
     if (s.failed) this.deps.bus.emit('payment_failed', s.failed);

@@ -100,39 +100,34 @@ export class Batcher<T> {
     this.running++;
     const batch = this.queue.splice(0, this.opts.maxBatch);
     this.releaseWaiters();
-    // The next batch starts before this one's items resume: their callers' work after the commit
-    // (answers, acknowledgements, logs) then overlaps the next batch's first round trip instead
-    // of delaying it. Under the payments benchmark's load that work took a few milliseconds of
-    // every batch, during which the database had nothing of ours to do.
-    const next = () => {
-      this.running--;
-      // whatever arrived meanwhile has already waited one commit: apply it now
-      if (this.queue.length > 0) this.run();
-      if (this.queue.length > 0) this.schedule();
-    };
-    void this.opts.apply(batch.map((w) => w.item)).then(
-      () => {
-        next();
-        for (const w of batch) w.resolve();
-      },
-      async (err: unknown) => {
-        const retrying = !this.closing && this.opts.retryable?.(err) === true;
-        this.opts.onError(
-          err,
-          batch.map((w) => w.item),
-          retrying,
-        );
-        if (!retrying) {
-          next();
-          for (const w of batch) w.reject(err);
-          return;
-        }
-        // Still counted as running while it waits: nothing overtakes it.
-        await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 1000));
-        this.queue.unshift(...batch);
-        next();
-      },
-    );
+    void this.opts
+      .apply(batch.map((w) => w.item))
+      .then(
+        () => {
+          for (const w of batch) w.resolve();
+        },
+        async (err: unknown) => {
+          const retrying = !this.closing && this.opts.retryable?.(err) === true;
+          this.opts.onError(
+            err,
+            batch.map((w) => w.item),
+            retrying,
+          );
+          if (!retrying) {
+            for (const w of batch) w.reject(err);
+            return;
+          }
+          // Still counted as running while it waits: nothing overtakes it.
+          await new Promise((r) => setTimeout(r, this.opts.retryDelayMs ?? 1000));
+          this.queue.unshift(...batch);
+        },
+      )
+      .finally(() => {
+        this.running--;
+        // whatever arrived meanwhile has already waited one commit: apply it now
+        if (this.queue.length > 0) this.run();
+        if (this.queue.length > 0) this.schedule();
+      });
   }
 
   private releaseWaiters(): void {

@@ -39,15 +39,6 @@ export interface AlertChanged {
   hoursLeft?: number;
 }
 
-/** An STK payment credited (after commit). Money in cents. */
-export interface PaymentSucceeded {
-  meterNo: string;
-  userId: string;
-  intentId: string;
-  transactionId: string;
-  amountCents: number;
-}
-
 /** An STK payment that ended without money (cancelled, wrong PIN, expired…), with a readable reason. */
 export interface PaymentFailed {
   meterNo: string;
@@ -85,7 +76,6 @@ export interface DomainEvents {
   alert_changed: [AlertChanged];
   /** an operator acknowledged an alert (after commit) */
   alert_acknowledged: [{ alertId: number; meterNo: string; kind: string; closed: boolean }];
-  payment_succeeded: [PaymentSucceeded];
   /** an STK callback matched no payment request: kept for operator review (after commit) */
   payment_orphaned: [{ callbackId: string; amountCents: number | null; receipt: string | null }];
   /** an operator assigned or dismissed an orphan callback (after commit) */
