@@ -2,9 +2,18 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/db';
 import type { DeviceAuthenticator } from '../mqtt/broker';
 
-/** Device secrets: 256 random bits, shown once, stored as sha256. */
+/**
+ * Device secrets: 256 random bits, shown once, stored as sha256. base64url, and never starting
+ * with '-' or '_': a spreadsheet reads a leading '-' as a formula, so the rotation CSV defuses
+ * such a cell with a quote, and the operator would have flashed that quote into the meter (one
+ * secret in 64; found when the dynsec test drew one). A command line would take it for an
+ * option too. Redrawing costs a thirty-second of a bit.
+ */
 export function newDeviceSecret(): string {
-  return randomBytes(32).toString('base64url');
+  for (;;) {
+    const secret = randomBytes(32).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(secret)) return secret;
+  }
 }
 
 export function hashDeviceSecret(secret: string): string {
