@@ -38,7 +38,10 @@ export interface CustomerNotice {
 /** Delivers notices (queues SMS, sends pushes); a channel skips those it does not apply to. */
 export type NoticeChannel = (notices: readonly CustomerNotice[]) => Promise<void>;
 
-const RECIPIENT_SQL = `SELECT u.id AS user_id, ${ACCOUNT_NO_SQL} AS account_no, u.phone, u.locale, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh
+/** A `Recipient` from meters `m` joined to their owners `u`. */
+const RECIPIENT_COLUMNS = `u.id AS user_id, ${ACCOUNT_NO_SQL} AS account_no, u.phone, u.locale, (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh`;
+
+const RECIPIENT_SQL = `SELECT ${RECIPIENT_COLUMNS}
   FROM meters m JOIN users u ON u.id = m.user_id
   WHERE m.meter_no = $1 AND u.disabled_at IS NULL`;
 
@@ -63,8 +66,7 @@ export const NOTICES_AT_ONCE = 2;
 const CREDIT_NOTICES_PER_BATCH = 200;
 
 const CREDIT_NOTICES_SQL = `SELECT x.n::int AS n, t.source, t.external_ref, t.receipt->>'debtCents' AS debt_cents,
-       u.id AS user_id, ${ACCOUNT_NO_SQL} AS account_no, u.phone, u.locale,
-       (m.credit_limit_mwh - m.energy_mwh)::bigint AS balance_mwh
+       ${RECIPIENT_COLUMNS}
   FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(transaction_id, meter_no, n)
   JOIN transactions t ON t.id = x.transaction_id
   JOIN meters m ON m.meter_no = x.meter_no

@@ -166,7 +166,11 @@ export class PushService {
     }
     if (rows.length === 0) return 0;
     const byUser = new Map<string, SubscriptionRow[]>();
-    for (const row of rows) byUser.set(row.user_id, [...(byUser.get(row.user_id) ?? []), row]);
+    for (const row of rows) {
+      const list = byUser.get(row.user_id);
+      if (list) list.push(row);
+      else byUser.set(row.user_id, [row]);
+    }
     const sends = notices.flatMap(({ userId, kind, render }) =>
       (byUser.get(userId) ?? [])
         .filter((row) => row.kinds.includes(kind))

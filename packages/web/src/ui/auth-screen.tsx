@@ -4,6 +4,7 @@ import { errorText } from '../i18n/error-text';
 import type { StoredAuth } from '../state/auth-storage';
 import { normalizeKenyanPhone } from '../state/format';
 import { AuthTop } from './auth-top';
+import { CodeField } from './auth-fields';
 import { useI18n } from './i18n-context';
 import { navigate } from './navigation';
 
@@ -92,20 +93,7 @@ export function AuthScreen({
           <h1>{t('checkMessages')}</h1>
           <p className="muted">{t('codeSent', { email: pendingEmail })}</p>
           <form onSubmit={(e) => void confirm(e)}>
-            <label className="field">
-              <span>{t('codeLabel')}</span>
-              <input
-                name="code"
-                inputMode="numeric"
-                autoComplete="one-time-code"
-                pattern="[0-9]*"
-                maxLength={10}
-                required
-                value={code}
-                onChange={(e) => setCode(e.target.value)}
-              />
-              <small className="muted">{t('codeHint')}</small>
-            </label>
+            <CodeField value={code} onChange={setCode} />
             {error && (
               <p className="form-error" role="alert" data-testid="auth-error">
                 {error}

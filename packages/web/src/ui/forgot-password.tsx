@@ -2,6 +2,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import './account.css';
 import { createHttpClient } from '../api/http-client';
 import { AuthTop } from './auth-top';
+import { CodeField, NewPasswordField } from './auth-fields';
 import { errorText } from '../i18n/error-text';
 import { useI18n } from './i18n-context';
 import { navigate } from './navigation';
@@ -93,33 +94,8 @@ export function ForgotPassword() {
     body = (
       <form onSubmit={save} data-testid="reset-code-step">
         <p className="muted">{t('resetSent', { login: sentTo })}</p>
-        <label className="field">
-          <span>{t('codeLabel')}</span>
-          <input
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="[0-9]*"
-            maxLength={10}
-            required
-            value={code}
-            onChange={(e) => setCode(e.target.value)}
-          />
-          <small className="muted">{t('codeHint')}</small>
-        </label>
-        <label className="field">
-          <span>{t('resetNewPassword')}</span>
-          <input
-            name="new-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            value={newPassword}
-            onChange={(e) => setNewPassword(e.target.value)}
-          />
-          <small className="muted">{t('passwordHint')}</small>
-        </label>
+        <CodeField value={code} onChange={setCode} />
+        <NewPasswordField label={t('resetNewPassword')} value={newPassword} onChange={setNewPassword} />
         {errorLine}
         <button className="button primary block" type="submit" disabled={busy} data-testid="reset-save">
           {busy ? t('working') : t('resetSave')}

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { answer, createApiClient, timeout } from '../api/http-client';
 import type { StoredAuth } from '../state/auth-storage';
 import { AuthTop } from './auth-top';
+import { NewPasswordField } from './auth-fields';
 import { errorText } from '../i18n/error-text';
 import { useI18n } from './i18n-context';
 
@@ -59,20 +60,7 @@ export function TemporaryPasswordScreen({
               data-testid="tmp-current"
             />
           </label>
-          <label className="field">
-            <span>{t('tmpNew')}</span>
-            <input
-              name="new-password"
-              type="password"
-              autoComplete="new-password"
-              required
-              minLength={8}
-              value={next}
-              onChange={(e) => setNext(e.target.value)}
-              data-testid="tmp-new"
-            />
-            <small className="muted">{t('passwordHint')}</small>
-          </label>
+          <NewPasswordField label={t('tmpNew')} value={next} onChange={setNext} testId="tmp-new" />
           {error && (
             <p className="form-error" role="alert" data-testid="tmp-error">
               {error}
