@@ -5,17 +5,18 @@
  * Query against the Daraja emulator first, as in production (DARAJA_VERIFY_WITH_QUERY).
  *
  * The server runs in this process; callbacks are sent and `command/balance` observed from a
- * child process, so the client does not share the server's event loop. Runs on PGlite, and on
+ * child process, so the client does not share the server's event loop. `npm run bench` runs it
+ * with the server's V8 flags (packages/server/src/node-flags.ts); run alone, pass them to node. Runs on PGlite, and on
  * PostgreSQL when DATABASE_URL is set (with the machine's broker when MQTT_URL is set).
  *
- *   npx tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
+ *   node --max-semi-space-size=16 --import tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
  *                             [--rate N  phase 2 at N callbacks/s instead of half the measured capacity]
  */
 import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
@@ -495,6 +496,11 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     let tripsDuring = new Map<string, number>();
     // The server's event loop during phase 2: a stall there shows in every in-flight callback.
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    // ... and its garbage collector's pauses there (each stops the event loop).
+    const gcPausesMs: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) gcPausesMs.push(entry.duration);
+    });
     const result = await new Promise<SenderResult>((resolve, reject) => {
       child.on('message', (m) => {
         const mark = (m as Partial<Mark>).mark;
@@ -515,11 +521,13 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
               .filter(([, n]) => n > 0),
           );
           loopDelay.enable();
+          gcObserver.observe({ entryTypes: ['gc'] });
           serverLatenciesPhase1 = serverLatencies;
           serverLatencies = [];
           for (const list of Object.values(stages)) list.length = 0;
         } else {
           loopDelay.disable();
+          gcObserver.disconnect();
           resolve(m as SenderResult);
         }
       });
@@ -568,6 +576,15 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         ...serverSummary(serverLatencies),
         eventLoopDelayMsP99: Math.round(loopDelay.percentile(99) / 1e5) / 10,
         eventLoopDelayMsMax: Math.round(loopDelay.max / 1e5) / 10,
+        gcPauses: gcPausesMs.length,
+        gcPauseMsP99:
+          Math.round(
+            percentile(
+              gcPausesMs.sort((a, b) => a - b),
+              99,
+            ) * 10,
+          ) / 10,
+        gcPauseMsMax: Math.round((gcPausesMs.at(-1) ?? NaN) * 10) / 10,
         // p50/p99 of each stage on the server (batched settles only for 'settle')
         stagesMs: Object.fromEntries(
           Object.entries(stages).map(([name, list]) => {

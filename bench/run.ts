@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SERVER_NODE_FLAGS } from '../packages/server/src/node-flags';
 
 const { values } = parseArgs({ options: { only: { type: 'string' } } });
 
@@ -177,7 +178,7 @@ async function main(): Promise<void> {
       continue;
     }
     console.log(`\n▶ ${s.name}`);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path, ...s.args], {
+    const r = spawnSync(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', path, ...s.args], {
       env,
       encoding: 'utf8',
       timeout: s.timeoutMs ?? 10 * 60_000,

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { SERVER_NODE_FLAGS } from '../../packages/server/src/node-flags';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = join(REPO_ROOT, 'packages/server/src/main.ts');
@@ -57,7 +58,7 @@ export function startedOrEnded(run: ServerRun): Promise<'started' | 'ended'> {
 }
 
 export function spawnServer(env: Record<string, string>): ServerRun {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', MAIN], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...SPAWN_BASE_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -181,7 +181,8 @@ export function createAfricasTalkingEmulator(options: AfricasTalkingEmulatorOpti
         delivery: 'Sent',
       };
       messages.push(sms);
-      if (messages.length > maxMessages) messages.splice(0, messages.length - maxMessages);
+      // trimmed a tenth at a time, not one message per send off the front of a full list
+      if (messages.length > maxMessages * 1.1) messages.splice(0, messages.length - maxMessages);
       const cost = AT_EMULATOR_COST_PER_PART * length.parts;
       totalCost += cost;
       scheduleReport(sms, outcome);

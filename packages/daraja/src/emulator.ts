@@ -165,7 +165,10 @@ export interface DarajaEmulatorControls {
    * Daraja's gateway does: `500.003.02` Spike Arrest Violation or `500.003.03` Quota Violation.
    */
   rejectNext(count: number, kind: EmulatorRejection): void;
-  /** Every OAuth and API request as it arrived (path without query, epoch ms); capped, oldest dropped. */
+  /**
+   * Every OAuth and API request as it arrived (path without query, epoch ms): the newest
+   * EMULATOR_MAX_ARRIVALS at least, the oldest dropped a tenth of that at a time.
+   */
   readonly arrivals: readonly { path: string; atMs: number }[];
   /** Resolves once no callback or C2B delivery is in flight. */
   idle(): Promise<void>;
@@ -574,7 +577,10 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     const path = request.url.split('?')[0] ?? '';
     if (!path.startsWith('/oauth/') && !path.startsWith('/mpesa/')) return;
     arrivals.push({ path, atMs: Date.now() });
-    if (arrivals.length > EMULATOR_MAX_ARRIVALS) arrivals.splice(0, arrivals.length - EMULATOR_MAX_ARRIVALS);
+    // Trimmed a tenth at a time: cutting one entry off the front of a full log on every request
+    // moved 10,000 entries per request (a tenth of the server's time in the payments benchmark).
+    if (arrivals.length > EMULATOR_MAX_ARRIVALS * 1.1)
+      arrivals.splice(0, arrivals.length - EMULATOR_MAX_ARRIVALS);
     if (!path.startsWith('/mpesa/') || rejections.left <= 0) return;
     rejections.left -= 1;
     calls.rateLimited += 1;

@@ -79,7 +79,9 @@ export function replayAdapter(
       if (broadcastOpts.rooms.size > 0 && !this.mayReach(broadcastOpts.rooms)) return;
       super.broadcast(...args);
       const packets = (this as unknown as { packets?: unknown[] }).packets;
-      if (Array.isArray(packets) && packets.length > opts.maxPackets)
+      // Trimmed a tenth at a time: one packet off the front of a full buffer on every broadcast
+      // would move the whole buffer each time.
+      if (Array.isArray(packets) && packets.length > opts.maxPackets * 1.1)
         packets.splice(0, packets.length - opts.maxPackets);
     }
   }

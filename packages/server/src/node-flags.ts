@@ -1,0 +1,10 @@
+/**
+ * The V8 flags the server runs with: `npm start`, `npm run start:prod` (and so the Dockerfile
+ * and the systemd unit), the benchmarks and the tests that spawn a server all pass these.
+ *
+ * `--max-semi-space-size=16` caps the young generation at 16 MB a half. Unset, V8 sizes it by
+ * the machine's memory and grows it under load: 64 MB a half on a 24 GiB machine, where each
+ * scavenge of the payments path's short-lived objects stopped the server for 5–17 ms, every
+ * half second. Capped, they take 2–4 ms (docs/benchmarks.md, 7 Dec 2026).
+ */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'] as const;
