@@ -65,6 +65,13 @@ export const NOTICES_AT_ONCE = 2;
  */
 const CREDIT_NOTICES_PER_BATCH = 200;
 
+/**
+ * How long the first credit of a batch waits for others to join it. Without the wait, a batch
+ * was taken as soon as a turn was free: at 1,000 payments a second that was about seven credits
+ * a batch, three statements each. A receipt 100 ms later is no later for its customer.
+ */
+const CREDIT_NOTICES_GATHER_MS = 100;
+
 const CREDIT_NOTICES_SQL = `SELECT x.n::int AS n, t.source, t.external_ref, t.receipt->>'debtCents' AS debt_cents,
        ${RECIPIENT_COLUMNS}
   FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS x(transaction_id, meter_no, n)
@@ -127,8 +134,12 @@ export class CustomerNotices {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
-  private track(work: () => Promise<void>): void {
-    const p = this.inTurn(work).catch((err: unknown) =>
+  /** Runs `work` in its turn (after `afterMs`, when given), and keeps it in `inFlight` until done. */
+  private track(work: () => Promise<void>, afterMs = 0): void {
+    const turn = () => this.inTurn(work);
+    const started =
+      afterMs > 0 ? new Promise<void>((resolve) => setTimeout(resolve, afterMs)).then(turn) : turn();
+    const p = started.catch((err: unknown) =>
       this.logger.error(
         { err: err instanceof Error ? err.message : String(err) },
         'preparing a notice failed',
@@ -157,16 +168,22 @@ export class CustomerNotices {
     }
   }
 
-  /** One batch for the credits that wait, once its turn comes (they keep arriving meanwhile). */
+  /**
+   * One batch for the credits that wait, once its turn comes (they keep arriving meanwhile): a
+   * batch not yet full gathers for CREDIT_NOTICES_GATHER_MS first.
+   */
   private queueCreditBatch(): void {
     if (this.creditBatchQueued) return;
     this.creditBatchQueued = true;
-    this.track(async () => {
-      this.creditBatchQueued = false;
-      const batch = this.credits.splice(0, CREDIT_NOTICES_PER_BATCH);
-      if (this.credits.length > 0) this.queueCreditBatch();
-      await this.onCredits(batch);
-    });
+    this.track(
+      async () => {
+        this.creditBatchQueued = false;
+        const batch = this.credits.splice(0, CREDIT_NOTICES_PER_BATCH);
+        if (this.credits.length > 0) this.queueCreditBatch();
+        await this.onCredits(batch);
+      },
+      this.credits.length >= CREDIT_NOTICES_PER_BATCH ? 0 : CREDIT_NOTICES_GATHER_MS,
+    );
   }
 
   /** Receipts for purchases, and the emergency advance's notice, for many credits at once. */
