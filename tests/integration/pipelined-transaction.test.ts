@@ -76,6 +76,24 @@ describe.each(dbTargets())('pipelined transactions on %s', (_name, open) => {
     expect(rows[0]!.n).toBe(8);
   });
 
+  it.runIf(_name === 'postgres')(
+    'reads are planned for their values; the round trip that commits goes back to the default plan choice',
+    async () => {
+      const setting = `current_setting('plan_cache_mode')`;
+      const readMode = await db.pipelined(async (tx) => {
+        const [r] = await tx.queryMany([{ text: `SELECT ${setting} AS mode, $1::int AS n`, values: [1] }]);
+        // a write that fires checks of its own, sent with COMMIT: it records the mode it ran under
+        tx.defer({ text: `INSERT INTO ${table} (id, label) VALUES ($1, ${setting})`, values: [3000] });
+        return r!.rows[0]!.mode;
+      });
+      expect(readMode).toBe('force_custom_plan');
+      const { rows } = await db.query<{ label: string }>(`SELECT label FROM ${table} WHERE id = 3000`);
+      expect(rows[0]!.label).toBe('auto');
+      // and nothing of it outlives the transaction (SET LOCAL)
+      expect((await db.query<{ mode: string }>(`SELECT ${setting} AS mode`)).rows[0]!.mode).toBe('auto');
+    },
+  );
+
   it('a throw in the body rolls back what was already sent', async () => {
     const before = await count();
     await expect(

@@ -35,8 +35,9 @@ function statementName(sql: string): string | undefined {
  * Pipelined transactions send one simple query, which takes no parameters: a statement goes as
  * `EXECUTE name(literal, …)` of a statement `PREPARE`d on that connection the first time it is
  * sent there, so PostgreSQL parses and analyses it once per connection. It still plans each
- * execution for its values (`plan_cache_mode = force_custom_plan`, for the transaction only): a
- * generic plan made while a table was small (a new database) stays wrong once it has grown.
+ * execution for its values (`plan_cache_mode = force_custom_plan`, for the transaction only, up
+ * to the round trip that commits: PIPELINE_COMMIT_PLANS): a generic plan made while a table was
+ * small (a new database) stays wrong once it has grown.
  * SQL-level names (`p…`) stay apart from the protocol-level ones (`u…`) of `statementName`.
  * A connection whose pipelined round trip failed with a `PREPARE` in it is closed, not reused:
  * which of its statements were prepared is then unknown.
@@ -77,6 +78,16 @@ export function pipelinedText(
 }
 
 const PIPELINE_BEGIN = ['BEGIN', 'SET LOCAL plan_cache_mode = force_custom_plan'];
+
+/**
+ * The round trip that commits goes back to PostgreSQL's default plan choice first. Its
+ * statements write rows found by their keys, and the foreign-key checks those writes fire are
+ * cached plans too: forced custom, each check was planned again for every row (a third of
+ * PostgreSQL's planning in the payments benchmark, which fell from 1.5 s to 0.9 s a run,
+ * docs/benchmarks.md, 7 Dec 2026). The reads that need plans for their values come before it.
+ */
+const PIPELINE_COMMIT_PLANS = 'SET LOCAL plan_cache_mode = auto';
+const COMMIT: Statement = { text: 'COMMIT' };
 
 /**
  * A statement with its parameters written in as literals, for a multi-statement simple query
@@ -183,8 +194,14 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
       const pipe = pipelineOver(
         async (statements) => {
           const query = pipelinedText(statements, prepared);
-          const offset = begun ? 0 : PIPELINE_BEGIN.length;
-          const text = begun ? query.text : `${PIPELINE_BEGIN.join(';\n')};\n${query.text}`;
+          // BEGIN goes with the first round trip; a later one that commits resets the plan choice
+          const first = begun
+            ? statements.at(-1) === COMMIT
+              ? [PIPELINE_COMMIT_PLANS]
+              : []
+            : PIPELINE_BEGIN;
+          const offset = first.length;
+          const text = offset === 0 ? query.text : `${first.join(';\n')};\n${query.text}`;
           begun = true; // from here on, a failure must roll back
           let r: pg.QueryResult | pg.QueryResult[];
           try {
@@ -216,7 +233,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
       let result;
       try {
         result = await fn(withAfterCommit(pipe, queue));
-        if (begun || pipe.deferred > 0) await pipe.flush({ text: 'COMMIT' });
+        if (begun || pipe.deferred > 0) await pipe.flush(COMMIT);
       } catch (err) {
         if (begun && !uncertain) await c.query('ROLLBACK').catch(() => {});
         throw err;
