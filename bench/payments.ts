@@ -16,7 +16,7 @@ import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
@@ -512,8 +512,14 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     // ... and its garbage collector's pauses there (each stops the event loop).
     const gcPausesMs: number[] = [];
+    /** mark-compact pauses (the old generation's), apart from the young generation's scavenges */
+    const majorGcPausesMs: number[] = [];
     const gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) gcPausesMs.push(entry.duration);
+      for (const entry of list.getEntries()) {
+        gcPausesMs.push(entry.duration);
+        const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcPausesMs.push(entry.duration);
+      }
     });
     const result = await new Promise<SenderResult>((resolve, reject) => {
       child.on('message', (m) => {
@@ -601,6 +607,8 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
             ) * 10,
           ) / 10,
         gcPauseMsMax: Math.round((gcPausesMs.at(-1) ?? NaN) * 10) / 10,
+        majorGcPausesMs: majorGcPausesMs.map((ms) => Math.round(ms * 10) / 10),
+        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576),
         // p50/p99 of each stage on the server (batched settles only for 'settle')
         stagesMs: Object.fromEntries(
           Object.entries(stages).map(([name, list]) => {
