@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREDENTIALS, startEmulator } from '../../packages/daraja/src/test-support';
+import { SERVER_NODE_FLAGS } from '../../packages/server/src/node-flags';
 import { scratchDatabase } from '../helpers/scratch-db';
 import { licenseProblem, parseReport, type LicenseEntry } from '../../scripts/licenses.mjs';
 
@@ -214,7 +215,9 @@ describe('the production build', () => {
     const { scripts } = JSON.parse(readFileSync(join(copy, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>;
     };
-    expect(scripts['start:prod']).toBe('node --enable-source-maps packages/server/dist/main.js');
+    expect(scripts['start:prod']).toBe(
+      `node --enable-source-maps ${SERVER_NODE_FLAGS.join(' ')} packages/server/dist/main.js`,
+    );
   });
 });
 
