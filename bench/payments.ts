@@ -9,7 +9,7 @@
  * with the server's V8 flags (packages/server/src/node-flags.ts); run alone, pass them to node. Runs on PGlite, and on
  * PostgreSQL when DATABASE_URL is set (with the machine's broker when MQTT_URL is set).
  *
- *   node --max-semi-space-size=16 --import tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
+ *   node --max-semi-space-size=32 --import tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
  *                             [--rate N  phase 2 at N callbacks/s instead of half the measured capacity]
  */
 import { successCallbackFor } from './stk-success';
