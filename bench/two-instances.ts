@@ -15,7 +15,6 @@ import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { createDarajaEmulator, type StkCallbackBody } from '@umeme/daraja';
 import { testConfig } from '../packages/server/src/config';
 import { SYSTEM, type Caller } from '../packages/server/src/shared/access';
@@ -56,7 +55,7 @@ async function main(): Promise<void> {
     cleanups.push(() => broker.stop());
     const scratch = await scratchDatabase(base, 'umeme_bench2');
     cleanups.push(() => scratch.drop());
-    const pool = new pg.Pool({ connectionString: scratch.url, max: 2 });
+    const pool = scratch.pool(2);
     cleanups.push(() => pool.end());
     const defaults = testConfig();
     const credentials = {

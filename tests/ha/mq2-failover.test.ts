@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, waitFor, type TestMeterCreds } from '../helpers/app';
 import { writeGeneratorInput } from '../helpers/generator-input';
@@ -69,7 +69,7 @@ beforeAll(async () => {
   cleanups.push(() => broker.stop());
   const scratch = await scratchDatabase(DATABASE_URL, 'umeme_mq2');
   cleanups.push(() => scratch.drop());
-  const db = new pg.Pool({ connectionString: scratch.url, max: 2 });
+  const db = scratch.pool(2);
   cleanups.push(() => db.end());
   const jwtSecret = randomBytes(32).toString('hex');
 

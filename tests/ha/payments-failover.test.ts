@@ -1,11 +1,11 @@
 // Protects PAY-12 (issue 16, payments under failure): 200 STK callbacks over two instances, one killed with SIGKILL midway; M-Pesa's retries and the survivor's STK Query both arrive, and every payment is credited exactly once.
 import { randomBytes } from 'node:crypto';
 import { createDarajaEmulator, type DarajaEmulator } from '@umeme/daraja';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../packages/server/src/config';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
-import { scratchDatabase } from '../helpers/scratch-db';
+import { scratchDatabase, type ScratchDatabase } from '../helpers/scratch-db';
 import { spawnServer, stopAllServers, type ServerRun } from '../helpers/spawn-server';
 import { creditsOf, mwhForKes, newPayer, post, successCallback, type Payer } from '../payments/helpers';
 
@@ -38,7 +38,7 @@ async function jobLeasesOf(pool: pg.Pool, instanceId: string): Promise<number> {
 describe.skipIf(!DATABASE_URL)(
   'payments under failure across two instances on one PostgreSQL database',
   () => {
-    let db: { url: string; drop: () => Promise<void> };
+    let db: ScratchDatabase;
     let pool: pg.Pool;
     let emulator: DarajaEmulator;
     let victim: ServerRun;
@@ -47,7 +47,7 @@ describe.skipIf(!DATABASE_URL)(
 
     beforeAll(async () => {
       db = await scratchDatabase(DATABASE_URL!, 'umeme_payfail');
-      pool = new pg.Pool({ connectionString: db.url, max: 2 });
+      pool = db.pool(2);
       const defaults = testConfig();
       const credentials = {
         consumerKey: `key${randomBytes(4).toString('hex')}`,

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { ADMIN, startTestApp, type TestMeterCreds } from '../helpers/app';
 import { LeanMqttClient } from '../helpers/lean-mqtt';
 import { startOwnMosquitto } from '../helpers/mosquitto';
@@ -129,7 +129,7 @@ export async function runFleetSim(o: FleetSimOptions): Promise<FleetSimResult> {
     cleanups.push(() => broker.stop());
     const scratch = await scratchDatabase(o.databaseUrl, 'umeme_pay8');
     cleanups.push(() => scratch.drop());
-    const db = new pg.Pool({ connectionString: scratch.url, max: 2 });
+    const db = scratch.pool(2);
     cleanups.push(() => db.end());
     const jwtSecret = randomBytes(32).toString('hex');
 
