@@ -83,11 +83,17 @@ const PIPELINE_BEGIN = ['BEGIN', 'SET LOCAL plan_cache_mode = force_custom_plan'
  * The round trip that commits goes back to PostgreSQL's default plan choice first. Its
  * statements write rows found by their keys, and the foreign-key checks those writes fire are
  * cached plans too: forced custom, each check was planned again for every row (a third of
- * PostgreSQL's planning in the payments benchmark, which fell from 1.5 s to 0.9 s a run,
- * docs/benchmarks.md, 7 Dec 2026). The reads that need plans for their values come before it.
+ * PostgreSQL's planning in the payments benchmark, which fell from 1.5 s to 0.9 s a run:
+ * docs/payments.md, "7 Dec 2026, later"). The reads that need plans for their values come before it.
  */
 const PIPELINE_COMMIT_PLANS = 'SET LOCAL plan_cache_mode = auto';
 const COMMIT: Statement = { text: 'COMMIT' };
+
+/** What a pipelined round trip sends before its statements: BEGIN with the first, the plan reset with COMMIT. */
+function preamble(begun: boolean, statements: readonly Statement[]): readonly string[] {
+  if (!begun) return PIPELINE_BEGIN;
+  return statements.at(-1) === COMMIT ? [PIPELINE_COMMIT_PLANS] : [];
+}
 
 /**
  * A statement with its parameters written in as literals, for a multi-statement simple query
@@ -194,12 +200,7 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
       const pipe = pipelineOver(
         async (statements) => {
           const query = pipelinedText(statements, prepared);
-          // BEGIN goes with the first round trip; a later one that commits resets the plan choice
-          const first = begun
-            ? statements.at(-1) === COMMIT
-              ? [PIPELINE_COMMIT_PLANS]
-              : []
-            : PIPELINE_BEGIN;
+          const first = preamble(begun, statements);
           const offset = first.length;
           const text = offset === 0 ? query.text : `${first.join(';\n')};\n${query.text}`;
           begun = true; // from here on, a failure must roll back
