@@ -14,6 +14,7 @@
  */
 import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -489,13 +490,21 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       settleStage.settleInBatch.bind(settleStage),
       (item) => item.cb.CheckoutRequestID,
     );
+    // BENCH_TIMELINE=file: the steady phase's payments (received at, ms to published) and GC
+    // pauses (start, ms, kind), on the server's clock, to find what a tail coincides with.
+    const timeline = process.env.BENCH_TIMELINE
+      ? { payments: [] as [number, number][], gc: [] as [number, number, number][], lag: [] as [number, number][] }
+      : null;
     const mqttClient = t.app.mqtt;
     const publish = mqttClient.publish.bind(mqttClient);
     mqttClient.publish = (topic, payload, retain) => {
       const [, meterNo, , kind] = topic.split('/');
       if (kind === 'balance' && payload.length > 0 && meterNo !== undefined) {
         const limit = (JSON.parse(payload) as { creditLimit: number }).creditLimit;
-        serverLatencies.push(...received.cover(meterNo, limit, performance.now()));
+        const at = performance.now();
+        const covered = received.cover(meterNo, limit, at);
+        serverLatencies.push(...covered);
+        if (timeline) for (const ms of covered) timeline.payments.push([at - ms, ms]);
       }
       return publish(topic, payload, retain);
     };
@@ -520,10 +529,15 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     const gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         gcPausesMs.push(entry.duration);
+        if (timeline) {
+          const k = (entry as { detail?: { kind?: number } | null }).detail?.kind ?? 0;
+          timeline.gc.push([entry.startTime, entry.duration, k]);
+        }
         const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcPausesMs.push(entry.duration);
       }
     });
+    let lagTimer: NodeJS.Timeout | null = null;
     const result = await new Promise<SenderResult>((resolve, reject) => {
       child.on('message', (m) => {
         const mark = (m as Partial<Mark>).mark;
@@ -550,9 +564,20 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
           serverLatenciesPhase1 = serverLatencies;
           serverLatencies = [];
           for (const list of Object.values(stages)) list.length = 0;
+          if (timeline) {
+            timeline.payments.length = 0;
+            let last = performance.now();
+            lagTimer = setInterval(() => {
+              const now = performance.now();
+              if (now - last > 15) timeline.lag.push([last, now - last]);
+              last = now;
+            }, 5);
+          }
         } else {
           loopDelay.disable();
           gcObserver.disconnect();
+          if (lagTimer) clearInterval(lagTimer);
+          if (timeline) writeFileSync(process.env.BENCH_TIMELINE!, JSON.stringify(timeline));
           resolve(m as SenderResult);
         }
       });
@@ -560,6 +585,9 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       child.send(input);
     });
     child.kill();
+    // Leave the broker as it was found (the machine's Mosquitto keeps retained messages on disk):
+    // the bench's meters' retained limits are cleared.
+    await Promise.all(meterNos.map((m) => publish(`smartmeter/${m}/command/balance`, '', true)));
 
     const { rows } = await t.app.services.db.query<{ intents: number; credits: number }>(
       `SELECT (SELECT count(*)::int FROM payment_intents WHERE status = 'succeeded') AS intents,
