@@ -493,7 +493,11 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     // BENCH_TIMELINE=file: the steady phase's payments (received at, ms to published) and GC
     // pauses (start, ms, kind), on the server's clock, to find what a tail coincides with.
     const timeline = process.env.BENCH_TIMELINE
-      ? { payments: [] as [number, number][], gc: [] as [number, number, number][], lag: [] as [number, number][] }
+      ? {
+          payments: [] as [number, number][],
+          gc: [] as [number, number, number][],
+          lag: [] as [number, number][],
+        }
       : null;
     const mqttClient = t.app.mqtt;
     const publish = mqttClient.publish.bind(mqttClient);
