@@ -589,9 +589,6 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       child.send(input);
     });
     child.kill();
-    // Leave the broker as it was found (the machine's Mosquitto keeps retained messages on disk):
-    // the bench's meters' retained limits are cleared.
-    await Promise.all(meterNos.map((m) => publish(`smartmeter/${m}/command/balance`, '', true)));
 
     const { rows } = await t.app.services.db.query<{ intents: number; credits: number }>(
       `SELECT (SELECT count(*)::int FROM payment_intents WHERE status = 'succeeded') AS intents,

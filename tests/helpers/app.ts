@@ -3,6 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { buildApp, type BuildOptions, type UmemeApp } from '../../packages/server/src/app';
 import { testConfig, type Config } from '../../packages/server/src/config';
 import { SYSTEM } from '../../packages/server/src/shared/access';
+import { commandTopic } from '@umeme/protocol';
 import { pgliteTemplate } from './pglite-template';
 import { scratchDatabase } from './scratch-db';
 
@@ -44,6 +45,20 @@ let counter = 0;
 export function uniqueMeterNo(prefix = 'T'): string {
   counter++;
   return `${prefix}${randomBytes(3).toString('hex')}${counter}`.slice(0, 12);
+}
+
+/**
+ * Every meter's limit is a retained command/balance, which the machine's shared broker
+ * (MQTT_URL) keeps, on disk, after the app and its database are gone: a test app or benchmark
+ * on that broker clears its meters' on close, so the broker is left as it was found.
+ */
+async function clearRetainedLimits(app: UmemeApp): Promise<void> {
+  const { rows } = await app.services.db.query<{ meter_no: string }>(`SELECT meter_no FROM meters`);
+  for (let i = 0; i < rows.length; i += 500) {
+    await Promise.all(
+      rows.slice(i, i + 500).map((r) => app.mqtt.publish(commandTopic(r.meter_no, 'balance'), '', true)),
+    );
+  }
 }
 
 /** A fresh PostgreSQL database for one test app, dropped on close. */
@@ -90,6 +105,7 @@ export async function startTestApp(
   const login = await api<{ token: string }>('POST', '/auth/login', ADMIN);
   if (login.status !== 200) throw new Error(`admin login failed: ${JSON.stringify(login.body)}`);
   const adminToken = login.body.token;
+  const onSharedBroker = process.env.MQTT_URL !== undefined && config.MQTT_URL === process.env.MQTT_URL;
   return {
     app,
     url,
@@ -98,6 +114,18 @@ export async function startTestApp(
     api,
     async close() {
       const started = Date.now();
+      if (onSharedBroker) {
+        // a test that stopped the database or cut the broker closes anyway, and says so
+        const gaveUp = new Promise<string>((resolve) => setTimeout(resolve, 5_000, 'timed out').unref());
+        const outcome = await Promise.race([
+          clearRetainedLimits(app).then(
+            () => null,
+            (err: unknown) => String(err),
+          ),
+          gaveUp,
+        ]);
+        if (outcome !== null) console.warn(`retained limits left on ${process.env.MQTT_URL}: ${outcome}`);
+      }
       await app.close();
       const closed = Date.now();
       await pgdb?.drop();
