@@ -92,8 +92,11 @@ export class SmsOutbox {
   private readonly now: () => number;
   private timer: NodeJS.Timeout | null = null;
   private draining: Promise<DrainResult> | null = null;
-  /** when the next send may start (real time, whatever `now` says: the pacing is real) */
-  private nextSendAt = 0;
+  /**
+   * Settles with the moment the last turn to send began (real time, whatever `now` says: the
+   * pacing is real). Each turn waits for the one before it, then for 1/maxPerSecond after it.
+   */
+  private lastTurn: Promise<number> = Promise.resolve(-Infinity);
 
   constructor(private readonly opts: SmsOutboxOptions) {
     this.now = opts.now ?? Date.now;
@@ -194,14 +197,25 @@ export class SmsOutbox {
     return result;
   }
 
-  /** Waits for this send's turn under `maxPerSecond`, turns being handed out in order. */
+  /**
+   * Waits for this send's turn under `maxPerSecond`, turns being handed out in order. A turn is
+   * counted from when the one before it actually began, not from when it was due: a timer that
+   * fires late (a busy event loop) must not let the next send follow it sooner than the gateway
+   * allows (CI saw two sends 38 ms apart at 20/s when turns were fixed in advance).
+   */
   private async paced(): Promise<void> {
     const perSecond = this.opts.maxPerSecond;
     if (perSecond === undefined) return;
-    const now = performance.now();
-    const at = Math.max(now, this.nextSendAt);
-    this.nextSendAt = at + 1000 / perSecond;
-    if (at > now) await new Promise((resolve) => setTimeout(resolve, at - now));
+    const turn = this.lastTurn.then(async (previous) => {
+      const at = previous + 1000 / perSecond;
+      // a timer may fire a millisecond early by this clock: wait until it is really time
+      for (let now = performance.now(); now < at; now = performance.now()) {
+        await new Promise((resolve) => setTimeout(resolve, Math.max(1, at - now)));
+      }
+      return performance.now();
+    });
+    this.lastTurn = turn;
+    await turn;
   }
 
   private async sendOne(row: ClaimedRow): Promise<'sent' | 'retried' | 'failed' | 'unknown'> {
