@@ -11,6 +11,10 @@
  *
  *   node --max-semi-space-size=32 --import tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
  *                             [--rate N  phase 2 at N callbacks/s instead of half the measured capacity]
+ *
+ * To look into a tail: BENCH_SHOW_QUERIES=1 (round trips by statement, with their times),
+ * BENCH_TIMELINE=file (the steady phase's payments, GC pauses and event-loop stalls, on one clock),
+ * BENCH_PROFILE_SENDER=dir (the load generator's CPU profile; the server's: node --cpu-prof).
  */
 import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
@@ -513,7 +517,12 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       return publish(topic, payload, retain);
     };
     let serverLatenciesPhase1: number[] = [];
-    const child = fork(import.meta.filename, ['--sender'], { execArgv: ['--import', 'tsx'] });
+    // BENCH_PROFILE_SENDER=dir: the sender's CPU profile, written there when it exits
+    const profileDir = process.env.BENCH_PROFILE_SENDER;
+    const child = fork(import.meta.filename, ['--sender'], {
+      execArgv: ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+    });
+    const childExited = new Promise((resolve) => child.once('exit', resolve));
     let cpuAtStart = process.cpuUsage();
     let tripsAtStart = new Map<string, number>();
     let allTripsAtStart = 0;
@@ -588,7 +597,8 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       child.once('exit', (code) => (code ? reject(new Error(`sender exited ${code}`)) : undefined));
       child.send(input);
     });
-    child.kill();
+    if (profileDir) await childExited;
+    else child.kill();
 
     const { rows } = await t.app.services.db.query<{ intents: number; credits: number }>(
       `SELECT (SELECT count(*)::int FROM payment_intents WHERE status = 'succeeded') AS intents,
