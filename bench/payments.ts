@@ -541,13 +541,10 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
     const majorGcPausesMs: number[] = [];
     const gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
+        const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind ?? 0;
         gcPausesMs.push(entry.duration);
-        if (timeline) {
-          const k = (entry as { detail?: { kind?: number } | null }).detail?.kind ?? 0;
-          timeline.gc.push([entry.startTime, entry.duration, k]);
-        }
-        const kind = (entry as { detail?: { kind?: number } | null }).detail?.kind;
         if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) majorGcPausesMs.push(entry.duration);
+        timeline?.gc.push([entry.startTime, entry.duration, kind]);
       }
     });
     let lagTimer: NodeJS.Timeout | null = null;

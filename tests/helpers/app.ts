@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { buildApp, type BuildOptions, type UmemeApp } from '../../packages/server/src/app';
 import { testConfig, type Config } from '../../packages/server/src/config';
 import { SYSTEM } from '../../packages/server/src/shared/access';
-import { commandTopic } from '@umeme/protocol';
+import { clearRetainedCommands } from '../../packages/server/src/demo/demo-fleet';
 import { pgliteTemplate } from './pglite-template';
 import { scratchDatabase } from './scratch-db';
 
@@ -50,15 +50,15 @@ export function uniqueMeterNo(prefix = 'T'): string {
 /**
  * Every meter's limit is a retained command/balance, which the machine's shared broker
  * (MQTT_URL) keeps, on disk, after the app and its database are gone: a test app or benchmark
- * on that broker clears its meters' on close, so the broker is left as it was found.
+ * on that broker clears its meters' on close (as the demo fleet does), so the broker is left as
+ * it was found.
  */
 async function clearRetainedLimits(app: UmemeApp): Promise<void> {
   const { rows } = await app.services.db.query<{ meter_no: string }>(`SELECT meter_no FROM meters`);
-  for (let i = 0; i < rows.length; i += 500) {
-    await Promise.all(
-      rows.slice(i, i + 500).map((r) => app.mqtt.publish(commandTopic(r.meter_no, 'balance'), '', true)),
-    );
-  }
+  await clearRetainedCommands(
+    app,
+    rows.map((r) => ({ meterNo: r.meter_no })),
+  );
 }
 
 /** A fresh PostgreSQL database for one test app, dropped on close. */
