@@ -11,6 +11,7 @@
  *
  *   node --max-semi-space-size=32 --import tsx bench/payments.ts [--payments 20000] [--meters 500] [--concurrency 64] [--db pglite|postgres|all]
  *                             [--rate N  phase 2 at N callbacks/s instead of half the measured capacity]
+ *                             [--listen meters|one  how command/balance is watched; default one where the broker allows]
  *
  * To look into a tail: BENCH_SHOW_QUERIES=1 (round trips by statement, with their times),
  * BENCH_TIMELINE=file (the steady phase's payments, GC pauses and event-loop stalls, on one clock),
@@ -43,9 +44,21 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     /** embedded (Aedes in the server's process) or external (MQTT_URL, e.g. the machine's Mosquitto) */
     broker: { type: 'string' },
+    /**
+     * how the load generator watches command/balance: `meters` (each meter's own connection, with
+     * its credentials) or `one` (one anonymous subscriber to every meter's topic, where the broker
+     * allows it, as the machine's Mosquitto does). Default: `one` where allowed, else `meters`.
+     */
+    listen: { type: 'string' },
   },
   allowPositionals: true,
 });
+
+function listenMode(value: string | undefined): SenderInput['listen'] {
+  if (value === undefined) return 'auto';
+  if (value === 'meters' || value === 'one') return value;
+  throw new Error(`--listen ${value}: meters or one`);
+}
 
 /** Each payment is KES 10, i.e. 0.5 kWh at the default flat 20 KES/kWh. */
 const AMOUNT_KES = 10;
@@ -57,8 +70,10 @@ type Item = { meterNo: string; body: StkCallbackBody };
 interface SenderInput {
   callbackUrl: string;
   mqttUrl: string;
-  /** each meter's MQTT credentials: the child listens as the meters themselves */
+  /** each meter's MQTT credentials, for listening as the meters themselves (see --listen) */
   meters: { meterNo: string; secret: string }[];
+  /** see --listen */
+  listen: 'meters' | 'one' | 'auto';
   /** phase 1, closed loop: as many callbacks in flight as this, as fast as they are answered */
   concurrency: number;
   throughputItems: Item[];
@@ -166,6 +181,8 @@ interface PhaseResult {
 interface SenderResult {
   throughput: PhaseResult;
   latency: PhaseResult;
+  /** how command/balance was watched (see --listen) */
+  listenedAs: 'meters' | 'one';
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -220,7 +237,34 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
     lastAppliedAt = now;
   };
   const clients: mqtt.MqttClient[] = [];
-  for (let i = 0; i < input.meters.length; i += 50) {
+  // The listening meters are the measuring instrument: with Nagle on their sockets, the
+  // machine's Mosquitto delivered command/balance some 20 ms later (p50 29 → 7 ms at 50/s).
+  // The ingest load generator's sockets have TCP_NODELAY too.
+  const noDelay = (client: mqtt.MqttClient) =>
+    (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+  // One subscriber for every meter where the broker lets an anonymous client read them all (the
+  // machine's Mosquitto): 500 meters' connections cost the load generator half of its CPU, which
+  // it takes from the server under test on this machine; real meters run elsewhere.
+  let listenedAs: 'meters' | 'one' = 'meters';
+  if (input.listen !== 'meters') {
+    const one = await mqtt
+      .connectAsync(input.mqttUrl, { clean: true, reconnectPeriod: 0, connectTimeout: 5_000 })
+      .catch(() => null);
+    const granted = one
+      ? await one.subscribeAsync('smartmeter/+/command/balance', { qos: 1 }).catch(() => [])
+      : [];
+    if (one && granted.length === 1 && granted[0]!.qos < 128) {
+      noDelay(one);
+      one.on('message', onMessage);
+      clients.push(one);
+      listenedAs = 'one';
+    } else {
+      await one?.endAsync();
+      if (input.listen === 'one')
+        throw new Error('--listen one: the broker refused an anonymous wildcard subscription');
+    }
+  }
+  for (let i = 0; listenedAs === 'meters' && i < input.meters.length; i += 50) {
     await Promise.all(
       input.meters.slice(i, i + 50).map(async ({ meterNo, secret }) => {
         const client = await mqtt.connectAsync(input.mqttUrl, {
@@ -231,10 +275,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
           reconnectPeriod: 0,
         });
         client.on('message', onMessage);
-        // The listening meters are the measuring instrument: with Nagle on their sockets, the
-        // machine's Mosquitto delivered command/balance some 20 ms later (p50 29 → 7 ms at 50/s).
-        // The ingest load generator's sockets have TCP_NODELAY too.
-        (client.stream as { setNoDelay?: (noDelay: boolean) => void }).setNoDelay?.(true);
+        noDelay(client);
         await client.subscribeAsync(`smartmeter/${meterNo}/command/balance`, { qos: 1 });
         clients.push(client);
       }),
@@ -340,7 +381,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
   senderLoop.disable();
   agent.destroy();
   await Promise.all(clients.map((c) => c.endAsync()));
-  return { throughput, latency };
+  return { throughput, latency, listenedAs };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -430,6 +471,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       callbackUrl: t.app.services.payments.urls().stkCallback,
       mqttUrl: t.mqttUrl,
       meters: creds,
+      listen: listenMode(values.listen),
       concurrency: Number(values.concurrency),
       throughputItems: items.slice(0, Math.floor(items.length * 0.6)),
       latencyItems: items.slice(Math.floor(items.length * 0.6)),
@@ -627,6 +669,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       payments,
       meters,
       verifiedWithStkQuery: values.verify !== 'false',
+      listenedAs: result.listenedAs,
       saturated: {
         concurrency: input.concurrency,
         ...summary(result.throughput),
