@@ -26,7 +26,7 @@ const DRAIN_MAX_MS = 30_000;
  * after a broker restart, when Mosquitto publishes every Will) waits this long for its owner to
  * come back and clear it before the session is handed over.
  */
-const STALE_NOTICE_GRACE_MS = 5000;
+export const STALE_NOTICE_GRACE_MS = 5000;
 /** How often standing notices are looked at again. */
 const SWEEP_MS = 1000;
 
