@@ -1,4 +1,5 @@
 import { isStkQueryPending, readCallbackMetadata, type StkCallback } from '@umeme/daraja';
+import { RecentSet } from '../shared/recent-set';
 import { RECEIPT_PATTERN, RECENTLY_CREDITED_MAX, type PaymentsDeps, type Verdict } from './payments.intents';
 
 /**
@@ -8,8 +9,8 @@ import { RECEIPT_PATTERN, RECENTLY_CREDITED_MAX, type PaymentsDeps, type Verdict
  */
 export class StkVerifier {
   private readonly verifications = new Map<string, Promise<Verdict>>();
-  /** CheckoutRequestIDs credited lately, oldest first (duplicates of them need no STK Query) */
-  private readonly recentlyCredited = new Set<string>();
+  /** CheckoutRequestIDs credited lately (duplicates of them need no STK Query) */
+  private readonly recentlyCredited = new RecentSet(RECENTLY_CREDITED_MAX);
 
   constructor(private readonly deps: Pick<PaymentsDeps, 'config' | 'daraja' | 'logger'>) {}
 
@@ -30,11 +31,6 @@ export class StkVerifier {
   /** Remembers a CheckoutRequestID as credited, so duplicates of it send no STK Query. */
   rememberCredited(checkoutRequestId: string): void {
     this.recentlyCredited.add(checkoutRequestId);
-    if (this.recentlyCredited.size > RECENTLY_CREDITED_MAX) {
-      // a Set iterates in insertion order: drop the oldest
-      const oldest = this.recentlyCredited.values().next().value;
-      if (oldest !== undefined) this.recentlyCredited.delete(oldest);
-    }
   }
 
   /** One STK Query per CheckoutRequestID at a time: a burst of duplicates shares it. */
