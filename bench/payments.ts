@@ -54,6 +54,9 @@ const { values } = parseArgs({
   allowPositionals: true,
 });
 
+/** How the load generator watches command/balance (see --listen). */
+type Listening = 'meters' | 'one';
+
 function listenMode(value: string | undefined): SenderInput['listen'] {
   if (value === undefined) return 'auto';
   if (value === 'meters' || value === 'one') return value;
@@ -72,8 +75,7 @@ interface SenderInput {
   mqttUrl: string;
   /** each meter's MQTT credentials, for listening as the meters themselves (see --listen) */
   meters: { meterNo: string; secret: string }[];
-  /** see --listen */
-  listen: 'meters' | 'one' | 'auto';
+  listen: Listening | 'auto';
   /** phase 1, closed loop: as many callbacks in flight as this, as fast as they are answered */
   concurrency: number;
   throughputItems: Item[];
@@ -181,8 +183,7 @@ interface PhaseResult {
 interface SenderResult {
   throughput: PhaseResult;
   latency: PhaseResult;
-  /** how command/balance was watched (see --listen) */
-  listenedAs: 'meters' | 'one';
+  listenedAs: Listening;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -245,7 +246,7 @@ async function runSender(input: SenderInput): Promise<SenderResult> {
   // One subscriber for every meter where the broker lets an anonymous client read them all (the
   // machine's Mosquitto): 500 meters' connections cost the load generator half of its CPU, which
   // it takes from the server under test on this machine; real meters run elsewhere.
-  let listenedAs: 'meters' | 'one' = 'meters';
+  let listenedAs: Listening = 'meters';
   if (input.listen !== 'meters') {
     const one = await mqtt
       .connectAsync(input.mqttUrl, { clean: true, reconnectPeriod: 0, connectTimeout: 5_000 })

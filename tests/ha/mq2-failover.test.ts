@@ -367,12 +367,13 @@ describe.skipIf(!DATABASE_URL || unavailable !== null)(
       // The handover may still be under way: a death notice that reaches the survivor less than
       // STALE_NOTICE_GRACE_MS after its own connection came up is handed over by the sweep once
       // that grace has passed (session-handover.ts), and then drains for DRAIN_QUIET_MS.
-      const present = runLog(o).b.includes(HANDOVER_LINE);
+      const handoverLine = () =>
+        runLog(o)
+          .b.split('\n')
+          .find((l) => l.includes(HANDOVER_LINE));
+      const present = handoverLine() !== undefined;
       const handover = await waitFor(
-        () =>
-          runLog(o)
-            .b.split('\n')
-            .find((l) => l.includes(HANDOVER_LINE)),
+        handoverLine,
         'the survivor’s handover log line',
         STALE_NOTICE_GRACE_MS + 3 * DRAIN_QUIET_MS + 10_000,
       );
