@@ -42,13 +42,19 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
   });
 
   /** Intents whose callbacks the emulator never sends: the test delivers them, all at once. */
-  async function prompts(meterNo: string, userId: string, amountsKes: number[]) {
+  async function prompts(
+    meterNo: string,
+    userId: string,
+    amountsKes: number[],
+    /** how long the emulator's STK Query takes to answer about these prompts */
+    queryDelayMs = 0,
+  ) {
     const emulator = emulatorOf(t);
     const caller: Caller = { kind: 'user', userId, role: 'customer' };
     const pushed: { checkoutRequestId: string; amountKes: number; phone: ReturnType<typeof newPhone> }[] = [];
     for (const amountKes of amountsKes) {
       const phone = newPhone();
-      emulator.setOutcome(phone.local, { resultCode: 'never', delayMs: 0 });
+      emulator.setOutcome(phone.local, { resultCode: 'never', delayMs: 0, queryDelayMs });
       const answer = await t.app.services.payments.service.requestStkPush(caller, {
         phoneNumber: phone.local,
         amount: amountKes,
@@ -159,6 +165,78 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
     }
   });
 
+  /** Callbacks stored so far: alone (before settling), or by the transaction that credits them. */
+  async function storedHow(): Promise<{ alone: number; withCredit: number }> {
+    const metric = await t.app.metrics.registry
+      .getSingleMetric('umeme_payment_callbacks_stored_total')!
+      .get();
+    const count = (how: string) => metric.values.find((v) => v.labels.with === how)?.value ?? 0;
+    return { alone: count('alone'), withCredit: count('with_credit') };
+  }
+
+  /** Each CheckoutRequestID's stored callbacks: how many rows, and their outcomes. */
+  async function storedOutcomes(checkoutRequestIds: string[]): Promise<Map<string, (string | null)[]>> {
+    const { rows } = await t.app.services.db.query<{ checkout_request_id: string; outcome: string | null }>(
+      `SELECT checkout_request_id, outcome FROM daraja_callbacks WHERE checkout_request_id = ANY($1::text[])
+        ORDER BY id`,
+      [checkoutRequestIds],
+    );
+    const out = new Map(checkoutRequestIds.map((id) => [id, [] as (string | null)[]]));
+    for (const r of rows) out.get(r.checkout_request_id)!.push(r.outcome);
+    return out;
+  }
+
+  it('stores a confirmed success with its credit, in one transaction, while STK Query answers quickly (PostgreSQL)', async () => {
+    const payer = await newPayer(t);
+    // the first of these teaches the server how fast STK Query answers here
+    const [first] = await prompts(payer.meterNo, payer.userId, [20]);
+    expect((await post(callbackUrl(t), first!.body)).status).toBe(200);
+    const before = await storedHow();
+    const paid = await prompts(payer.meterNo, payer.userId, [10, 20, 30, 40, 50, 60]);
+    const answers = await Promise.all(paid.map((p) => post(callbackUrl(t), p.body)));
+    expect(answers.map((a) => a.status)).toEqual(paid.map(() => 200));
+    const after = await storedHow();
+    const stored = await storedOutcomes(paid.map((p) => p.checkoutRequestId));
+    expect([...stored.values()]).toEqual(paid.map(() => ['applied']));
+    expect(after.alone + after.withCredit - before.alone - before.withCredit).toBe(paid.length);
+    if (db === 'postgres') expect(after.withCredit).toBeGreaterThan(before.withCredit);
+    // PGlite settles one callback at a time: each is stored first, on its own
+    else expect(after.withCredit).toBe(before.withCredit);
+    const { rows } = await t.app.services.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM transactions WHERE meter_no = $1`,
+      [payer.meterNo],
+    );
+    expect(rows[0]!.n).toBe(paid.length + 1);
+  });
+
+  it('a settle group that fails after storing its callbacks leaves each stored once and credited once', async () => {
+    const payer = await newPayer(t);
+    const paid = await prompts(payer.meterNo, payer.userId, [11, 12, 13, 14, 15, 16, 17, 18]);
+    let failed = 0;
+    const failpoints = t.app.services.payments.service.failpoints;
+    failpoints.inSettleGroup = () => {
+      delete failpoints.inSettleGroup;
+      failed += 1;
+      throw new Error('injected failure inside a settle group');
+    };
+    try {
+      const answers = await Promise.all(paid.map((p) => post(callbackUrl(t), p.body)));
+      expect(answers.map((a) => a.status)).toEqual(paid.map(() => 200));
+    } finally {
+      delete failpoints.inSettleGroup;
+    }
+    // PGlite has no settle groups
+    expect(failed).toBe(db === 'postgres' ? 1 : 0);
+    // the failed group's rows rolled back with it: each callback is stored once, and credited
+    const stored = await storedOutcomes(paid.map((p) => p.checkoutRequestId));
+    expect([...stored.values()]).toEqual(paid.map(() => ['applied']));
+    const { rows } = await t.app.services.db.query<{ external_ref: string; n: number }>(
+      `SELECT external_ref, count(*)::int AS n FROM transactions WHERE meter_no = $1 GROUP BY external_ref`,
+      [payer.meterNo],
+    );
+    expect(rows.map((r) => r.n)).toEqual(paid.map(() => 1));
+  });
+
   it('leaves duplicates and a mismatched amount in a batch to the single path: one credit each, none for the mismatch', async () => {
     const payer = await newPayer(t);
     const [good, other, wrong] = await prompts(payer.meterNo, payer.userId, [30, 40, 25]);
@@ -210,7 +288,9 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
     };
     const before = await storeBatches();
     const payer = await newPayer(t);
-    const [paid] = await prompts(payer.meterNo, payer.userId, [40]);
+    // STK Query slower than a callback waits for it: every delivery is stored first, on arrival
+    // (a quick one would be stored by the group that credits it, see above).
+    const [paid] = await prompts(payer.meterNo, payer.userId, [40], 300);
     // A forged copy: same CheckoutRequestID and receipt, another amount (PAY-2).
     const forged = structuredClone(paid!.body);
     forged.Body.stkCallback.CallbackMetadata!.Item.find((i) => i.Name === 'Amount')!.Value = 4000;
@@ -269,6 +349,27 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
     const statusOf = new Map(intents.map((s) => [s.checkout_request_id, s.status]));
     expect(statusOf.get(a!.checkoutRequestId)).toBe('succeeded');
     expect(statusOf.get(b!.checkoutRequestId)).not.toBe('succeeded');
+  });
+
+  // Last in this block: a slow STK Query raises the server's average, so that for a while
+  // callbacks are stored first.
+  it('while STK Query answers slowly, a success is stored before its answer comes, then credited once', async () => {
+    const payer = await newPayer(t);
+    const [slow] = await prompts(payer.meterNo, payer.userId, [25], 1_500);
+    const answer = post(callbackUrl(t), slow!.body);
+    // Stored (not settled yet) while STK Query has not answered: the callback never waits
+    // unstored for a slow answer.
+    await waitFor(
+      async () =>
+        (await storedOutcomes([slow!.checkoutRequestId])).get(slow!.checkoutRequestId)!.length === 1,
+      'the callback stored before STK Query answers',
+      1_000,
+    );
+    expect((await storedOutcomes([slow!.checkoutRequestId])).get(slow!.checkoutRequestId)).toEqual([null]);
+    expect(await answer).toEqual({ status: 200, body: expect.objectContaining({ ResultCode: 0 }) });
+    expect((await storedOutcomes([slow!.checkoutRequestId])).get(slow!.checkoutRequestId)).toEqual([
+      'applied',
+    ]);
   });
 });
 

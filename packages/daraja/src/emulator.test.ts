@@ -532,6 +532,10 @@ describe('limits', () => {
   it('refuses outcomes outside the limits', () => {
     expect(() => emulator.setOutcome('0712345678', { resultCode: 0, deliveries: 1_000 })).toThrow(RangeError);
     expect(() => emulator.setOutcome('0712345678', { resultCode: 0, delayMs: -1 })).toThrow(RangeError);
+    expect(() => emulator.setOutcome('0712345678', { resultCode: 0, queryDelayMs: -1 })).toThrow(RangeError);
+    expect(() => emulator.setOutcome('0712345678', { resultCode: 0, queryDelayMs: Infinity })).toThrow(
+      RangeError,
+    );
     expect(() => emulator.setOutcome('not a phone', { resultCode: 0 })).toThrow(RangeError);
   });
 });

@@ -64,6 +64,8 @@ export interface EmulatorOutcome {
   delayMs?: number;
   /** How many times the callback is POSTed, all at once: 0 drops it, k > 1 duplicates it. */
   deliveries?: number;
+  /** How long each STK Query about the prompt takes to answer (Safaricom's take hundreds of ms). Default 0. */
+  queryDelayMs?: number;
 }
 
 export interface DarajaEmulatorOptions {
@@ -122,6 +124,8 @@ export interface EmulatedStkTransaction {
   callbacks: CallbackDelivery[];
   /** STK Queries asked about this transaction (authorised and well-formed ones). */
   queries: number;
+  /** How long each STK Query about it takes to answer (the outcome's `queryDelayMs`). */
+  queryDelayMs: number;
 }
 
 export interface EmulatedC2bTransaction {
@@ -293,7 +297,7 @@ function clampInt(value: number | undefined, fallback: number, min: number, max:
 }
 
 function checkOutcome(outcome: EmulatorOutcome): EmulatorOutcome {
-  const { resultCode, delayMs, deliveries } = outcome;
+  const { resultCode, delayMs, deliveries, queryDelayMs } = outcome;
   if (resultCode !== 'never' && (!Number.isSafeInteger(resultCode) || resultCode < 0)) {
     throw new RangeError(`emulator outcome: bad resultCode ${String(resultCode)}`);
   }
@@ -308,6 +312,12 @@ function checkOutcome(outcome: EmulatorOutcome): EmulatorOutcome {
     (!Number.isSafeInteger(deliveries) || deliveries < 0 || deliveries > EMULATOR_MAX_DELIVERIES)
   ) {
     throw new RangeError(`emulator outcome: deliveries must be 0..${EMULATOR_MAX_DELIVERIES}`);
+  }
+  if (
+    queryDelayMs !== undefined &&
+    (!Number.isFinite(queryDelayMs) || queryDelayMs < 0 || queryDelayMs > EMULATOR_MAX_DELAY_MS)
+  ) {
+    throw new RangeError(`emulator outcome: queryDelayMs must be 0..${EMULATOR_MAX_DELAY_MS}`);
   }
   return { ...outcome };
 }
@@ -668,11 +678,13 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
       awaitingPerson: false,
       callbacks: [],
       queries: 0,
+      queryDelayMs: 0,
     };
     putCapped(transactions, checkoutRequestId, tx, maxTransactions, clearTimer);
     calls.stkPushAccepted += 1;
 
     const own = phoneOutcomes.get(phone);
+    tx.queryDelayMs = (own ?? defaultOutcome).queryDelayMs ?? 0;
     if (options.demo === true && own === undefined) {
       tx.awaitingPerson = true;
       tx.expiresAtMs = now.getTime() + promptTimeoutMs;
@@ -714,6 +726,7 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     const tx = typeof id === 'string' ? transactions.get(id) : undefined;
     if (tx === undefined) return badRequest(reply, 'CheckoutRequestID');
     tx.queries += 1;
+    if (tx.queryDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, tx.queryDelayMs));
     if (tx.state === 'pending')
       return sendError(reply, 500, '500.001.1001', 'The transaction is being processed');
     const answer: StkQueryResponse = {

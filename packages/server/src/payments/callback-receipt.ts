@@ -1,4 +1,5 @@
 import type { StkCallback } from '@umeme/daraja';
+import { Counter } from 'prom-client';
 import type { Batcher } from '../shared/batcher';
 import { mayHoldNul, withoutNul } from './callback-text';
 import {
@@ -40,6 +41,7 @@ export class CallbackReceipt {
   private readonly persistBatcher: Batcher<PendingPersist>;
   /** callbacks being stored by their own statement right now */
   private persistingSingly = 0;
+  private readonly stored: Counter<'with'>;
 
   constructor(
     private readonly deps: PaymentStageDeps,
@@ -57,6 +59,12 @@ export class CallbackReceipt {
           'storing a batch of callbacks failed',
         ),
     );
+    this.stored = new Counter({
+      name: 'umeme_payment_callbacks_stored_total',
+      help: 'STK callbacks stored: alone (before settling) or with_credit (by the transaction that credits them)',
+      labelNames: ['with'] as const,
+      registers: [deps.metrics.registry],
+    });
   }
 
   /** Persists the callback as received, then settles it. The caller answers only after this returns. */
@@ -90,7 +98,10 @@ export class CallbackReceipt {
       // for it, briefly, and a confirmed success is stored by the transaction that credits it.
       if ((await answeredWithin(verdict, STORE_WITH_CREDIT_WAIT_MS))?.kind === 'confirmed') {
         const outcome = await this.settlement.storeAndSettle(pending, stkCallback, verdict);
-        if (outcome !== null) return outcome;
+        if (outcome !== null) {
+          this.stored.inc({ with: 'with_credit' });
+          return outcome;
+        }
       }
     }
     const row = await this.persistStkCallback(pending);
@@ -167,6 +178,7 @@ export class CallbackReceipt {
   private async persistBatch(items: PendingPersist[]): Promise<void> {
     const { text, values } = storeCallbacksStatement(items);
     const { rows } = await this.deps.db.query<PersistedCallback & { n: number }>(text, values);
+    this.stored.inc({ with: 'alone' }, rows.length);
     for (const row of rows) {
       const item = items[row.n - 1]!;
       item.out = {

@@ -81,6 +81,8 @@ export type CallbackOutcome =
  */
 export interface PaymentFailpoints {
   afterCallbackPersisted?: (callbackId: string) => void | Promise<void>;
+  /** inside a settle group's transaction, its callbacks stored and locks taken, before its writes */
+  inSettleGroup?: (callbackIds: string[]) => void | Promise<void>;
   afterCreditCommitted?: (intentId: string) => void | Promise<void>;
   afterPublished?: (intentId: string) => void | Promise<void>;
 }

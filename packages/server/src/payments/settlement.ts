@@ -390,6 +390,7 @@ export class Settlement {
       unstored[row.n - 1]!.callbackId = row.id;
     }
     const [lockedIntents, lockedMeters, creditReads] = results;
+    await this.deps.failpoints.inSettleGroup?.(items.map((item) => item.callbackId!));
     if (unstored.some((item) => item.callbackId === null)) {
       throw new Error('a callback stored by its settle group came back without its row');
     }
