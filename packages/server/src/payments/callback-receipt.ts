@@ -9,33 +9,19 @@ import {
   type PendingPersist,
   type PersistedCallback,
   type SeenIntent,
+  type Verdict,
 } from './payments.intents';
 import type { PaymentStageDeps } from './payment-stage';
 import type { Settlement } from './settlement';
 
-/**
- * How long a success callback waits for its STK Query's answer to be stored with its credit,
- * in one transaction, rather than first on its own. Taken only while STK Query answers in half
- * of this on average; with Safaricom's STK Query (hundreds of milliseconds) callbacks are
- * stored first, while the query is out, and never wait for it unstored.
- */
-export const STORE_WITH_CREDIT_WAIT_MS = 10;
-
-/** The promise's value if it settles within `ms`, else null (the promise goes on). */
-async function answeredWithin<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/** The store came before STK Query's answer (see persistStkCallback). */
+const STORED_FIRST = Symbol('stored first');
 
 /**
  * The second stage: a callback is stored as received (committed before it is settled or
- * answered), its STK Query started meanwhile, then it is handed to settlement. When STK Query
- * answers quickly, a confirmed success is instead stored by the settle group that credits it:
- * one transaction, and one wait on the database fewer (`STORE_WITH_CREDIT_WAIT_MS`).
+ * answered), its STK Query started meanwhile, then it is handed to settlement. A success whose
+ * STK Query confirms it while it still waits for its turn to be stored is stored instead by the
+ * settle group that credits it: one transaction, and one wait on the database fewer.
  */
 export class CallbackReceipt {
   private readonly persistBatcher: Batcher<PendingPersist>;
@@ -93,18 +79,17 @@ export class CallbackReceipt {
       body,
       remoteAddress,
     };
-    if (verdict && this.mayStoreWithCredit()) {
-      // STK Query answers faster than a store commits (the emulator, a Daraja close by): wait
-      // for it, briefly, and a confirmed success is stored by the transaction that credits it.
-      if ((await answeredWithin(verdict, STORE_WITH_CREDIT_WAIT_MS))?.kind === 'confirmed') {
-        const outcome = await this.settlement.storeAndSettle(pending, stkCallback, verdict);
-        if (outcome !== null) {
-          this.stored.inc({ with: 'with_credit' });
-          return outcome;
-        }
+    let row = await this.persistStkCallback(pending, verdict);
+    if (row === null) {
+      // confirmed before its turn to be stored came: stored by the group that credits it
+      const outcome = await this.settlement.storeAndSettle(pending, stkCallback, verdict!);
+      if (outcome !== null) {
+        this.stored.inc({ with: 'with_credit' });
+        return outcome;
       }
+      // that group failed and rolled back: stored on its own now, then settled as any other
+      row = (await this.persistStkCallback(pending, null))!;
     }
-    const row = await this.persistStkCallback(pending);
     await this.deps.failpoints.afterCallbackPersisted?.(row.id);
     // no intent: the join's columns are all null
     return this.settlement.settleStkCallback(
@@ -116,28 +101,37 @@ export class CallbackReceipt {
   }
 
   /**
-   * Whether a success may wait for its STK Query and be stored with its credit: while successes
-   * settle in groups (PostgreSQL), STK Query has lately answered in well under the wait, and no
-   * test has asked to stop between storing and settling (a point that path does not have).
-   */
-  private mayStoreWithCredit(): boolean {
-    return (
-      this.settlement.settlesInGroups &&
-      !this.persistBatcher.closed &&
-      this.deps.failpoints.afterCallbackPersisted === undefined &&
-      this.deps.verifier.answersWithin(STORE_WITH_CREDIT_WAIT_MS / 2)
-    );
-  }
-
-  /**
    * Stores a callback as received (committed before it is settled or answered) and reads what
    * its intent looks like now, for the STK Query decision: one round trip. While few are being
    * stored each takes its own statement; under load, those arriving together share one
    * statement and one commit (group commit, as for settling).
+   *
+   * Null, and nothing stored, when `verdict` confirms the payment while the callback still waits
+   * for a store in flight: the caller hands it to the settle group, whose transaction stores it
+   * with its credit (`Settlement.storeAndSettle`). It never waits longer unstored than it would
+   * have waited for its turn anyway: when STK Query answers after the store has started (as
+   * Safaricom's, in hundreds of milliseconds, always does), it is stored first. Not while
+   * successes settle one by one (PGlite), nor while a test stops between storing and settling
+   * (a point that path does not have).
    */
-  private async persistStkCallback(input: PendingPersist): Promise<PersistedCallback> {
+  private async persistStkCallback(
+    input: PendingPersist,
+    verdict: Promise<Verdict> | null,
+  ): Promise<PersistedCallback | null> {
     if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistBatcher.closed) {
-      await this.persistBatcher.add(input);
+      const queued = this.persistBatcher.add(input);
+      if (
+        verdict &&
+        this.settlement.settlesInGroups &&
+        this.deps.failpoints.afterCallbackPersisted === undefined
+      ) {
+        const storedFirst = (): typeof STORED_FIRST => STORED_FIRST;
+        const first = await Promise.race([verdict, queued.then(storedFirst, storedFirst)]);
+        if (first !== STORED_FIRST && first.kind === 'confirmed' && this.persistBatcher.withdraw(input)) {
+          return null;
+        }
+      }
+      await queued;
       if (input.failed !== undefined) throw input.failed;
     } else {
       this.persistingSingly++;

@@ -355,10 +355,10 @@ export class Settlement {
     });
     // One round trip with BEGIN: the intents, then their meters (each statement locking in its
     // fixed order), then what crediting reads about those meters (each statement sees what
-    // committed before it took its locks). That needs every meter known beforehand, which the
-    // stored callbacks tell; if one is not, the meters are found through the intents and the
-    // reads take a round trip of their own. A meter whose intent turns out not to be eligible
-    // stays locked until COMMIT.
+    // committed before it took its locks). The meters are those the stored callbacks' rows
+    // read; where one is not known (a callback this group stores), the locks and the reads find
+    // them through the intents. A meter whose intent turns out not to be eligible stays locked
+    // until COMMIT.
     const meterNos = candidates.map((i) => items[i]!.meterNo);
     const known = meterNos.every((m): m is string => m !== null) ? [...new Set(meterNos)] : null;
     // Callbacks not stored yet are stored first, in the same round trip (one statement for all).
@@ -389,11 +389,11 @@ export class Settlement {
     for (const row of stored as unknown as { n: number; id: string }[]) {
       unstored[row.n - 1]!.callbackId = row.id;
     }
-    const [lockedIntents, lockedMeters, creditReads] = results;
-    await this.deps.failpoints.inSettleGroup?.(items.map((item) => item.callbackId!));
     if (unstored.some((item) => item.callbackId === null)) {
       throw new Error('a callback stored by its settle group came back without its row');
     }
+    const [lockedIntents, lockedMeters, creditReads] = results;
+    await this.deps.failpoints.inSettleGroup?.(items.map((item) => item.callbackId!));
     const intents = lockedIntents!.rows as unknown as (IntentRow & { receipt_used: boolean })[];
     const meters = lockedMeters!.rows as unknown as LockedMeter[];
     const intentOf = new Map(intents.map((r) => [r.checkout_request_id!, r]));

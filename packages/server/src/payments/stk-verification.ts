@@ -11,8 +11,6 @@ export class StkVerifier {
   private readonly verifications = new Map<string, Promise<Verdict>>();
   /** CheckoutRequestIDs credited lately (duplicates of them need no STK Query) */
   private readonly recentlyCredited = new RecentSet(RECENTLY_CREDITED_MAX);
-  /** how long STK Query has taken lately, failures included (a moving average); null before the first */
-  private answerMs: number | null = null;
 
   constructor(private readonly deps: Pick<PaymentsDeps, 'config' | 'daraja' | 'logger'>) {}
 
@@ -28,11 +26,6 @@ export class StkVerifier {
     if (meta.amountCents === undefined || meta.mpesaReceiptNumber === undefined) return null;
     if (!RECEIPT_PATTERN.test(meta.mpesaReceiptNumber)) return null;
     return this.verify(cb.CheckoutRequestID);
-  }
-
-  /** Whether STK Query has lately answered within `ms` on average (false before any answer). */
-  answersWithin(ms: number): boolean {
-    return this.answerMs !== null && this.answerMs <= ms;
   }
 
   /** Remembers a CheckoutRequestID as credited, so duplicates of it send no STK Query. */
@@ -53,7 +46,6 @@ export class StkVerifier {
   }
 
   private async queryVerdict(checkoutRequestId: string): Promise<Verdict> {
-    const started = performance.now();
     try {
       const answer = await this.deps.daraja.stkQuery(checkoutRequestId);
       return answer.ResultCode === '0'
@@ -67,9 +59,6 @@ export class StkVerifier {
         );
       }
       return { kind: 'unknown' };
-    } finally {
-      const ms = performance.now() - started;
-      this.answerMs = this.answerMs === null ? ms : this.answerMs + (ms - this.answerMs) / 10;
     }
   }
 }
