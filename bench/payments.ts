@@ -506,8 +506,6 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       ) =>
       async (...args: A): Promise<R> => {
         const r = await fn(...args);
-        // null: taken back from the store's queue, to be stored by its settle group
-        if (name === 'persist' && r === null) return r;
         const key = keyOf(...args);
         const at = performance.now();
         const from = stageStart.get(key);
@@ -524,18 +522,9 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       settlement: {
         deps: { verifier: { verify: (checkoutRequestId: string) => Promise<unknown> } };
         settleInBatch: (item: { cb: { CheckoutRequestID: string } }) => Promise<unknown>;
-        storeAndSettle: (...args: unknown[]) => Promise<unknown>;
       };
     };
     const { receipt: receiptStage, settlement: settleStage } = stageObjects;
-    // callbacks stored by the settle group that credits them (steady phase; see docs/payments.md)
-    let storedWithCredit = 0;
-    const storeAndSettle = settleStage.storeAndSettle.bind(settleStage);
-    settleStage.storeAndSettle = async (...args) => {
-      const outcome = await storeAndSettle(...args);
-      if (outcome !== null) storedWithCredit += 1;
-      return outcome;
-    };
     const verifier = settleStage.deps.verifier;
     receiptStage.persistStkCallback = timeStage(
       'persist',
@@ -628,7 +617,6 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
           serverLatenciesPhase1 = serverLatencies;
           serverLatencies = [];
           for (const list of Object.values(stages)) list.length = 0;
-          storedWithCredit = 0;
           if (timeline) {
             timeline.payments.length = 0;
             let last = performance.now();
@@ -704,7 +692,6 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
         gcPauseMsMax: Math.round((gcPausesMs.at(-1) ?? NaN) * 10) / 10,
         majorGcPausesMs: majorGcPausesMs.map((ms) => Math.round(ms * 10) / 10),
         heapUsedMb: Math.round(process.memoryUsage().heapUsed / 1048576),
-        storedWithCredit,
         // p50/p99 of each stage on the server (batched settles only for 'settle')
         stagesMs: Object.fromEntries(
           Object.entries(stages).map(([name, list]) => {

@@ -165,9 +165,7 @@ export class CreditService {
     for (const p of reads[0]?.priors ?? []) written.set(p.external_ref, p);
     const state = new Map<string, MeterInBatch>();
     for (const r of reads) {
-      // the reads may cover meters the caller locked for requests it then left out
-      const meter = locked.get(r.meter_no);
-      if (!meter) continue;
+      const meter = locked.get(r.meter_no)!;
       state.set(r.meter_no, {
         meter,
         monthMwh: r.month_mwh,

@@ -120,35 +120,15 @@ const CREDIT_BATCH_READS_SQL = creditReadsSql(`unnest($1::text[]) WITH ORDINALIT
 const CREDIT_READS_OF_ONE_SQL = creditReadsSql(`(SELECT $1::text AS meter_no, 1 AS ord) m`);
 
 /**
- * The meters a batch reads about: their numbers, or a query of the caller's that returns a
- * `meter_no` column, whose one parameter `$1` is `param` (a text[]), for a caller that locked
- * its meters by such a query in the same round trip and does not know them yet.
- */
-export type MetersToRead = readonly string[] | { query: string; param: readonly string[] };
-
-/**
  * What a credit batch reads about its meters, as a statement to run once the meters are locked
  * (it takes its own snapshot, so it sees every credit committed before). A caller that runs it
  * in the round trip that takes the locks passes its result to `creditBatchWithin`.
  */
-export function creditBatchReads(meters: MetersToRead, externalRefs: readonly string[]): Statement {
-  if (!isMeterList(meters)) {
-    return {
-      text: creditReadsSql(
-        `unnest(ARRAY(SELECT DISTINCT meter_no FROM (${meters.query}) q ORDER BY meter_no)) WITH ORDINALITY AS m(meter_no, ord)`,
-      ),
-      values: [arrayLiteral(meters.param), arrayLiteral(externalRefs)],
-    };
-  }
-  const meterNos = meters;
+export function creditBatchReads(meterNos: readonly string[], externalRefs: readonly string[]): Statement {
   if (meterNos.length === 1) {
     return { text: CREDIT_READS_OF_ONE_SQL, values: [meterNos[0], arrayLiteral(externalRefs)] };
   }
   return { text: CREDIT_BATCH_READS_SQL, values: [arrayLiteral(meterNos), arrayLiteral(externalRefs)] };
-}
-
-function isMeterList(meters: MetersToRead): meters is readonly string[] {
-  return Array.isArray(meters);
 }
 
 /** One credit to write, as the batch priced it. */

@@ -1,33 +1,25 @@
 import type { StkCallback } from '@umeme/daraja';
-import { Counter } from 'prom-client';
+import { arrayLiteral } from '../db/db';
 import type { Batcher } from '../shared/batcher';
 import { mayHoldNul, withoutNul } from './callback-text';
 import {
   groupCommit,
-  storeCallbacksStatement,
   type CallbackOutcome,
   type PendingPersist,
   type PersistedCallback,
   type SeenIntent,
-  type Verdict,
 } from './payments.intents';
 import type { PaymentStageDeps } from './payment-stage';
 import type { Settlement } from './settlement';
 
-/** The store came before STK Query's answer (see persistStkCallback). */
-const STORED_FIRST = Symbol('stored first');
-
 /**
  * The second stage: a callback is stored as received (committed before it is settled or
- * answered), its STK Query started meanwhile, then it is handed to settlement. A success whose
- * STK Query confirms it while it still waits for its turn to be stored is stored instead by the
- * settle group that credits it: one transaction, and one wait on the database fewer.
+ * answered), its STK Query started meanwhile, then it is handed to settlement.
  */
 export class CallbackReceipt {
   private readonly persistBatcher: Batcher<PendingPersist>;
   /** callbacks being stored by their own statement right now */
   private persistingSingly = 0;
-  private readonly stored: Counter<'with'>;
 
   constructor(
     private readonly deps: PaymentStageDeps,
@@ -45,12 +37,6 @@ export class CallbackReceipt {
           'storing a batch of callbacks failed',
         ),
     );
-    this.stored = new Counter({
-      name: 'umeme_payment_callbacks_stored_total',
-      help: 'STK callbacks stored: alone (before settling) or with_credit (by the transaction that credits them)',
-      labelNames: ['with'] as const,
-      registers: [deps.metrics.registry],
-    });
   }
 
   /** Persists the callback as received, then settles it. The caller answers only after this returns. */
@@ -73,23 +59,12 @@ export class CallbackReceipt {
       );
     }
     const verdict = this.deps.verifier.verifyEarly(stkCallback);
-    const pending: PendingPersist = {
+    const row = await this.persistStkCallback({
       checkoutRequestId: stkCallback.CheckoutRequestID,
       resultCode: stkCallback.ResultCode,
       body,
       remoteAddress,
-    };
-    let row = await this.persistStkCallback(pending, verdict);
-    if (row === null) {
-      // confirmed before its turn to be stored came: stored by the group that credits it
-      const outcome = await this.settlement.storeAndSettle(pending, stkCallback, verdict!);
-      if (outcome !== null) {
-        this.stored.inc({ with: 'with_credit' });
-        return outcome;
-      }
-      // that group failed and rolled back: stored on its own now, then settled as any other
-      row = (await this.persistStkCallback(pending, null))!;
-    }
+    });
     await this.deps.failpoints.afterCallbackPersisted?.(row.id);
     // no intent: the join's columns are all null
     return this.settlement.settleStkCallback(
@@ -105,33 +80,10 @@ export class CallbackReceipt {
    * its intent looks like now, for the STK Query decision: one round trip. While few are being
    * stored each takes its own statement; under load, those arriving together share one
    * statement and one commit (group commit, as for settling).
-   *
-   * Null, and nothing stored, when `verdict` confirms the payment while the callback still waits
-   * for a store in flight: the caller hands it to the settle group, whose transaction stores it
-   * with its credit (`Settlement.storeAndSettle`). It never waits longer unstored than it would
-   * have waited for its turn anyway: when STK Query answers after the store has started (as
-   * Safaricom's, in hundreds of milliseconds, always does), it is stored first. Not while
-   * successes settle one by one (PGlite), nor while a test stops between storing and settling
-   * (a point that path does not have).
    */
-  private async persistStkCallback(
-    input: PendingPersist,
-    verdict: Promise<Verdict> | null,
-  ): Promise<PersistedCallback | null> {
+  private async persistStkCallback(input: PendingPersist): Promise<PersistedCallback> {
     if (this.persistingSingly >= this.deps.config.settleSingleMax && !this.persistBatcher.closed) {
-      const queued = this.persistBatcher.add(input);
-      if (
-        verdict &&
-        this.settlement.settlesInGroups &&
-        this.deps.failpoints.afterCallbackPersisted === undefined
-      ) {
-        const storedFirst = (): typeof STORED_FIRST => STORED_FIRST;
-        const first = await Promise.race([verdict, queued.then(storedFirst, storedFirst)]);
-        if (first !== STORED_FIRST && first.kind === 'confirmed' && this.persistBatcher.withdraw(input)) {
-          return null;
-        }
-      }
-      await queued;
+      await this.persistBatcher.add(input);
       if (input.failed !== undefined) throw input.failed;
     } else {
       this.persistingSingly++;
@@ -168,11 +120,30 @@ export class CallbackReceipt {
     }
   }
 
-  /** Stores callbacks in one statement, one or many (`storeCallbacksStatement`). */
+  /**
+   * Stores callbacks in one statement, one or many. Ids are drawn first, row by row, so each
+   * callback gets its own row back even when several share a CheckoutRequestID (duplicates,
+   * or a forged copy with another amount).
+   */
   private async persistBatch(items: PendingPersist[]): Promise<void> {
-    const { text, values } = storeCallbacksStatement(items);
-    const { rows } = await this.deps.db.query<PersistedCallback & { n: number }>(text, values);
-    this.stored.inc({ with: 'alone' }, rows.length);
+    const { rows } = await this.deps.db.query<PersistedCallback & { n: number }>(
+      `WITH input AS MATERIALIZED (
+         SELECT nextval('daraja_callbacks_id_seq') AS id, u.*
+           FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) WITH ORDINALITY
+             AS u(checkout_request_id, result_code, body, remote_addr, n)
+       ), stored AS (
+         INSERT INTO daraja_callbacks (id, kind, checkout_request_id, result_code, body, remote_addr)
+         SELECT id, 'stk', checkout_request_id, result_code, body::jsonb, remote_addr FROM input ORDER BY n
+       )
+       SELECT input.n::int AS n, input.id::text AS id, i.status, i.amount_cents, i.phone, i.meter_no
+         FROM input LEFT JOIN payment_intents i ON i.checkout_request_id = input.checkout_request_id`,
+      [
+        arrayLiteral(items.map((i) => i.checkoutRequestId)),
+        arrayLiteral(items.map((i) => i.resultCode)),
+        arrayLiteral(items.map((i) => i.body)),
+        arrayLiteral(items.map((i) => i.remoteAddress)),
+      ],
+    );
     for (const row of rows) {
       const item = items[row.n - 1]!;
       item.out = {

@@ -18,7 +18,7 @@ import { Histogram } from 'prom-client';
 import type { AlertsService } from '../alerts/alerts.service';
 import type { CreditRequest, CreditService } from '../credit/credit.service';
 import { LOCKED_METER_KEYS, type LockedMeter } from '../credit/credit.sql';
-import { arrayLiteral, deferOrRun, type Db, type Queryable, type Statement } from '../db/db';
+import { arrayLiteral, deferOrRun, type Db, type Queryable } from '../db/db';
 import { Batcher } from '../shared/batcher';
 import type { AlertChanged, EventBus, PaymentFailed } from '../shared/events';
 import type { Metrics } from '../shared/metrics';
@@ -81,7 +81,7 @@ export type CallbackOutcome =
  */
 export interface PaymentFailpoints {
   afterCallbackPersisted?: (callbackId: string) => void | Promise<void>;
-  /** inside a settle group's transaction, its callbacks stored and locks taken, before its writes */
+  /** inside a settle group's transaction, its locks taken, before its writes */
   inSettleGroup?: (callbackIds: string[]) => void | Promise<void>;
   afterCreditCommitted?: (intentId: string) => void | Promise<void>;
   afterPublished?: (intentId: string) => void | Promise<void>;
@@ -114,35 +114,6 @@ export interface PendingPersist {
 
 /** The stored callback's id, and its intent as it was then (all null when there is none). */
 export type PersistedCallback = { id: string } & { [K in keyof SeenIntent]: SeenIntent[K] | null };
-
-/**
- * Stores callbacks as received in one statement, one or many, and reads each one's intent as it
- * is now (`PersistedCallback`, with `n`: the callback's place in `items`, from 1). Ids are drawn
- * first, row by row, so each callback gets its own row back even when several share a
- * CheckoutRequestID (duplicates, or a forged copy with another amount). Run alone by callback
- * receipt, or as the first statement of the settle group that credits them (see
- * `Settlement.storeAndSettle`).
- */
-export function storeCallbacksStatement(items: readonly PendingPersist[]): Statement {
-  return {
-    text: `WITH input AS MATERIALIZED (
-       SELECT nextval('daraja_callbacks_id_seq') AS id, u.*
-         FROM unnest($1::text[], $2::int[], $3::text[], $4::text[]) WITH ORDINALITY
-           AS u(checkout_request_id, result_code, body, remote_addr, n)
-     ), stored AS (
-       INSERT INTO daraja_callbacks (id, kind, checkout_request_id, result_code, body, remote_addr)
-       SELECT id, 'stk', checkout_request_id, result_code, body::jsonb, remote_addr FROM input ORDER BY n
-     )
-     SELECT input.n::int AS n, input.id::text AS id, i.status, i.amount_cents, i.phone, i.meter_no
-       FROM input LEFT JOIN payment_intents i ON i.checkout_request_id = input.checkout_request_id`,
-    values: [
-      arrayLiteral(items.map((i) => i.checkoutRequestId)),
-      arrayLiteral(items.map((i) => i.resultCode)),
-      arrayLiteral(items.map((i) => i.body)),
-      arrayLiteral(items.map((i) => i.remoteAddress)),
-    ],
-  };
-}
 
 export interface IntentRow {
   id: string;
@@ -192,10 +163,7 @@ export type Verdict = { kind: 'confirmed' } | { kind: 'refused'; resultCode: str
 
 /** A success callback waiting for the next batch; `out` is its result, null when the batch left it. */
 export interface BatchedSettle {
-  /** the stored callback's row; null until the group stores it (`unstored`) */
-  callbackId: string | null;
-  /** a confirmed success not stored yet: the group's transaction stores it before it credits */
-  unstored?: PendingPersist;
+  callbackId: string;
   cb: StkCallback;
   meta: CallbackMetadata;
   /** the intent's meter, when it was read before (it never changes): its locks and reads go with BEGIN */

@@ -28,19 +28,14 @@ import {
   stkCallbackOf,
   stkCredit,
   stkExternalRef,
-  storeCallbacksStatement,
   type BatchedSettle,
   type CallbackOutcome,
   type IntentRow,
-  type PendingPersist,
   type SeenIntent,
   type Settled,
   type Verdict,
 } from './payments.intents';
 import type { PaymentStageDeps } from './payment-stage';
-
-/** The meters of a group's intents, by CheckoutRequestID (`$1`, a text[]). */
-const METERS_OF_CHECKOUTS = `SELECT meter_no FROM payment_intents WHERE checkout_request_id = ANY($1::text[])`;
 
 /**
  * The third stage: a stored callback settled against its intent. Every path locks the intent
@@ -121,42 +116,7 @@ export class Settlement {
         this.settlingSingly--;
       }
     }
-    return this.finish(callbackId, cb, settled);
-  }
-
-  /** Whether confirmed successes settle in groups (PostgreSQL), rather than one by one now. */
-  get settlesInGroups(): boolean {
-    return this.settlingSingly >= this.deps.config.settleSingleMax && !this.settleBatcher.closed;
-  }
-
-  /**
-   * A success callback that STK Query has confirmed, not stored yet: the settle group stores
-   * it in the transaction that credits it (see CallbackReceipt). Null when the group could not
-   * store it (the group failed, or settling is closing): the caller stores it as usual. Stored
-   * but left out of the group (a duplicate, a mismatch, an unknown intent…), it settles one by
-   * one like any stored callback.
-   */
-  async storeAndSettle(
-    pending: PendingPersist,
-    cb: StkCallback,
-    verdict: Promise<Verdict>,
-  ): Promise<CallbackOutcome | null> {
-    const item: BatchedSettle = {
-      callbackId: null,
-      unstored: pending,
-      cb,
-      meta: readCallbackMetadata(cb.CallbackMetadata?.Item),
-      meterNo: null,
-    };
-    const settled = await this.settleInBatch(item);
-    if (item.callbackId === null) return null;
-    if (!settled) return this.settleStkCallback(item.callbackId, cb, undefined, verdict);
-    return this.finish(item.callbackId, cb, settled);
-  }
-
-  /** A settled callback: remembered when credited, published, counted and logged. */
-  private async finish(callbackId: string, cb: StkCallback, settled: Settled): Promise<CallbackOutcome> {
-    if (cb.ResultCode === 0 && (settled.outcome === 'applied' || settled.outcome === 'duplicate')) {
+    if (success && (settled.outcome === 'applied' || settled.outcome === 'duplicate')) {
       this.deps.verifier.rememberCredited(cb.CheckoutRequestID);
     }
     await this.publishSettled(settled);
@@ -323,11 +283,7 @@ export class Settlement {
         { err: err instanceof Error ? err.message : String(err), callbacks: items.length },
         'settle batch failed; its callbacks settle one by one',
       );
-      for (const item of items) {
-        item.out = null;
-        // rolled back with the group: stored first, then settled on its own, by its caller
-        if (item.unstored) item.callbackId = null;
-      }
+      for (const item of items) item.out = null;
     }
   }
 
@@ -355,16 +311,13 @@ export class Settlement {
     });
     // One round trip with BEGIN: the intents, then their meters (each statement locking in its
     // fixed order), then what crediting reads about those meters (each statement sees what
-    // committed before it took its locks). The meters are those the stored callbacks' rows
-    // read; where one is not known (a callback this group stores), the locks and the reads find
-    // them through the intents. A meter whose intent turns out not to be eligible stays locked
-    // until COMMIT.
+    // committed before it took its locks). That needs every meter known beforehand, which the
+    // stored callbacks tell; if one is not, the meters are found through the intents and the
+    // reads take a round trip of their own. A meter whose intent turns out not to be eligible
+    // stays locked until COMMIT.
     const meterNos = candidates.map((i) => items[i]!.meterNo);
     const known = meterNos.every((m): m is string => m !== null) ? [...new Set(meterNos)] : null;
-    // Callbacks not stored yet are stored first, in the same round trip (one statement for all).
-    const unstored = items.filter((item) => item.callbackId === null);
-    const results = await tx.queryMany([
-      ...(unstored.length > 0 ? [storeCallbacksStatement(unstored.map((item) => item.unstored!))] : []),
+    const [lockedIntents, lockedMeters, creditReads] = await tx.queryMany([
       {
         text: `SELECT ${INTENT_COLUMNS_OF_I},
               EXISTS (SELECT 1 FROM payment_intents o WHERE o.mpesa_receipt = c.receipt AND o.id <> i.id) AS receipt_used
@@ -376,24 +329,14 @@ export class Settlement {
       known
         ? lockMetersStatement(known)
         : {
-            text: `SELECT ${LOCKED_METER_COLUMNS} FROM meters WHERE meter_no IN (${METERS_OF_CHECKOUTS})
+            text: `SELECT ${LOCKED_METER_COLUMNS} FROM meters
+          WHERE meter_no IN (SELECT meter_no FROM payment_intents WHERE checkout_request_id = ANY($1::text[]))
           ORDER BY meter_no FOR UPDATE`,
             values: [checkoutIds],
           },
-      creditBatchReads(
-        known ?? { query: METERS_OF_CHECKOUTS, param: candidates.map((i) => items[i]!.cb.CheckoutRequestID) },
-        externalRefs,
-      ),
+      ...(known ? [creditBatchReads(known, externalRefs)] : []),
     ]);
-    const stored = unstored.length > 0 ? results.shift()!.rows : [];
-    for (const row of stored as unknown as { n: number; id: string }[]) {
-      unstored[row.n - 1]!.callbackId = row.id;
-    }
-    if (unstored.some((item) => item.callbackId === null)) {
-      throw new Error('a callback stored by its settle group came back without its row');
-    }
-    const [lockedIntents, lockedMeters, creditReads] = results;
-    await this.deps.failpoints.inSettleGroup?.(items.map((item) => item.callbackId!));
+    await this.deps.failpoints.inSettleGroup?.(items.map((item) => item.callbackId));
     const intents = lockedIntents!.rows as unknown as (IntentRow & { receipt_used: boolean })[];
     const meters = lockedMeters!.rows as unknown as LockedMeter[];
     const intentOf = new Map(intents.map((r) => [r.checkout_request_id!, r]));
@@ -421,7 +364,7 @@ export class Settlement {
       SYSTEM,
       eligible.map(({ intent, receipt }) => stkCredit(intent, receipt)),
       lockedMeterOf,
-      eligible.every((e) => lockedMeterOf.has(e.intent.meter_no)) ? creditReads : undefined,
+      known && eligible.every((e) => lockedMeterOf.has(e.intent.meter_no)) ? creditReads : undefined,
     );
     const done = eligible.flatMap((e, k) => {
       const credit = credits[k]!;
@@ -430,7 +373,7 @@ export class Settlement {
     if (done.length === 0) return out;
     const settled = await markApplied(
       tx,
-      done.map((d) => ({ ...d, callbackId: items[d.index]!.callbackId! })),
+      done.map((d) => ({ ...d, callbackId: items[d.index]!.callbackId })),
     );
     done.forEach((d, k) => (out[d.index] = settled[k]!));
     return out;

@@ -1,4 +1,4 @@
-// Protects the batcher's retry: a batch failing for want of the database is applied again, ahead of later items, and its items settle only then; any other failure rejects at once. And its withdrawal of an item that still waits.
+// Protects the batcher's retry: a batch failing for want of the database is applied again, ahead of later items, and its items settle only then; any other failure rejects at once.
 import { describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../db/db';
 import { Batcher } from './batcher';
@@ -43,28 +43,6 @@ describe('Batcher retry', () => {
     });
     await expect(b.add(1)).rejects.toThrow('duplicate key');
     expect(errors).toEqual([false]);
-  });
-});
-
-describe('Batcher withdraw', () => {
-  it('takes back an item still waiting for its batch, and not one whose batch has started', async () => {
-    const applied: number[][] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const { b } = batcher(async (items) => {
-      applied.push(items);
-      if (items.includes(1)) await held;
-    });
-    const first = b.add(1); // its batch starts at once and waits
-    const second = b.add(2);
-    const third = b.add(3);
-    expect(b.withdraw(1)).toBe(false);
-    expect(b.withdraw(2)).toBe(true);
-    expect(b.withdraw(2)).toBe(false);
-    await second; // resolved by the withdrawal, without being applied
-    release();
-    await Promise.all([first, third]);
-    expect(applied).toEqual([[1], [3]]);
   });
 });
 

@@ -56,19 +56,6 @@ export class Batcher<T> {
     });
   }
 
-  /**
-   * Takes an item back while it still waits for a batch: its `add` promise resolves and it is
-   * not applied. False once its batch has started (or it was never added): it is applied as usual.
-   */
-  withdraw(item: T): boolean {
-    const at = this.queue.findIndex((w) => w.item === item);
-    if (at < 0) return false;
-    const [waiting] = this.queue.splice(at, 1);
-    waiting!.resolve();
-    this.releaseWaiters();
-    return true;
-  }
-
   /** A promise to wait on while the queue is above its high-water mark; null otherwise. */
   backpressure(): Promise<void> | null {
     if (this.queue.length < this.opts.highWater) return null;
