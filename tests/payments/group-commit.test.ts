@@ -319,7 +319,7 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
 
   it('while STK Query answers slowly, a success is stored before its answer comes, then credited once', async () => {
     const payer = await newPayer(t);
-    const [slow] = await prompts(payer.meterNo, payer.userId, [25], 3_000);
+    const [slow] = await prompts(payer.meterNo, payer.userId, [25], 5_000);
     const answer = post(callbackUrl(t), slow!.body);
     // Stored (not settled yet) while STK Query has not answered: the callback never waits
     // unstored for a slow answer.
@@ -327,7 +327,7 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
       async () =>
         (await storedOutcomes([slow!.checkoutRequestId])).get(slow!.checkoutRequestId)!.length === 1,
       'the callback stored before STK Query answers',
-      2_500,
+      4_000,
     );
     expect((await storedOutcomes([slow!.checkoutRequestId])).get(slow!.checkoutRequestId)).toEqual([null]);
     expect(await answer).toEqual({ status: 200, body: expect.objectContaining({ ResultCode: 0 }) });
