@@ -301,25 +301,21 @@ function checkOutcome(outcome: EmulatorOutcome): EmulatorOutcome {
   if (resultCode !== 'never' && (!Number.isSafeInteger(resultCode) || resultCode < 0)) {
     throw new RangeError(`emulator outcome: bad resultCode ${String(resultCode)}`);
   }
-  if (
-    delayMs !== undefined &&
-    (!Number.isFinite(delayMs) || delayMs < 0 || delayMs > EMULATOR_MAX_DELAY_MS)
-  ) {
-    throw new RangeError(`emulator outcome: delayMs must be 0..${EMULATOR_MAX_DELAY_MS}`);
-  }
+  checkDelay('delayMs', delayMs);
+  checkDelay('queryDelayMs', queryDelayMs);
   if (
     deliveries !== undefined &&
     (!Number.isSafeInteger(deliveries) || deliveries < 0 || deliveries > EMULATOR_MAX_DELIVERIES)
   ) {
     throw new RangeError(`emulator outcome: deliveries must be 0..${EMULATOR_MAX_DELIVERIES}`);
   }
-  if (
-    queryDelayMs !== undefined &&
-    (!Number.isFinite(queryDelayMs) || queryDelayMs < 0 || queryDelayMs > EMULATOR_MAX_DELAY_MS)
-  ) {
-    throw new RangeError(`emulator outcome: queryDelayMs must be 0..${EMULATOR_MAX_DELAY_MS}`);
-  }
   return { ...outcome };
+}
+
+function checkDelay(name: string, ms: number | undefined): void {
+  if (ms !== undefined && (!Number.isFinite(ms) || ms < 0 || ms > EMULATOR_MAX_DELAY_MS)) {
+    throw new RangeError(`emulator outcome: ${name} must be 0..${EMULATOR_MAX_DELAY_MS}`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -664,6 +660,7 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
     do {
       checkoutRequestId = `ws_CO_${checkoutStem(now)}${randomInt(100_000, 999_999)}`;
     } while (transactions.has(checkoutRequestId));
+    const own = phoneOutcomes.get(phone);
     const tx: EmulatedStkTransaction = {
       merchantRequestId: `${randomInt(10_000, 99_999)}-${randomInt(10_000_000, 99_999_999)}-${sequence}`,
       checkoutRequestId,
@@ -678,13 +675,11 @@ export function createDarajaEmulator(options: DarajaEmulatorOptions): DarajaEmul
       awaitingPerson: false,
       callbacks: [],
       queries: 0,
-      queryDelayMs: 0,
+      queryDelayMs: (own ?? defaultOutcome).queryDelayMs ?? 0,
     };
     putCapped(transactions, checkoutRequestId, tx, maxTransactions, clearTimer);
     calls.stkPushAccepted += 1;
 
-    const own = phoneOutcomes.get(phone);
-    tx.queryDelayMs = (own ?? defaultOutcome).queryDelayMs ?? 0;
     if (options.demo === true && own === undefined) {
       tx.awaitingPerson = true;
       tx.expiresAtMs = now.getTime() + promptTimeoutMs;
