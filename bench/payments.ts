@@ -15,7 +15,8 @@
  *
  * To look into a tail: BENCH_SHOW_QUERIES=1 (round trips by statement, with their times),
  * BENCH_TIMELINE=file (the steady phase's payments, GC pauses and event-loop stalls, on one clock),
- * BENCH_PROFILE_SENDER=dir (the load generator's CPU profile; the server's: node --cpu-prof).
+ * BENCH_PROFILE_SENDER=dir (the load generator's CPU profile), BENCH_PROFILE_SERVER=file (the
+ * server's CPU profile of the steady phase alone; node --cpu-prof takes the whole run, setup included).
  */
 import { successCallbackFor } from './stk-success';
 import { fork } from 'node:child_process';
@@ -23,6 +24,7 @@ import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
@@ -591,6 +593,9 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
       }
     });
     let lagTimer: NodeJS.Timeout | null = null;
+    // BENCH_PROFILE_SERVER=file: the server's CPU profile of the steady phase alone
+    const profiler = process.env.BENCH_PROFILE_SERVER ? new Session() : null;
+    profiler?.connect();
     const result = await new Promise<SenderResult>((resolve, reject) => {
       child.on('message', (m) => {
         const mark = (m as Partial<Mark>).mark;
@@ -613,6 +618,7 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
               .filter(([, n]) => n > 0),
           );
           loopDelay.enable();
+          if (profiler) void profiler.post('Profiler.enable').then(() => profiler.post('Profiler.start'));
           gcObserver.observe({ entryTypes: ['gc'] });
           serverLatenciesPhase1 = serverLatencies;
           serverLatencies = [];
@@ -631,7 +637,12 @@ async function runScenario(db: 'pglite' | 'postgres', payments: number, meters: 
           gcObserver.disconnect();
           if (lagTimer) clearInterval(lagTimer);
           if (timeline) writeFileSync(process.env.BENCH_TIMELINE!, JSON.stringify(timeline));
-          resolve(m as SenderResult);
+          if (!profiler) return resolve(m as SenderResult);
+          void profiler.post('Profiler.stop').then(({ profile }) => {
+            writeFileSync(process.env.BENCH_PROFILE_SERVER!, JSON.stringify(profile));
+            profiler.disconnect();
+            resolve(m as SenderResult);
+          }, reject);
         }
       });
       child.once('exit', (code) => (code ? reject(new Error(`sender exited ${code}`)) : undefined));
