@@ -7,9 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quotePurchase, type Tariff } from '../../packages/core/src/index';
 import { lockMeter } from '../../packages/server/src/credit/credit.sql';
 import { tariffPricing } from '../../packages/server/src/credit/pricing';
-import { SYSTEM, type Caller } from '../../packages/server/src/shared/access';
+import { SYSTEM } from '../../packages/server/src/shared/access';
 import { databases, startTestApp, waitFor, type TestApp } from '../helpers/app';
-import { callbackUrl, emulatorOf, newPayer, newPhone, post, successCallback } from './helpers';
+import { callbackUrl, heldPrompts, newPayer, post } from './helpers';
 
 /** Blocks small enough that a few purchases cross them, and a standing charge at the month's first. */
 const BLOCKS: Tariff = {
@@ -42,49 +42,8 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
   });
 
   /** Intents whose callbacks the emulator never sends: the test delivers them, all at once. */
-  async function prompts(
-    meterNo: string,
-    userId: string,
-    amountsKes: number[],
-    /** how long the emulator's STK Query takes to answer about these prompts */
-    queryDelayMs = 0,
-  ) {
-    const emulator = emulatorOf(t);
-    const caller: Caller = { kind: 'user', userId, role: 'customer' };
-    const pushed: { checkoutRequestId: string; amountKes: number; phone: ReturnType<typeof newPhone> }[] = [];
-    for (const amountKes of amountsKes) {
-      const phone = newPhone();
-      emulator.setOutcome(phone.local, { resultCode: 'never', delayMs: 0, queryDelayMs });
-      const answer = await t.app.services.payments.service.requestStkPush(caller, {
-        phoneNumber: phone.local,
-        amount: amountKes,
-        meterNo,
-      });
-      const checkoutRequestId = (answer.body as { checkoutRequestId: string }).checkoutRequestId;
-      pushed.push({ checkoutRequestId, amountKes, phone });
-    }
-    // The emulator settles each prompt (its receipt number) a moment after answering the push.
-    await waitFor(
-      () =>
-        pushed.every((p) => emulator.transactions.get(p.checkoutRequestId)?.mpesaReceiptNumber !== undefined),
-      'the emulator to settle the prompts',
-    );
-    return pushed.map(({ checkoutRequestId, amountKes, phone }) => {
-      const tx = emulator.transactions.get(checkoutRequestId)!;
-      if (!tx.mpesaReceiptNumber) throw new Error('the emulator has not settled the prompt');
-      return {
-        checkoutRequestId,
-        amountKes,
-        body: successCallback({
-          checkoutRequestId,
-          merchantRequestId: tx.merchantRequestId,
-          amountKes,
-          receipt: tx.mpesaReceiptNumber,
-          phone: phone.msisdn,
-        }),
-      };
-    });
-  }
+  const prompts = (meterNo: string, userId: string, amountsKes: number[], queryDelayMs = 0) =>
+    heldPrompts(t, meterNo, userId, amountsKes, queryDelayMs);
 
   async function batchSizes(): Promise<{ count: number; sum: number }> {
     const metric = await t.app.metrics.registry.getSingleMetric('umeme_payment_settle_batch_size')!.get();
@@ -114,13 +73,6 @@ describe.each(databases)('group commit of STK callbacks on %s', (db) => {
           WHERE l.meter_no = $1 ORDER BY l.id`,
         [payer.meterNo],
       );
-      if (ledger.length !== amounts.length) {
-        const o = await t.app.services.db.query(
-          `SELECT d.outcome, d.detail, i.status FROM daraja_callbacks d JOIN payment_intents i ON i.checkout_request_id = d.checkout_request_id WHERE i.meter_no = $1`,
-          [payer.meterNo],
-        );
-        console.log(JSON.stringify(o.rows));
-      }
       expect(ledger).toHaveLength(amounts.length);
       // Replay in ledger order with the tariff engine alone: each purchase sees the month so far.
       const { rows } = await t.app.services.db.query<{

@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import type { DarajaEmulator, StkCallbackBody } from '@umeme/daraja';
 import type { Config } from '../../packages/server/src/config';
+import type { Caller } from '../../packages/server/src/shared/access';
 import { startTestApp, waitFor, type TestApp } from '../helpers/app';
 
 /** Fast emulator answers; everything else as in production. */
@@ -125,6 +126,61 @@ export interface SuccessFields {
   amountKes: number;
   receipt: string;
   phone: string | number;
+}
+
+/** A prompt the emulator settled but never called back about, with the callback a test delivers. */
+export interface HeldPrompt {
+  checkoutRequestId: string;
+  amountKes: number;
+  phone: { local: string; msisdn: string };
+  body: StkCallbackBody;
+}
+
+/**
+ * STK pushes for `meterNo`, one per amount, each from a fresh phone, whose callbacks the emulator
+ * never sends: the test delivers them (`body`), when and how it likes. Resolves once the emulator
+ * has settled every prompt (its receipt number).
+ */
+export async function heldPrompts(
+  t: TestApp,
+  meterNo: string,
+  userId: string,
+  amountsKes: readonly number[],
+  /** how long the emulator's STK Query takes to answer about these prompts */
+  queryDelayMs = 0,
+): Promise<HeldPrompt[]> {
+  const emulator = emulatorOf(t);
+  const caller: Caller = { kind: 'user', userId, role: 'customer' };
+  const pushed: Omit<HeldPrompt, 'body'>[] = [];
+  for (const amountKes of amountsKes) {
+    const phone = newPhone();
+    emulator.setOutcome(phone.local, { resultCode: 'never', delayMs: 0, queryDelayMs });
+    const answer = await t.app.services.payments.service.requestStkPush(caller, {
+      phoneNumber: phone.local,
+      amount: amountKes,
+      meterNo,
+    });
+    const checkoutRequestId = (answer.body as { checkoutRequestId: string }).checkoutRequestId;
+    pushed.push({ checkoutRequestId, amountKes, phone });
+  }
+  await waitFor(
+    () =>
+      pushed.every((p) => emulator.transactions.get(p.checkoutRequestId)?.mpesaReceiptNumber !== undefined),
+    'the emulator to settle the prompts',
+  );
+  return pushed.map((p) => {
+    const tx = emulator.transactions.get(p.checkoutRequestId)!;
+    return {
+      ...p,
+      body: successCallback({
+        checkoutRequestId: p.checkoutRequestId,
+        merchantRequestId: tx.merchantRequestId,
+        amountKes: p.amountKes,
+        receipt: tx.mpesaReceiptNumber!,
+        phone: p.phone.msisdn,
+      }),
+    };
+  });
 }
 
 /** A success callback as Safaricom words it, Balance item without a Value included. */

@@ -1,18 +1,8 @@
 // Protects PAY-11: one callback that cannot be stored as sent (a NUL character, which jsonb and text refuse) fails no other callback stored or settled with it, and its evidence is kept.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StkCallbackBody } from '@umeme/daraja';
-import type { Caller } from '../../packages/server/src/shared/access';
-import { databases, startTestApp, waitFor, type TestApp } from '../helpers/app';
-import {
-  ACCEPTED,
-  callbackUrl,
-  emulatorOf,
-  mwhForKes,
-  newPayer,
-  newPhone,
-  post,
-  successCallback,
-} from './helpers';
+import { databases, startTestApp, type TestApp } from '../helpers/app';
+import { ACCEPTED, callbackUrl, heldPrompts, mwhForKes, newPayer, post } from './helpers';
 
 const GENUINE = 53;
 
@@ -32,42 +22,8 @@ describe.each(databases)('a callback with a NUL character among many on %s', (db
   });
 
   /** Prompts whose callbacks the emulator never sends: the test delivers them, all at once. */
-  async function prompts(meterNo: string, userId: string, count: number, amountKes: number) {
-    const emulator = emulatorOf(t);
-    const caller: Caller = { kind: 'user', userId, role: 'customer' };
-    const pushed: { checkoutRequestId: string; phone: ReturnType<typeof newPhone> }[] = [];
-    for (let i = 0; i < count; i++) {
-      const phone = newPhone();
-      emulator.setOutcome(phone.local, { resultCode: 'never', delayMs: 0 });
-      const answer = await t.app.services.payments.service.requestStkPush(caller, {
-        phoneNumber: phone.local,
-        amount: amountKes,
-        meterNo,
-      });
-      pushed.push({
-        checkoutRequestId: (answer.body as { checkoutRequestId: string }).checkoutRequestId,
-        phone,
-      });
-    }
-    await waitFor(
-      () =>
-        pushed.every((p) => emulator.transactions.get(p.checkoutRequestId)?.mpesaReceiptNumber !== undefined),
-      'the emulator to settle the prompts',
-    );
-    return pushed.map(({ checkoutRequestId, phone }) => {
-      const tx = emulator.transactions.get(checkoutRequestId)!;
-      return {
-        checkoutRequestId,
-        body: successCallback({
-          checkoutRequestId,
-          merchantRequestId: tx.merchantRequestId,
-          amountKes,
-          receipt: tx.mpesaReceiptNumber!,
-          phone: phone.msisdn,
-        }),
-      };
-    });
-  }
+  const prompts = (meterNo: string, userId: string, count: number, amountKes: number) =>
+    heldPrompts(t, meterNo, userId, Array<number>(count).fill(amountKes));
 
   async function storedBodies(checkoutRequestIds: string[]) {
     const { rows } = await t.app.services.db.query<{ checkout_request_id: string; body: StkCallbackBody }>(
