@@ -271,6 +271,36 @@ describe('dashboard in Chromium', () => {
     await context.close();
   });
 
+  it('on a wide screen, a toast leaves the top bar and the demo banner above it usable', async () => {
+    const { customer } = await newCustomerWithMeter(1.5);
+    const context = await signedInContext(browser, t, customer, { viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto('/');
+    await waitForBalance(page, 1.5);
+    // 1.5 kWh is under the default 2 kWh threshold: the warning stays until dismissed.
+    const toast = await page.waitForSelector('[data-testid="toast"][data-kind="warning"]');
+    expect(await page.isVisible('.mode-banner')).toBe(true);
+    const box = (await toast.boundingBox())!;
+    // Nothing of the top bar lies under the toast: each of its controls is what a click there hits.
+    const controls = await page.$$('.topbar button, .topbar a');
+    expect(controls.length).toBeGreaterThan(2);
+    for (const control of controls) {
+      const c = (await control.boundingBox())!;
+      const overlaps =
+        c.x < box.x + box.width &&
+        box.x < c.x + c.width &&
+        c.y < box.y + box.height &&
+        box.y < c.y + c.height;
+      expect(overlaps, `${(await control.textContent()) ?? ''} is under the toast`).toBe(false);
+      const hit = await page.evaluate(
+        ([el, x, y]) => (el as Element).contains(document.elementFromPoint(x, y)),
+        [control, c.x + c.width / 2, c.y + c.height / 2] as const,
+      );
+      expect(hit).toBe(true);
+    }
+    await context.close();
+  });
+
   it('a new customer signs up, lands on an empty dashboard and keeps Kiswahili after a reload', async () => {
     const context = await browser.newContext({ baseURL: t.url, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
